@@ -1,0 +1,167 @@
+/**
+ * Configuration (design §7): the environment, validated once with joi at boot into a frozen, typed Config.
+ * A bad or missing value stops the process with one line naming the variable.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import Joi from 'joi';
+import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
+
+export interface ProviderSettings {
+  id: string;
+  /** Unset outside production: the built-in simulator is started (sandbox). */
+  baseUrl: string | undefined;
+  timeoutMs: number;
+  deadlineMs: number;
+  retries: number;
+  cacheTtlSeconds: number;
+  /** Upstream requests per second; 0 = unlimited. */
+  rateLimitPerSecond: number;
+  maxConcurrency: number;
+  /** The provider's own keys (credentials), validated by its adapter's `config`. */
+  env: ProviderEnv;
+}
+
+export interface Config {
+  version: string;
+  port: number;
+  host: string;
+  nodeEnv: string | undefined;
+  production: boolean;
+  logLevel: string;
+  cache: {
+    ttlSeconds: number;
+    staleIfErrorSeconds: number;
+    notFoundTtlSeconds: number;
+    maxEntries: number;
+    maxBytes: number;
+  };
+  upstreamMaxBodyBytes: number;
+  providers: readonly ProviderSettings[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = Joi.number().integer().min(0).max(65535);
+const positiveInt = Joi.number().integer().min(1);
+const seconds = Joi.number().integer().min(0);
+
+const commonKeys = {
+  PORT: port.default(3000),
+  HOST: Joi.string().default('0.0.0.0'),
+  NODE_ENV: Joi.string(),
+  PROVIDERS: Joi.string(),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  CACHE_TTL_SECONDS: seconds.default(300),
+  CACHE_STALE_IF_ERROR_SECONDS: seconds.default(3600),
+  CACHE_NOT_FOUND_TTL_SECONDS: seconds.default(30),
+  CACHE_MAX_ENTRIES: positiveInt.default(10000),
+  CACHE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+  UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+};
+
+/** The generic keys every provider gets under its prefix, besides its adapter's own. */
+function providerKeys(adapter: ProviderAdapter, production: boolean): Record<string, Joi.Schema> {
+  const p = envPrefix(adapter.id);
+  const baseUrl = Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .pattern(/[^/]$/, 'no trailing slash');
+  return {
+    [`${p}_BASE_URL`]: production ? baseUrl.required() : baseUrl,
+    [`${p}_TIMEOUT_MS`]: positiveInt.default(3000),
+    [`${p}_DEADLINE_MS`]: positiveInt.default(8000),
+    [`${p}_RETRIES`]: Joi.number().integer().min(0).max(10).default(2),
+    [`${p}_CACHE_TTL_SECONDS`]: seconds,
+    [`${p}_RATE_LIMIT_PER_SECOND`]: Joi.number().min(0).default(adapter.defaults?.rateLimitPerSecond ?? 0),
+    [`${p}_MAX_CONCURRENCY`]: positiveInt.default(32),
+    ...adapter.config,
+  };
+}
+
+/** Validates `env` against the schema of the gateway and of each enabled provider. Throws `ConfigError`. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, adapters: readonly ProviderAdapter[]): Config {
+  const production = env.NODE_ENV === 'production';
+  const known = adapters.map((a) => a.id);
+  const enabledIds = parseProviders(env.PROVIDERS, known);
+  const enabled = adapters.filter((a) => enabledIds.includes(a.id));
+
+  const schema = Joi.object({
+    ...commonKeys,
+    ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
+  }).unknown(true);
+  const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
+  if (error) throw new ConfigError(`Configuration error: ${error.message}`);
+  const v = value as Record<string, unknown>;
+
+  const providers = enabled.map((adapter): ProviderSettings => {
+    const p = envPrefix(adapter.id);
+    const own = Object.fromEntries(Object.keys(adapter.config).map((key) => [key, v[key] as string | undefined]));
+    return Object.freeze({
+      id: adapter.id,
+      baseUrl: v[`${p}_BASE_URL`] as string | undefined,
+      timeoutMs: v[`${p}_TIMEOUT_MS`] as number,
+      deadlineMs: v[`${p}_DEADLINE_MS`] as number,
+      retries: v[`${p}_RETRIES`] as number,
+      cacheTtlSeconds: (v[`${p}_CACHE_TTL_SECONDS`] as number | undefined) ?? (v.CACHE_TTL_SECONDS as number),
+      rateLimitPerSecond: v[`${p}_RATE_LIMIT_PER_SECOND`] as number,
+      maxConcurrency: v[`${p}_MAX_CONCURRENCY`] as number,
+      env: Object.freeze(own),
+    });
+  });
+
+  return Object.freeze({
+    version: packageVersion(),
+    port: v.PORT as number,
+    host: v.HOST as string,
+    nodeEnv: env.NODE_ENV,
+    production,
+    logLevel: v.LOG_LEVEL as string,
+    cache: Object.freeze({
+      ttlSeconds: v.CACHE_TTL_SECONDS as number,
+      staleIfErrorSeconds: v.CACHE_STALE_IF_ERROR_SECONDS as number,
+      notFoundTtlSeconds: v.CACHE_NOT_FOUND_TTL_SECONDS as number,
+      maxEntries: v.CACHE_MAX_ENTRIES as number,
+      maxBytes: v.CACHE_MAX_BYTES as number,
+    }),
+    upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
+    providers: Object.freeze(providers),
+  });
+}
+
+/** `PROVIDERS=tango,adobe-vip`; unset means all; an unknown name is a configuration error. */
+function parseProviders(value: string | undefined, known: string[]): string[] {
+  if (value === undefined || value.trim() === '') return known;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.find((n) => !known.includes(n));
+  if (unknown) throw new ConfigError(`Configuration error: "PROVIDERS" names an unknown provider "${unknown}" (known: ${known.join(', ')})`);
+  return names;
+}
+
+/** An empty variable (`FOO=`) counts as unset, as in most twelve-factor tooling. */
+function stripEmpty(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') out[key] = value;
+  return out;
+}
+
+/** The process environment over the `.env` file, if there is one: the real environment wins. */
+export function environment(path = '.env'): Record<string, string | undefined> {
+  const fromFile = existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+let version: string | undefined;
+
+/** The `User-Agent` version, read from package.json (found from the source tree or from `dist/`). */
+function packageVersion(): string {
+  if (version) return version;
+  for (const relative of ['../package.json', '../../package.json']) {
+    const url = new URL(relative, import.meta.url);
+    if (!existsSync(url)) continue;
+    const parsed = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+    if (parsed.name === 'customer-gateway' && parsed.version) return (version = parsed.version);
+  }
+  return (version = '0.0.0');
+}

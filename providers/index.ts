@@ -1,0 +1,5 @@
+/** The provider registry: one line per provider (design §1). */
+import type { ProviderAdapter } from '../src/core/provider.js';
+import { tango } from './tango/adapter.js';
+
+export const adapters: readonly ProviderAdapter[] = [tango];

@@ -1,0 +1,49 @@
+/**
+ * `buildApp(services)`: the express 5 app, never listening (tests mount it on port 0 or with supertest).
+ */
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { requestId } from './middleware/request-id.js';
+import { notFound, problemHandler } from './middleware/problems.js';
+import { customersRouter } from './routes/customers.js';
+import { catalogRouter } from './routes/catalog.js';
+import { healthRouter, type Lifecycle } from './routes/health.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  lifecycle?: Lifecycle;
+}
+
+export function buildApp(services: Services, options: AppOptions = {}): Express {
+  const lifecycle = options.lifecycle ?? { shuttingDown: false };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: services.logger,
+      genReqId: (_req, res) => String((res as unknown as { locals: { requestId: string } }).locals.requestId),
+      quietReqLogger: true,
+      // Health probes every few seconds would drown the request log.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customSuccessObject: (_req, res, value: Record<string, unknown>) => {
+        const locals = (res as unknown as { locals: Record<string, unknown> }).locals;
+        return { ...value, requestId: locals.requestId, provider: locals.provider, cache: locals.cache, problem: locals.problem };
+      },
+    }),
+  );
+
+  app.use(healthRouter(services, lifecycle));
+  app.use(catalogRouter(services));
+  app.use(customersRouter(services));
+  app.use(notFound);
+  app.use(problemHandler(services.logger));
+  return app;
+}

@@ -1,0 +1,159 @@
+/**
+ * One lookup: fresh cache entry, else one upstream call shared by every concurrent lookup of the key, else a
+ * stale entry when the upstream fails for upstream reasons (design §3, §4).
+ */
+import type { Logger } from 'pino';
+import { cacheKey, etagOf, type CacheEntry, type CustomerCache, type CustomerEntry, type View } from './cache.js';
+import type { Customer } from './model.js';
+import { maskCustomer, maskRaw } from './pii.js';
+import { GatewayError, type ProblemCode } from './problems.js';
+import type { ProviderAdapter } from './provider.js';
+import type { UpstreamClient } from './upstream.js';
+
+export interface ProviderRuntime {
+  adapter: ProviderAdapter;
+  upstream: UpstreamClient;
+  cacheTtlSeconds: number;
+}
+
+export interface CachePolicy {
+  staleIfErrorSeconds: number;
+  notFoundTtlSeconds: number;
+}
+
+export type CacheOutcome = 'hit' | 'miss' | 'stale';
+
+export interface LookupResult {
+  entry: CustomerEntry;
+  cache: CacheOutcome;
+  /** RFC 9211 `Cache-Status` value. */
+  cacheStatus: string;
+  /** Seconds the caller may reuse the answer (`Cache-Control: private, max-age`). */
+  maxAge: number;
+}
+
+export interface LookupOptions {
+  requestId: string;
+  /** The caller sent `Cache-Control: no-cache`: skip the fresh entry and the negative cache. */
+  noCache: boolean;
+}
+
+const CACHE_NAME = 'customer-gateway';
+
+/** Failures that say the upstream is unwell, not that the request or the customer is wrong. */
+const STALE_IF_ERROR: ReadonlySet<ProblemCode> = new Set([
+  'upstream-error',
+  'upstream-timeout',
+  'upstream-invalid-response',
+  'upstream-rate-limited',
+  'upstream-auth-failed',
+  'provider-unavailable',
+]);
+
+export class LookupService {
+  constructor(
+    private readonly cache: CustomerCache,
+    private readonly policy: CachePolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
+    const provider = runtime.adapter.id;
+    const key = cacheKey(provider, id);
+    const now = Date.now();
+    if (!options.noCache) {
+      const cached = this.cache.peek(key);
+      if (cached && now < cached.freshUntil) return answerFromCache(cached, now);
+    }
+
+    const context = { initiated: false, load: () => this.load(runtime, id, options.requestId) };
+    let entry: CacheEntry;
+    try {
+      entry = await this.cache.refresh(key, context);
+    } catch (error) {
+      const stale = this.staleFor(key, error);
+      if (!stale) throw error;
+      this.logger.warn({ provider, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
+      const ttl = Math.floor((stale.freshUntil - Date.now()) / 1000);
+      return { entry: stale, cache: 'stale', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}; detail=stale-if-error`, maxAge: 0 };
+    }
+    const forward = !context.initiated ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
+    if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; ${forward}`, this.policy.notFoundTtlSeconds);
+    return { entry, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: runtime.cacheTtlSeconds };
+  }
+
+  private async load(runtime: ProviderRuntime, id: string, requestId: string): Promise<CacheEntry> {
+    const fetchedAt = Date.now();
+    try {
+      const result = await runtime.upstream.fetchCustomer(id.normalize('NFC'), requestId);
+      const customer: Customer = {
+        id: `${runtime.adapter.id}:${id}`,
+        provider: runtime.adapter.id,
+        providerId: id,
+        ...runtime.adapter.normalize(result.body),
+      };
+      const entry: CustomerEntry = {
+        kind: 'customer',
+        customer,
+        raw: result.body,
+        fetchedAt,
+        freshUntil: fetchedAt + runtime.cacheTtlSeconds * 1000,
+        staleUntil: fetchedAt + (runtime.cacheTtlSeconds + this.policy.staleIfErrorSeconds) * 1000,
+        bytes: 0,
+        views: {},
+      };
+      entry.views.masked = buildView(entry, false);
+      // Counted as serialised bytes: the body as received plus the ready-made answer.
+      entry.bytes = result.bytes + entry.views.masked.data.length;
+      return entry;
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'customer-not-found') {
+        return { kind: 'not-found', error, fetchedAt, freshUntil: fetchedAt + this.policy.notFoundTtlSeconds * 1000, bytes: 256 };
+      }
+      throw error;
+    }
+  }
+
+  private staleFor(key: string, error: unknown): CustomerEntry | undefined {
+    if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
+    const entry = this.cache.peek(key);
+    return entry?.kind === 'customer' && Date.now() < entry.staleUntil ? entry : undefined;
+  }
+}
+
+function answerFromCache(entry: CacheEntry, now: number): LookupResult {
+  const ttl = Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
+  if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; hit; ttl=${ttl}`, ttl);
+  return { entry, cache: 'hit', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}`, maxAge: ttl };
+}
+
+/** A cached `customer-not-found` is itself cacheable by the caller for what is left of its lifetime. */
+function withCacheHeaders(error: GatewayError, cacheStatus: string, maxAge: number): GatewayError {
+  return new GatewayError(error.code, {
+    detail: error.message,
+    provider: error.provider,
+    upstreamStatus: error.upstreamStatus,
+    headers: { 'Cache-Status': cacheStatus, 'Cache-Control': `private, max-age=${maxAge}` },
+  });
+}
+
+/** The ready-made answer for one PII policy; made once per entry and policy. */
+export function viewOf(entry: CustomerEntry, clearPii: boolean): View {
+  const slot = clearPii ? 'clear' : 'masked';
+  return (entry.views[slot] ??= buildView(entry, clearPii));
+}
+
+/** `raw` with the same masking as `data`, serialised once per entry and policy. */
+export function rawViewOf(entry: CustomerEntry, clearPii: boolean, nationalIdPaths: readonly string[]): { json: string; etag: string } {
+  const view = viewOf(entry, clearPii);
+  if (!view.raw) {
+    const json = JSON.stringify(clearPii ? entry.raw : maskRaw(entry.raw, nationalIdPaths));
+    view.raw = { json, etag: etagOf(view.data, json) };
+  }
+  return view.raw;
+}
+
+function buildView(entry: CustomerEntry, clearPii: boolean): View {
+  const data = JSON.stringify(clearPii ? entry.customer : maskCustomer(entry.customer));
+  return { data, etag: etagOf(data) };
+}

@@ -1,0 +1,92 @@
+/**
+ * The provider contract (design §2). An adapter is a declaration plus a pure normaliser; everything with I/O,
+ * timing or failure handling lives once in `src/core`.
+ */
+import Joi from 'joi';
+import type { AuthScheme, AuthKit } from './auth.js';
+import type { NormalizedCustomer } from './model.js';
+import type { SimulatorOptions, Simulator } from './simulator.js';
+
+/** What the core hands every attempt (design §5). */
+export interface AttemptContext {
+  /** A new UUID for every attempt (Adobe `X-Request-Id`). */
+  attemptId: string;
+  /** Kept across attempts of one lookup, renewed after any attempt that got a response (Adobe `X-Correlation-Id`). */
+  idempotencyKey: string;
+}
+
+/** The upstream request of one attempt, relative to the provider's base URL. */
+export interface UpstreamRequest {
+  path: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * How the core reads an upstream answer. `classify` may override the default reading of the HTTP status for
+ * quirks (Frontpayment's envelope `status_code`, Adobe's error codes).
+ */
+export type Verdict =
+  | 'ok'
+  | 'not-found'
+  | 'bad-request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate-limited'
+  | 'server-error'
+  /** An answer the gateway caused or cannot interpret (an unexpected status, Adobe 4119): `upstream-error`, not retried. */
+  | 'unexpected';
+
+export interface Classification {
+  verdict: Verdict;
+  /** The status that decided, when it is not the HTTP status (Frontpayment's envelope `status_code`). */
+  upstreamStatus?: number;
+  /** A short, secret-free reason for logs and the problem's detail. */
+  reason?: string;
+}
+
+/** A provider's own env keys, validated by its `config` schema. */
+export type ProviderEnv = Readonly<Record<string, string | undefined>>;
+
+export interface ProviderAdapter {
+  /** Folder name, path segment and env prefix source (`adobe-vip` → `ADOBE_VIP_`). */
+  id: string;
+  displayName: string;
+  /** An id that the built-in simulator knows, for examples and `GET /providers`. */
+  exampleId: string;
+  /** A valid provider identifier; invalid ids never reach the upstream (design §6). */
+  idRule: Joi.StringSchema;
+  /** The provider's own env keys (credentials and the like), besides the generic `<P>_…` keys the core adds. */
+  config: Record<string, Joi.Schema>;
+  /** Defaults for the generic keys that differ per provider (Tango's published 1 request per second). */
+  defaults?: { rateLimitPerSecond?: number };
+  /** The auth scheme, built once from the validated env with the core's schemes. */
+  auth(env: ProviderEnv, kit: AuthKit): AuthScheme;
+  /** The request of one attempt: path under the base URL and the provider's own headers. */
+  request(id: string, attempt: AttemptContext): UpstreamRequest;
+  /** Only for quirks; `undefined` keeps the core's reading of the HTTP status. */
+  classify?(status: number, body: unknown): Classification | undefined;
+  /** The provider's id field of a 2xx body, compared with the requested id before anything is normalised. */
+  customerIdOf(body: unknown): unknown;
+  /** Raw upstream body → common model. Pure and total: never throws for a field the model allows to be null. */
+  normalize(body: unknown): NormalizedCustomer;
+  /** Dotted paths in the raw body that hold a national id, masked in `?include=raw` like `nationalId`. */
+  rawNationalIdPaths?: readonly string[];
+  /** A real HTTP server that behaves like the upstream (design §8). */
+  simulator(options?: SimulatorOptions): Promise<Simulator>;
+}
+
+/** The env prefix of a provider: `adobe-vip` → `ADOBE_VIP`. */
+export const envPrefix = (providerId: string): string => providerId.toUpperCase().replace(/-/g, '_');
+
+/** The id rule as a regular-expression source, read from the joi rule (served by `GET /providers`). */
+export function idPatternOf(rule: Joi.StringSchema): { source: string; flags: string } {
+  const described = rule.describe() as { rules?: { name: string; args?: { regex?: string } }[] };
+  const regex = described.rules?.find((r) => r.name === 'pattern')?.args?.regex;
+  if (!regex) throw new Error('an idRule must carry a pattern');
+  const end = regex.lastIndexOf('/');
+  return { source: regex.slice(1, end), flags: regex.slice(end + 1) };
+}
+
+/** A credential that becomes required once the provider has a base URL (design §7). */
+export const requiredWithBaseUrl = (prefix: string, rule: Joi.Schema): Joi.Schema =>
+  rule.when(`${prefix}_BASE_URL`, { is: Joi.exist(), then: Joi.required() });

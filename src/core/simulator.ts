@@ -1,0 +1,303 @@
+/**
+ * The simulator kit: a real HTTP server on loopback that providers' simulators build on (design §8). It
+ * counts requests, enforces the upstream's documented rate limit, and injects faults for tests and demos.
+ * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox).
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SimRequest {
+  method: string;
+  /** The path below the simulator's base path, still percent-encoded as sent. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON value (serialised with `application/json`) or a string sent as is. */
+  body?: unknown;
+}
+
+export type Fault =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'reset' }
+  | { kind: 'hang' }
+  | { kind: 'malformed' }
+  | { kind: 'truncated' }
+  | { kind: 'slow-body'; ms: number }
+  | { kind: 'oversized'; bytes: number }
+  | { kind: 'content-type'; contentType: string };
+
+export interface FaultRule {
+  fault: Fault;
+  /** How many matching requests it applies to (default: until cleared). */
+  times?: number;
+  /** Share of matching requests it applies to, 0..1 (default 1). */
+  probability?: number;
+  /** Only requests whose path contains this string. */
+  match?: string;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** Requests per second before the upstream's own 429; `0` turns the limit off. Default: the upstream's documented limit. */
+  rateLimitPerSecond?: number;
+}
+
+export interface SimulatorSpec {
+  name: string;
+  /** The path prefix of the API (`/raas/v2`), so that `baseUrl` ends where the provider's base URL does. */
+  basePath: string;
+  /** The env keys (credentials, token URL) that make the gateway talk to this simulator; `{url}` is replaced. */
+  env: Record<string, string>;
+  rateLimitPerSecond?: number;
+  /** The upstream's own answer past its rate limit. */
+  rateLimited?: (request: SimRequest) => SimResponse;
+  /** Answers one request (auth checks included). Paths outside `basePath` get `notFound`. */
+  handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
+  /** Answers requests outside `basePath` (the IMS token endpoint, for one); default 404. */
+  handleOther?: (request: SimRequest) => SimResponse | Promise<SimResponse> | undefined;
+}
+
+export interface SimulatorStats {
+  /** Requests the simulator received (rate-limited and faulted ones included). */
+  requests: number;
+  /** Requests per path category: `api` under the base path, `other` elsewhere. */
+  apiRequests: number;
+  rateLimited: number;
+  faults: number;
+}
+
+export class Simulator {
+  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 };
+  /** The last 200 requests, for tests to read headers and ordering. */
+  readonly log: (SimRequest & { at: number })[] = [];
+  private rules: (FaultRule & { used: number })[] = [];
+  private windowStart = 0;
+  private windowCount = 0;
+  private readonly hanging = new Set<ServerResponse>();
+  private url = '';
+
+  private constructor(
+    private readonly spec: SimulatorSpec,
+    private readonly server: http.Server,
+    private readonly rateLimitPerSecond: number,
+  ) {}
+
+  static async start(spec: SimulatorSpec, options: SimulatorOptions = {}): Promise<Simulator> {
+    const server = http.createServer();
+    const simulator = new Simulator(spec, server, options.rateLimitPerSecond ?? spec.rateLimitPerSecond ?? 0);
+    server.on('request', (req, res) => {
+      simulator.onRequest(req, res).catch(() => res.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    simulator.url = `http://127.0.0.1:${port}`;
+    return simulator;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get origin(): string {
+    return this.url;
+  }
+
+  /** The provider's base URL on this simulator (`http://127.0.0.1:PORT/raas/v2`). */
+  get baseUrl(): string {
+    return this.url + this.spec.basePath;
+  }
+
+  /** The env keys (credentials) that point the gateway at this simulator. */
+  get env(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.spec.env).map(([k, v]) => [k, v.replace('{url}', this.url)]));
+  }
+
+  inject(rule: FaultRule): void {
+    this.rules.push({ ...rule, used: 0 });
+  }
+
+  clearFaults(): void {
+    this.rules = [];
+  }
+
+  /** Forget counters, log and faults (between tests). */
+  reset(): void {
+    this.clearFaults();
+    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 });
+    this.log.length = 0;
+    this.windowCount = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (rawPath === '/__simulator/faults') return this.control(req.method ?? 'GET', body, res);
+
+    this.stats.requests += 1;
+    const inApi = rawPath.startsWith(this.spec.basePath + '/') || rawPath === this.spec.basePath;
+    const request: SimRequest = {
+      method: req.method ?? 'GET',
+      path: inApi ? rawPath.slice(this.spec.basePath.length) : rawPath,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    };
+    this.log.push({ ...request, at: Date.now() });
+    if (this.log.length > 200) this.log.shift();
+
+    if (!inApi) {
+      const answer = (await this.spec.handleOther?.(request)) ?? { status: 404, body: { message: 'Not Found' } };
+      return send(res, answer);
+    }
+    this.stats.apiRequests += 1;
+
+    const fault = this.pickFault(request.path);
+    if (fault?.kind === 'latency') await sleep(fault.ms);
+    else if (fault) return this.applyFault(fault, request, res);
+
+    if (this.overRateLimit()) {
+      this.stats.rateLimited += 1;
+      return send(res, this.spec.rateLimited?.(request) ?? { status: 429, headers: { 'Retry-After': '1' }, body: { message: 'Too Many Requests' } });
+    }
+    return send(res, await this.spec.handle(request));
+  }
+
+  private overRateLimit(): boolean {
+    if (this.rateLimitPerSecond <= 0) return false;
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount += 1;
+    return this.windowCount > this.rateLimitPerSecond;
+  }
+
+  private pickFault(path: string): Fault | undefined {
+    for (const rule of this.rules) {
+      if (rule.match !== undefined && !path.includes(rule.match)) continue;
+      if (rule.times !== undefined && rule.used >= rule.times) continue;
+      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
+      rule.used += 1;
+      this.stats.faults += 1;
+      return rule.fault;
+    }
+    return undefined;
+  }
+
+  private async applyFault(fault: Exclude<Fault, { kind: 'latency' }>, request: SimRequest, res: ServerResponse): Promise<void> {
+    switch (fault.kind) {
+      case 'status':
+        return send(res, { status: fault.status, headers: fault.headers, body: fault.body ?? { message: `Injected ${fault.status}` } });
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'hang':
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return;
+      case 'malformed':
+        return send(res, { status: 200, body: '{"customerIdentifier": "' });
+      case 'content-type': {
+        const answer = await this.spec.handle(request);
+        res.writeHead(answer.status, { 'Content-Type': fault.contentType });
+        res.end(JSON.stringify(answer.body));
+        return;
+      }
+      case 'truncated':
+      case 'slow-body': {
+        const answer = await this.spec.handle(request);
+        const text = JSON.stringify(answer.body);
+        const half = Math.floor(text.length / 2);
+        res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+        res.write(text.slice(0, half));
+        if (fault.kind === 'truncated') {
+          res.socket?.destroy();
+          return;
+        }
+        this.hanging.add(res);
+        await sleep(fault.ms);
+        this.hanging.delete(res);
+        if (!res.destroyed) res.end(text.slice(half));
+        return;
+      }
+      case 'oversized': {
+        const answer = await this.spec.handle(request);
+        const padded = { ...(answer.body as object), padding: 'x'.repeat(fault.bytes) };
+        return send(res, { status: answer.status, body: padded });
+      }
+    }
+  }
+
+  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats. */
+  private control(method: string, body: string, res: ServerResponse): void {
+    if (method === 'DELETE') {
+      this.clearFaults();
+      return send(res, { status: 204 });
+    }
+    if (method === 'POST') {
+      try {
+        const parsed: unknown = JSON.parse(body);
+        for (const rule of Array.isArray(parsed) ? parsed : [parsed]) this.inject(rule as FaultRule);
+        return send(res, { status: 201, body: { rules: this.rules.length } });
+      } catch {
+        return send(res, { status: 400, body: { message: 'expected a JSON fault rule' } });
+      }
+    }
+    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules } });
+  }
+}
+
+function send(res: ServerResponse, answer: SimResponse): void {
+  if (res.destroyed) return;
+  const isText = typeof answer.body === 'string';
+  const payload = answer.body === undefined ? '' : isText ? (answer.body as string) : JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...(answer.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    ...answer.headers,
+  });
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Reads `user:password` from a Basic `Authorization` header, or undefined. */
+export function basicCredentials(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Reads the token from a Bearer `Authorization` header, or undefined. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+}

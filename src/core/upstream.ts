@@ -1,0 +1,241 @@
+/**
+ * The upstream client shared by every provider (design §4, §5): one lookup is a series of attempts under
+ * p-retry, each with its own timeout cut to the lookup's deadline, its own auth headers and request ids.
+ */
+import { randomUUID } from 'node:crypto';
+import { isAxiosError, type AxiosInstance } from 'axios';
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
+import type { AuthScheme } from './auth.js';
+import { GatewayError, type ProblemCode } from './problems.js';
+import type { Classification, ProviderAdapter, Verdict } from './provider.js';
+import { isRecord } from './normalize.js';
+
+export interface UpstreamSettings {
+  baseUrl: string;
+  timeoutMs: number;
+  deadlineMs: number;
+  retries: number;
+  maxBodyBytes: number;
+}
+
+export interface UpstreamResult {
+  /** The parsed 2xx body, already checked to carry the requested id. */
+  body: unknown;
+  /** The body's length as received, for the cache's byte budget. */
+  bytes: number;
+  attempts: number;
+}
+
+export interface UpstreamHooks {
+  /** Called once per attempt that reached the wire, with its outcome (for metrics). */
+  onAttempt?: (provider: string, outcome: string, seconds: number) => void;
+}
+
+/** Upstream 401 answers, which earn one retry with a fresh token (not token-endpoint refusals). */
+const refreshable = new WeakSet<GatewayError>();
+
+const BACKOFF = { minTimeout: 200, factor: 2, maxTimeout: 2000 };
+
+export class UpstreamClient {
+  constructor(
+    private readonly adapter: ProviderAdapter,
+    private readonly settings: UpstreamSettings,
+    private readonly auth: AuthScheme,
+    private readonly http: AxiosInstance,
+    private readonly logger: Logger,
+    private readonly hooks: UpstreamHooks = {},
+  ) {}
+
+  /** Reads one customer. Throws a `GatewayError` whose code the last failure decides. */
+  async fetchCustomer(id: string, requestId: string): Promise<UpstreamResult> {
+    const deadline = Date.now() + this.settings.deadlineMs;
+    const lookup = { idempotencyKey: randomUUID(), notBefore: 0, attempts: 0, lastError: undefined as GatewayError | undefined };
+
+    const run = async (): Promise<UpstreamResult> => {
+      const wait = lookup.notBefore - Date.now();
+      if (wait > 0) await sleep(wait);
+      // A token-refresh retry happens inside the attempt: it counts against the deadline, not the retries.
+      let refreshedToken = false;
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw lookup.lastError ?? this.timeoutError();
+        try {
+          return await this.attempt(id, requestId, lookup, Math.min(this.settings.timeoutMs, remaining));
+        } catch (error) {
+          const failure = error instanceof GatewayError ? error : this.unexpected(error);
+          lookup.lastError = failure;
+          if (refreshable.has(failure) && !refreshedToken) {
+            refreshedToken = true;
+            if (this.auth.invalidate()) continue;
+          }
+          throw failure;
+        }
+      }
+    };
+
+    return pRetry(run, {
+      retries: this.settings.retries,
+      ...BACKOFF,
+      randomize: true,
+      maxRetryTime: this.settings.deadlineMs,
+      shouldRetry: ({ error }) => error instanceof GatewayError && error.transient,
+      onFailedAttempt: ({ error, retriesLeft }) => {
+        if (!(error instanceof GatewayError) || !error.transient || retriesLeft <= 0) return;
+        const now = Date.now();
+        // Retry-After replaces the backoff: the next attempt waits for it (and at least the backoff).
+        const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
+        const retriesUsed = this.settings.retries - retriesLeft;
+        const minBackoff = Math.min(BACKOFF.minTimeout * BACKOFF.factor ** retriesUsed, BACKOFF.maxTimeout);
+        // A wait that would end past the deadline stops the lookup at once with the last failure.
+        if (now + Math.max(retryAfterMs, minBackoff) >= deadline) throw error;
+        lookup.notBefore = now + retryAfterMs;
+      },
+    });
+  }
+
+  private async attempt(
+    id: string,
+    requestId: string,
+    lookup: { idempotencyKey: string; attempts: number },
+    timeoutMs: number,
+  ): Promise<UpstreamResult> {
+    const provider = this.adapter.id;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    lookup.attempts += 1;
+    const attemptNo = lookup.attempts;
+    const context = { attemptId: randomUUID(), idempotencyKey: lookup.idempotencyKey };
+    let gotResponse = false;
+    try {
+      const authHeaders = await this.auth.headers(signal);
+      const request = this.adapter.request(id, context);
+      const response = await this.http.request<string>({
+        method: 'GET',
+        url: this.settings.baseUrl + request.path,
+        headers: { Accept: 'application/json', ...request.headers, ...authHeaders },
+        signal,
+        responseType: 'text',
+        transformResponse: (body: unknown) => body,
+        validateStatus: () => true,
+        maxRedirects: 0,
+        maxContentLength: this.settings.maxBodyBytes,
+      });
+      gotResponse = true;
+      const text = typeof response.data === 'string' ? response.data : '';
+      const body = parseJson(text);
+      const contentType = String(response.headers['content-type'] ?? '');
+      const classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
+      const seconds = (performance.now() - started) / 1000;
+      this.logger.debug(
+        { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, ms: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
+        'upstream attempt',
+      );
+      this.hooks.onAttempt?.(provider, classification.verdict, seconds);
+      if (classification.verdict === 'ok') return this.accept(id, body, text, contentType, response.status, attemptNo);
+      throw this.failure(classification, response.status, response.headers['retry-after']);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      const failure = this.transportFailure(error, signal, gotResponse);
+      this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message }, 'upstream attempt failed');
+      this.hooks.onAttempt?.(provider, failure.code, (performance.now() - started) / 1000);
+      throw failure;
+    } finally {
+      // Adobe's idempotency rule (design §5): only a retry after an attempt that got no response reuses the key.
+      if (gotResponse) lookup.idempotencyKey = randomUUID();
+    }
+  }
+
+  private accept(id: string, body: unknown, text: string, contentType: string, status: number, attempts: number): UpstreamResult {
+    const provider = this.adapter.id;
+    if (!/\bjson\b/i.test(contentType) || body === undefined || !isRecord(body)) {
+      throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not a JSON object.' });
+    }
+    const upstreamId = this.adapter.customerIdOf(body);
+    if (typeof upstreamId !== 'string' || upstreamId.toLowerCase() !== id.toLowerCase()) {
+      throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered with a body that is not the requested customer.' });
+    }
+    return { body, bytes: Buffer.byteLength(text), attempts };
+  }
+
+  private failure(classification: Classification, httpStatus: number, retryAfter: unknown): GatewayError {
+    const provider = this.adapter.id;
+    const upstreamStatus = classification.upstreamStatus ?? httpStatus;
+    const [code, transient]: [ProblemCode, boolean] = VERDICTS[classification.verdict];
+    const detail = classification.reason ?? `The upstream answered ${upstreamStatus}.`;
+    const retryAfterSeconds = transient ? parseRetryAfter(retryAfter) : undefined;
+    const failure = new GatewayError(code, { provider, upstreamStatus, detail, transient, retryAfterSeconds });
+    // A 401 is worth one more try with a fresh token, when the auth scheme has tokens (design §5).
+    if (classification.verdict === 'unauthorized') refreshable.add(failure);
+    return failure;
+  }
+
+  private transportFailure(error: unknown, signal: AbortSignal, gotResponse: boolean): GatewayError {
+    const provider = this.adapter.id;
+    if (signal.aborted) return this.timeoutError();
+    if (isAxiosError(error) && /maxContentLength/i.test(error.message)) {
+      return new GatewayError('upstream-invalid-response', { provider, detail: `The upstream body exceeded ${this.settings.maxBodyBytes} bytes.`, cause: error });
+    }
+    if (gotResponse || (isAxiosError(error) && error.response)) {
+      return new GatewayError('upstream-invalid-response', { provider, detail: 'The upstream body was cut off.', cause: error });
+    }
+    const code = isAxiosError(error) ? error.code : undefined;
+    return new GatewayError('upstream-error', {
+      provider,
+      detail: `The upstream could not be reached${code ? ` (${code})` : ''}.`,
+      transient: true,
+      cause: error,
+    });
+  }
+
+  private timeoutError(): GatewayError {
+    return new GatewayError('upstream-timeout', { provider: this.adapter.id, detail: 'The upstream did not answer within the deadline.', transient: true });
+  }
+
+  private unexpected(error: unknown): GatewayError {
+    return new GatewayError('internal-error', { provider: this.adapter.id, detail: 'The gateway failed while calling the upstream.', cause: error });
+  }
+}
+
+/** What each verdict becomes: the problem code and whether another attempt may help. */
+const VERDICTS: Record<Verdict, [ProblemCode, boolean]> = {
+  ok: ['internal-error', false],
+  'not-found': ['customer-not-found', false],
+  'bad-request': ['invalid-request', false],
+  unauthorized: ['upstream-auth-failed', false],
+  forbidden: ['upstream-auth-failed', false],
+  'rate-limited': ['upstream-rate-limited', true],
+  'server-error': ['upstream-error', true],
+  unexpected: ['upstream-error', false],
+};
+
+export function defaultClassification(status: number): Classification {
+  if (status >= 200 && status < 300) return { verdict: 'ok' };
+  if (status === 404) return { verdict: 'not-found' };
+  if (status === 400) return { verdict: 'bad-request' };
+  if (status === 401) return { verdict: 'unauthorized' };
+  if (status === 403) return { verdict: 'forbidden' };
+  if (status === 429) return { verdict: 'rate-limited' };
+  if (status >= 500) return { verdict: 'server-error' };
+  if (status >= 300 && status < 400) return { verdict: 'unexpected', reason: `The upstream redirected (${status}); redirects are not followed.` };
+  return { verdict: 'unexpected' };
+}
+
+/** `Retry-After` as seconds or an HTTP date → whole seconds from now, or undefined. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

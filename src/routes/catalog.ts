@@ -1,0 +1,39 @@
+/**
+ * What the gateway can tell about itself without calling an upstream: its providers (with their id rules,
+ * so that dashboards check ids the way the server does) and a description of each problem type.
+ */
+import { Router } from 'express';
+import { idPatternOf } from '../core/provider.js';
+import { GatewayError, isProblemCode, PROBLEMS } from '../core/problems.js';
+import { methodNotAllowed } from '../middleware/problems.js';
+import type { Services } from '../services.js';
+
+export function catalogRouter(services: Services): Router {
+  const router = Router();
+  const providers = [...services.providers.values()].map(({ adapter }) => {
+    const pattern = idPatternOf(adapter.idRule);
+    return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId };
+  });
+  const providersBody = JSON.stringify({ data: providers });
+
+  router
+    .route('/providers')
+    .get((_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=60');
+      res.type('application/json').send(providersBody);
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/problems/:code')
+    .get((req, res) => {
+      const code = req.params.code;
+      if (!isProblemCode(code)) throw new GatewayError('not-found', { detail: `No problem type is called "${code.slice(0, 64)}".` });
+      const { status, title, description, advice } = PROBLEMS[code];
+      res.setHeader('Cache-Control', 'public, max-age=3600');
+      res.json({ type: `/problems/${code}`, code, title, status, description, advice });
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  return router;
+}

@@ -1,0 +1,28 @@
+/** Liveness and readiness: cheap, and never calling an upstream. */
+import { Router } from 'express';
+import { methodNotAllowed } from '../middleware/problems.js';
+import type { Services } from '../services.js';
+
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export function healthRouter(services: Services, lifecycle: Lifecycle): Router {
+  const router = Router();
+  router
+    .route('/healthz')
+    .get((_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ status: 'ok' });
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+  router
+    .route('/readyz')
+    .get((_req, res) => {
+      const providers = Object.fromEntries([...services.providers].map(([id, p]) => [id, { auth: p.auth.state() }]));
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(lifecycle.shuttingDown ? 503 : 200).json({ status: lifecycle.shuttingDown ? 'shutting-down' : 'ready', config: 'loaded', providers });
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+  return router;
+}

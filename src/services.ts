@@ -1,0 +1,68 @@
+/**
+ * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
+ * one upstream client per provider, one cache and one lookup service for all.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import type { Config } from '../config/index.js';
+import { CustomerCache } from './core/cache.js';
+import type { Logger } from './core/logger.js';
+import { LookupService, type ProviderRuntime } from './core/lookup.js';
+import type { ProviderAdapter } from './core/provider.js';
+import { UpstreamClient } from './core/upstream.js';
+import type { AuthScheme } from './core/auth.js';
+
+export interface ProviderService extends ProviderRuntime {
+  auth: AuthScheme;
+}
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  providers: ReadonlyMap<string, ProviderService>;
+  cache: CustomerCache;
+  lookup: LookupService;
+  close(): void;
+}
+
+export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger): Services {
+  const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const agents: (http.Agent | https.Agent)[] = [];
+  const providers = new Map<string, ProviderService>();
+
+  for (const settings of config.providers) {
+    const adapter = adapters.find((a) => a.id === settings.id);
+    if (!adapter) throw new Error(`no adapter for provider ${settings.id}`);
+    if (!settings.baseUrl) throw new Error(`provider ${settings.id} has no base URL`);
+    // One keep-alive agent pair per provider, so that one provider cannot take another's sockets.
+    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
+    const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
+    agents.push(httpAgent, httpsAgent);
+    const client: AxiosInstance = axios.create({
+      httpAgent,
+      httpsAgent,
+      proxy: false,
+      headers: { 'User-Agent': `customer-gateway/${config.version}` },
+    });
+    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs });
+    const upstream = new UpstreamClient(
+      adapter,
+      { baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, retries: settings.retries, maxBodyBytes: config.upstreamMaxBodyBytes },
+      auth,
+      client,
+      logger,
+    );
+    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds });
+  }
+
+  const lookup = new LookupService(cache, { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds }, logger);
+  return {
+    config,
+    logger,
+    providers,
+    cache,
+    lookup,
+    close: () => agents.forEach((agent) => agent.destroy()),
+  };
+}

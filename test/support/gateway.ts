@@ -1,0 +1,84 @@
+/**
+ * Starts the real gateway on loopback port 0 in front of the real simulators, as in sandbox mode, with the
+ * logs captured in memory so that tests can read (and grep) them.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../config/index.js';
+import { adapters as allAdapters } from '../../providers/index.js';
+import { buildApp } from '../../src/app.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { ProviderAdapter } from '../../src/core/provider.js';
+import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
+import { startSandbox } from '../../src/sandbox.js';
+import { createServices, type Services } from '../../src/services.js';
+
+export interface TestGatewayOptions {
+  /** Environment as the process would see it; merged over quiet test defaults. */
+  env?: Record<string, string>;
+  /** Options per simulator; by default the upstream rate limits are off so tests do not wait on them. */
+  simulator?: (providerId: string) => SimulatorOptions;
+  adapters?: readonly ProviderAdapter[];
+}
+
+export interface TestGateway {
+  url: string;
+  config: Config;
+  services: Services;
+  simulators: Map<string, Simulator>;
+  sim(providerId: string): Simulator;
+  /** Every log line so far, parsed. */
+  logs(): Record<string, unknown>[];
+  /** The raw log text so far. */
+  logText(): string;
+  lookup(provider: string, id: string, init?: RequestInit & { query?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const TEST_DEFAULTS: Record<string, string> = {
+  LOG_LEVEL: 'debug',
+  TANGO_RATE_LIMIT_PER_SECOND: '0',
+};
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const adapters = options.adapters ?? allAdapters;
+  const env = { ...TEST_DEFAULTS, ...options.env };
+  const loaded = loadConfig(env, adapters);
+  const sandbox = await startSandbox(loaded, adapters, options.simulator ?? (() => ({ rateLimitPerSecond: 0 })));
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: sandbox.config.logLevel, destination });
+  const services = createServices(sandbox.config, adapters, logger);
+  const app = buildApp(services);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    config: sandbox.config,
+    services,
+    simulators: sandbox.simulators,
+    sim(providerId) {
+      const simulator = sandbox.simulators.get(providerId);
+      if (!simulator) throw new Error(`no simulator for ${providerId}`);
+      return simulator;
+    },
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    logText: () => lines.join('\n'),
+    lookup: (provider, id, init = {}) => fetch(`${url}/customers/${provider}/${id}${init.query ? `?${init.query}` : ''}`, init),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.close();
+      await sandbox.close();
+    },
+  };
+}
