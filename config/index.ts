@@ -37,6 +37,10 @@ export interface Config {
     maxBytes: number;
   };
   upstreamMaxBodyBytes: number;
+  /** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** OTLP/HTTP collector base URL; unset: no tracing SDK (traceparent still propagates). */
+  otlpEndpoint: string | undefined;
   providers: readonly ProviderSettings[];
 }
 
@@ -60,6 +64,8 @@ const commonKeys = {
   CACHE_MAX_ENTRIES: positiveInt.default(10000),
   CACHE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
   UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }),
 };
 
 /** The generic keys every provider gets under its prefix, besides its adapter's own. */
@@ -126,6 +132,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
       maxBytes: v.CACHE_MAX_BYTES as number,
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),
   });
 }

@@ -2,12 +2,15 @@
  * `buildApp(services)`: the express 5 app, never listening (tests mount it on port 0 or with supertest).
  */
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import { requestId } from './middleware/request-id.js';
+import { requestLog } from './middleware/request-log.js';
+import { telemetry } from './middleware/telemetry.js';
 import { notFound, problemHandler } from './middleware/problems.js';
 import { customersRouter } from './routes/customers.js';
 import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
+import { metricsRouter } from './routes/metrics.js';
+import { docsRouter } from './routes/docs.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -22,25 +25,17 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.set('query parser', 'simple');
 
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: services.logger,
-      genReqId: (_req, res) => String((res as unknown as { locals: { requestId: string } }).locals.requestId),
-      quietReqLogger: true,
-      // Health probes every few seconds would drown the request log.
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customSuccessObject: (_req, res, value: Record<string, unknown>) => {
-        const locals = (res as unknown as { locals: Record<string, unknown> }).locals;
-        return { ...value, requestId: locals.requestId, provider: locals.provider, cache: locals.cache, problem: locals.problem };
-      },
-    }),
-  );
+  app.use(telemetry(services.metrics));
+  app.use(requestLog(services.logger));
+  // While draining, answers close their connection so that keep-alive clients reconnect to another replica.
+  app.use((_req, res, next) => {
+    if (lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
 
   app.use(healthRouter(services, lifecycle));
+  app.use(metricsRouter(services));
+  app.use(docsRouter(services));
   app.use(catalogRouter(services));
   app.use(customersRouter(services));
   app.use(notFound);

@@ -7,6 +7,7 @@ import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createLogger } from './core/logger.js';
+import { startTracing } from './core/tracing.js';
 import { startSandbox } from './sandbox.js';
 import { createServices } from './services.js';
 
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: loaded.logLevel, pretty: sandboxed && process.stdout.isTTY });
   const sandbox = await startSandbox(loaded, adapters);
   const config = sandbox.config;
+  const tracing = startTracing(config.otlpEndpoint, config.version);
+  if (tracing) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: spans exported over OTLP/HTTP');
   const services = createServices(config, adapters, logger);
   const lifecycle = { shuttingDown: false };
   const app = buildApp(services, { lifecycle });
@@ -41,16 +44,33 @@ async function main(): Promise<void> {
     logger.info({ provider: id, simulator: simulator.baseUrl }, `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`);
   }
 
+  // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests finish (their
+  // answers close the connection), then keep-alive agents, simulators and the span exporter close.
+  const stop = async (exitCode: number) => {
+    services.close();
+    await sandbox.close();
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: final export failed'));
+    logger.info({ exitCode }, 'stopped');
+    logger.flush();
+    process.exit(exitCode);
+  };
   const shutdown = (signal: string) => {
-    if (lifecycle.shuttingDown) return;
+    if (lifecycle.shuttingDown) {
+      logger.warn({ signal }, 'second signal: stopping without waiting for in-flight requests');
+      server.closeAllConnections();
+      void stop(1);
+      return;
+    }
     lifecycle.shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    server.close(async () => {
-      services.close();
-      await sandbox.close();
-      logger.info('stopped');
-      logger.flush();
-      process.exit(0);
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
+    const deadline = setTimeout(() => {
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: closing the connections still open');
+      server.closeAllConnections();
+      void stop(1);
+    }, config.shutdownTimeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      void stop(0);
     });
     server.closeIdleConnections();
   };

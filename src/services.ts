@@ -9,12 +9,15 @@ import type { Config } from '../config/index.js';
 import { CustomerCache } from './core/cache.js';
 import type { Logger } from './core/logger.js';
 import { LookupService, type ProviderRuntime } from './core/lookup.js';
+import { GatewayMetrics } from './core/metrics.js';
 import type { ProviderAdapter } from './core/provider.js';
 import { UpstreamClient } from './core/upstream.js';
 import type { AuthScheme } from './core/auth.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
+  /** More of the provider's state for `/readyz` (breaker, quota), when the resilience work adds it. */
+  state?: () => Record<string, unknown>;
 }
 
 export interface Services {
@@ -23,11 +26,13 @@ export interface Services {
   providers: ReadonlyMap<string, ProviderService>;
   cache: CustomerCache;
   lookup: LookupService;
+  metrics: GatewayMetrics;
   close(): void;
 }
 
 export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const metrics = new GatewayMetrics(cache);
   const agents: (http.Agent | https.Agent)[] = [];
   const providers = new Map<string, ProviderService>();
 
@@ -45,24 +50,33 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
       proxy: false,
       headers: { 'User-Agent': `customer-gateway/${config.version}` },
     });
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs });
+    const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
+    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch });
+    const schema = adapter.schema;
     const upstream = new UpstreamClient(
       adapter,
       { baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, retries: settings.retries, maxBodyBytes: config.upstreamMaxBodyBytes },
       auth,
       client,
       logger,
+      {
+        onAttempt: (provider, outcome, seconds, attempt) => metrics.upstreamAttempt(provider, outcome, seconds, attempt),
+        onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
+      },
     );
     providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds });
   }
 
-  const lookup = new LookupService(cache, { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds }, logger);
+  const lookup = new LookupService(cache, { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds }, logger, {
+    onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
+  });
   return {
     config,
     logger,
     providers,
     cache,
     lookup,
+    metrics,
     close: () => agents.forEach((agent) => agent.destroy()),
   };
 }

@@ -7,7 +7,7 @@ import { basicAuth, clientCredentialsAuth } from '../../src/core/auth.js';
 import type { AccountStatus, CustomerStatus } from '../../src/core/model.js';
 import { isoDate, isRecord, mapStatus, objectList, text } from '../../src/core/normalize.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
-import type { TangoCustomer } from './schema.js';
+import { TANGO_CUSTOMER_SCHEMA, type TangoCustomer } from './schema.js';
 import { tangoSimulator } from './simulator.js';
 
 const CUSTOMER_STATUS: Record<string, CustomerStatus> = { active: 'active', inactive: 'inactive' };
@@ -62,6 +62,8 @@ export const tango: ProviderAdapter = {
 
   // https://developers.tangocard.com/docs/get-details-for-a-specific-customer
   request: (id) => ({ path: `/customers/${encodeURIComponent(id)}` }),
+
+  schema: TANGO_CUSTOMER_SCHEMA,
 
   customerIdOf: (body) => (isRecord(body) ? body.customerIdentifier : undefined),
 

@@ -3,6 +3,24 @@
  * https://developers.tangocard.com/reference (CustomerViewSummary, AccountViewSummary, ErrorInfo)
  * Tango may add fields at any time, so every field is optional here and unknown fields are ignored.
  */
+import type { SchemaDeclaration } from '../../src/core/schema-drift.js';
+
+/** What the adapter knows of a customer body, for the schema-drift metrics (mirrors `TangoCustomer`). */
+export const TANGO_CUSTOMER_SCHEMA: SchemaDeclaration = {
+  known: [
+    'customerIdentifier',
+    'displayName',
+    'status',
+    'createdAt',
+    'accounts[].accountIdentifier',
+    'accounts[].accountNumber',
+    'accounts[].displayName',
+    'accounts[].createdAt',
+    'accounts[].status',
+    'accounts[].currencyCode',
+  ],
+  expected: ['customerIdentifier', 'displayName', 'status', 'createdAt', 'accounts', 'accounts[].accountIdentifier', 'accounts[].status', 'accounts[].currencyCode'],
+};
 
 /** `GET /customers/{customerIdentifier}` → CustomerViewSummary. */
 export interface TangoCustomer {

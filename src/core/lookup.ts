@@ -8,7 +8,7 @@ import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import { GatewayError, type ProblemCode } from './problems.js';
 import type { ProviderAdapter } from './provider.js';
-import type { UpstreamClient } from './upstream.js';
+import type { LookupTelemetry, UpstreamClient } from './upstream.js';
 
 export interface ProviderRuntime {
   adapter: ProviderAdapter;
@@ -36,7 +36,12 @@ export interface LookupOptions {
   requestId: string;
   /** The caller sent `Cache-Control: no-cache`: skip the fresh entry and the negative cache. */
   noCache: boolean;
+  /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
+  telemetry?: LookupTelemetry;
 }
+
+/** How each lookup used the cache: `collapsed` joined an upstream call already in flight (metrics). */
+export type LookupHooks = { onCacheLookup?: (outcome: CacheOutcome | 'collapsed') => void };
 
 const CACHE_NAME = 'customer-gateway';
 
@@ -55,6 +60,7 @@ export class LookupService {
     private readonly cache: CustomerCache,
     private readonly policy: CachePolicy,
     private readonly logger: Logger,
+    private readonly hooks: LookupHooks = {},
   ) {}
 
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
@@ -63,29 +69,34 @@ export class LookupService {
     const now = Date.now();
     if (!options.noCache) {
       const cached = this.cache.peek(key);
-      if (cached && now < cached.freshUntil) return answerFromCache(cached, now);
+      if (cached && now < cached.freshUntil) {
+        this.hooks.onCacheLookup?.('hit');
+        return answerFromCache(cached, now);
+      }
     }
 
-    const context = { initiated: false, load: () => this.load(runtime, id, options.requestId) };
+    const context = { initiated: false, load: () => this.load(runtime, id, options.requestId, options.telemetry) };
     let entry: CacheEntry;
     try {
       entry = await this.cache.refresh(key, context);
     } catch (error) {
       const stale = this.staleFor(key, error);
+      this.hooks.onCacheLookup?.(stale ? 'stale' : context.initiated ? 'miss' : 'collapsed');
       if (!stale) throw error;
       this.logger.warn({ provider, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
       const ttl = Math.floor((stale.freshUntil - Date.now()) / 1000);
       return { entry: stale, cache: 'stale', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}; detail=stale-if-error`, maxAge: 0 };
     }
+    this.hooks.onCacheLookup?.(context.initiated ? 'miss' : 'collapsed');
     const forward = !context.initiated ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
     if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; ${forward}`, this.policy.notFoundTtlSeconds);
     return { entry, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: runtime.cacheTtlSeconds };
   }
 
-  private async load(runtime: ProviderRuntime, id: string, requestId: string): Promise<CacheEntry> {
+  private async load(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): Promise<CacheEntry> {
     const fetchedAt = Date.now();
     try {
-      const result = await runtime.upstream.fetchCustomer(id.normalize('NFC'), requestId);
+      const result = await runtime.upstream.fetchCustomer(id.normalize('NFC'), requestId, telemetry);
       const customer: Customer = {
         id: `${runtime.adapter.id}:${id}`,
         provider: runtime.adapter.id,

@@ -5,6 +5,7 @@
 import Joi from 'joi';
 import type { AuthScheme, AuthKit } from './auth.js';
 import type { NormalizedCustomer } from './model.js';
+import type { SchemaDeclaration } from './schema-drift.js';
 import type { SimulatorOptions, Simulator } from './simulator.js';
 
 /** What the core hands every attempt (design §5). */
@@ -71,6 +72,11 @@ export interface ProviderAdapter {
   normalize(body: unknown): NormalizedCustomer;
   /** Dotted paths in the raw body that hold a national id, masked in `?include=raw` like `nationalId`. */
   rawNationalIdPaths?: readonly string[];
+  /**
+   * The body paths the adapter knows and expects (`accounts[].status`), for the schema-drift metrics: each
+   * fresh body is compared once per fetch. Without it, no drift is measured for the provider.
+   */
+  schema?: SchemaDeclaration;
   /** A real HTTP server that behaves like the upstream (design §8). */
   simulator(options?: SimulatorOptions): Promise<Simulator>;
 }

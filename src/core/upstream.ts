@@ -5,11 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { isAxiosError, type AxiosInstance } from 'axios';
 import pRetry from 'p-retry';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuthScheme } from './auth.js';
 import { GatewayError, type ProblemCode } from './problems.js';
 import type { Classification, ProviderAdapter, Verdict } from './provider.js';
 import { isRecord } from './normalize.js';
+import { startAttemptSpan } from './tracing.js';
 
 export interface UpstreamSettings {
   baseUrl: string;
@@ -28,8 +30,16 @@ export interface UpstreamResult {
 }
 
 export interface UpstreamHooks {
-  /** Called once per attempt that reached the wire, with its outcome (for metrics). */
-  onAttempt?: (provider: string, outcome: string, seconds: number) => void;
+  /** Called once per attempt that reached the wire, with its outcome and its number in the lookup (for metrics). */
+  onAttempt?: (provider: string, outcome: string, seconds: number, attempt: number) => void;
+  /** Called once per accepted 2xx body, fresh from the upstream (schema-drift metrics). */
+  onBody?: (provider: string, body: Record<string, unknown>) => void;
+}
+
+/** What one inbound request shares with its upstream call: the trace to continue, and a count of its attempts. */
+export interface LookupTelemetry {
+  trace?: Context;
+  attempts: number;
 }
 
 /** Upstream 401 answers, which earn one retry with a fresh token (not token-endpoint refusals). */
@@ -48,7 +58,7 @@ export class UpstreamClient {
   ) {}
 
   /** Reads one customer. Throws a `GatewayError` whose code the last failure decides. */
-  async fetchCustomer(id: string, requestId: string): Promise<UpstreamResult> {
+  async fetchCustomer(id: string, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
     const deadline = Date.now() + this.settings.deadlineMs;
     const lookup = { idempotencyKey: randomUUID(), notBefore: 0, attempts: 0, lastError: undefined as GatewayError | undefined };
 
@@ -61,7 +71,7 @@ export class UpstreamClient {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw lookup.lastError ?? this.timeoutError();
         try {
-          return await this.attempt(id, requestId, lookup, Math.min(this.settings.timeoutMs, remaining));
+          return await this.attempt(id, requestId, lookup, Math.min(this.settings.timeoutMs, remaining), telemetry);
         } catch (error) {
           const failure = error instanceof GatewayError ? error : this.unexpected(error);
           lookup.lastError = failure;
@@ -99,21 +109,26 @@ export class UpstreamClient {
     requestId: string,
     lookup: { idempotencyKey: string; attempts: number },
     timeoutMs: number,
+    telemetry?: LookupTelemetry,
   ): Promise<UpstreamResult> {
     const provider = this.adapter.id;
     const signal = AbortSignal.timeout(timeoutMs);
     const started = performance.now();
     lookup.attempts += 1;
+    if (telemetry) telemetry.attempts += 1;
     const attemptNo = lookup.attempts;
     const context = { attemptId: randomUUID(), idempotencyKey: lookup.idempotencyKey };
     let gotResponse = false;
+    let span: ReturnType<typeof startAttemptSpan> | undefined;
     try {
       const authHeaders = await this.auth.headers(signal);
       const request = this.adapter.request(id, context);
+      const url = this.settings.baseUrl + request.path;
+      span = startAttemptSpan(telemetry?.trace, provider, attemptNo, url);
       const response = await this.http.request<string>({
         method: 'GET',
-        url: this.settings.baseUrl + request.path,
-        headers: { Accept: 'application/json', ...request.headers, ...authHeaders },
+        url,
+        headers: { Accept: 'application/json', ...span.headers, ...request.headers, ...authHeaders },
         signal,
         responseType: 'text',
         transformResponse: (body: unknown) => body,
@@ -128,17 +143,20 @@ export class UpstreamClient {
       const classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
       const seconds = (performance.now() - started) / 1000;
       this.logger.debug(
-        { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, ms: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
+        { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, durationMs: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
         'upstream attempt',
       );
-      this.hooks.onAttempt?.(provider, classification.verdict, seconds);
+      this.hooks.onAttempt?.(provider, classification.verdict, seconds, attemptNo);
+      span.end({ status: response.status, error: classification.verdict === 'ok' ? undefined : classification.verdict });
       if (classification.verdict === 'ok') return this.accept(id, body, text, contentType, response.status, attemptNo);
       throw this.failure(classification, response.status, response.headers['retry-after']);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const failure = this.transportFailure(error, signal, gotResponse);
-      this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message }, 'upstream attempt failed');
-      this.hooks.onAttempt?.(provider, failure.code, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message, durationMs: Math.round(seconds * 1000) }, 'upstream attempt failed');
+      this.hooks.onAttempt?.(provider, failure.code, seconds, attemptNo);
+      span?.end({ error: failure.code });
       throw failure;
     } finally {
       // Adobe's idempotency rule (design §5): only a retry after an attempt that got no response reuses the key.
@@ -155,6 +173,7 @@ export class UpstreamClient {
     if (typeof upstreamId !== 'string' || upstreamId.toLowerCase() !== id.toLowerCase()) {
       throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered with a body that is not the requested customer.' });
     }
+    this.hooks.onBody?.(provider, body);
     return { body, bytes: Buffer.byteLength(text), attempts };
   }
 

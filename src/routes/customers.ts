@@ -5,6 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import { viewOf, rawViewOf, type LookupResult } from '../core/lookup.js';
 import { GatewayError } from '../core/problems.js';
+import type { LookupTelemetry } from '../core/upstream.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import type { ProviderService, Services } from '../services.js';
 
@@ -19,7 +20,7 @@ export function customersRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       const includeRaw = parseInclude(req.query.include, runtime.adapter.id);
       res.locals.provider = runtime.adapter.id;
-      const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req) });
+      const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });
       render(req, res, runtime, result, includeRaw);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));

@@ -19,7 +19,8 @@ export function healthRouter(services: Services, lifecycle: Lifecycle): Router {
   router
     .route('/readyz')
     .get((_req, res) => {
-      const providers = Object.fromEntries([...services.providers].map(([id, p]) => [id, { auth: p.auth.state() }]));
+      // Local state only (token source, and breaker/quota once the provider exposes them): never an upstream call.
+      const providers = Object.fromEntries([...services.providers].map(([id, p]) => [id, { auth: p.auth.state(), ...p.state?.() }]));
       res.setHeader('Cache-Control', 'no-store');
       res.status(lifecycle.shuttingDown ? 503 : 200).json({ status: lifecycle.shuttingDown ? 'shutting-down' : 'ready', config: 'loaded', providers });
     })

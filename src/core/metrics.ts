@@ -1,0 +1,160 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of their own per services instance, so that several
+ * gateways in one process (tests) never share or collide on series. Every metric the gateway exports is
+ * named here; call sites use the named methods, never prom-client directly.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { schemaDriftOf, type SchemaDeclaration } from './schema-drift.js';
+
+/** Seconds: from a cache hit (sub-millisecond) to a lookup that spends its whole deadline. */
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Distinct `field` label values per provider and drift metric; past it, new fields are counted as `other`. */
+export const MAX_DRIFT_FIELDS_PER_PROVIDER = 100;
+
+export type CacheLookupOutcome = 'hit' | 'miss' | 'stale' | 'collapsed';
+export type TokenFetchOutcome = 'ok' | 'refused' | 'failed';
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface CacheSize {
+  readonly size: number;
+  readonly bytes: number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Time to answer an inbound request, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly upstreamDuration = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Time of one upstream attempt, by provider and outcome (the verdict, or the problem code of a transport failure).',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly upstreamRetries = new Counter({
+    name: 'upstream_retries_total',
+    help: 'Upstream attempts beyond the first of a lookup (retries and the token-refresh retry).',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheLookups = new Counter({
+    name: 'cache_lookups_total',
+    help: 'Customer lookups by cache outcome: hit (fresh), miss (went upstream), collapsed (joined a fetch in flight), stale (served after an upstream failure).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokenFetches = new Counter({
+    name: 'token_fetches_total',
+    help: 'Token requests to an OAuth token endpoint, by provider and outcome (ok, refused, failed).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly schemaUnknown = new Counter({
+    name: 'upstream_schema_unknown_fields_total',
+    help: 'Fields in fresh upstream bodies that the adapter does not know, by provider and field path (capped; the rest is "other").',
+    labelNames: ['provider', 'field'] as const,
+    registers: [this.registry],
+  });
+  private readonly schemaMissing = new Counter({
+    name: 'upstream_schema_missing_fields_total',
+    help: 'Fields the adapter expects that a fresh upstream body lacked, by provider and field path (capped; the rest is "other").',
+    labelNames: ['provider', 'field'] as const,
+    registers: [this.registry],
+  });
+  private readonly driftLabels = new Map<string, Set<string>>();
+  /** Metrics other parts of the gateway register on first use (breaker, quota), by name. */
+  private readonly lazy = new Map<string, Counter | Gauge | Histogram>();
+
+  constructor(cache: CacheSize) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'cache_entries',
+      help: 'Entries held by the customer cache (customers and not-found answers, fresh or within their stale window).',
+      registers: [this.registry],
+      collect() {
+        this.set(cache.size);
+      },
+    });
+    new Gauge({
+      name: 'cache_bytes',
+      help: 'Bytes counted against CACHE_MAX_BYTES by the customer cache.',
+      registers: [this.registry],
+      collect() {
+        this.set(cache.bytes);
+      },
+    });
+  }
+
+  /** The text exposition for `GET /metrics`. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  httpRequest(route: string, method: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  /** One upstream attempt that reached the wire (or failed trying); `attempt` counts from 1 within a lookup. */
+  upstreamAttempt(provider: string, outcome: string, seconds: number, attempt: number): void {
+    this.upstreamDuration.observe({ provider, outcome }, seconds);
+    if (attempt > 1) this.upstreamRetries.inc({ provider });
+  }
+
+  cacheLookup(outcome: CacheLookupOutcome): void {
+    this.cacheLookups.inc({ outcome });
+  }
+
+  tokenFetch(provider: string, outcome: TokenFetchOutcome): void {
+    this.tokenFetches.inc({ provider, outcome });
+  }
+
+  /** Walks one fresh upstream body against the adapter's declaration (called once per fetch, never on hits). */
+  schemaDrift(provider: string, schema: SchemaDeclaration, body: unknown): void {
+    const drift = schemaDriftOf(schema, body);
+    for (const field of drift.unknown) this.schemaUnknown.inc({ provider, field: this.driftLabel('unknown', provider, field) });
+    for (const field of drift.missing) this.schemaMissing.inc({ provider, field: this.driftLabel('missing', provider, field) });
+  }
+
+  /**
+   * For the resilience work: the breaker's state per provider as a 0/1 gauge per state
+   * (`circuit_breaker_state{provider,state}`), registered on first call.
+   */
+  breakerState(provider: string, state: BreakerState): void {
+    const gauge = this.metric('circuit_breaker_state', () => new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others.', labelNames: ['provider', 'state'], registers: [this.registry] }));
+    for (const s of ['closed', 'open', 'half-open'] as const) gauge.set({ provider, state: s }, s === state ? 1 : 0);
+  }
+
+  /** For the resilience work: a lookup waited `seconds` for the provider's quota (`upstream_quota_wait_seconds`). */
+  quotaWait(provider: string, seconds: number): void {
+    this.metric('upstream_quota_wait_seconds', () => new Histogram({ name: 'upstream_quota_wait_seconds', help: 'Time lookups waited for the provider’s upstream quota (rate limit and concurrency).', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers: [this.registry] })).observe({ provider }, seconds);
+  }
+
+  /** For the resilience work: a lookup refused because of the breaker or quota (`upstream_rejections_total{provider,reason}`). */
+  upstreamRejected(provider: string, reason: 'circuit-open' | 'quota' | 'bulkhead'): void {
+    this.metric('upstream_rejections_total', () => new Counter({ name: 'upstream_rejections_total', help: 'Lookups answered provider-unavailable without calling the upstream, by provider and reason.', labelNames: ['provider', 'reason'], registers: [this.registry] })).inc({ provider, reason });
+  }
+
+  private metric<M extends Counter | Gauge | Histogram>(name: string, create: () => M): M {
+    let metric = this.lazy.get(name);
+    if (!metric) this.lazy.set(name, (metric = create()));
+    return metric as M;
+  }
+
+  private driftLabel(kind: 'unknown' | 'missing', provider: string, field: string): string {
+    const key = `${kind}:${provider}`;
+    let seen = this.driftLabels.get(key);
+    if (!seen) this.driftLabels.set(key, (seen = new Set()));
+    if (seen.has(field)) return field;
+    if (seen.size >= MAX_DRIFT_FIELDS_PER_PROVIDER) return 'other';
+    seen.add(field);
+    return field;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Tracing through the OpenTelemetry API (W3C Trace Context). The caller's `traceparent` is continued by a
+ * server span per request and a client span per upstream attempt, whose `traceparent` goes upstream.
+ *
+ * An SDK (NodeTracerProvider, batch processor, OTLP over HTTP) is registered only when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set. Without it the API's no-op tracer records nothing, and the only work is
+ * reading the caller's header and writing one upstream header: the trace still reaches the upstream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  isSpanContextValid,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+
+const TRACER_NAME = 'customer-gateway';
+/** Used directly, not through the global propagator, so that propagation works with no SDK registered. */
+const propagator = new W3CTraceContextPropagator();
+
+const tracer = () => trace.getTracer(TRACER_NAME);
+
+export interface Tracing {
+  /** Flushes and stops the exporter (graceful shutdown). */
+  shutdown(): Promise<void>;
+}
+
+/** Registers the SDK with the given span processors as the global tracer provider. */
+export function registerTracing(spanProcessors: SpanProcessor[], version = '0.0.0'): Tracing {
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': TRACER_NAME, 'service.version': version }),
+    spanProcessors,
+  });
+  provider.register();
+  return {
+    async shutdown() {
+      await provider.shutdown();
+      trace.disable();
+    },
+  };
+}
+
+/** The OTLP/HTTP exporter when an endpoint is configured; nothing at all otherwise. */
+export function startTracing(otlpEndpoint: string | undefined, version: string): Tracing | undefined {
+  if (!otlpEndpoint) return undefined;
+  const url = new URL('v1/traces', otlpEndpoint.endsWith('/') ? otlpEndpoint : `${otlpEndpoint}/`).toString();
+  return registerTracing([new BatchSpanProcessor(new OTLPTraceExporter({ url }))], version);
+}
+
+export interface ServerSpan {
+  /** The context upstream attempts continue (the server span, or the caller's context with no SDK). */
+  context: Context;
+  span: Span;
+}
+
+/** The server span of one inbound request, continuing the caller's `traceparent` when it sent one. */
+export function startServerSpan(method: string, path: string, headers: IncomingHttpHeaders): ServerSpan {
+  const parent = headers.traceparent ? propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter) : ROOT_CONTEXT;
+  const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
+  return { context: trace.setSpan(parent, span), span };
+}
+
+/** Names the server span after its route (`GET /customers/:provider/:id`) and ends it with the answer's status. */
+export function endServerSpan({ span }: ServerSpan, method: string, route: string, status: number): void {
+  if (span.isRecording()) {
+    span.updateName(`${method} ${route}`);
+    span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+export interface AttemptSpan {
+  /** Headers to send upstream: `traceparent` (and `tracestate`) of this attempt's span. */
+  headers: Record<string, string>;
+  end(outcome: { status?: number; error?: string }): void;
+}
+
+const NO_TRACE: AttemptSpan = { headers: {}, end: () => undefined };
+
+/** A client span for one upstream attempt: a new span id every attempt, in the caller's trace. */
+export function startAttemptSpan(parent: Context | undefined, provider: string, attempt: number, url: string): AttemptSpan {
+  const base = parent ?? ROOT_CONTEXT;
+  let span = tracer().startSpan(
+    `GET ${provider}`,
+    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': url, 'gateway.provider': provider, 'http.request.resend_count': attempt - 1 } },
+    base,
+  );
+  if (!span.isRecording()) {
+    // No SDK: the no-op tracer hands back the caller's own span context. The upstream still gets a span id
+    // of its own per attempt, so that its logs tell attempts apart.
+    const inherited = span.spanContext();
+    if (!isSpanContextValid(inherited)) return NO_TRACE;
+    span = trace.wrapSpanContext({ ...inherited, spanId: randomBytes(8).toString('hex'), isRemote: false });
+  }
+  const headers: Record<string, string> = {};
+  propagator.inject(trace.setSpan(base, span), headers, defaultTextMapSetter);
+  return {
+    headers,
+    end({ status, error }) {
+      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      span.end();
+    },
+  };
+}
