@@ -2,6 +2,7 @@
  * `buildApp(services)`: the express 5 app, never listening (tests mount it on port 0 or with supertest).
  */
 import express, { type Express } from 'express';
+import { closeConnectionsWhileDraining } from './middleware/draining.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
 import { telemetry } from './middleware/telemetry.js';
@@ -27,11 +28,7 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(requestId);
   app.use(telemetry(services.metrics));
   app.use(requestLog(services.logger));
-  // While draining, answers close their connection so that keep-alive clients reconnect to another replica.
-  app.use((_req, res, next) => {
-    if (lifecycle.shuttingDown) res.setHeader('Connection', 'close');
-    next();
-  });
+  app.use(closeConnectionsWhileDraining(lifecycle));
 
   app.use(healthRouter(services, lifecycle));
   app.use(metricsRouter(services));

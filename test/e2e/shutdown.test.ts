@@ -1,0 +1,86 @@
+/**
+ * Graceful shutdown of the real process (`src/server.ts`): SIGTERM while slow lookups are in flight; every
+ * one of them is answered, new connections are refused, and the process exits 0 (1 when the timeout forced it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  simulatorOrigin: string;
+  lines: Record<string, unknown>[];
+  exit: Promise<number | null>;
+}
+
+/** Starts the gateway in sandbox mode on a free port and reads the port and the simulator from its log. */
+async function startServer(env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<{ url: string; simulatorOrigin: string }>((resolve, reject) => {
+    let port: unknown;
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      const line = JSON.parse(text) as Record<string, unknown>;
+      lines.push(line);
+      if (line.msg === 'customer-gateway listening') port = line.port;
+      if (line.provider === 'tango' && typeof line.simulator === 'string' && port !== undefined) {
+        resolve({ url: `http://127.0.0.1:${String(port)}`, simulatorOrigin: new URL(line.simulator).origin });
+      }
+    });
+    void exit.then((code) => reject(new Error(`the server exited early (${code})`)));
+  });
+  return { child, lines, exit, ...(await ready) };
+}
+
+async function slowUpstream(simulatorOrigin: string, ms: number): Promise<void> {
+  const res = await fetch(`${simulatorOrigin}/__simulator/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'latency', ms } }) });
+  expect(res.status).toBe(201);
+}
+
+/** Resolves once the simulator has received `count` API requests: the lookups are in flight. */
+async function untilUpstreamSaw(simulatorOrigin: string, count: number): Promise<void> {
+  for (;;) {
+    const { stats } = (await (await fetch(`${simulatorOrigin}/__simulator/faults`)).json()) as { stats: { apiRequests: number } };
+    if (stats.apiRequests >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('SIGTERM during slow lookups: every lookup is answered 200, new connections are refused, exit code 0', async () => {
+  const server = await startServer();
+  await slowUpstream(server.simulatorOrigin, 800);
+  // Two customers (two upstream calls; Tango's 1 request per second makes the second retry) and joined lookups.
+  const ids = ['zanzibar-health', 'zanzibar-health', 'zanzibar-health', 'acme-wellness', 'acme-wellness'];
+  const answers = ids.map((id) => fetch(`${server.url}/customers/tango/${id}`).then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { providerId: string } } })));
+  await untilUpstreamSaw(server.simulatorOrigin, 2);
+
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+
+  const results = await Promise.all(answers);
+  expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  expect(results.map((r) => r.body.data?.providerId)).toEqual(ids);
+  expect(await server.exit).toBe(0);
+  expect(server.lines.find((l) => l.msg === 'shutting down: draining in-flight requests')).toMatchObject({ signal: 'SIGTERM' });
+  expect(server.lines.at(-1)).toMatchObject({ msg: 'stopped', exitCode: 0 });
+}, 20000);
+
+test('a lookup still running when SHUTDOWN_TIMEOUT_MS ends is cut, and the exit code says so', async () => {
+  const server = await startServer({ SHUTDOWN_TIMEOUT_MS: '300' });
+  await slowUpstream(server.simulatorOrigin, 2000);
+  const answer = fetch(`${server.url}/customers/tango/zanzibar-health`).then(
+    (res) => res.status,
+    () => 'cut',
+  );
+  await untilUpstreamSaw(server.simulatorOrigin, 1);
+  server.child.kill('SIGINT');
+  expect(await server.exit).toBe(1);
+  expect(await answer).toBe('cut');
+  expect(server.lines.some((l) => l.msg === 'shutdown timeout: closing the connections still open')).toBe(true);
+}, 20000);
