@@ -20,8 +20,11 @@ const object = (properties: Record<string, Schema>, required = Object.keys(prope
 
 const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
 
-/** Problems any route may answer; each route adds its own. */
-const EVERY_ROUTE: ProblemCode[] = ['method-not-allowed', 'rate-limited', 'internal-error'];
+/**
+ * Problems any operation may answer; each adds its own. A method a path does not serve cannot be an
+ * operation: `method-not-allowed` is described once, in `info` and `components.responses`.
+ */
+const EVERY_ROUTE: ProblemCode[] = ['rate-limited', 'internal-error'];
 const LOOKUP_PROBLEMS: ProblemCode[] = [
   'invalid-request',
   'unauthorized',
@@ -80,7 +83,8 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
       version,
       description:
         'One HTTP API in front of several customer APIs: `GET /customers/{provider}/{id}` answers one customer in one common shape. ' +
-        'Every error is an RFC 9457 problem (`application/problem+json`); a path no route serves is answered 404 `not-found`. ' +
+        'Every error is an RFC 9457 problem (`application/problem+json`); a path no route serves is answered 404 `not-found`, a method a path does not serve 405 `method-not-allowed` with `Allow` ' +
+        '(both in `components.responses`). ' +
         'Every answer carries `X-Request-Id`.',
     },
     tags: [
@@ -130,6 +134,18 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
       '/metrics': simpleGet('operations', 'Prometheus metrics', { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } }, { operationId: 'metrics' }),
       '/openapi.json': simpleGet('operations', 'This document', json('OpenAPI 3.1.', { type: 'object' }), { operationId: 'openapi' }),
       '/docs': simpleGet('operations', 'A page to read this document', { description: 'HTML (Swagger UI, served from local assets).', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'docs' }),
+      '/docs/{asset}': {
+        get: {
+          tags: ['operations'],
+          operationId: 'docsAsset',
+          summary: 'The docs page’s own files (Swagger UI from local assets, and its start script)',
+          parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: ['init.js', 'swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'] } }],
+          responses: {
+            '200': { description: 'The file.', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'image/png': { schema: { type: 'string' } } } },
+            ...problemResponses(['not-found', ...EVERY_ROUTE]),
+          },
+        },
+      },
       '/console/': simpleGet('operations', 'The support console', { description: 'HTML: the support console, a page for support staff to look customers up.', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'console' }),
     },
     components: {
