@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# customer-gateway: build with the dev toolchain, run with production dependencies only, as a non-root user.
+#   docker build -t customer-gateway .
+#   docker run --rm -p 3000:3000 -e NODE_ENV= customer-gateway        # sandbox: built-in simulators
+#   docker run --rm -p 3000:3000 --env-file prod.env customer-gateway  # real upstreams (NODE_ENV=production)
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY src ./src
+COPY providers ./providers
+RUN npm run build
+
+FROM node:20-bookworm-slim AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0
+WORKDIR /app
+# Owned by root and only readable by the runtime user: the process cannot rewrite its own code.
+COPY --from=production-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The gateway drains on SIGTERM (SHUTDOWN_TIMEOUT_MS, default 10 s): give `docker stop -t` more than that.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/src/server.js"]
