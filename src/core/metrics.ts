@@ -32,6 +32,11 @@ export class GatewayMetrics {
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
+  private readonly inFlight = new Gauge({
+    name: 'http_server_requests_in_flight',
+    help: 'Inbound requests being answered right now (during a shutdown: those still draining).',
+    registers: [this.registry],
+  });
   private readonly upstreamDuration = new Histogram({
     name: 'upstream_request_duration_seconds',
     help: 'Time of one upstream attempt, by provider and outcome (the verdict, or the problem code of a transport failure).',
@@ -98,7 +103,12 @@ export class GatewayMetrics {
     return this.registry.metrics();
   }
 
+  httpRequestStarted(): void {
+    this.inFlight.inc();
+  }
+
   httpRequest(route: string, method: string, status: number, seconds: number): void {
+    this.inFlight.dec();
     this.httpDuration.observe({ route, method, status: String(status) }, seconds);
   }
 

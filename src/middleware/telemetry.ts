@@ -17,6 +17,7 @@ export function routeOf(req: Request): string {
 export function telemetry(metrics: GatewayMetrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
+    metrics.httpRequestStarted();
     const server = startServerSpan(req.method, req.path, req.headers);
     const lookup: LookupTelemetry = { trace: server.context, attempts: 0 };
     res.locals.telemetry = lookup;

@@ -46,27 +46,21 @@ export function docsRouter(services: Services): Router {
   const adapters = [...services.providers.values()].map((p) => p.adapter);
   const document = JSON.stringify(openApiDocument({ version: services.config.version, adapters }));
 
-  router
-    .route('/openapi.json')
-    .get((_req, res) => {
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.type('application/json').send(document);
-    })
-    .all(methodNotAllowed(['GET', 'HEAD']));
-  router
-    .route('/docs')
-    .get((_req, res) => {
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.type('text/html').send(PAGE);
-    })
-    .all(methodNotAllowed(['GET', 'HEAD']));
-  router
-    .route('/docs/init.js')
-    .get((_req, res) => {
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.type('text/javascript').send(INIT_SCRIPT);
-    })
-    .all(methodNotAllowed(['GET', 'HEAD']));
+  // Made once: the document, the page and its start script never change while the process runs.
+  const fixed: [path: string, type: string, body: string][] = [
+    ['/openapi.json', 'application/json', document],
+    ['/docs', 'text/html', PAGE],
+    ['/docs/init.js', 'text/javascript', INIT_SCRIPT],
+  ];
+  for (const [path, type, body] of fixed) {
+    router
+      .route(path)
+      .get((_req, res) => {
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.type(type).send(body);
+      })
+      .all(methodNotAllowed(['GET', 'HEAD']));
+  }
   router
     .route('/docs/:asset')
     .get((req, res, next) => {

@@ -51,6 +51,20 @@ async function untilUpstreamSaw(simulatorOrigin: string, count: number): Promise
   }
 }
 
+/** Resolves once the gateway is answering `count` lookups (the scrape itself counts as one more). */
+async function untilInFlight(url: string, count: number): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`, { headers: { Connection: 'close' } })).text();
+    const line = text.split('\n').find((l) => l.startsWith('http_server_requests_in_flight '));
+    if (Number(line?.split(' ')[1]) >= count + 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const untilLogged = async (server: Running, msg: string): Promise<void> => {
+  while (!server.lines.some((l) => l.msg === msg)) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
 test('SIGTERM during slow lookups: every lookup is answered 200, new connections are refused, exit code 0', async () => {
   const server = await startServer();
   await slowUpstream(server.simulatorOrigin, 800);
@@ -58,9 +72,10 @@ test('SIGTERM during slow lookups: every lookup is answered 200, new connections
   const ids = ['zanzibar-health', 'zanzibar-health', 'zanzibar-health', 'acme-wellness', 'acme-wellness'];
   const answers = ids.map((id) => fetch(`${server.url}/customers/tango/${id}`).then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { providerId: string } } })));
   await untilUpstreamSaw(server.simulatorOrigin, 2);
+  await untilInFlight(server.url, ids.length);
 
   server.child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await untilLogged(server, 'shutting down: draining in-flight requests');
   await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
 
   const results = await Promise.all(answers);
