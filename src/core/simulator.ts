@@ -72,10 +72,14 @@ export interface SimulatorStats {
   apiRequests: number;
   rateLimited: number;
   faults: number;
+  /** The most API requests received within any 1-second window (to check a client's quota). */
+  maxPerSecond: number;
 }
 
 export class Simulator {
-  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 };
+  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 };
+  /** Arrival times of the API requests of the last second, for `maxPerSecond`. */
+  private recent: number[] = [];
   /** The last 200 requests, for tests to read headers and ordering. */
   readonly log: (SimRequest & { at: number })[] = [];
   private rules: (FaultRule & { used: number })[] = [];
@@ -134,7 +138,8 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
-    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 });
+    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 });
+    this.recent = [];
     this.log.length = 0;
     this.windowCount = 0;
   }
@@ -168,6 +173,7 @@ export class Simulator {
       return send(res, answer);
     }
     this.stats.apiRequests += 1;
+    this.countArrival();
 
     const fault = this.pickFault(request.path);
     if (fault?.kind === 'latency') await sleep(fault.ms);
@@ -178,6 +184,13 @@ export class Simulator {
       return send(res, this.spec.rateLimited?.(request) ?? { status: 429, headers: { 'Retry-After': '1' }, body: { message: 'Too Many Requests' } });
     }
     return send(res, await this.spec.handle(request));
+  }
+
+  private countArrival(): void {
+    const now = performance.now();
+    this.recent.push(now);
+    while (this.recent.length > 0 && (this.recent[0] ?? now) <= now - 1000) this.recent.shift();
+    this.stats.maxPerSecond = Math.max(this.stats.maxPerSecond, this.recent.length);
   }
 
   private overRateLimit(): boolean {
