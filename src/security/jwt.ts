@@ -40,6 +40,8 @@ export class JwtVerifier {
       }));
     } catch (error) {
       if (isJwksFailure(error)) throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', { cause: error });
+      // The code and, for a claim check, the claim's name: enough to diagnose, nothing of the token itself.
+      if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
       throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
     }
     const name = firstString(payload.sub, payload.azp, payload.client_id);
