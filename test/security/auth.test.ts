@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { adapters } from '../../providers/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { AUDIENCE, bearer, ISSUER, keyFile, newApiKey, sha256Hex, startIssuer, unsignedToken, xApiKey, type Issuer } from './fixtures.js';
+import { AUDIENCE, bearer, ISSUER, keyFile, newApiKey, sha256Hex, startIssuer, unsignedToken, withGateway, xApiKey, type Issuer } from './fixtures.js';
 import { PII_CUSTOMER, piiTestAdapter } from './pii-adapter.js';
 
 const LIMITED_KEY = newApiKey();
@@ -190,15 +190,12 @@ test('when the JWKS cannot be reached, a token is not waved through: 500 interna
   const token = await down.sign({ sub: 'a', providers: '*' });
   const url = down.jwksUrl;
   await down.close();
-  const g = await startTestGateway({ env: { GATEWAY_JWT_JWKS_URL: url, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE } });
-  try {
+  await withGateway({ env: { GATEWAY_JWT_JWKS_URL: url, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE } }, async (g) => {
     const res = await fetch(g.url + CUSTOMER, { headers: bearer(token) });
     expect(res.status).toBe(500);
     expect(((await res.json()) as { type: string }).type).toBe('/problems/internal-error');
     expect(g.logs().some((l) => l.level === 50 && String(l.msg).includes('JWKS'))).toBe(true);
-  } finally {
-    await g.close();
-  }
+  });
 });
 
 describe('key rotation', () => {
@@ -207,20 +204,14 @@ describe('key rotation', () => {
   const client = (hashes: string[]) => keyFile([{ name: 'rotating-app', keySha256: hashes, providers: ['tango'], scopes: [] }]);
 
   test('during a rotation both keys of one client work; once the old hash is removed, the old key is refused', async () => {
-    const during = await startTestGateway({ env: { GATEWAY_API_KEYS: client([sha256Hex(oldKey), sha256Hex(newKey)]) } });
-    try {
+    await withGateway({ env: { GATEWAY_API_KEYS: client([sha256Hex(oldKey), sha256Hex(newKey)]) } }, async (during) => {
       expect((await fetch(during.url + CUSTOMER, { headers: bearer(oldKey) })).status).toBe(200);
       expect((await fetch(during.url + CUSTOMER, { headers: xApiKey(newKey) })).status).toBe(200);
-    } finally {
-      await during.close();
-    }
-    const after = await startTestGateway({ env: { GATEWAY_API_KEYS: client([sha256Hex(newKey)]) } });
-    try {
+    });
+    await withGateway({ env: { GATEWAY_API_KEYS: client([sha256Hex(newKey)]) } }, async (after) => {
       expect((await fetch(after.url + CUSTOMER, { headers: bearer(oldKey) })).status).toBe(401);
       expect((await fetch(after.url + CUSTOMER, { headers: bearer(newKey) })).status).toBe(200);
-    } finally {
-      await after.close();
-    }
+    });
   });
 });
 

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
-import { startTestGateway } from '../support/gateway.js';
-import { keyFile, newApiKey, sha256Hex } from './fixtures.js';
+import { keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 
 const PRODUCTION = { NODE_ENV: 'production', TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' };
 const KEYS = keyFile([{ name: 'app', keySha256: [sha256Hex(newApiKey())], providers: ['tango'], scopes: [] }]);
@@ -56,24 +55,16 @@ describe('production', () => {
 });
 
 describe('open mode outside production', () => {
-  test('logs exactly one warning line at start', async () => {
-    const gw = await startTestGateway();
-    try {
+  test('logs exactly one warning line at start', () =>
+    withGateway({}, async (gw) => {
       const warnings = gw.logs().filter((l) => l.level === 40 && String(l.msg).includes('OPEN'));
       expect(warnings).toHaveLength(1);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  test('with keys configured there is no such warning', async () => {
-    const gw = await startTestGateway({ env: { GATEWAY_API_KEYS: KEYS } });
-    try {
+  test('with keys configured there is no such warning', () =>
+    withGateway({ env: { GATEWAY_API_KEYS: KEYS } }, async (gw) => {
       expect(gw.logText()).not.toContain('OPEN');
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 });
 
 describe('the key file', () => {

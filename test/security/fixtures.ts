@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
 
 export const newApiKey = (): string => randomBytes(32).toString('base64url');
 export const sha256Hex = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -85,3 +86,13 @@ export function unsignedToken(claims: JWTPayload): string {
 
 export const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
 export const xApiKey = (key: string): Record<string, string> => ({ 'X-Api-Key': key });
+
+/** A gateway for one test, closed whatever the test does. */
+export async function withGateway(options: TestGatewayOptions, use: (gw: TestGateway) => Promise<void>): Promise<void> {
+  const gw = await startTestGateway(options);
+  try {
+    await use(gw);
+  } finally {
+    await gw.close();
+  }
+}

@@ -9,6 +9,7 @@ import { adapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
 import { serverOptions } from '../../src/security/hardening.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { withGateway } from './fixtures.js';
 
 const DASHBOARD = 'https://dashboard.example.com';
 let gw: TestGateway;
@@ -86,16 +87,12 @@ describe('CORS', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  test('without CORS_ORIGINS no CORS header is ever sent', async () => {
-    const plain = await startTestGateway();
-    try {
+  test('without CORS_ORIGINS no CORS header is ever sent', () =>
+    withGateway({}, async (plain) => {
       const res = await plain.lookup('tango', 'zanzibar-health', { headers: { Origin: DASHBOARD } });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
       expect(res.headers.get('vary') ?? '').not.toMatch(/Origin/);
-    } finally {
-      await plain.close();
-    }
-  });
+    }));
 });
 
 describe('configuration of the hardening knobs', () => {

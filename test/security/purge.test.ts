@@ -5,7 +5,7 @@
  */
 import { adapters } from '../../providers/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { bearer, keyFile, newApiKey, sha256Hex } from './fixtures.js';
+import { bearer, keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 import { piiTestAdapter } from './pii-adapter.js';
 
 const OPS_KEY = newApiKey();
@@ -87,12 +87,8 @@ test('without cache:purge, or for a provider outside the grant, a purge is 403 a
   expect((await lookup(ID)).headers.get('cache-status')).toMatch(/; hit; /);
 });
 
-test('in open (sandbox) mode anyone may purge', async () => {
-  const open = await startTestGateway();
-  try {
+test('in open (sandbox) mode anyone may purge', () =>
+  withGateway({}, async (open) => {
     await open.lookup('tango', ID);
     expect((await fetch(`${open.url}/cache/customers/tango/${ID}`, { method: 'DELETE' })).status).toBe(204);
-  } finally {
-    await open.close();
-  }
-});
+  }));

@@ -4,7 +4,7 @@
  * `TRUST_PROXY` decides which address counts).
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { bearer, keyFile, newApiKey, sha256Hex, xApiKey } from './fixtures.js';
+import { bearer, keyFile, newApiKey, sha256Hex, withGateway, xApiKey } from './fixtures.js';
 
 const TIGHT_KEY = newApiKey();
 const NORMAL_KEY = newApiKey();
@@ -63,37 +63,25 @@ describe('per client, from the key file', () => {
 describe('per IP when open', () => {
   const from = (g: TestGateway, ip: string) => fetch(g.url + CUSTOMER, { headers: { 'X-Forwarded-For': ip } });
 
-  test.each(['1', 'loopback', '127.0.0.0/8, 10.0.0.0/8'])('with TRUST_PROXY=%s each forwarded client address has its own budget', async (trustProxy) => {
-    const gw = await startTestGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: trustProxy } });
-    try {
+  test.each(['1', 'loopback', '127.0.0.0/8, 10.0.0.0/8'])('with TRUST_PROXY=%s each forwarded client address has its own budget', (trustProxy) =>
+    withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: trustProxy } }, async (gw) => {
       expect((await from(gw, '203.0.113.1')).status).toBe(200);
       expect((await from(gw, '203.0.113.1')).status).toBe(429);
       expect((await from(gw, '203.0.113.2')).status).toBe(200);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  test('with TRUST_PROXY unset X-Forwarded-For is ignored: one peer, one budget', async () => {
-    const gw = await startTestGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1' } });
-    try {
+  test('with TRUST_PROXY unset X-Forwarded-For is ignored: one peer, one budget', () =>
+    withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1' } }, async (gw) => {
       expect((await from(gw, '203.0.113.1')).status).toBe(200);
       expect((await from(gw, '203.0.113.2')).status).toBe(429);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  test('GATEWAY_RATE_LIMIT_PER_MINUTE=0 turns the limit off', async () => {
-    const gw = await startTestGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0' } });
-    try {
+  test('GATEWAY_RATE_LIMIT_PER_MINUTE=0 turns the limit off', () =>
+    withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0' } }, async (gw) => {
       for (let i = 0; i < 3; i++) {
         const res = await fetch(gw.url + CUSTOMER);
         expect(res.status).toBe(200);
         expect(res.headers.get('ratelimit')).toBeNull();
       }
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 });
