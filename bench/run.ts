@@ -3,7 +3,7 @@
  * runs in its own process (bench/target.ts); the load comes from autocannon in this one. Prints one markdown
  * table of figures, ratios and targets, and writes the same as JSON under bench/results/.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -30,9 +30,12 @@ const children: ChildProcess[] = [];
 
 type SimInfo = Record<string, { baseUrl: string; origin: string; env: Record<string, string> }>;
 
+/** The targets run compiled, as the container runs the gateway (no TypeScript loader in the process). */
+const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathname;
+
 function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
-  const child = fork(new URL('./target.ts', import.meta.url).pathname, [kind], {
-    execArgv: ['--import', 'tsx', ...execArgv],
+  const child = fork(TARGET, [kind], {
+    execArgv,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -223,7 +226,6 @@ async function memory(): Promise<void> {
   const env = { ...gatewayEnv(sims), PROVIDERS: 'tango', TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: String(MEMORY_COUNT), CACHE_MAX_BYTES: String(1024 ** 3) };
   const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, ['--expose-gc', ...MEMORY_FLAGS]);
   const mb = (n: number) => round(n / 1024 / 1024, 1);
-  process.stderr.write(`memory detail: ${JSON.stringify((full as unknown as { detail: unknown }).detail)}\n`);
   rows.push(
     { scenario: 'memory', figure: `${full.lookups} customers cached: entries (lookups/s)`, value: `${full.entries} (${round(full.lookups / full.seconds, 0)})` },
     { scenario: 'memory', figure: 'RSS MB (before → after)', value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
@@ -283,6 +285,7 @@ async function isolation(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
   const only = process.argv.slice(2);
   const scenarios: [string, () => Promise<void>][] = [
     ['hit', async () => hitPath(await start<SimInfo>('simulators'))],

@@ -1,6 +1,7 @@
 /**
  * A benchmark target, run in its own process so that the load generator and the server under test do not
- * share an event loop. `tsx bench/target.ts <kind>`; reports `{ ready: … }` over IPC.
+ * share an event loop. bench/run.ts compiles it (tsconfig.bench.json) and forks it with `<kind>`; it reports
+ * `{ ready: … }` over IPC.
  *   simulators  every provider's simulator, upstream rate limits as documented unless BENCH_SIM_NO_LIMIT=1
  *   gateway     the full gateway (buildApp + services) with the environment it is given
  *   bare-http   a bare node:http server answering BENCH_BODY
@@ -77,10 +78,11 @@ async function main(): Promise<void> {
     };
     const started = performance.now();
     await Promise.all(Array.from({ length: 8 }, worker));
-    // Let V8 return the pages that the fill's garbage took (its memory reducer works when the process idles).
-    for (let i = 0; i < 5; i++) {
+    // Let V8 return the pages that the fill's garbage took: its memory reducer starts after 8 s of quiet,
+    // as it would in a gateway between bursts.
+    for (let i = 0; i < 12; i++) {
       global.gc?.();
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const after = process.memoryUsage();
     send({
@@ -91,7 +93,6 @@ async function main(): Promise<void> {
         rssAfter: after.rss,
         heapBefore: before.heapUsed,
         heapAfter: after.heapUsed,
-        detail: after,
         entries: services.cache.size,
         cacheBytes: services.cache.bytes,
         maxBytes: config.cache.maxBytes,
