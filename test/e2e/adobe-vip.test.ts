@@ -2,7 +2,7 @@
  * Adobe VIP Marketplace through the real gateway and the real simulator over loopback: IMS tokens (cached,
  * shared, refreshed, retried once after a 401), Adobe's request and correlation ids, and the seeded accounts.
  */
-import { IMS_PATH } from '../../providers/adobe-vip/simulator.js';
+import { ADOBE_SIM_CLIENT, adobeVipSimulator, IMS_PATH } from '../../providers/adobe-vip/simulator.js';
 import type { SimLogEntry, Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -62,6 +62,30 @@ describe('the upstream request', () => {
     expect(header(call, 'x-correlation-id')).toMatch(UUID);
     expect(header(call, 'x-request-id')).not.toBe('caller-request-1');
     expect(header(call, 'user-agent')).toMatch(/^customer-gateway\/\d/);
+  });
+
+  test('configured credentials: the base URL is the host, ADOBE_VIP_SCOPES is sent comma-joined, nothing secret is logged', async () => {
+    const standalone = await adobeVipSimulator({ rateLimitPerSecond: 0 });
+    const configured = await startTestGateway({
+      env: {
+        ...ENV,
+        ADOBE_VIP_BASE_URL: standalone.origin,
+        ADOBE_VIP_TOKEN_URL: `${standalone.origin}${IMS_PATH}`,
+        ADOBE_VIP_API_KEY: ADOBE_SIM_CLIENT.id,
+        ADOBE_VIP_CLIENT_SECRET: ADOBE_SIM_CLIENT.secret,
+        ADOBE_VIP_SCOPES: ' openid, AdobeID ,, read_organizations',
+      },
+    });
+    try {
+      expect((await configured.lookup('adobe-vip', '9876543210')).status).toBe(200);
+      expect(new URLSearchParams(tokenCalls(standalone)[0]?.body).get('scope')).toBe('openid,AdobeID,read_organizations');
+      const token = header(apiCalls(standalone)[0], 'authorization')?.slice('Bearer '.length) ?? 'missing';
+      expect(configured.logText()).not.toContain(token);
+      expect(configured.logText()).not.toContain(ADOBE_SIM_CLIENT.secret);
+    } finally {
+      await configured.close();
+      await standalone.close();
+    }
   });
 
   test('the id is path-encoded: a unicode Adobe id reaches the upstream and is answered', async () => {
