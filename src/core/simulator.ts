@@ -69,7 +69,7 @@ export interface SimulatorSpec {
   rateLimitPerSecond?: number;
   /** The upstream's own answer past its rate limit. */
   rateLimited?: (request: SimRequest) => SimResponse;
-  /** Answers one request (auth checks included). Paths outside `basePath` get `notFound`. */
+  /** Answers one request under the API path (auth checks included); other paths go to `handleOther`. */
   handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
   /** Answers requests outside `basePath` (the IMS token endpoint, for one); default 404. */
   handleOther?: (request: SimRequest) => SimResponse | Promise<SimResponse> | undefined;
