@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import Joi from 'joi';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
+import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
 export interface ProviderSettings {
   id: string;
@@ -38,6 +39,8 @@ export interface Config {
   };
   upstreamMaxBodyBytes: number;
   providers: readonly ProviderSettings[];
+  /** Inbound authentication, rate limit and HTTP hardening (config/security.ts). */
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +92,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
 
   const schema = Joi.object({
     ...commonKeys,
+    ...securityKeys,
     ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
   }).unknown(true);
   const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
@@ -127,6 +131,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
     providers: Object.freeze(providers),
+    security: securitySettings(v, { production, knownProviders: known }),
   });
 }
 

@@ -8,6 +8,11 @@ import { notFound, problemHandler } from './middleware/problems.js';
 import { customersRouter } from './routes/customers.js';
 import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
+import { cacheRouter } from './routes/cache.js';
+import { authenticate } from './security/authenticate.js';
+import { corsOrigins } from './security/cors.js';
+import { securityHeaders, urlLengthLimit } from './security/hardening.js';
+import { clientRateLimit } from './security/rate-limit.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -20,6 +25,8 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  const { security } = services.config;
+  app.set('trust proxy', security.trustProxy);
 
   app.use(requestId);
   app.use(
@@ -35,14 +42,19 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
       },
       customSuccessObject: (_req, res, value: Record<string, unknown>) => {
         const locals = (res as unknown as { locals: Record<string, unknown> }).locals;
-        return { ...value, requestId: locals.requestId, provider: locals.provider, cache: locals.cache, problem: locals.problem };
+        const client = (locals.client as { name?: string } | undefined)?.name;
+        return { ...value, requestId: locals.requestId, provider: locals.provider, cache: locals.cache, problem: locals.problem, client, clearPii: locals.clearPii };
       },
     }),
   );
 
+  app.use(securityHeaders(), urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));
   app.use(healthRouter(services, lifecycle));
   app.use(catalogRouter(services));
+  // Customer data and cache control need a known caller; the routes above stay public for the API gateway's probes.
+  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
   app.use(customersRouter(services));
+  app.use(cacheRouter(services));
   app.use(notFound);
   app.use(problemHandler(services.logger));
   return app;

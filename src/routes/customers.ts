@@ -6,6 +6,7 @@ import { Router, type Request, type Response } from 'express';
 import { viewOf, rawViewOf, type LookupResult } from '../core/lookup.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
+import { requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
@@ -16,6 +17,7 @@ export function customersRouter(services: Services): Router {
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {
       const runtime = providerFor(services, req.params.provider);
+      requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
       const includeRaw = parseInclude(req.query.include, runtime.adapter.id);
       res.locals.provider = runtime.adapter.id;
