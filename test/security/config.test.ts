@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
 import { keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 
-const PRODUCTION = { NODE_ENV: 'production', TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' };
+const PRODUCTION = { NODE_ENV: 'production', PROVIDERS: 'tango', TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' };
 const KEYS = keyFile([{ name: 'app', keySha256: [sha256Hex(newApiKey())], providers: ['tango'], scopes: [] }]);
 
 /** Runs the real process entry; resolves with its exit code and output, or kills it once it is listening. */
