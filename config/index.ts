@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import Joi from 'joi';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
+import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
 export interface ProviderSettings {
   id: string;
@@ -42,6 +43,8 @@ export interface Config {
   /** OTLP/HTTP collector base URL; unset: no tracing SDK (traceparent still propagates). */
   otlpEndpoint: string | undefined;
   providers: readonly ProviderSettings[];
+  /** Inbound authentication, rate limit and HTTP hardening (config/security.ts). */
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
 
   const schema = Joi.object({
     ...commonKeys,
+    ...securityKeys,
     ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
   }).unknown(true);
   const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
@@ -135,6 +139,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),
+    security: securitySettings(v, { production, knownProviders: known }),
   });
 }
 

@@ -1,5 +1,7 @@
 /** The provider registry: one line per provider (design §1). */
 import type { ProviderAdapter } from '../src/core/provider.js';
+import { adobeVip } from './adobe-vip/adapter.js';
+import { frontpayment } from './frontpayment/adapter.js';
 import { tango } from './tango/adapter.js';
 
-export const adapters: readonly ProviderAdapter[] = [tango];
+export const adapters: readonly ProviderAdapter[] = [tango, adobeVip, frontpayment];

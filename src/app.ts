@@ -12,6 +12,11 @@ import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
 import { metricsRouter } from './routes/metrics.js';
 import { docsRouter } from './routes/docs.js';
+import { cacheRouter } from './routes/cache.js';
+import { authenticate } from './security/authenticate.js';
+import { corsOrigins } from './security/cors.js';
+import { securityHeaders, urlLengthLimit } from './security/hardening.js';
+import { clientRateLimit } from './security/rate-limit.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -24,17 +29,23 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  const { security } = services.config;
+  app.set('trust proxy', security.trustProxy);
 
   app.use(requestId);
   app.use(telemetry(services.metrics));
   app.use(requestLog(services.logger));
   app.use(closeConnectionsWhileDraining(lifecycle));
 
+  app.use(securityHeaders(), urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));
   app.use(healthRouter(services, lifecycle));
   app.use(metricsRouter(services));
   app.use(docsRouter(services));
   app.use(catalogRouter(services));
+  // Customer data and cache control need a known caller; the routes above stay public for the API gateway's probes.
+  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
   app.use(customersRouter(services));
+  app.use(cacheRouter(services));
   app.use(notFound);
   app.use(problemHandler(services.logger));
   return app;

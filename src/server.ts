@@ -2,6 +2,7 @@
  * Process entry: load the configuration, start sandbox simulators for providers without a base URL, listen,
  * and shut down cleanly on SIGTERM/SIGINT.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
@@ -9,6 +10,7 @@ import { buildApp } from './app.js';
 import { createLogger } from './core/logger.js';
 import { startTracing } from './core/tracing.js';
 import { startSandbox } from './sandbox.js';
+import { serverOptions } from './security/hardening.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   const lifecycle = { shuttingDown: false };
   const app = buildApp(services, { lifecycle });
 
-  const server = app.listen(config.port, config.host);
+  const server = createServer(serverOptions(config.security), app).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -67,6 +67,21 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
   },
 ];
 
+/** `synthetic-<n>`: a generated customer for every n, so that load tests can read many distinct customers. */
+function syntheticCustomer(id: string): (TangoCustomer & { accounts: TangoAccount[] }) | undefined {
+  const n = /^synthetic-(\d{1,9})$/.exec(id)?.[1];
+  if (n === undefined) return undefined;
+  return {
+    customerIdentifier: id,
+    displayName: `Synthetic Customer ${n}`,
+    status: Number(n) % 10 === 0 ? 'INACTIVE' : 'ACTIVE',
+    createdAt: new Date(Date.UTC(2024, 0, 1) + Number(n) * 60_000).toISOString(),
+    accounts: [
+      { accountIdentifier: `${id}-main`, accountNumber: `S${n.padStart(8, '0')}`, displayName: 'Main budget', createdAt: '2024-01-01T00:00:00.000Z', status: 'ACTIVE', currencyCode: 'USD', currentBalance: Number(n) % 1000 },
+    ],
+  };
+}
+
 const summary = ({ currentBalance: _b, contactEmail: _c, ...account }: TangoAccount) => account;
 
 export function errorInfo(status: number, phrase: string, path: string, message: string, i18nKey: string): TangoErrorInfo {
@@ -112,7 +127,7 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!/^[-a-zA-Z0-9]{5,100}$/.test(id)) {
       return { status: 400, body: errorInfo(400, 'Bad Request', fullPath, 'The customer identifier is not valid', 'INVALID_CUSTOMER_IDENTIFIER') };
     }
-    const customer = CUSTOMERS.find((c) => c.customerIdentifier === id);
+    const customer = CUSTOMERS.find((c) => c.customerIdentifier === id) ?? syntheticCustomer(id);
     if (!customer) return { status: 404, body: errorInfo(404, 'Not Found', fullPath, `Customer ${id} not found`, 'CUSTOMER_NOT_FOUND') };
     if (segments.length === 2) return { status: 200, body: { ...customer, accounts: customer.accounts.map(summary) } };
     if (segments.length === 3 && segments[2] === 'accounts') {

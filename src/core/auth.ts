@@ -45,6 +45,19 @@ export function bearerAuth(token: string): AuthScheme {
   };
 }
 
+/**
+ * A scheme plus static credential headers sent with every API request (Adobe's `X-Api-Key` beside its IMS
+ * token): credentials stay in the auth scheme, out of the adapter's per-attempt request.
+ */
+export function withHeaders(scheme: AuthScheme, extra: Record<string, string>): AuthScheme {
+  return {
+    kind: scheme.kind,
+    headers: async (signal) => ({ ...extra, ...(await scheme.headers(signal)) }),
+    invalidate: () => scheme.invalidate(),
+    state: () => scheme.state(),
+  };
+}
+
 export interface ClientCredentialsOptions {
   tokenUrl: string;
   /** The form fields of the token request (`grant_type=client_credentials` is added). */

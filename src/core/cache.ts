@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Customer } from './model.js';
 import type { GatewayError } from './problems.js';
 
 export interface View {
@@ -18,17 +17,22 @@ export interface View {
   raw?: { json: string; etag: string };
 }
 
+/**
+ * A cached customer, kept compact: the upstream body as received and the ready-made answers, strings only
+ * (100,000 entries must fit in a few hundred MB). A hit does no JSON work.
+ */
 export interface CustomerEntry {
   kind: 'customer';
-  customer: Customer;
-  /** The upstream body as received (parsed). */
-  raw: unknown;
+  /** The upstream body as received. */
+  rawText: string;
   fetchedAt: number;
   freshUntil: number;
   staleUntil: number;
   bytes: number;
-  /** Ready-made answers per PII policy, so that a hit does no JSON work twice. */
-  views: { masked?: View; clear?: View };
+  /** The answer for callers who may not read PII (national ids masked)… */
+  masked: View;
+  /** …and for those who may; the same object when the customer carries no national id. */
+  clear: View;
 }
 
 export interface NotFoundEntry {

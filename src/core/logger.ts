@@ -14,6 +14,7 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   '*.authorization',
   '*.Authorization',
+  '*["x-api-key"]',
   '*.access_token',
   '*.client_secret',
   '*.password',

@@ -103,20 +103,19 @@ export class LookupService {
         providerId: id,
         ...runtime.adapter.normalize(result.body),
       };
-      const entry: CustomerEntry = {
+      const masked = buildView(maskCustomer(customer));
+      const clear = customer.nationalId === null ? masked : buildView(customer);
+      return {
         kind: 'customer',
-        customer,
-        raw: result.body,
+        rawText: result.text,
         fetchedAt,
         freshUntil: fetchedAt + runtime.cacheTtlSeconds * 1000,
         staleUntil: fetchedAt + (runtime.cacheTtlSeconds + this.policy.staleIfErrorSeconds) * 1000,
-        bytes: 0,
-        views: {},
+        // Counted as serialised bytes: the body as received plus the ready-made answers.
+        bytes: result.text.length + masked.data.length + (clear === masked ? 0 : clear.data.length),
+        masked,
+        clear,
       };
-      entry.views.masked = buildView(entry, false);
-      // Counted as serialised bytes: the body as received plus the ready-made answer.
-      entry.bytes = result.bytes + entry.views.masked.data.length;
-      return entry;
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'customer-not-found') {
         return { kind: 'not-found', error, fetchedAt, freshUntil: fetchedAt + this.policy.notFoundTtlSeconds * 1000, bytes: 256 };
@@ -148,23 +147,21 @@ function withCacheHeaders(error: GatewayError, cacheStatus: string, maxAge: numb
   });
 }
 
-/** The ready-made answer for one PII policy; made once per entry and policy. */
-export function viewOf(entry: CustomerEntry, clearPii: boolean): View {
-  const slot = clearPii ? 'clear' : 'masked';
-  return (entry.views[slot] ??= buildView(entry, clearPii));
-}
+/** The ready-made answer for one PII policy. */
+export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearPii ? entry.clear : entry.masked);
 
-/** `raw` with the same masking as `data`, serialised once per entry and policy. */
+/** `raw` with the same masking as `data`, made on the first `?include=raw` and kept with the view. */
 export function rawViewOf(entry: CustomerEntry, clearPii: boolean, nationalIdPaths: readonly string[]): { json: string; etag: string } {
   const view = viewOf(entry, clearPii);
   if (!view.raw) {
-    const json = JSON.stringify(clearPii ? entry.raw : maskRaw(entry.raw, nationalIdPaths));
+    const mask = !clearPii && nationalIdPaths.length > 0;
+    const json = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
     view.raw = { json, etag: etagOf(view.data, json) };
   }
   return view.raw;
 }
 
-function buildView(entry: CustomerEntry, clearPii: boolean): View {
-  const data = JSON.stringify(clearPii ? entry.customer : maskCustomer(entry.customer));
+function buildView(customer: Customer): View {
+  const data = JSON.stringify(customer);
   return { data, etag: etagOf(data) };
 }

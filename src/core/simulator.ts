@@ -5,6 +5,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 
 export interface SimRequest {
   method: string;
@@ -39,7 +40,7 @@ export interface FaultRule {
   times?: number;
   /** Share of matching requests it applies to, 0..1 (default 1). */
   probability?: number;
-  /** Only requests whose path contains this string. */
+  /** Only requests whose path contains this string. Outside the API (a token endpoint) only rules with a matching `match` apply. */
   match?: string;
 }
 
@@ -48,22 +49,33 @@ export interface SimulatorOptions {
   host?: string;
   /** Requests per second before the upstream's own 429; `0` turns the limit off. Default: the upstream's documented limit. */
   rateLimitPerSecond?: number;
+  /** Lifetime (`expires_in`) of the tokens a simulator with a token endpoint issues; tests make it short. */
+  tokenLifetimeSeconds?: number;
 }
 
 export interface SimulatorSpec {
   name: string;
   /** The path prefix of the API (`/raas/v2`), so that `baseUrl` ends where the provider's base URL does. */
   basePath: string;
+  /**
+   * The paths that count as the API (faults, rate limit, `apiRequests`), when they differ from `basePath`:
+   * Adobe's base URL is the host (`basePath: ''`) while its API lives under `/v3` and its token endpoint beside it.
+   */
+  apiPath?: string;
+  /** The tokens its token endpoint issued, exposed as `Simulator.tokens` so tests can shorten or revoke them. */
+  tokens?: SimTokens;
   /** The env keys (credentials, token URL) that make the gateway talk to this simulator; `{url}` is replaced. */
   env: Record<string, string>;
   rateLimitPerSecond?: number;
   /** The upstream's own answer past its rate limit. */
   rateLimited?: (request: SimRequest) => SimResponse;
-  /** Answers one request (auth checks included). Paths outside `basePath` get `notFound`. */
+  /** Answers one request under the API path (auth checks included); other paths go to `handleOther`. */
   handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
   /** Answers requests outside `basePath` (the IMS token endpoint, for one); default 404. */
   handleOther?: (request: SimRequest) => SimResponse | Promise<SimResponse> | undefined;
 }
+
+export type SimLogEntry = SimRequest & { at: number; status?: number };
 
 export interface SimulatorStats {
   /** Requests the simulator received (rate-limited and faulted ones included). */
@@ -72,12 +84,16 @@ export interface SimulatorStats {
   apiRequests: number;
   rateLimited: number;
   faults: number;
+  /** The most API requests received within any 1-second window (to check a client's quota). */
+  maxPerSecond: number;
 }
 
 export class Simulator {
-  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 };
-  /** The last 200 requests, for tests to read headers and ordering. */
-  readonly log: (SimRequest & { at: number })[] = [];
+  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 };
+  /** Arrival times of the API requests of the last second, for `maxPerSecond`. */
+  private recent: number[] = [];
+  /** The last 200 requests, for tests to read headers and ordering, with the status answered (when a full answer was sent). */
+  readonly log: SimLogEntry[] = [];
   private rules: (FaultRule & { used: number })[] = [];
   private windowStart = 0;
   private windowCount = 0;
@@ -118,6 +134,11 @@ export class Simulator {
     return this.url + this.spec.basePath;
   }
 
+  /** The tokens issued by the simulator's token endpoint, if it has one. */
+  get tokens(): SimTokens | undefined {
+    return this.spec.tokens;
+  }
+
   /** The env keys (credentials) that point the gateway at this simulator. */
   get env(): Record<string, string> {
     return Object.fromEntries(Object.entries(this.spec.env).map(([k, v]) => [k, v.replace('{url}', this.url)]));
@@ -134,7 +155,8 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
-    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0 });
+    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 });
+    this.recent = [];
     this.log.length = 0;
     this.windowCount = 0;
   }
@@ -152,32 +174,51 @@ export class Simulator {
     if (rawPath === '/__simulator/faults') return this.control(req.method ?? 'GET', body, res);
 
     this.stats.requests += 1;
-    const inApi = rawPath.startsWith(this.spec.basePath + '/') || rawPath === this.spec.basePath;
+    const { basePath } = this.spec;
+    const apiPath = this.spec.apiPath ?? basePath;
+    const inApi = rawPath.startsWith(apiPath + '/') || rawPath === apiPath;
+    const inBase = rawPath.startsWith(basePath + '/') || rawPath === basePath;
     const request: SimRequest = {
       method: req.method ?? 'GET',
-      path: inApi ? rawPath.slice(this.spec.basePath.length) : rawPath,
+      path: inApi && inBase ? rawPath.slice(basePath.length) : rawPath,
       query: url.searchParams,
       headers: req.headers,
       body,
     };
-    this.log.push({ ...request, at: Date.now() });
+    const entry: SimLogEntry = { ...request, at: Date.now() };
+    this.log.push(entry);
     if (this.log.length > 200) this.log.shift();
+    const reply = (answer: SimResponse) => {
+      entry.status = answer.status;
+      send(res, answer);
+    };
 
     if (!inApi) {
-      const answer = (await this.spec.handleOther?.(request)) ?? { status: 404, body: { message: 'Not Found' } };
-      return send(res, answer);
+      const other = async (r: SimRequest) => (await this.spec.handleOther?.(r)) ?? { status: 404, body: { message: 'Not Found' } };
+      const fault = this.pickFault(request.path, true);
+      if (fault?.kind === 'latency') await sleep(fault.ms);
+      else if (fault) return this.applyFault(fault, request, res, entry, other);
+      return reply(await other(request));
     }
     this.stats.apiRequests += 1;
+    this.countArrival();
 
     const fault = this.pickFault(request.path);
     if (fault?.kind === 'latency') await sleep(fault.ms);
-    else if (fault) return this.applyFault(fault, request, res);
+    else if (fault) return this.applyFault(fault, request, res, entry, this.spec.handle);
 
     if (this.overRateLimit()) {
       this.stats.rateLimited += 1;
-      return send(res, this.spec.rateLimited?.(request) ?? { status: 429, headers: { 'Retry-After': '1' }, body: { message: 'Too Many Requests' } });
+      return reply(this.spec.rateLimited?.(request) ?? { status: 429, headers: { 'Retry-After': '1' }, body: { message: 'Too Many Requests' } });
     }
-    return send(res, await this.spec.handle(request));
+    return reply(await this.spec.handle(request));
+  }
+
+  private countArrival(): void {
+    const now = performance.now();
+    this.recent.push(now);
+    while (this.recent.length > 0 && (this.recent[0] ?? now) <= now - 1000) this.recent.shift();
+    this.stats.maxPerSecond = Math.max(this.stats.maxPerSecond, this.recent.length);
   }
 
   private overRateLimit(): boolean {
@@ -191,9 +232,9 @@ export class Simulator {
     return this.windowCount > this.rateLimitPerSecond;
   }
 
-  private pickFault(path: string): Fault | undefined {
+  private pickFault(path: string, matchRequired = false): Fault | undefined {
     for (const rule of this.rules) {
-      if (rule.match !== undefined && !path.includes(rule.match)) continue;
+      if (rule.match === undefined ? matchRequired : !path.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       rule.used += 1;
@@ -203,9 +244,16 @@ export class Simulator {
     return undefined;
   }
 
-  private async applyFault(fault: Exclude<Fault, { kind: 'latency' }>, request: SimRequest, res: ServerResponse): Promise<void> {
+  private async applyFault(
+    fault: Exclude<Fault, { kind: 'latency' }>,
+    request: SimRequest,
+    res: ServerResponse,
+    entry: SimLogEntry,
+    handle: (request: SimRequest) => SimResponse | Promise<SimResponse>,
+  ): Promise<void> {
     switch (fault.kind) {
       case 'status':
+        entry.status = fault.status;
         return send(res, { status: fault.status, headers: fault.headers, body: fault.body ?? { message: `Injected ${fault.status}` } });
       case 'reset':
         res.socket?.destroy();
@@ -217,14 +265,14 @@ export class Simulator {
       case 'malformed':
         return send(res, { status: 200, body: '{"customerIdentifier": "' });
       case 'content-type': {
-        const answer = await this.spec.handle(request);
+        const answer = await handle(request);
         res.writeHead(answer.status, { 'Content-Type': fault.contentType });
         res.end(JSON.stringify(answer.body));
         return;
       }
       case 'truncated':
       case 'slow-body': {
-        const answer = await this.spec.handle(request);
+        const answer = await handle(request);
         const text = JSON.stringify(answer.body);
         const half = Math.floor(text.length / 2);
         res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
@@ -240,7 +288,7 @@ export class Simulator {
         return;
       }
       case 'oversized': {
-        const answer = await this.spec.handle(request);
+        const answer = await handle(request);
         const padded = { ...(answer.body as object), padding: 'x'.repeat(fault.bytes) };
         return send(res, { status: answer.status, body: padded });
       }
@@ -300,4 +348,39 @@ export function basicCredentials(headers: IncomingHttpHeaders): { user: string; 
 /** Reads the token from a Bearer `Authorization` header, or undefined. */
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+}
+
+/**
+ * Bearer tokens issued by a simulator's token endpoint, each with its expiry, so that simulators check tokens the
+ * way their upstream does and tests can make them short-lived or revoke them (to force a 401).
+ */
+export class SimTokens {
+  /** Tokens issued since start. */
+  issued = 0;
+  private readonly live = new Map<string, number>();
+
+  constructor(public lifetimeSeconds: number) {}
+
+  issue(prefix: string): { token: string; expiresIn: number } {
+    this.issued += 1;
+    const token = `${prefix}${randomUUID()}`;
+    this.live.set(token, Date.now() + this.lifetimeSeconds * 1000);
+    return { token, expiresIn: this.lifetimeSeconds };
+  }
+
+  /** `missing` without a token, `invalid` for an unknown, revoked or expired one. */
+  check(token: string | undefined): 'valid' | 'missing' | 'invalid' {
+    if (token === undefined || token === '') return 'missing';
+    const expiresAt = this.live.get(token);
+    if (expiresAt === undefined) return 'invalid';
+    if (Date.now() >= expiresAt) {
+      this.live.delete(token);
+      return 'invalid';
+    }
+    return 'valid';
+  }
+
+  revokeAll(): void {
+    this.live.clear();
+  }
 }

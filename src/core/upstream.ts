@@ -24,8 +24,8 @@ export interface UpstreamSettings {
 export interface UpstreamResult {
   /** The parsed 2xx body, already checked to carry the requested id. */
   body: unknown;
-  /** The body's length as received, for the cache's byte budget. */
-  bytes: number;
+  /** The body as received. */
+  text: string;
   attempts: number;
 }
 
@@ -174,7 +174,7 @@ export class UpstreamClient {
       throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered with a body that is not the requested customer.' });
     }
     this.hooks.onBody?.(provider, body);
-    return { body, bytes: Buffer.byteLength(text), attempts };
+    return { body, text, attempts };
   }
 
   private failure(classification: Classification, httpStatus: number, retryAfter: unknown): GatewayError {

@@ -23,15 +23,19 @@ export function cacheOutcomeOf(cacheStatus: unknown): string | undefined {
 function requestLine(request: IncomingMessage, response: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
   const req = request as Request;
   const res = response as Response;
-  const locals = res.locals as { provider?: string; problem?: string; traceId?: string; client?: { name?: string }; telemetry?: { attempts: number } };
+  const locals = res.locals as { provider?: string; customerId?: string; problem?: string; traceId?: string; client?: { name?: string }; clearPii?: boolean; telemetry?: { attempts: number } };
   return {
     method: req.method,
     route: routeOf(req),
     status: res.statusCode,
     durationMs: value.responseTime,
     provider: locals.provider,
+    // The provider's customer id (valid by its id rule; never a national id), for support tickets.
+    customerId: locals.customerId,
     cache: cacheOutcomeOf(res.getHeader('cache-status')),
     client: locals.client?.name,
+    // Whether national ids were answered in clear (the caller holds pii:read): an audit trail.
+    clearPii: locals.clearPii,
     upstreamAttempts: locals.provider ? locals.telemetry?.attempts : undefined,
     problem: locals.problem,
     traceId: locals.traceId,

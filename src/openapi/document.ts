@@ -102,8 +102,8 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
           description: 'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. Needs the `cache:purge` scope.',
           parameters: [...customerPathParameters, ref('parameters', 'X-Request-Id')],
           responses: {
-            '204': { description: 'The entry is gone (or was not cached).', headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') } },
-            ...problemResponses(['invalid-request', 'unauthorized', 'forbidden', 'unknown-provider', ...EVERY_ROUTE]),
+            '204': { description: 'The entry is gone from this replica’s cache.', headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') } },
+            ...problemResponses(['invalid-request', 'unauthorized', 'forbidden', 'unknown-provider', 'not-found', ...EVERY_ROUTE]),
           },
         },
       },

@@ -7,6 +7,7 @@ import { viewOf, rawViewOf, type LookupResult } from '../core/lookup.js';
 import { GatewayError } from '../core/problems.js';
 import type { LookupTelemetry } from '../core/upstream.js';
 import { methodNotAllowed } from '../middleware/problems.js';
+import { requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
@@ -17,9 +18,11 @@ export function customersRouter(services: Services): Router {
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {
       const runtime = providerFor(services, req.params.provider);
+      requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
       const includeRaw = parseInclude(req.query.include, runtime.adapter.id);
       res.locals.provider = runtime.adapter.id;
+      res.locals.customerId = id;
       const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });
       render(req, res, runtime, result, includeRaw);
     })

@@ -63,6 +63,13 @@ describe('real answers match the document', () => {
     await expectDocumented('GET', '/customers/tango/zanzibar-health', 304, { 'If-None-Match': first.headers.get('etag') ?? '' });
   });
 
+  test('cache purge: 204, then 404 once nothing is cached', async () => {
+    await expectDocumented('GET', '/customers/tango/acme-wellness', 200);
+    await expectDocumented('DELETE', '/cache/customers/tango/acme-wellness', 204);
+    await expectDocumented('DELETE', '/cache/customers/tango/acme-wellness', 404);
+    await expectDocumented('DELETE', '/cache/customers/tango/bad!', 400);
+  });
+
   test('request problems: invalid id, bad query, unknown provider, unknown customer, wrong method', async () => {
     await expectDocumented('GET', '/customers/tango/bad!', 400);
     await expectDocumented('GET', '/customers/tango/zanzibar-health?include=everything', 400);

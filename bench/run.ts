@@ -1,0 +1,333 @@
+/**
+ * `npm run bench`: the gateway measured against its limits in one run, on loopback. Every server under test
+ * runs in its own process (bench/target.ts); the load comes from autocannon in this one. Prints one markdown
+ * table of figures, ratios and targets, and writes the same as JSON under bench/results/.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import autocannon from 'autocannon';
+import { adapters } from '../providers/index.js';
+import { envPrefix } from '../src/core/provider.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const QUOTA_SECONDS = Number(process.env.BENCH_QUOTA_SECONDS ?? 20);
+const MISS_COUNT = Number(process.env.BENCH_MISS_COUNT ?? 3000);
+const MEMORY_COUNT = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
+const MEMORY_FLAGS = (process.env.BENCH_MEMORY_FLAGS ?? '').split(' ').filter(Boolean);
+
+interface Row {
+  scenario: string;
+  figure: string;
+  value: number | string;
+  target?: string;
+  met?: boolean;
+}
+const rows: Row[] = [];
+const children: ChildProcess[] = [];
+
+type SimInfo = Record<string, { baseUrl: string; origin: string; env: Record<string, string> }>;
+
+/** The targets run compiled, as the container runs the gateway (no TypeScript loader in the process). */
+const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathname;
+
+function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
+  const child = fork(TARGET, [kind], {
+    execArgv,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { ready: T }).ready));
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+}
+
+function stopAll(): void {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+}
+
+/** The environment that points a gateway at the simulators, in production mode (no sandbox). */
+function gatewayEnv(sims: SimInfo, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { NODE_ENV: 'production', LOG_LEVEL: 'info', ...BENCH_AUTH_ENV };
+  for (const [id, sim] of Object.entries(sims)) Object.assign(env, { [`${envPrefix(id)}_BASE_URL`]: sim.baseUrl }, sim.env);
+  return { ...env, ...extra };
+}
+
+// The full production stack includes inbound authentication: the bench is a client with an API key.
+const BENCH_KEY = randomBytes(24).toString('base64url');
+const BENCH_AUTH_ENV = {
+  GATEWAY_API_KEYS: JSON.stringify([{ name: 'bench', keySha256: [createHash('sha256').update(BENCH_KEY).digest('hex')], providers: ['*'], scopes: ['pii:read'], rateLimitPerMinute: 100000000 }]),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
+};
+const AUTH = { authorization: `Bearer ${BENCH_KEY}` };
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(options: autocannon.Options): Promise<Load> {
+  const result = await autocannon({ duration: SECONDS, connections: 32, ...options });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function hitPath(sims: SimInfo): Promise<void> {
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims));
+  const url = `http://127.0.0.1:${gateway.port}/customers/tango/zanzibar-health`;
+  const first = await fetch(url, { headers: AUTH });
+  const body = await first.text();
+  if (first.status !== 200) throw new Error(`warm-up lookup answered ${first.status}: ${body}`);
+  const bare = await start<{ port: number }>('bare-http', { BENCH_BODY: body });
+  const bareExpress = await start<{ port: number }>('bare-express', { BENCH_BODY: body });
+  const path = '/customers/tango/zanzibar-health';
+  await load({ url, headers: AUTH, duration: 2 }); // warm the JIT
+  const g = await load({ url, headers: AUTH });
+  const h = await load({ url: `http://127.0.0.1:${bare.port}${path}`, duration: SECONDS });
+  const e = await load({ url: `http://127.0.0.1:${bareExpress.port}${path}` });
+  const ratio = g.rps / e.rps;
+  rows.push(
+    { scenario: 'hit path', figure: 'bare node:http req/s (p50 / p99 ms)', value: `${round(h.rps, 0)} (${h.p50} / ${h.p99})` },
+    { scenario: 'hit path', figure: 'bare express 5 req/s (p50 / p99 ms)', value: `${round(e.rps, 0)} (${e.p50} / ${e.p99})` },
+    { scenario: 'hit path', figure: 'gateway req/s (p50 / p99 ms)', value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})` },
+    { scenario: 'hit path', figure: 'gateway / bare node:http', value: round(g.rps / h.rps) },
+    { scenario: 'hit path', figure: 'gateway / bare express', value: round(ratio), target: '≥ 0.9', met: ratio >= 0.9 && g.non2xx === 0 && g.errors === 0 },
+  );
+}
+
+/** Sequential requests over one keep-alive connection, each timed with a monotonic clock (sub-ms figures). */
+async function sequentialLatency(origin: string, paths: Iterator<string>, headers: Record<string, string>, count: number): Promise<{ p50: number; p99: number; failures: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const times: number[] = [];
+  let failures = 0;
+  for (let i = 0; i < count; i++) {
+    const path = paths.next().value as string;
+    const started = performance.now();
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .get(`${origin}${path}`, { agent, headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
+    });
+    times.push(performance.now() - started);
+    if (status !== 200) failures += 1;
+  }
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const at = (q: number) => round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN, 3);
+  return { p50: at(0.5), p99: at(0.99), failures };
+}
+
+function* syntheticIds(prefix: string, from: number): Iterator<string> {
+  for (let n = from; ; n++) yield `${prefix}/synthetic-${n}`;
+}
+
+async function missPath(sims: SimInfo): Promise<void> {
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000', PROVIDERS: 'tango' }));
+  const tango = sims.tango;
+  if (!tango) throw new Error('no tango simulator');
+  const basic = `Basic ${Buffer.from(`${tango.env.TANGO_PLATFORM_NAME}:${tango.env.TANGO_PLATFORM_KEY}`).toString('base64')}`;
+  const gatewayOrigin = `http://127.0.0.1:${gateway.port}`;
+  const count = MISS_COUNT;
+  // Warm both paths first, so that neither pays for JIT or connection set-up in the measured run.
+  await sequentialLatency(tango.origin, syntheticIds('/raas/v2/customers', 5_000_000), { authorization: basic, accept: 'application/json' }, 500);
+  await sequentialLatency(gatewayOrigin, syntheticIds('/customers/tango', 6_000_000), AUTH, 500);
+  const direct = await sequentialLatency(tango.origin, syntheticIds('/raas/v2/customers', 1_000_000), { authorization: basic, accept: 'application/json' }, count);
+  const through = await sequentialLatency(gatewayOrigin, syntheticIds('/customers/tango', 1_000_000), AUTH, count);
+  const addedP50 = round(through.p50 - direct.p50, 3);
+  const addedP99 = round(through.p99 - direct.p99, 3);
+  rows.push(
+    { scenario: 'miss path', figure: `${count} distinct ids one at a time, straight to the simulator: p50 / p99 ms`, value: `${direct.p50} / ${direct.p99}` },
+    { scenario: 'miss path', figure: 'the same through the gateway: p50 / p99 ms', value: `${through.p50} / ${through.p99}` },
+    { scenario: 'miss path', figure: 'added latency p50 ms', value: addedP50, target: '≤ 1', met: addedP50 <= 1 && through.failures === 0 && direct.failures === 0 },
+    { scenario: 'miss path', figure: 'added latency p99 ms', value: addedP99, target: '≤ 5', met: addedP99 <= 5 },
+  );
+}
+
+async function simStats(origin: string): Promise<{ apiRequests: number; rateLimited: number; maxPerSecond: number }> {
+  const res = await fetch(`${origin}/__simulator/faults`);
+  return ((await res.json()) as { stats: { apiRequests: number; rateLimited: number; maxPerSecond: number } }).stats;
+}
+
+async function herd(): Promise<void> {
+  const sims = await start<SimInfo>('simulators');
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims));
+  const origin = sims.tango?.origin ?? '';
+  const before = await simStats(origin);
+  const answers = await Promise.all(
+    Array.from({ length: 1000 }, () => fetch(`http://127.0.0.1:${gateway.port}/customers/tango/acme-wellness`, { headers: AUTH }).then((r) => r.status)),
+  );
+  const calls = (await simStats(origin)).apiRequests - before.apiRequests;
+  const ok = answers.filter((s) => s === 200).length;
+  rows.push(
+    { scenario: 'herd', figure: '1,000 concurrent lookups of one cold id: answered 200', value: ok, target: '1000', met: ok === 1000 },
+    { scenario: 'herd', figure: 'upstream calls', value: calls, target: '1', met: calls === 1 },
+  );
+}
+
+async function quota(): Promise<void> {
+  // Tango's real rule: the simulator answers 429 past 1 request per second; the gateway keeps its default quota.
+  const sims = await start<SimInfo>('simulators');
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims));
+  const ids = ['zanzibar-health', 'acme-wellness', ...Array.from({ length: 28 }, (_, i) => `synthetic-${i}`)];
+  let i = 0;
+  let hits = 0;
+  let ok = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${gateway.port}`,
+    headers: AUTH,
+    connections: 20,
+    duration: QUOTA_SECONDS,
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, path: `/customers/tango/${ids[i++ % ids.length]}` }),
+        onResponse: (status, _body, _context, headers) => {
+          if (status === 200) ok += 1;
+          const cacheStatus = String((headers as Record<string, string> | undefined)?.['cache-status'] ?? '');
+          if (status === 200 && /; hit/.test(cacheStatus)) hits += 1;
+        },
+      },
+    ],
+  });
+  const stats = await simStats(sims.tango?.origin ?? '');
+  const total = result.requests.total;
+  rows.push(
+    { scenario: 'quota', figure: `lookups in ${QUOTA_SECONDS} s over ${ids.length} Tango ids (answered 200)`, value: `${total} (${ok})` },
+    { scenario: 'quota', figure: 'share answered from cache', value: `${round((100 * hits) / Math.max(1, total), 1)} %` },
+    { scenario: 'quota', figure: 'upstream calls (per second on average)', value: `${stats.apiRequests} (${round(stats.apiRequests / QUOTA_SECONDS)})` },
+    { scenario: 'quota', figure: 'most upstream calls in any 1 s window; upstream 429s', value: `${stats.maxPerSecond}; ${stats.rateLimited}`, target: '≤ 1; 0', met: stats.maxPerSecond <= 1 && stats.rateLimited === 0 },
+  );
+}
+
+interface MemoryFigures {
+  lookups: number;
+  seconds: number;
+  rssBefore: number;
+  rssAfter: number;
+  heapBefore: number;
+  heapAfter: number;
+  entries: number;
+  cacheBytes: number;
+  maxBytes: number;
+}
+
+async function memory(): Promise<void> {
+  const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
+  const env = { ...gatewayEnv(sims), PROVIDERS: 'tango', TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: String(MEMORY_COUNT), CACHE_MAX_BYTES: String(1024 ** 3) };
+  const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, ['--expose-gc', ...MEMORY_FLAGS]);
+  const mb = (n: number) => round(n / 1024 / 1024, 1);
+  rows.push(
+    { scenario: 'memory', figure: `${full.lookups} customers cached: entries (lookups/s)`, value: `${full.entries} (${round(full.lookups / full.seconds, 0)})` },
+    { scenario: 'memory', figure: 'RSS MB (before → after)', value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
+    { scenario: 'memory', figure: 'JS heap used MB (before → after)', value: `${mb(full.heapBefore)} → ${mb(full.heapAfter)}` },
+    { scenario: 'memory', figure: 'bytes per entry: counted / heap growth / RSS growth', value: `${round(full.cacheBytes / full.entries, 0)} / ${round((full.heapAfter - full.heapBefore) / full.entries, 0)} / ${round((full.rssAfter - full.rssBefore) / full.entries, 0)}` },
+  );
+  const bound = 8 * 1024 * 1024;
+  const capped = await start<MemoryFigures>('memory', { ...env, CACHE_MAX_BYTES: String(bound), BENCH_MEMORY_COUNT: '30000' }, ['--expose-gc']);
+  rows.push({
+    scenario: 'memory',
+    figure: `CACHE_MAX_BYTES=${bound}: 30000 lookups → entries, counted bytes`,
+    value: `${capped.entries}, ${capped.cacheBytes}`,
+    target: `≤ ${bound}`,
+    met: capped.cacheBytes <= bound,
+  });
+}
+
+async function isolation(): Promise<void> {
+  const other = adapters.find((a) => a.id !== 'tango');
+  if (!other) {
+    rows.push({ scenario: 'isolation', figure: 'skipped: only one provider is registered', value: '-' });
+    return;
+  }
+  const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000' }));
+  let n = 2_000_000;
+  const tangoLoad = () =>
+    load({ connections: 4, url: `http://127.0.0.1:${gateway.port}`, headers: AUTH, requests: [{ setupRequest: (r) => ({ ...r, path: `/customers/tango/synthetic-${n++}` }) }] });
+  await load({ connections: 4, duration: 2, url: `http://127.0.0.1:${gateway.port}`, headers: AUTH, requests: [{ setupRequest: (r) => ({ ...r, path: `/customers/tango/synthetic-${n++}` }) }] });
+  const baseline = await tangoLoad();
+
+  const hanging = sims[other.id];
+  if (!hanging) throw new Error(`no simulator for ${other.id}`);
+  await fetch(`${hanging.origin}/__simulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: { kind: 'hang' } }) });
+  let stop = false;
+  let hungAnswers = 0;
+  const hang = async () => {
+    while (!stop) {
+      await fetch(`http://127.0.0.1:${gateway.port}/customers/${other.id}/${other.exampleId}`, { headers: { ...AUTH, 'cache-control': 'no-cache' } })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
+      hungAnswers += 1;
+    }
+  };
+  const hangers = Array.from({ length: 64 }, hang);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const loaded = await tangoLoad();
+  stop = true;
+  await Promise.race([Promise.all(hangers), new Promise((resolve) => setTimeout(resolve, 12000))]);
+  const ratio = loaded.p99 / Math.max(baseline.p99, 0.001);
+  rows.push(
+    { scenario: 'isolation', figure: `tango miss p99 ms alone / while ${other.id} hangs (64 callers)`, value: `${baseline.p99} / ${loaded.p99}` },
+    { scenario: 'isolation', figure: 'p99 ratio (loaded / baseline)', value: round(ratio), target: '≤ 1.10', met: ratio <= 1.1 && loaded.non2xx === 0 },
+    { scenario: 'isolation', figure: `${other.id} lookups answered while hanging`, value: hungAnswers },
+  );
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
+  const only = process.argv.slice(2);
+  const scenarios: [string, () => Promise<void>][] = [
+    ['hit', async () => hitPath(await start<SimInfo>('simulators'))],
+    ['miss', async () => missPath(await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' }))],
+    ['herd', herd],
+    ['quota', quota],
+    ['memory', memory],
+    ['isolation', isolation],
+  ];
+  for (const [name, run] of scenarios) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    process.stderr.write(`bench: ${name}…\n`);
+    try {
+      await run();
+    } catch (error) {
+      rows.push({ scenario: name, figure: 'failed', value: error instanceof Error ? error.message : String(error), met: false });
+    } finally {
+      stopAll();
+    }
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${round(os.totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}`;
+  const table = [
+    `Machine: ${machine}; ${SECONDS} s per load run; ${new Date().toISOString()}`,
+    '',
+    '| scenario | figure | value | target | met |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`),
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  const results = new URL('./results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  const json = JSON.stringify({ machine, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, rows }, null, 2);
+  writeFileSync(new URL('latest.json', results), json);
+  writeFileSync(new URL(`bench-${Date.now()}.json`, results), json);
+  const unmet = rows.filter((r) => r.met === false).length;
+  process.stdout.write(`${rows.filter((r) => r.met === true).length} targets met, ${unmet} not met\n`);
+  process.exit(unmet === 0 ? 0 : 1);
+}
+
+process.on('exit', stopAll);
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+/**
+ * A benchmark target, run in its own process so that the load generator and the server under test do not
+ * share an event loop. bench/run.ts compiles it (tsconfig.bench.json) and forks it with `<kind>`; it reports
+ * `{ ready: … }` over IPC.
+ *   simulators  every provider's simulator, upstream rate limits as documented unless BENCH_SIM_NO_LIMIT=1
+ *   gateway     the full gateway (buildApp + services) with the environment it is given
+ *   bare-http   a bare node:http server answering BENCH_BODY
+ *   bare-express a bare express 5 route answering BENCH_BODY
+ *   memory      fills the gateway's cache through real lookups and reports RSS and cache figures
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import express from 'express';
+import { loadConfig } from '../config/index.js';
+import { adapters } from '../providers/index.js';
+import { buildApp } from '../src/app.js';
+import { createLogger } from '../src/core/logger.js';
+import { createServices } from '../src/services.js';
+
+const kind = process.argv[2];
+const send = (message: unknown) => process.send?.(message);
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+async function main(): Promise<void> {
+  if (kind === 'simulators') {
+    const noLimit = process.env.BENCH_SIM_NO_LIMIT === '1';
+    const sims = await Promise.all(adapters.map(async (a) => [a.id, await a.simulator(noLimit ? { rateLimitPerSecond: 0 } : {})] as const));
+    send({ ready: Object.fromEntries(sims.map(([id, s]) => [id, { baseUrl: s.baseUrl, origin: s.origin, env: s.env }])) });
+    return;
+  }
+  if (kind === 'gateway') {
+    const config = loadConfig(process.env, adapters);
+    // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
+    const logger = createLogger({ level: config.logLevel });
+    const services = createServices(config, adapters, logger);
+    const port = await listen(http.createServer(buildApp(services)));
+    send({ ready: { port } });
+    return;
+  }
+  if (kind === 'bare-http' || kind === 'bare-express') {
+    const body = process.env.BENCH_BODY ?? '';
+    const headers = { 'Content-Type': 'application/json; charset=utf-8' };
+    let server: http.Server;
+    if (kind === 'bare-http') {
+      server = http.createServer((_req, res) => {
+        res.writeHead(200, headers);
+        res.end(body);
+      });
+    } else {
+      const app = express();
+      app.get('/customers/:provider/:id', (_req, res) => {
+        res.set(headers).end(body);
+      });
+      server = http.createServer(app);
+    }
+    send({ ready: { port: await listen(server) } });
+    return;
+  }
+  if (kind === 'memory') {
+    const count = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
+    const config = loadConfig(process.env, adapters);
+    const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const services = createServices(config, adapters, logger);
+    const tango = services.providers.get('tango');
+    if (!tango) throw new Error('tango is not enabled');
+    global.gc?.();
+    const before = process.memoryUsage();
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const n = next++;
+        await services.lookup.lookup(tango, `synthetic-${n}`, { requestId: 'bench', noCache: false });
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 8 }, worker));
+    // Let V8 return the pages that the fill's garbage took: its memory reducer starts after 8 s of quiet,
+    // as it would in a gateway between bursts.
+    for (let i = 0; i < 12; i++) {
+      global.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const after = process.memoryUsage();
+    send({
+      ready: {
+        lookups: count,
+        seconds: (performance.now() - started) / 1000,
+        rssBefore: before.rss,
+        rssAfter: after.rss,
+        heapBefore: before.heapUsed,
+        heapAfter: after.heapUsed,
+        entries: services.cache.size,
+        cacheBytes: services.cache.bytes,
+        maxBytes: config.cache.maxBytes,
+      },
+    });
+    services.close();
+    process.exit(0);
+  }
+  throw new Error(`unknown target ${kind}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

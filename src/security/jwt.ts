@@ -1,0 +1,71 @@
+/**
+ * JWT bearer tokens issued for the API gateway in front: verified with `jose` against the issuer's JWKS
+ * (fetched and cached by jose), with issuer, audience, expiry, not-before and algorithm checks. Provider access
+ * and scopes come from configurable claims.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { SCOPES, type JwtSettings, type Scope } from '../../config/security.js';
+import type { Client } from './grants.js';
+
+/** Three dot-separated base64url parts (the signature may be empty, as in `alg: none`): a JWS compact token. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+export const looksLikeJwt = (token: string): boolean => JWT_SHAPE.test(token);
+
+/** The token is wrong (401); `reason` is secret-free and goes to the log, never the token. */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/** The token could not be checked now (the JWKS is unreachable or broken): not the caller's fault. */
+export class TokenCheckUnavailableError extends Error {
+  override name = 'TokenCheckUnavailableError';
+}
+
+export class JwtVerifier {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly settings: JwtSettings) {
+    this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  }
+
+  async verify(token: string): Promise<Client> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.settings.issuer,
+        audience: [...this.settings.audience],
+        algorithms: [...this.settings.algorithms],
+        clockTolerance: this.settings.clockToleranceSeconds,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      if (isJwksFailure(error)) throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', { cause: error });
+      // The code and, for a claim check, the claim's name: enough to diagnose, nothing of the token itself.
+      if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
+      throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
+    }
+    const name = firstString(payload.sub, payload.azp, payload.client_id);
+    if (!name) throw new InvalidTokenError('token names no subject (sub, azp or client_id)');
+    return {
+      name,
+      providers: words(payload[this.settings.providersClaim]),
+      scopes: words(payload[this.settings.scopeClaim]).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+      kind: 'jwt',
+    };
+  }
+}
+
+/** jose's own errors about the key set (timeout, not 200, not a JWKS), and network errors of its fetch. */
+function isJwksFailure(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_INVALID' || error.code === 'ERR_JOSE_GENERIC';
+}
+
+const firstString = (...values: unknown[]): string | undefined => values.find((v): v is string => typeof v === 'string' && v !== '');
+
+/** A claim as a list: an array of strings, or one space- or comma-separated string (OAuth `scope` style). */
+function words(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.filter((v): v is string => typeof v === 'string');
+  if (typeof claim === 'string') return claim.split(/[\s,]+/).filter(Boolean);
+  return [];
+}
