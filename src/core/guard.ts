@@ -8,7 +8,7 @@
  * promises, whatever the load; the quota is innermost, right before the wire, so that nothing (a token fetch, a
  * queue) can delay a granted slot and bunch requests together at the upstream.
  */
-import { bulkhead, BulkheadRejectedError, type BulkheadPolicy } from 'cockatiel';
+import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import type { Logger } from './logger.js';
 import { ProviderBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { gateRefusal, UpstreamQuota } from './quota.js';
@@ -56,16 +56,27 @@ export class ProviderGuard {
   /** Runs one attempt inside the bulkhead and the breaker. A wait for a bulkhead slot ends at `deadline`. */
   async run<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+    let running = false;
     let onAbort: (() => void) | undefined;
+    // Only the wait in the queue ends here; a running attempt has its own timeout.
     const expired = new Promise<never>((_, reject) => {
-      onAbort = () => reject(this.refusal('No upstream slot of this provider came free within the lookup deadline.'));
+      onAbort = () => {
+        if (!running) reject(this.refusal('No upstream slot of this provider came free within the lookup deadline.'));
+      };
       signal.addEventListener('abort', onAbort, { once: true });
     });
+    const execute = () => {
+      // Dequeued just as the deadline passed: not worth a call.
+      if (Date.now() >= deadline) throw this.refusal('No upstream slot of this provider came free within the lookup deadline.');
+      running = true;
+      return this.breaker.execute(attempt);
+    };
     try {
       // A queued attempt whose deadline passes leaves at once; cockatiel drops it when its turn comes.
-      return await Promise.race([this.bulkhead.execute(() => this.breaker.execute(attempt), signal), expired]);
+      return await Promise.race([this.bulkhead.execute(execute, signal), expired]);
     } catch (error) {
       if (error instanceof BulkheadRejectedError) throw this.refusal('Too many requests to this provider are in flight or queued.');
+      if (error instanceof TaskCancelledError) throw this.refusal('No upstream slot of this provider came free within the lookup deadline.');
       throw error;
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);

@@ -174,7 +174,7 @@ export class UpstreamClient {
 
   /** Milliseconds left to an attempt that already spent `spentMs`, cut to the deadline. */
   private attemptBudget(deadline: number, spentMs: number): number {
-    return Math.max(1, Math.min(this.settings.timeoutMs - spentMs, deadline - Date.now()));
+    return Math.max(1, Math.floor(Math.min(this.settings.timeoutMs - spentMs, deadline - Date.now())));
   }
 
   private accept(id: string, body: unknown, text: string, contentType: string, status: number, attempts: number): UpstreamResult {
