@@ -7,6 +7,7 @@ import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createLogger } from './core/logger.js';
+import { answerClientErrors } from './middleware/client-errors.js';
 import { startSandbox } from './sandbox.js';
 import { createServices } from './services.js';
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const app = buildApp(services, { lifecycle });
 
   const server = app.listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
