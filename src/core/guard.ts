@@ -53,9 +53,9 @@ export class ProviderGuard {
     this.quota = settings.rateLimitPerSecond > 0 ? new UpstreamQuota(provider, settings.rateLimitPerSecond) : undefined;
   }
 
-  /** Runs one attempt inside the bulkhead and the breaker. A wait for a bulkhead slot ends at `deadline`. */
-  async run<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+  /** Runs one attempt inside the bulkhead and the breaker. A wait for a bulkhead slot ends at `latestStart`. */
+  async run<T>(latestStart: number, attempt: () => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(latestStart - Date.now())));
     let running = false;
     let onAbort: (() => void) | undefined;
     // Only the wait in the queue ends here; a running attempt has its own timeout.
@@ -67,7 +67,7 @@ export class ProviderGuard {
     });
     const execute = () => {
       // Dequeued just as the deadline passed: not worth a call.
-      if (Date.now() >= deadline) throw this.refusal('No upstream slot of this provider came free within the lookup deadline.');
+      if (Date.now() >= latestStart) throw this.refusal('No upstream slot of this provider came free within the lookup deadline.');
       running = true;
       return this.breaker.execute(attempt);
     };
@@ -84,9 +84,9 @@ export class ProviderGuard {
   }
 
   /** Waits for a quota slot right before the request goes on the wire; resolves with the milliseconds waited. */
-  async admit(deadline: number): Promise<number> {
+  async admit(latestStart: number): Promise<number> {
     if (!this.quota) return 0;
-    const waited = await this.quota.acquire(deadline);
+    const waited = await this.quota.acquire(latestStart);
     this.hooks.onQuotaWait?.(this.provider, waited / 1000);
     return waited;
   }

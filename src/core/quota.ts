@@ -14,12 +14,11 @@ import { TokenBucket } from 'limiter';
 import { GatewayError } from './problems.js';
 
 /**
- * Slots are spaced 5% wider than the quota, at least 20 ms: the time between granting a slot and the request
- * reaching the upstream varies with the event loop and the network, and must not bunch two requests into one
- * of the upstream's seconds.
+ * Slots are spaced `(1000 ms + 100 ms) / quota` apart: the time between granting a slot and the request reaching
+ * the upstream (a new connection, a busy event loop) varies, and quota + 1 requests must not fit into one of the
+ * upstream's seconds even if the first of them was delayed by up to 100 ms.
  */
-const SPACING_MARGIN = 0.05;
-const MIN_MARGIN_MS = 20;
+const SKEW_ALLOWANCE_MS = 100;
 
 /** Refusals by the gateway's own gates (no quota or bulkhead slot within the deadline): the upstream was not called. */
 const gateRefusals = new WeakSet<GatewayError>();
@@ -41,8 +40,7 @@ export class UpstreamQuota {
     private readonly provider: string,
     readonly perSecond: number,
   ) {
-    const base = 1000 / perSecond;
-    this.spacingMs = base + Math.max(base * SPACING_MARGIN, MIN_MARGIN_MS);
+    this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     this.bucket = new TokenBucket({ bucketSize: 1, tokensPerInterval: 1, interval: this.spacingMs });
     // The first request after start goes at once.
     this.bucket.content = 1;

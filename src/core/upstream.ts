@@ -82,7 +82,7 @@ export class UpstreamClient {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw lookup.lastError ?? this.timeoutError();
         try {
-          return await this.guard.run(deadline, () => this.attempt(id, requestId, lookup, deadline));
+          return await this.guard.run(this.latestStart(deadline), () => this.attempt(id, requestId, lookup, deadline));
         } catch (error) {
           const failure = error instanceof GatewayError ? error : this.unexpected(error);
           // A retry that cannot get a slot in time ends the lookup with the upstream's last failure (design §4).
@@ -133,7 +133,7 @@ export class UpstreamClient {
     try {
       const authHeaders = await this.auth.headers(signal);
       const request = this.adapter.request(id, context);
-      const waited = await this.guard.admit(deadline);
+      const waited = await this.guard.admit(this.latestStart(deadline));
       // The attempt's timeout covers its token and the whole response (body included), not its wait for a quota slot.
       if (waited > 0) signal = AbortSignal.timeout(this.attemptBudget(deadline, performance.now() - started - waited));
       const response = await this.http.request<string>({
@@ -170,6 +170,11 @@ export class UpstreamClient {
       // Adobe's idempotency rule (design §5): only a retry after an attempt that got no response reuses the key.
       if (gotResponse) lookup.idempotencyKey = randomUUID();
     }
+  }
+
+  /** A bulkhead or quota slot is worth waiting for only if it leaves the attempt a quarter of its timeout before the deadline. */
+  private latestStart(deadline: number): number {
+    return deadline - Math.min(this.settings.timeoutMs, this.settings.deadlineMs) / 4;
   }
 
   /** Milliseconds left to an attempt that already spent `spentMs`, cut to the deadline. */

@@ -37,10 +37,10 @@ describe('with a quota of 2 per second and the simulator enforcing the same limi
   });
 });
 
-describe('with a quota of 1 per second and a 1.5 s deadline', () => {
+describe('with a quota of 1 per second and a 1.6 s deadline', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '1500' }, simulator: () => ({ rateLimitPerSecond: 1 }) });
+    gw = await startTestGateway({ env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '1600' }, simulator: () => ({ rateLimitPerSecond: 1 }) });
   });
   afterAll(async () => gw.close());
 
