@@ -2,7 +2,9 @@
  * Upstream answers are bounded (issue 4 §5): size, content type, truncation, redirects, and a body that
  * trickles in slower than the deadline.
  */
+import type { Fault } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { problemOf } from './support.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -13,34 +15,13 @@ beforeAll(async () => {
 afterAll(async () => gw.close());
 afterEach(() => gw.sim('tango').reset());
 
-async function problemOf(res: Response): Promise<{ type: string; status: number }> {
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  return (await res.json()) as { type: string; status: number };
-}
-
-test('a body larger than UPSTREAM_MAX_BODY_BYTES is upstream-invalid-response', async () => {
-  gw.sim('tango').inject({ fault: { kind: 'oversized', bytes: 10_000 } });
-  const res = await gw.lookup('tango', 'zanzibar-health');
-  expect(res.status).toBe(502);
-  expect((await problemOf(res)).type).toBe('/problems/upstream-invalid-response');
-});
-
-test('a body cut off before its Content-Length is upstream-invalid-response', async () => {
-  gw.sim('tango').inject({ fault: { kind: 'truncated' } });
-  const res = await gw.lookup('tango', 'zanzibar-health');
-  expect(res.status).toBe(502);
-  expect((await problemOf(res)).type).toBe('/problems/upstream-invalid-response');
-});
-
-test('a 200 that is not JSON (wrong content type) is upstream-invalid-response', async () => {
-  gw.sim('tango').inject({ fault: { kind: 'content-type', contentType: 'text/html' } });
-  const res = await gw.lookup('tango', 'zanzibar-health');
-  expect(res.status).toBe(502);
-  expect((await problemOf(res)).type).toBe('/problems/upstream-invalid-response');
-});
-
-test('malformed JSON is upstream-invalid-response', async () => {
-  gw.sim('tango').inject({ fault: { kind: 'malformed' } });
+test.each<[string, Fault]>([
+  ['a body larger than UPSTREAM_MAX_BODY_BYTES', { kind: 'oversized', bytes: 10_000 }],
+  ['a body cut off before its Content-Length', { kind: 'truncated' }],
+  ['a 200 that is not JSON (wrong content type)', { kind: 'content-type', contentType: 'text/html' }],
+  ['malformed JSON', { kind: 'malformed' }],
+])('%s is upstream-invalid-response', async (_name, fault) => {
+  gw.sim('tango').inject({ fault });
   const res = await gw.lookup('tango', 'zanzibar-health');
   expect(res.status).toBe(502);
   expect((await problemOf(res)).type).toBe('/problems/upstream-invalid-response');

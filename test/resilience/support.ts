@@ -8,17 +8,8 @@ export function recordArrivals(sim: Simulator): number[] {
   return arrivals;
 }
 
-/** The most requests that arrived within any window of `windowMs` (sliding, whatever its alignment). */
-export function maxInWindow(arrivals: readonly number[], windowMs = 1000): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}
+/** The most requests that arrived within any sliding second (shared with the chaos run). */
+export { maxInOneSecond } from '../../bench/chaos-run.js';
 
 export interface Problem {
   type: string;
