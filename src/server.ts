@@ -8,6 +8,7 @@ import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createLogger } from './core/logger.js';
+import { answerClientErrors } from './middleware/client-errors.js';
 import { startSandbox } from './sandbox.js';
 import { serverOptions } from './security/hardening.js';
 import { createServices } from './services.js';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const app = buildApp(services, { lifecycle });
 
   const server = createServer(serverOptions(config.security), app).listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

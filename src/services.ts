@@ -48,15 +48,26 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs });
     const upstream = new UpstreamClient(
       adapter,
-      { baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, retries: settings.retries, maxBodyBytes: config.upstreamMaxBodyBytes },
+      {
+        baseUrl: settings.baseUrl,
+        timeoutMs: settings.timeoutMs,
+        deadlineMs: settings.deadlineMs,
+        retries: settings.retries,
+        maxBodyBytes: config.upstreamMaxBodyBytes,
+        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker },
+      },
       auth,
       client,
       logger,
     );
-    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds });
+    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
   }
 
-  const lookup = new LookupService(cache, { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds }, logger);
+  const lookup = new LookupService(
+    cache,
+    { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds },
+    logger,
+  );
   return {
     config,
     logger,
