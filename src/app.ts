@@ -9,6 +9,7 @@ import { customersRouter } from './routes/customers.js';
 import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
 import { cacheRouter } from './routes/cache.js';
+import { consoleRouter } from './routes/console.js';
 import { authenticate } from './security/authenticate.js';
 import { corsOrigins } from './security/cors.js';
 import { securityHeaders, urlLengthLimit } from './security/hardening.js';
@@ -17,6 +18,8 @@ import type { Services } from './services.js';
 
 export interface AppOptions {
   lifecycle?: Lifecycle;
+  /** Where the built support console is (`npm run build:console`); relative to the working directory. */
+  consoleDir?: string;
 }
 
 export function buildApp(services: Services, options: AppOptions = {}): Express {
@@ -55,6 +58,7 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
   app.use(customersRouter(services));
   app.use(cacheRouter(services));
+  app.use(consoleRouter(options.consoleDir ?? 'dist/console'));
   app.use(notFound);
   app.use(problemHandler(services.logger));
   return app;
