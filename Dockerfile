@@ -12,6 +12,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY src ./src
 COPY providers ./providers
+# The support console's page and assets, built into dist/console by `npm run build`.
+COPY console ./console
 RUN npm run build
 
 FROM node:20-bookworm-slim AS production-deps

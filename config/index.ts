@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import Joi from 'joi';
+import type { BreakerSettings } from '../src/core/breaker.js';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
 import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
@@ -19,6 +20,9 @@ export interface ProviderSettings {
   /** Upstream requests per second; 0 = unlimited. */
   rateLimitPerSecond: number;
   maxConcurrency: number;
+  /** Upstream requests that may wait for a bulkhead slot; beyond it: `provider-unavailable`. */
+  maxQueue: number;
+  breaker: BreakerSettings;
   /** The provider's own keys (credentials), validated by its adapter's `config`. */
   env: ProviderEnv;
 }
@@ -33,6 +37,7 @@ export interface Config {
   cache: {
     ttlSeconds: number;
     staleIfErrorSeconds: number;
+    staleWhileRevalidateSeconds: number;
     notFoundTtlSeconds: number;
     maxEntries: number;
     maxBytes: number;
@@ -63,6 +68,7 @@ const commonKeys = {
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   CACHE_TTL_SECONDS: seconds.default(300),
   CACHE_STALE_IF_ERROR_SECONDS: seconds.default(3600),
+  CACHE_STALE_WHILE_REVALIDATE_SECONDS: seconds.default(0),
   CACHE_NOT_FOUND_TTL_SECONDS: seconds.default(30),
   CACHE_MAX_ENTRIES: positiveInt.default(10000),
   CACHE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
@@ -85,6 +91,11 @@ function providerKeys(adapter: ProviderAdapter, production: boolean): Record<str
     [`${p}_CACHE_TTL_SECONDS`]: seconds,
     [`${p}_RATE_LIMIT_PER_SECOND`]: Joi.number().min(0).default(adapter.defaults?.rateLimitPerSecond ?? 0),
     [`${p}_MAX_CONCURRENCY`]: positiveInt.default(32),
+    [`${p}_MAX_QUEUE`]: seconds.default(32),
+    [`${p}_BREAKER_CONSECUTIVE_FAILURES`]: positiveInt.default(5),
+    [`${p}_BREAKER_HALF_OPEN_AFTER_MS`]: positiveInt.default(10000),
+    [`${p}_BREAKER_FAILURE_RATIO`]: Joi.number().min(0).less(1).default(0.5),
+    [`${p}_BREAKER_WINDOW_MS`]: positiveInt.min(1000).default(30000),
     ...adapter.config,
   };
 }
@@ -117,6 +128,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
       cacheTtlSeconds: (v[`${p}_CACHE_TTL_SECONDS`] as number | undefined) ?? (v.CACHE_TTL_SECONDS as number),
       rateLimitPerSecond: v[`${p}_RATE_LIMIT_PER_SECOND`] as number,
       maxConcurrency: v[`${p}_MAX_CONCURRENCY`] as number,
+      maxQueue: v[`${p}_MAX_QUEUE`] as number,
+      breaker: Object.freeze({
+        consecutiveFailures: v[`${p}_BREAKER_CONSECUTIVE_FAILURES`] as number,
+        halfOpenAfterMs: v[`${p}_BREAKER_HALF_OPEN_AFTER_MS`] as number,
+        failureRatio: v[`${p}_BREAKER_FAILURE_RATIO`] as number,
+        windowMs: v[`${p}_BREAKER_WINDOW_MS`] as number,
+      }),
       env: Object.freeze(own),
     });
   });
@@ -131,6 +149,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     cache: Object.freeze({
       ttlSeconds: v.CACHE_TTL_SECONDS as number,
       staleIfErrorSeconds: v.CACHE_STALE_IF_ERROR_SECONDS as number,
+      staleWhileRevalidateSeconds: v.CACHE_STALE_WHILE_REVALIDATE_SECONDS as number,
       notFoundTtlSeconds: v.CACHE_NOT_FOUND_TTL_SECONDS as number,
       maxEntries: v.CACHE_MAX_ENTRIES as number,
       maxBytes: v.CACHE_MAX_BYTES as number,

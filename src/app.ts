@@ -13,6 +13,7 @@ import { healthRouter, type Lifecycle } from './routes/health.js';
 import { metricsRouter } from './routes/metrics.js';
 import { docsRouter } from './routes/docs.js';
 import { cacheRouter } from './routes/cache.js';
+import { consoleRouter } from './routes/console.js';
 import { authenticate } from './security/authenticate.js';
 import { corsOrigins } from './security/cors.js';
 import { securityHeaders, urlLengthLimit } from './security/hardening.js';
@@ -21,6 +22,8 @@ import type { Services } from './services.js';
 
 export interface AppOptions {
   lifecycle?: Lifecycle;
+  /** Where the built support console is (`npm run build:console`); relative to the working directory. */
+  consoleDir?: string;
 }
 
 export function buildApp(services: Services, options: AppOptions = {}): Express {
@@ -46,6 +49,7 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
   app.use(customersRouter(services));
   app.use(cacheRouter(services));
+  app.use(consoleRouter(options.consoleDir ?? 'dist/console'));
   app.use(notFound);
   app.use(problemHandler(services.logger));
   return app;

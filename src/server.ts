@@ -9,6 +9,7 @@ import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createLogger } from './core/logger.js';
 import { startTracing } from './core/tracing.js';
+import { answerClientErrors } from './middleware/client-errors.js';
 import { startSandbox } from './sandbox.js';
 import { serverOptions } from './security/hardening.js';
 import { createServices } from './services.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const app = buildApp(services, { lifecycle });
 
   const server = createServer(serverOptions(config.security), app).listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -16,8 +16,6 @@ import type { AuthScheme } from './core/auth.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
-  /** More of the provider's state for `/readyz` (breaker, quota), when the resilience work adds it. */
-  state?: () => Record<string, unknown>;
 }
 
 export interface Services {
@@ -55,21 +53,35 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     const schema = adapter.schema;
     const upstream = new UpstreamClient(
       adapter,
-      { baseUrl: settings.baseUrl, timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, retries: settings.retries, maxBodyBytes: config.upstreamMaxBodyBytes },
+      {
+        baseUrl: settings.baseUrl,
+        timeoutMs: settings.timeoutMs,
+        deadlineMs: settings.deadlineMs,
+        retries: settings.retries,
+        maxBodyBytes: config.upstreamMaxBodyBytes,
+        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker },
+      },
       auth,
       client,
       logger,
       {
         onAttempt: (provider, outcome, seconds, attempt) => metrics.upstreamAttempt(provider, outcome, seconds, attempt),
         onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
+        onBreakerState: (provider, state) => metrics.breakerState(provider, state),
+        onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
       },
     );
-    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds });
+    // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
+    metrics.breakerState(adapter.id, upstream.state().breaker);
+    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
   }
 
-  const lookup = new LookupService(cache, { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds }, logger, {
-    onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
-  });
+  const lookup = new LookupService(
+    cache,
+    { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds },
+    logger,
+    { onCacheLookup: (outcome) => metrics.cacheLookup(outcome) },
+  );
   return {
     config,
     logger,

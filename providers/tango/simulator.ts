@@ -162,6 +162,7 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
       env: { TANGO_PLATFORM_NAME: TANGO_SIM_PLATFORM, TANGO_PLATFORM_KEY: TANGO_SIM_KEY },
       // Tango's published limit (best practices: 1 TPS).
       rateLimitPerSecond: 1,
+      seedIds: CUSTOMERS.map((c) => String(c.customerIdentifier)),
       rateLimited: (request) => ({
         status: 429,
         body: errorInfo(429, 'Too Many Requests', BASE_PATH + request.path, 'Exceeded the allowable TPS rate limit', 'TOO_MANY_REQUESTS'),

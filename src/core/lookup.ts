@@ -9,15 +9,20 @@ import { maskCustomer, maskRaw } from './pii.js';
 import { GatewayError, type ProblemCode } from './problems.js';
 import type { ProviderAdapter } from './provider.js';
 import type { LookupTelemetry, UpstreamClient } from './upstream.js';
+import type { GuardState } from './guard.js';
 
 export interface ProviderRuntime {
   adapter: ProviderAdapter;
   upstream: UpstreamClient;
   cacheTtlSeconds: number;
+  /** Circuit breaker, bulkhead and quota state, for `/readyz` and metrics. */
+  state?: () => GuardState;
 }
 
 export interface CachePolicy {
   staleIfErrorSeconds: number;
+  /** Within this many seconds after expiry, a lookup gets the expired entry at once and refreshes it in the background (0 = off). */
+  staleWhileRevalidateSeconds?: number;
   notFoundTtlSeconds: number;
 }
 
@@ -73,6 +78,11 @@ export class LookupService {
         this.hooks.onCacheLookup?.('hit');
         return answerFromCache(cached, now);
       }
+      if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
+        this.hooks.onCacheLookup?.('stale');
+        this.revalidate(runtime, key, id, options.requestId);
+        return staleAnswer(cached, 'stale-while-revalidate');
+      }
     }
 
     const context = { initiated: false, load: () => this.load(runtime, id, options.requestId, options.telemetry) };
@@ -84,13 +94,25 @@ export class LookupService {
       this.hooks.onCacheLookup?.(stale ? 'stale' : context.initiated ? 'miss' : 'collapsed');
       if (!stale) throw error;
       this.logger.warn({ provider, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
-      const ttl = Math.floor((stale.freshUntil - Date.now()) / 1000);
-      return { entry: stale, cache: 'stale', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}; detail=stale-if-error`, maxAge: 0 };
+      return staleAnswer(stale, 'stale-if-error');
     }
     this.hooks.onCacheLookup?.(context.initiated ? 'miss' : 'collapsed');
     const forward = !context.initiated ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
     if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; ${forward}`, this.policy.notFoundTtlSeconds);
     return { entry, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: runtime.cacheTtlSeconds };
+  }
+
+  private get staleWhileRevalidateMs(): number {
+    return (this.policy.staleWhileRevalidateSeconds ?? 0) * 1000;
+  }
+
+  /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
+  private revalidate(runtime: ProviderRuntime, key: string, id: string, requestId: string): void {
+    const context = { initiated: false, load: () => this.load(runtime, id, requestId) };
+    this.cache.refresh(key, context).catch((error: unknown) => {
+      const code = error instanceof GatewayError ? error.code : 'internal-error';
+      this.logger.warn({ provider: runtime.adapter.id, requestId, error: code, err: error instanceof GatewayError ? undefined : error }, 'background refresh failed; the stale entry stays');
+    });
   }
 
   private async load(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): Promise<CacheEntry> {
@@ -110,7 +132,8 @@ export class LookupService {
         rawText: result.text,
         fetchedAt,
         freshUntil: fetchedAt + runtime.cacheTtlSeconds * 1000,
-        staleUntil: fetchedAt + (runtime.cacheTtlSeconds + this.policy.staleIfErrorSeconds) * 1000,
+        // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
+        staleUntil: fetchedAt + runtime.cacheTtlSeconds * 1000 + Math.max(this.policy.staleIfErrorSeconds * 1000, this.staleWhileRevalidateMs),
         // Counted as serialised bytes: the body as received plus the ready-made answers.
         bytes: result.text.length + masked.data.length + (clear === masked ? 0 : clear.data.length),
         masked,
@@ -127,7 +150,7 @@ export class LookupService {
   private staleFor(key: string, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
-    return entry?.kind === 'customer' && Date.now() < entry.staleUntil ? entry : undefined;
+    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000 ? entry : undefined;
   }
 }
 
@@ -135,6 +158,12 @@ function answerFromCache(entry: CacheEntry, now: number): LookupResult {
   const ttl = Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
   if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; hit; ttl=${ttl}`, ttl);
   return { entry, cache: 'hit', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}`, maxAge: ttl };
+}
+
+/** An expired entry, served because the upstream failed or while it is refreshed in the background. */
+function staleAnswer(entry: CustomerEntry, detail: 'stale-if-error' | 'stale-while-revalidate'): LookupResult {
+  const ttl = Math.floor((entry.freshUntil - Date.now()) / 1000);
+  return { entry, cache: 'stale', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}; detail=${detail}`, maxAge: 0 };
 }
 
 /** A cached `customer-not-found` is itself cacheable by the caller for what is left of its lifetime. */

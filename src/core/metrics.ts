@@ -75,7 +75,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   private readonly driftLabels = new Map<string, Set<string>>();
-  /** Metrics other parts of the gateway register on first use (breaker, quota), by name. */
+  /** Metrics registered on first use, so that a provider without a quota shows no empty series. */
   private readonly lazy = new Map<string, Counter | Gauge | Histogram>();
 
   constructor(cache: CacheSize) {
@@ -133,23 +133,15 @@ export class GatewayMetrics {
     for (const field of drift.missing) this.schemaMissing.inc({ provider, field: this.driftLabel('missing', provider, field) });
   }
 
-  /**
-   * For the resilience work: the breaker's state per provider as a 0/1 gauge per state
-   * (`circuit_breaker_state{provider,state}`), registered on first call.
-   */
+  /** The breaker's state per provider as a 0/1 gauge per state (`circuit_breaker_state{provider,state}`). */
   breakerState(provider: string, state: BreakerState): void {
     const gauge = this.metric('circuit_breaker_state', () => new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others.', labelNames: ['provider', 'state'], registers: [this.registry] }));
     for (const s of ['closed', 'open', 'half-open'] as const) gauge.set({ provider, state: s }, s === state ? 1 : 0);
   }
 
-  /** For the resilience work: a lookup waited `seconds` for the provider's quota (`upstream_quota_wait_seconds`). */
+  /** An attempt waited `seconds` for the provider's quota slot (`upstream_quota_wait_seconds`; only providers with a quota). */
   quotaWait(provider: string, seconds: number): void {
     this.metric('upstream_quota_wait_seconds', () => new Histogram({ name: 'upstream_quota_wait_seconds', help: 'Time lookups waited for the provider’s upstream quota (rate limit and concurrency).', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers: [this.registry] })).observe({ provider }, seconds);
-  }
-
-  /** For the resilience work: a lookup refused because of the breaker or quota (`upstream_rejections_total{provider,reason}`). */
-  upstreamRejected(provider: string, reason: 'circuit-open' | 'quota' | 'bulkhead'): void {
-    this.metric('upstream_rejections_total', () => new Counter({ name: 'upstream_rejections_total', help: 'Lookups answered provider-unavailable without calling the upstream, by provider and reason.', labelNames: ['provider', 'reason'], registers: [this.registry] })).inc({ provider, reason });
   }
 
   private metric<M extends Counter | Gauge | Histogram>(name: string, create: () => M): M {

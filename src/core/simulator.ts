@@ -32,7 +32,9 @@ export type Fault =
   | { kind: 'truncated' }
   | { kind: 'slow-body'; ms: number }
   | { kind: 'oversized'; bytes: number }
-  | { kind: 'content-type'; contentType: string };
+  | { kind: 'content-type'; contentType: string }
+  /** The upstream's own answer to credentials it no longer accepts (an expired or revoked token). */
+  | { kind: 'expired-token' };
 
 export interface FaultRule {
   fault: Fault;
@@ -67,6 +69,8 @@ export interface SimulatorSpec {
   /** The env keys (credentials, token URL) that make the gateway talk to this simulator; `{url}` is replaced. */
   env: Record<string, string>;
   rateLimitPerSecond?: number;
+  /** Ids of the seeded customers, for suites that walk every provider (chaos). */
+  seedIds?: readonly string[];
   /** The upstream's own answer past its rate limit. */
   rateLimited?: (request: SimRequest) => SimResponse;
   /** Answers one request under the API path (auth checks included); other paths go to `handleOther`. */
@@ -99,6 +103,8 @@ export class Simulator {
   private windowCount = 0;
   private readonly hanging = new Set<ServerResponse>();
   private url = '';
+  /** Called with the arrival time of every request under the base path (chaos measures the quota with it). */
+  onApiRequest?: (at: number) => void;
 
   private constructor(
     private readonly spec: SimulatorSpec,
@@ -123,6 +129,10 @@ export class Simulator {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  get seedIds(): readonly string[] {
+    return this.spec.seedIds ?? [];
   }
 
   get origin(): string {
@@ -202,6 +212,7 @@ export class Simulator {
     }
     this.stats.apiRequests += 1;
     this.countArrival();
+    this.onApiRequest?.(Date.now());
 
     const fault = this.pickFault(request.path);
     if (fault?.kind === 'latency') await sleep(fault.ms);
@@ -264,6 +275,8 @@ export class Simulator {
         return;
       case 'malformed':
         return send(res, { status: 200, body: '{"customerIdentifier": "' });
+      case 'expired-token':
+        return send(res, await this.spec.handle({ ...request, headers: { ...request.headers, authorization: 'Bearer expired-token' } }));
       case 'content-type': {
         const answer = await handle(request);
         res.writeHead(answer.status, { 'Content-Type': fault.contentType });
@@ -276,11 +289,12 @@ export class Simulator {
         const text = JSON.stringify(answer.body);
         const half = Math.floor(text.length / 2);
         res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-        res.write(text.slice(0, half));
         if (fault.kind === 'truncated') {
-          res.socket?.destroy();
+          // Cut the connection once the first half is on the wire (node holds the first write back until the next tick).
+          res.write(text.slice(0, half), () => res.socket?.destroy());
           return;
         }
+        res.write(text.slice(0, half));
         this.hanging.add(res);
         await sleep(fault.ms);
         this.hanging.delete(res);

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isAxiosError, type AxiosInstance } from 'axios';
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuthScheme } from './auth.js';
 import { GatewayError, type ProblemCode } from './problems.js';
 import type { Classification, ProviderAdapter, Verdict } from './provider.js';
+import { ProviderGuard, type GuardHooks, type GuardState, type ResilienceSettings } from './guard.js';
+import { isGateRefusal } from './quota.js';
 import { isRecord } from './normalize.js';
 import { startAttemptSpan } from './tracing.js';
 
@@ -19,6 +21,8 @@ export interface UpstreamSettings {
   deadlineMs: number;
   retries: number;
   maxBodyBytes: number;
+  /** Quota, bulkhead and circuit breaker (src/core/guard.ts); absent: none of them. */
+  resilience?: ResilienceSettings;
 }
 
 export interface UpstreamResult {
@@ -29,7 +33,7 @@ export interface UpstreamResult {
   attempts: number;
 }
 
-export interface UpstreamHooks {
+export interface UpstreamHooks extends GuardHooks {
   /** Called once per attempt that reached the wire, with its outcome and its number in the lookup (for metrics). */
   onAttempt?: (provider: string, outcome: string, seconds: number, attempt: number) => void;
   /** Called once per accepted 2xx body, fresh from the upstream (schema-drift metrics). */
@@ -47,7 +51,17 @@ const refreshable = new WeakSet<GatewayError>();
 
 const BACKOFF = { minTimeout: 200, factor: 2, maxTimeout: 2000 };
 
+/** No quota, and a bulkhead and breaker too wide to matter: for clients built without resilience settings. */
+const UNGUARDED: ResilienceSettings = {
+  rateLimitPerSecond: 0,
+  maxConcurrency: Number.MAX_SAFE_INTEGER,
+  maxQueue: 0,
+  breaker: { consecutiveFailures: Number.MAX_SAFE_INTEGER, halfOpenAfterMs: 1000, failureRatio: 0, windowMs: 1000 },
+};
+
 export class UpstreamClient {
+  private readonly guard: ProviderGuard;
+
   constructor(
     private readonly adapter: ProviderAdapter,
     private readonly settings: UpstreamSettings,
@@ -55,7 +69,14 @@ export class UpstreamClient {
     private readonly http: AxiosInstance,
     private readonly logger: Logger,
     private readonly hooks: UpstreamHooks = {},
-  ) {}
+  ) {
+    this.guard = new ProviderGuard(adapter.id, settings.resilience ?? UNGUARDED, logger, hooks);
+  }
+
+  /** Breaker, bulkhead and quota state, for readiness and metrics. */
+  state(): GuardState {
+    return this.guard.state();
+  }
 
   /** Reads one customer. Throws a `GatewayError` whose code the last failure decides. */
   async fetchCustomer(id: string, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
@@ -71,9 +92,11 @@ export class UpstreamClient {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw lookup.lastError ?? this.timeoutError();
         try {
-          return await this.attempt(id, requestId, lookup, Math.min(this.settings.timeoutMs, remaining), telemetry);
+          return await this.guard.run(this.latestStart(deadline), () => this.attempt(id, requestId, lookup, deadline, telemetry));
         } catch (error) {
           const failure = error instanceof GatewayError ? error : this.unexpected(error);
+          // A retry that cannot get a slot in time ends the lookup with the upstream's last failure (design §4).
+          if (isGateRefusal(failure) && lookup.lastError) throw new AbortError(lookup.lastError);
           lookup.lastError = failure;
           if (refreshable.has(failure) && !refreshedToken) {
             refreshedToken = true;
@@ -108,11 +131,11 @@ export class UpstreamClient {
     id: string,
     requestId: string,
     lookup: { idempotencyKey: string; attempts: number },
-    timeoutMs: number,
+    deadline: number,
     telemetry?: LookupTelemetry,
   ): Promise<UpstreamResult> {
     const provider = this.adapter.id;
-    const signal = AbortSignal.timeout(timeoutMs);
+    let signal = AbortSignal.timeout(this.attemptBudget(deadline, 0));
     const started = performance.now();
     lookup.attempts += 1;
     if (telemetry) telemetry.attempts += 1;
@@ -123,6 +146,9 @@ export class UpstreamClient {
     try {
       const authHeaders = await this.auth.headers(signal);
       const request = this.adapter.request(id, context);
+      const waited = await this.guard.admit(this.latestStart(deadline));
+      // The attempt's timeout covers its token and the whole response (body included), not its wait for a quota slot.
+      if (waited > 0) signal = AbortSignal.timeout(this.attemptBudget(deadline, performance.now() - started - waited));
       const url = this.settings.baseUrl + request.path;
       span = startAttemptSpan(telemetry?.trace, provider, attemptNo, url);
       const response = await this.http.request<string>({
@@ -164,6 +190,16 @@ export class UpstreamClient {
     }
   }
 
+  /** A bulkhead or quota slot is worth waiting for only if it leaves the attempt a quarter of its timeout before the deadline. */
+  private latestStart(deadline: number): number {
+    return deadline - Math.min(this.settings.timeoutMs, this.settings.deadlineMs) / 4;
+  }
+
+  /** Milliseconds left to an attempt that already spent `spentMs`, cut to the deadline. */
+  private attemptBudget(deadline: number, spentMs: number): number {
+    return Math.max(1, Math.floor(Math.min(this.settings.timeoutMs - spentMs, deadline - Date.now())));
+  }
+
   private accept(id: string, body: unknown, text: string, contentType: string, status: number, attempts: number): UpstreamResult {
     const provider = this.adapter.id;
     if (!/\bjson\b/i.test(contentType) || body === undefined || !isRecord(body)) {
@@ -195,7 +231,9 @@ export class UpstreamClient {
     if (isAxiosError(error) && /maxContentLength/i.test(error.message)) {
       return new GatewayError('upstream-invalid-response', { provider, detail: `The upstream body exceeded ${this.settings.maxBodyBytes} bytes.`, cause: error });
     }
-    if (gotResponse || (isAxiosError(error) && error.response)) {
+    // The status line and headers arrived (node sets `ClientRequest.res`), then the body broke off.
+    const headersArrived = isAxiosError(error) && (error.response !== undefined || isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
+    if (gotResponse || headersArrived) {
       return new GatewayError('upstream-invalid-response', { provider, detail: 'The upstream body was cut off.', cause: error });
     }
     const code = isAxiosError(error) ? error.code : undefined;

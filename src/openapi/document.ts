@@ -146,7 +146,22 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
           },
         },
       },
-      '/console/': simpleGet('operations', 'The support console', { description: 'HTML: the support console, a page for support staff to look customers up.', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'console' }),
+      '/console/': simpleGet('operations', 'The support console', { description: 'HTML: the support console, a page for support staff to look customers up (built by `npm run build`; 404 `not-found` when it was not built).', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'console' }, ['not-found']),
+      '/console/assets/{asset}': {
+        get: {
+          tags: ['operations'],
+          operationId: 'consoleAsset',
+          summary: 'The console’s content-hashed assets (immutable)',
+          parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The asset (script, style sheet or image).' }, ...problemResponses(['not-found', ...EVERY_ROUTE]) },
+        },
+      },
+      '/': {
+        get: { tags: ['operations'], operationId: 'rootRedirect', summary: 'The support console', responses: { '302': { description: 'Redirect to `/console/`.', headers: { Location: { schema: { type: 'string' } } } } } },
+      },
+      '/console': {
+        get: { tags: ['operations'], operationId: 'consoleRedirect', summary: 'The support console', responses: { '301': { description: 'Redirect to `/console/`.', headers: { Location: { schema: { type: 'string' } } } } } },
+      },
     },
     components: {
       parameters: {

@@ -20,7 +20,7 @@ export function customersRouter(services: Services): Router {
       const runtime = providerFor(services, req.params.provider);
       requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
-      const includeRaw = parseInclude(req.query.include, runtime.adapter.id);
+      const includeRaw = parseInclude(req.query.include, runtime.adapter.id, req.query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
       const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });
@@ -45,7 +45,11 @@ export function validId(runtime: ProviderService, id: string): string {
   return normalized;
 }
 
-function parseInclude(value: unknown, provider: string): boolean {
+function parseInclude(value: unknown, provider: string, query: object): boolean {
+  // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather than ignore it.
+  if (Object.keys(query).some((key) => key.startsWith('include['))) {
+    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" takes plain values: include=raw.' });
+  }
   if (value === undefined) return false;
   const values = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [null]));
   const bad = values.find((v) => v === null || !INCLUDE_VALUES.has(v.trim()));

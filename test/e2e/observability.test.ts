@@ -138,14 +138,33 @@ describe('GET /metrics', () => {
     expect(sample(await metricsText(), 'upstream_schema_unknown_fields_total{provider="tango",field="region"}')).toBe(before);
   });
 
-  test('breaker and quota series exist only once the resilience work reports them', async () => {
-    expect(await metricsText()).not.toContain('circuit_breaker_state');
-    gw.services.metrics.breakerState('tango', 'open');
-    gw.services.metrics.quotaWait('tango', 0.2);
+  test('the breaker state of every provider is on /metrics from the start: closed', async () => {
+    await gw.lookup('tango', 'dormant-holdings', { headers: { 'Cache-Control': 'no-cache' } });
     const text = await metricsText();
+    for (const provider of gw.services.providers.keys()) {
+      expect(sample(text, `circuit_breaker_state{provider="${provider}",state="closed"}`)).toBe(1);
+      expect(sample(text, `circuit_breaker_state{provider="${provider}",state="open"}`)).toBe(0);
+    }
+  });
+});
+
+describe('an open breaker', () => {
+  let guarded: TestGateway;
+  beforeAll(async () => {
+    guarded = await startTestGateway({ env: { PROVIDERS: 'tango', TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '2', TANGO_BREAKER_HALF_OPEN_AFTER_MS: '60000' } });
+  });
+  afterAll(async () => guarded.close());
+
+  test('shows on /metrics and on /readyz, which stays 200 (one provider down is not this replica down)', async () => {
+    guarded.sim('tango').inject({ fault: { kind: 'status', status: 503 } });
+    await guarded.lookup('tango', 'zanzibar-health');
+    await guarded.lookup('tango', 'acme-wellness');
+    const text = await (await fetch(`${guarded.url}/metrics`)).text();
     expect(sample(text, 'circuit_breaker_state{provider="tango",state="open"}')).toBe(1);
     expect(sample(text, 'circuit_breaker_state{provider="tango",state="closed"}')).toBe(0);
-    expect(sample(text, 'upstream_quota_wait_seconds_count{provider="tango"}')).toBe(1);
+    const ready = await fetch(`${guarded.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { providers: { tango: Record<string, unknown> } }).providers.tango).toMatchObject({ auth: { kind: 'basic' }, breaker: 'open' });
   });
 });
 
@@ -176,7 +195,7 @@ describe('probes', () => {
     const body = (await res.json()) as { status: string; config: string; providers: Record<string, { auth: Record<string, unknown> }> };
     expect(body).toMatchObject({ status: 'ready', config: 'loaded' });
     expect(Object.keys(body.providers).sort()).toEqual([...gw.services.providers.keys()].sort());
-    expect(body.providers.tango).toEqual({ auth: { kind: 'basic' } });
+    expect(body.providers.tango).toMatchObject({ auth: { kind: 'basic' }, breaker: 'closed', inFlight: 0, queued: 0 });
     for (const sim of gw.simulators.values()) expect(sim.stats.requests).toBe(0);
   });
 
@@ -187,18 +206,6 @@ describe('probes', () => {
     expect(res.body).toMatchObject({ status: 'shutting-down' });
     expect(res.headers.connection).toBe('close');
     expect((await request(app).get('/healthz')).status).toBe(200);
-  });
-
-  test('/readyz shows the state a provider adds (the breaker, once resilience provides it)', async () => {
-    const tango = gw.services.providers.get('tango');
-    if (!tango) throw new Error('tango is not configured');
-    tango.state = () => ({ breaker: 'closed' });
-    try {
-      const body = (await (await fetch(`${gw.url}/readyz`)).json()) as { providers: Record<string, unknown> };
-      expect(body.providers.tango).toEqual({ auth: { kind: 'basic' }, breaker: 'closed' });
-    } finally {
-      delete tango.state;
-    }
   });
 });
 

@@ -13,6 +13,13 @@ interface Running {
   exit: Promise<number | null>;
 }
 
+/** Servers a failed test left running, killed after each test so that none outlives the suite. */
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+});
+
 /** Starts the gateway in sandbox mode on a free port and reads the port and the simulator from its log. */
 async function startServer(env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -20,6 +27,7 @@ async function startServer(env: Record<string, string> = {}): Promise<Running> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  started.add(child);
   const lines: Record<string, unknown>[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<{ url: string; simulatorOrigin: string }>((resolve, reject) => {
@@ -68,10 +76,10 @@ const untilLogged = async (server: Running, msg: string): Promise<void> => {
 test('SIGTERM during slow lookups: every lookup is answered 200, new connections are refused, exit code 0', async () => {
   const server = await startServer();
   await slowUpstream(server.simulatorOrigin, 800);
-  // Two customers (two upstream calls; Tango's 1 request per second makes the second retry) and joined lookups.
+  // Two customers (two upstream calls, paced by Tango's 1 request per second) and lookups joined to them.
   const ids = ['zanzibar-health', 'zanzibar-health', 'zanzibar-health', 'acme-wellness', 'acme-wellness'];
   const answers = ids.map((id) => fetch(`${server.url}/customers/tango/${id}`).then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { providerId: string } } })));
-  await untilUpstreamSaw(server.simulatorOrigin, 2);
+  // Every lookup has reached the gateway (the slow upstream holds them there): now stop it.
   await untilInFlight(server.url, ids.length);
 
   server.child.kill('SIGTERM');

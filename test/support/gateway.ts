@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { adapters as allAdapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/core/logger.js';
+import { answerClientErrors } from '../../src/middleware/client-errors.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
 import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
 import { startSandbox } from '../../src/sandbox.js';
@@ -58,6 +59,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const app = buildApp(services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    answerClientErrors(s);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,0 +1,152 @@
+/**
+ * The circuit breaker of one provider, on cockatiel: it opens after `<P>_BREAKER_CONSECUTIVE_FAILURES`
+ * consecutive failures, or when more than `<P>_BREAKER_FAILURE_RATIO` of the calls over `<P>_BREAKER_WINDOW_MS`
+ * failed; after `<P>_BREAKER_HALF_OPEN_AFTER_MS` it lets one probe through and closes when the probe succeeds.
+ *
+ * Only failures that say the upstream is unwell count: network errors, timeouts, 5xx, 429 (the `transient`
+ * failures, which are also the retried ones) and 2xx answers that are not a readable customer. A 404, a 400 or a
+ * refused credential is a healthy upstream giving an answer: it counts as a success, so it closes a half-open
+ * circuit and resets the consecutive count. (Refused credentials are for on-call, not for a breaker: opening
+ * would only hide `upstream-auth-failed` behind `provider-unavailable`.)
+ */
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import type { Logger } from './logger.js';
+import { GatewayError } from './problems.js';
+import { isGateRefusal } from './quota.js';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerSettings {
+  /** Opens after this many consecutive failures that say the upstream is unwell. */
+  consecutiveFailures: number;
+  /** Lets one probe through this long after opening. */
+  halfOpenAfterMs: number;
+  /** Also opens when more than this share of calls failed over `windowMs` (0 = off). */
+  failureRatio: number;
+  windowMs: number;
+}
+
+/** True for a failure that says the upstream is unwell (what the breaker counts). */
+export function signalsUnwell(error: unknown): boolean {
+  return error instanceof GatewayError && (error.transient || error.code === 'upstream-invalid-response');
+}
+
+/** Opens when either the consecutive count or the failure ratio says so, and remembers which one did. */
+class ConsecutiveOrRatioBreaker implements IBreaker {
+  reason = '';
+  private readonly consecutive: ConsecutiveBreaker;
+  private readonly sampling: SamplingBreaker | undefined;
+
+  constructor(private readonly settings: BreakerSettings) {
+    this.consecutive = new ConsecutiveBreaker(settings.consecutiveFailures);
+    this.sampling = settings.failureRatio > 0 ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs }) : undefined;
+  }
+
+  get state(): unknown {
+    return { consecutive: this.consecutive.state, sampling: this.sampling?.state };
+  }
+
+  set state(value: unknown) {
+    const v = value as { consecutive: number; sampling: unknown };
+    this.consecutive.state = v.consecutive;
+    if (this.sampling) this.sampling.state = v.sampling;
+  }
+
+  success(state: CircuitState): void {
+    this.consecutive.success();
+    this.sampling?.success(state);
+  }
+
+  failure(state: CircuitState): boolean {
+    const byCount = this.consecutive.failure();
+    const byRatio = this.sampling?.failure(state) ?? false;
+    if (byCount) this.reason = `${this.settings.consecutiveFailures} consecutive failures`;
+    else if (byRatio) this.reason = `more than ${Math.round(this.settings.failureRatio * 100)}% of calls failed over ${this.settings.windowMs / 1000} s`;
+    return byCount || byRatio;
+  }
+}
+
+export class ProviderBreaker {
+  private readonly policy: CircuitBreakerPolicy;
+  private readonly breaker: ConsecutiveOrRatioBreaker;
+  private openedAt = 0;
+
+  constructor(
+    private readonly provider: string,
+    private readonly settings: BreakerSettings,
+    logger: Logger,
+    onState?: (provider: string, state: BreakerState) => void,
+  ) {
+    this.breaker = new ConsecutiveOrRatioBreaker(settings);
+    this.policy = circuitBreaker(handleWhen(signalsUnwell), { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker });
+    let previous: BreakerState = 'closed';
+    // cockatiel emits each transition once; the log line says why it happened.
+    this.policy.onStateChange((next) => {
+      const state = toBreakerState(next);
+      const failure = lastFailureCode(this.policy);
+      let reason: string;
+      if (state === 'open') {
+        this.openedAt = Date.now();
+        reason = previous === 'half-open' ? `the half-open probe failed (${failure})` : `${this.breaker.reason} (last: ${failure})`;
+        logger.warn({ provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() }, `circuit breaker for ${provider} opened: ${reason}`);
+      } else if (state === 'half-open') {
+        reason = `${settings.halfOpenAfterMs} ms since it opened; letting one probe through`;
+        logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} half-open: ${reason}`);
+      } else {
+        reason = 'the probe succeeded';
+        logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} closed: ${reason}`);
+      }
+      previous = state;
+      onState?.(provider, state);
+    });
+  }
+
+  /** Runs one upstream attempt through the breaker. While open: `provider-unavailable` with `Retry-After`. */
+  async execute<T>(attempt: () => Promise<T>): Promise<T> {
+    let outcome: { value: T } | { error: unknown };
+    try {
+      outcome = await this.policy.execute(async () => {
+        try {
+          return { value: await attempt() };
+        } catch (error) {
+          // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
+          // a refusal by the quota (no call made) goes through it uncounted.
+          if (signalsUnwell(error) || isGateRefusal(error)) throw error;
+          return { error };
+        }
+      });
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new GatewayError('provider-unavailable', {
+          provider: this.provider,
+          detail: 'The gateway stopped calling this provider for a moment after repeated failures (circuit open).',
+          retryAfterSeconds: this.retryAfterSeconds(),
+        });
+      }
+      throw error;
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
+  get state(): BreakerState {
+    return toBreakerState(this.policy.state);
+  }
+
+  /** Whole seconds until the circuit lets a probe through (at least 1). */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.openedAt + this.settings.halfOpenAfterMs - Date.now()) / 1000));
+  }
+}
+
+function toBreakerState(state: CircuitState): BreakerState {
+  if (state === CircuitState.Closed) return 'closed';
+  if (state === CircuitState.HalfOpen) return 'half-open';
+  return 'open';
+}
+
+function lastFailureCode(policy: CircuitBreakerPolicy): string {
+  const failure = policy.lastFailure;
+  const error = failure && 'error' in failure ? failure.error : undefined;
+  return error instanceof GatewayError ? error.code : 'unknown';
+}

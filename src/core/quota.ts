@@ -1,0 +1,90 @@
+/**
+ * The upstream quota of one provider (`<P>_RATE_LIMIT_PER_SECOND`): a token bucket from `limiter` in front of
+ * every request the gateway puts on the wire, retries included.
+ *
+ * The bucket holds one token and drips one every `1000 / quota` ms (plus a small margin), so requests are paced
+ * evenly: no one-second window, however it is aligned, holds more than the quota. A bucket as deep as the quota
+ * would allow a burst of N followed by the steady N per second, nearly 2N in one sliding second.
+ *
+ * Waiters queue FIFO here rather than in `limiter`'s own `removeTokens`, whose waiters sleep and poll
+ * independently (no order, no deadline). A lookup that could only get a slot after its deadline is refused at
+ * once with `provider-unavailable` and the seconds until the slot it would have had.
+ */
+import { TokenBucket } from 'limiter';
+import { GatewayError } from './problems.js';
+
+/**
+ * Slots are spaced `(1000 ms + 100 ms) / quota` apart: the time between granting a slot and the request reaching
+ * the upstream (a new connection, a busy event loop) varies, and quota + 1 requests must not fit into one of the
+ * upstream's seconds even if the first of them was delayed by up to 100 ms.
+ */
+const SKEW_ALLOWANCE_MS = 100;
+
+/** Refusals by the gateway's own gates (no quota or bulkhead slot within the deadline): the upstream was not called. */
+const gateRefusals = new WeakSet<GatewayError>();
+export const isGateRefusal = (error: unknown): boolean => error instanceof GatewayError && gateRefusals.has(error);
+export function gateRefusal(provider: string, detail: string, retryAfterSeconds: number): GatewayError {
+  const error = new GatewayError('provider-unavailable', { provider, detail, retryAfterSeconds });
+  gateRefusals.add(error);
+  return error;
+}
+
+
+export class UpstreamQuota {
+  private readonly bucket: TokenBucket;
+  readonly spacingMs: number;
+  private readonly waiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly provider: string,
+    readonly perSecond: number,
+  ) {
+    this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
+    this.bucket = new TokenBucket({ bucketSize: 1, tokensPerInterval: 1, interval: this.spacingMs });
+    // The first request after start goes at once.
+    this.bucket.content = 1;
+  }
+
+  /** Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past `deadline`. */
+  async acquire(deadline: number): Promise<number> {
+    if (this.waiters.length === 0 && this.bucket.tryRemoveTokens(1)) return 0;
+    const slotAt = this.nextSlotAt();
+    if (slotAt > deadline) {
+      throw gateRefusal(
+        this.provider,
+        `The gateway's quota of ${this.perSecond} request(s) per second to this provider cannot serve the lookup within its deadline.`,
+        Math.max(1, Math.ceil((slotAt - Date.now()) / 1000)),
+      );
+    }
+    const queuedAt = Date.now();
+    await new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      this.drain();
+    });
+    return Date.now() - queuedAt;
+  }
+
+  /** Lookups queued for a slot now (for readiness and metrics). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** When a newcomer would get its slot: after the next token and one spacing per waiter ahead of it. */
+  private nextSlotAt(): number {
+    this.bucket.drip();
+    const untilToken = Math.max(0, (1 - this.bucket.content) * this.spacingMs);
+    return Date.now() + untilToken + this.waiters.length * this.spacingMs;
+  }
+
+  private drain(): void {
+    if (this.timer) return;
+    while (this.waiters.length > 0 && this.bucket.tryRemoveTokens(1)) this.waiters.shift()?.();
+    if (this.waiters.length === 0) return;
+    const untilToken = Math.max(1, Math.ceil((1 - this.bucket.content) * this.spacingMs));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, untilToken);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Upstream answers are bounded (issue 4 §5): size, content type, truncation, redirects, and a body that
+ * trickles in slower than the deadline.
+ */
+import type { Fault } from '../../src/core/simulator.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { problemOf } from './support.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({
+    env: { TANGO_TIMEOUT_MS: '300', TANGO_DEADLINE_MS: '700', TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '100', UPSTREAM_MAX_BODY_BYTES: '4096', TANGO_CACHE_TTL_SECONDS: '0', CACHE_STALE_IF_ERROR_SECONDS: '0' },
+  });
+});
+afterAll(async () => gw.close());
+afterEach(() => gw.sim('tango').reset());
+
+test.each<[string, Fault]>([
+  ['a body larger than UPSTREAM_MAX_BODY_BYTES', { kind: 'oversized', bytes: 10_000 }],
+  ['a body cut off before its Content-Length', { kind: 'truncated' }],
+  ['a 200 that is not JSON (wrong content type)', { kind: 'content-type', contentType: 'text/html' }],
+  ['malformed JSON', { kind: 'malformed' }],
+])('%s is upstream-invalid-response', async (_name, fault) => {
+  gw.sim('tango').inject({ fault });
+  const res = await gw.lookup('tango', 'zanzibar-health');
+  expect(res.status).toBe(502);
+  expect((await problemOf(res)).type).toBe('/problems/upstream-invalid-response');
+});
+
+test('headers on time but a body slower than the deadline is upstream-timeout, within the deadline', async () => {
+  gw.sim('tango').inject({ fault: { kind: 'slow-body', ms: 2000 } });
+  const started = Date.now();
+  const res = await gw.lookup('tango', 'zanzibar-health');
+  expect(res.status).toBe(504);
+  expect((await problemOf(res)).type).toBe('/problems/upstream-timeout');
+  expect(Date.now() - started).toBeLessThan(1500);
+});
+
+test('a redirect is not followed: upstream-error', async () => {
+  gw.sim('tango').inject({ fault: { kind: 'status', status: 302, headers: { Location: 'http://127.0.0.1:1/elsewhere' } } });
+  const res = await gw.lookup('tango', 'zanzibar-health');
+  expect(res.status).toBe(502);
+  expect((await problemOf(res)).type).toBe('/problems/upstream-error');
+  expect(gw.sim('tango').stats.apiRequests).toBe(1);
+});

@@ -1,0 +1,110 @@
+/**
+ * The circuit breaker per provider: opens on consecutive failures or a failure ratio, only for failures that
+ * say the upstream is unwell; fails fast with provider-unavailable (or stale) while open; probes half-open.
+ */
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { problemOf } from './support.js';
+
+const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
+
+describe('consecutive failures', () => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway({
+      env: {
+        TANGO_RETRIES: '0',
+        TANGO_TIMEOUT_MS: '200',
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '3',
+        TANGO_BREAKER_HALF_OPEN_AFTER_MS: '400',
+        TANGO_BREAKER_FAILURE_RATIO: '0',
+        CACHE_NOT_FOUND_TTL_SECONDS: '0',
+      },
+    });
+  });
+  afterEach(async () => gw.close());
+  const state = () => gw.services.providers.get('tango')?.state?.().breaker;
+
+  test('three 503s open it; while open nothing reaches the upstream, a cached customer is served stale, others get provider-unavailable; a probe closes it', async () => {
+    const sim = gw.sim('tango');
+    expect((await gw.lookup('tango', 'zanzibar-health')).status).toBe(200);
+    sim.inject({ fault: { kind: 'status', status: 503 } });
+    for (let i = 0; i < 3; i++) expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);
+    expect(state()).toBe('open');
+    const calls = sim.stats.apiRequests;
+
+    const refused = await gw.lookup('tango', 'acme-wellness');
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await problemOf(refused)).type).toBe('/problems/provider-unavailable');
+
+    const stale = await gw.lookup('tango', 'zanzibar-health', NO_CACHE);
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('cache-status')).toMatch(/^customer-gateway; hit; ttl=\d+; detail=stale-if-error$/);
+    expect(((await stale.json()) as { meta: { cache: string } }).meta.cache).toBe('stale');
+    expect(sim.stats.apiRequests).toBe(calls);
+
+    sim.clearFaults();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
+    expect(state()).toBe('closed');
+
+    const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');
+    expect(transitions.map((line) => line.breaker)).toEqual(['open', 'half-open', 'closed']);
+    for (const line of transitions) {
+      expect(line.provider).toBe('tango');
+      expect(typeof line.reason).toBe('string');
+    }
+    expect(String(transitions[0]?.reason)).toMatch(/3 consecutive failures \(last: upstream-error\)/);
+  });
+
+  test('a failed probe opens it again, logged once with the reason', async () => {
+    const sim = gw.sim('tango');
+    sim.inject({ fault: { kind: 'hang' } });
+    for (let i = 0; i < 3; i++) expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
+    expect(state()).toBe('open');
+    const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');
+    expect(transitions.map((line) => line.breaker)).toEqual(['open', 'half-open', 'open']);
+    expect(String(transitions[2]?.reason)).toBe('the half-open probe failed (upstream-timeout)');
+  });
+
+  test('404, 400-class answers and refused credentials never open it, and a 404 resets the count', async () => {
+    const sim = gw.sim('tango');
+    for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', `missing-${i}`)).status).toBe(404);
+    sim.inject({ fault: { kind: 'status', status: 401 }, times: 4 });
+    for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(502);
+    sim.inject({ fault: { kind: 'status', status: 400 }, times: 4 });
+    for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(400);
+    expect(state()).toBe('closed');
+
+    sim.inject({ fault: { kind: 'status', status: 500 }, match: 'acme' });
+    for (let i = 0; i < 2; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(502);
+    expect((await gw.lookup('tango', 'missing-x')).status).toBe(404);
+    for (let i = 0; i < 2; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(502);
+    expect(state()).toBe('closed');
+  });
+});
+
+describe('failure ratio', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: { TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '1000', TANGO_BREAKER_FAILURE_RATIO: '0.5', TANGO_BREAKER_WINDOW_MS: '5000' },
+    });
+  });
+  afterAll(async () => gw.close());
+
+  test('more than half of the calls failing over the window opens it, though no run of failures is long', async () => {
+    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: 'acme' });
+    const answers: number[] = [];
+    for (let i = 0; i < 60 && gw.services.providers.get('tango')?.state?.().breaker === 'closed'; i++) {
+      const id = i % 3 === 0 ? 'zanzibar-health' : 'acme-wellness';
+      answers.push((await gw.lookup('tango', id, NO_CACHE)).status);
+    }
+    expect(gw.services.providers.get('tango')?.state?.().breaker).toBe('open');
+    expect(answers).toContain(200);
+    const transition = gw.logs().find((line) => line.breaker === 'open');
+    expect(String(transition?.reason)).toMatch(/more than 50% of calls failed over 5 s/);
+  });
+});
