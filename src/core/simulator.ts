@@ -228,11 +228,13 @@ export class Simulator {
         const text = JSON.stringify(answer.body);
         const half = Math.floor(text.length / 2);
         res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-        res.write(text.slice(0, half));
         if (fault.kind === 'truncated') {
-          res.socket?.destroy();
+          // Cut the connection only once the first half is on the wire: destroying at once would drop the
+          // queued headers and bytes too, and the client would see a plain reset, not a truncated body.
+          res.write(text.slice(0, half), () => res.socket?.destroy());
           return;
         }
+        res.write(text.slice(0, half));
         this.hanging.add(res);
         await sleep(fault.ms);
         this.hanging.delete(res);

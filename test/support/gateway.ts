@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { adapters as allAdapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/core/logger.js';
-import type { ProviderAdapter } from '../../src/core/provider.js';
+import { envPrefix, type ProviderAdapter } from '../../src/core/provider.js';
 import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
 import { startSandbox } from '../../src/sandbox.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -20,6 +20,11 @@ export interface TestGatewayOptions {
   /** Options per simulator; by default the upstream rate limits are off so tests do not wait on them. */
   simulator?: (providerId: string) => SimulatorOptions;
   adapters?: readonly ProviderAdapter[];
+  /**
+   * Provider keys that win over what the sandbox takes from the simulators (wrong credentials, say), so that a
+   * test can point the gateway at a real simulator with a misconfiguration the simulator must refuse.
+   */
+  providerEnv?: Record<string, string>;
 }
 
 export interface TestGateway {
@@ -54,7 +59,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
   });
   const logger = createLogger({ level: sandbox.config.logLevel, destination });
-  const services = createServices(sandbox.config, adapters, logger);
+  const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
+  const services = createServices(config, adapters, logger);
   const app = buildApp(services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -63,7 +69,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   return {
     url,
-    config: sandbox.config,
+    config,
     services,
     simulators: sandbox.simulators,
     sim(providerId) {
@@ -81,4 +87,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await sandbox.close();
     },
   };
+}
+
+/** The config with `overrides` laid over each provider's own keys (those under its env prefix). */
+function withProviderEnv(config: Config, overrides: Record<string, string>): Config {
+  const providers = config.providers.map((settings) => {
+    const prefix = `${envPrefix(settings.id)}_`;
+    const own = Object.fromEntries(Object.entries(overrides).filter(([key]) => key.startsWith(prefix)));
+    return Object.freeze({ ...settings, env: Object.freeze({ ...settings.env, ...own }) });
+  });
+  return Object.freeze({ ...config, providers: Object.freeze(providers) });
 }
