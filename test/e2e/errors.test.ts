@@ -45,6 +45,8 @@ describe('requests the gateway refuses itself', () => {
   test('an unknown provider is unknown-provider without a provider field', async () => {
     const problem = await expectProblem(await gw.lookup('nope', ID), 'unknown-provider');
     expect(problem.provider).toBeUndefined();
+    const notAllowed = await expectProblem(await fetch(`${gw.url}/customers/nope/${ID}`, { method: 'POST' }), 'method-not-allowed');
+    expect(notAllowed.provider).toBeUndefined();
     expect(upstreamCalls()).toBe(0);
   });
 
@@ -57,7 +59,7 @@ describe('requests the gateway refuses itself', () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       const res = await fetch(`${gw.url}/customers/tango/${ID}`, { method });
       expect(res.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'HEAD']);
-      await expectProblem(res, 'method-not-allowed');
+      expect((await expectProblem(res, 'method-not-allowed')).provider).toBe('tango');
     }
     expect(upstreamCalls()).toBe(0);
   });
