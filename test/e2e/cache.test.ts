@@ -173,8 +173,8 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
 describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { CACHE_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150' } });
-    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co']) await gw.lookup('tango', id);
+    gw = await startTestGateway({ env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150' } });
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'gone-for-now']) await gw.lookup('tango', id);
     await sleep(1100);
   });
   afterAll(async () => gw.close());
@@ -194,6 +194,13 @@ describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
     expect(body.meta.cache).toBe('stale');
     expect(body.meta.ageSeconds).toBeGreaterThanOrEqual(1);
     expect(body.data.id).toBe(`tango:${id}`);
+  });
+
+  test('a customer-not-found is cached only for CACHE_NOT_FOUND_TTL_SECONDS: afterwards Tango is asked again', async () => {
+    const res = await gw.lookup('tango', 'gone-for-now');
+    expect(res.headers.get('cache-status')).toBe('customer-gateway; fwd=miss; stored');
+    await expectProblem(res, 'customer-not-found', { cached: true });
+    expect(gw.sim('tango').stats.apiRequests).toBe(1);
   });
 
   test('a Tango 400 is never covered by a stale customer', async () => {

@@ -82,6 +82,14 @@ describe('the request Tango receives', () => {
     expect(tango?.request('a b/c?d', { attemptId: 'x', idempotencyKey: 'y' }).path).toBe('/customers/a%20b%2Fc%3Fd');
   });
 
+  test('Tango’s own X-REQUEST-ID is logged with the attempt, and the credentials never are', async () => {
+    await gw.lookup('tango', 'acme-wellness', { headers: { ...NO_CACHE, 'X-Request-Id': 'log-check-1' } });
+    const attempt = gw.logs().find((line) => line.msg === 'upstream attempt' && line.requestId === 'log-check-1');
+    expect(attempt?.upstreamRequestId).toMatch(UUID);
+    expect(gw.logText()).not.toContain(TANGO_SIM_KEY);
+    expect(gw.logText()).not.toContain(Buffer.from(`${TANGO_SIM_PLATFORM}:${TANGO_SIM_KEY}`).toString('base64'));
+  });
+
   test('goes under the base URL’s path (/raas/v2)', async () => {
     expect(gw.config.providers.find((p) => p.id === 'tango')?.baseUrl).toMatch(/\/raas\/v2$/);
     await gw.lookup('tango', 'dormant-holdings', { headers: NO_CACHE });

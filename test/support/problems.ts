@@ -2,21 +2,11 @@
  * Reads an RFC 9457 problem answer and checks what every problem must carry (design §4), so that each test
  * only states what is particular to its case.
  */
-import { PROBLEMS, type ProblemCode } from '../../src/core/problems.js';
+import { PROBLEMS, type ProblemCode, type ProblemDocument } from '../../src/core/problems.js';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  provider?: string;
-  upstreamStatus?: number;
-  retryable: boolean;
-  [key: string]: unknown;
-}
+export type Problem = ProblemDocument;
 
+/** Design §4's list, kept here rather than taken from the code so that the test can disagree with it. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
 /** Strings that must never leave the gateway in a problem: stack frames, credentials, upstream error bodies. */
