@@ -104,7 +104,7 @@ export class LookupService {
       };
       entry.views.masked = buildView(entry, false);
       // Counted as serialised bytes: the body as received plus the ready-made answer.
-      entry.bytes = result.bytes + entry.views.masked.data.length;
+      entry.bytes = result.bytes + Buffer.byteLength(entry.views.masked.data);
       return entry;
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'customer-not-found') {

@@ -69,6 +69,14 @@ describe('with a 5 second TTL', () => {
     expect(new Set(bodies.map((b) => b.meta.requestId)).size).toBe(20);
   });
 
+  test('concurrent Cache-Control: no-cache lookups share one upstream call too', async () => {
+    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 100 } });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } })));
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
+    expect(calls()).toBe(1);
+    expect(answers.filter((r) => r.headers.get('cache-status') === 'customer-gateway; fwd=request; stored')).toHaveLength(1);
+  });
+
   test('concurrent lookups of a cold id that Tango does not know share one call and all get customer-not-found', async () => {
     gw.sim('tango').inject({ fault: { kind: 'latency', ms: 100 } });
     const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'nobody-here')));
@@ -167,6 +175,45 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
     const res = await gw.lookup('tango', 'dormant-holdings');
     expect(((await res.json()) as Answer).meta.cache).toBe('hit');
     expect(gw.sim('tango').stats.apiRequests).toBe(4);
+  });
+});
+
+describe('with CACHE_MAX_BYTES=3000', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { CACHE_MAX_BYTES: '3000' } });
+  });
+  afterAll(async () => gw.close());
+
+  test('the cache stays within its byte budget, evicting the least recently used customers', async () => {
+    const ids = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet', 'aeroskobing-velvaere'];
+    for (const id of ids) expect((await gw.lookup('tango', id)).status).toBe(200);
+    expect(gw.services.cache.bytes).toBeLessThanOrEqual(3000);
+    expect(gw.services.cache.size).toBeLessThan(ids.length);
+    // The most recent one is still there.
+    expect(((await (await gw.lookup('tango', 'aeroskobing-velvaere')).json()) as Answer).meta.cache).toBe('hit');
+  });
+
+  test('an entry counts its serialised bytes, not its characters (a unicode name weighs more than its length)', async () => {
+    const res = await gw.lookup('tango', 'aeroskobing-velvaere', { query: 'include=raw', headers: { 'Cache-Control': 'no-cache' } });
+    const body = (await res.json()) as Answer & { raw: unknown };
+    // Only this entry may remain: drop the others to read its weight alone.
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet']) gw.services.cache.delete(`tango:${id}`);
+    const serialised = Buffer.byteLength(JSON.stringify(body.data)) + Buffer.byteLength(JSON.stringify(body.raw));
+    expect(gw.services.cache.size).toBe(1);
+    expect(gw.services.cache.bytes).toBeGreaterThanOrEqual(serialised);
+  });
+
+  test('a customer larger than the whole byte budget is still served, just not kept', async () => {
+    const tiny = await startTestGateway({ env: { CACHE_MAX_BYTES: '100' } });
+    try {
+      const res = await tiny.lookup('tango', 'zanzibar-health');
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Answer).data.displayName).toBe('Zanzibar Health Group');
+      expect(tiny.services.cache.bytes).toBeLessThanOrEqual(100);
+    } finally {
+      await tiny.close();
+    }
   });
 });
 
