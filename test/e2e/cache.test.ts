@@ -56,7 +56,8 @@ describe('with a 5 second TTL', () => {
   });
 
   test('20 concurrent lookups of one cold id make exactly 1 upstream call and all get the customer', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 150 } });
+    // Long enough that every lookup arrives while the first one's upstream call is still in flight.
+    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
     const answers = await Promise.all(Array.from({ length: 20 }, () => gw.lookup('tango', 'dormant-holdings')));
     expect(calls()).toBe(1);
     expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
@@ -70,7 +71,7 @@ describe('with a 5 second TTL', () => {
   });
 
   test('concurrent Cache-Control: no-cache lookups share one upstream call too', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 100 } });
+    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
     const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } })));
     expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
     expect(calls()).toBe(1);
@@ -78,7 +79,7 @@ describe('with a 5 second TTL', () => {
   });
 
   test('concurrent lookups of a cold id that Tango does not know share one call and all get customer-not-found', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 100 } });
+    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
     const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'nobody-here')));
     expect(calls()).toBe(1);
     for (const res of answers) await expectProblem(res, 'customer-not-found', { cached: true });
