@@ -3,6 +3,7 @@
  * requests never reach Tango at all.
  */
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { TANGO_SIM_KEY, TANGO_SIM_PLATFORM } from '../../providers/tango/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
@@ -160,6 +161,23 @@ describe('invalid ids never reach the upstream', () => {
   ])('%s is answered 400 invalid-request, Tango never called', async (_name, segment) => {
     const res = await fetch(`${gw.url}/customers/tango/${segment}`);
     expect((await expectProblem(res, 'invalid-request')).provider).toBe('tango');
+    expect(gw.sim('tango').stats.requests).toBe(0);
+  });
+
+  test('an unencoded ../ in the path names no lookup at all: not-found, Tango never called', async () => {
+    // fetch() would resolve the dot segments itself; node:http with a path option sends it exactly as written.
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(gw.url);
+      const req = request({ hostname, port, path: '/customers/tango/../x' }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(404);
+    expect(JSON.parse(body)).toMatchObject({ type: '/problems/not-found', instance: '/customers/tango/../x' });
     expect(gw.sim('tango').stats.requests).toBe(0);
   });
 
