@@ -34,7 +34,13 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Handlers first, then the ready lines: a supervisor that signals as soon as it reads them gets a clean stop.
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, version: config.version, providers: config.providers.map((p) => p.id) }, 'customer-gateway listening');
+  for (const [id, simulator] of sandbox.simulators) {
+    const adapter = adapters.find((a) => a.id === id);
+    logger.info({ provider: id, simulator: simulator.baseUrl }, `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`);
+  }
+
   const shutdown = (signal: string) => {
     if (lifecycle.shuttingDown) return;
     lifecycle.shuttingDown = true;
@@ -50,12 +56,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  const { port } = server.address() as AddressInfo;
-  logger.info({ port, version: config.version, providers: config.providers.map((p) => p.id) }, 'customer-gateway listening');
-  for (const [id, simulator] of sandbox.simulators) {
-    const adapter = adapters.find((a) => a.id === id);
-    logger.info({ provider: id, simulator: simulator.baseUrl }, `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`);
-  }
 }
 
 main().catch((error: unknown) => {
