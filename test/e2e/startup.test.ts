@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// tsx directly rather than through npx, whose own warnings would mix into stderr.
-const tsx = `${root}node_modules/.bin/tsx`;
+// `node --import tsx` rather than `npx tsx`: npx adds its own warnings to stderr, and the tsx CLI is a wrapper
+// process whose signal relay gives up after 30 ms on a loaded machine (SIGKILL, exit 143). This way the
+// signal reaches the gateway's own process, as it does in a container.
 
 interface Run {
   code: number | null;
@@ -18,7 +19,7 @@ interface Run {
 /** Starts `src/server.ts` with exactly `env` (plus PATH), and ends it once `until` says so or it exits. */
 function runServer(env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
