@@ -99,9 +99,10 @@ export class UpstreamClient {
 
     return pRetry(run, {
       retries: this.settings.retries,
-      ...BACKOFF,
-      randomize: true,
-      maxRetryTime: this.settings.deadlineMs,
+      // The wait between attempts is ours (`notBefore`), not p-retry's: the deadline check below must judge the
+      // wait that will really happen, jitter included. p-retry's own delay, cut to its maxRetryTime, used to end
+      // a hair before the deadline and start an attempt with a timeout of a millisecond or two.
+      minTimeout: 0,
       shouldRetry: ({ error }) => error instanceof GatewayError && error.transient,
       onFailedAttempt: ({ error, retriesLeft }) => {
         if (!(error instanceof GatewayError) || !error.transient || retriesLeft <= 0) return;
@@ -109,10 +110,10 @@ export class UpstreamClient {
         // Retry-After replaces the backoff: the next attempt waits for it (and at least the backoff).
         const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
         const retriesUsed = this.settings.retries - retriesLeft;
-        const minBackoff = Math.min(BACKOFF.minTimeout * BACKOFF.factor ** retriesUsed, BACKOFF.maxTimeout);
+        const wait = Math.max(retryAfterMs, jitteredBackoff(retriesUsed));
         // A wait that would end past the deadline stops the lookup at once with the last failure.
-        if (now + Math.max(retryAfterMs, minBackoff) >= deadline) throw error;
-        lookup.notBefore = now + retryAfterMs;
+        if (now + wait >= deadline) throw error;
+        lookup.notBefore = now + wait;
       },
     });
   }
@@ -246,6 +247,12 @@ const VERDICTS: Record<Verdict, [ProblemCode, boolean]> = {
   'server-error': ['upstream-error', true],
   unexpected: ['upstream-error', false],
 };
+
+/** 200 ms × 2^n capped at 2 s, times a random factor in [1, 2) so that callers failing together spread out. */
+function jitteredBackoff(retriesUsed: number): number {
+  const base = Math.min(BACKOFF.minTimeout * BACKOFF.factor ** retriesUsed, BACKOFF.maxTimeout);
+  return Math.min(Math.round(base * (1 + Math.random())), BACKOFF.maxTimeout);
+}
 
 export function defaultClassification(status: number): Classification {
   if (status >= 200 && status < 300) return { verdict: 'ok' };
