@@ -4,7 +4,7 @@
  * and the recent lookups. Everything the page knows comes from the gateway's public HTTP API.
  */
 import { GatewayClient, type ApiOutcome } from './api.js';
-import { ApiKeyStore } from './credentials.js';
+import { ApiKeyStore, forgetKeyAfter } from './credentials.js';
 import { RecentLookups } from './history.js';
 import { checkId, cleanId, idRuleOf, type IdRule } from './id-rule.js';
 import type { CustomerDocument, ProviderInfo } from './model.js';
@@ -243,6 +243,10 @@ async function showFailure(outcome: Exclude<ApiOutcome<unknown>, { kind: 'ok' } 
 
 function askForKey(text: ProblemText, status: number | null, context: FailureContext): void {
   const hadKey = keys.get() !== null;
+  if (hadKey && forgetKeyAfter(status)) {
+    keys.clear();
+    updateKeyState();
+  }
   const reason = text.detail ?? text.sentence;
   const lead = status === 403 ? `Your key may not do this (${context.what} was refused).` : hadKey ? `The key was refused for ${context.what}.` : `The gateway asks for an API key for ${context.what}.`;
   els.keyPromptReason.textContent = `${lead} ${reason}`;
