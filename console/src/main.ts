@@ -249,13 +249,14 @@ function askForKey(text: ProblemText, status: number | null, context: FailureCon
   }
   const reason = text.detail ?? text.sentence;
   const lead = status === 403 ? `Your key may not do this (${context.what} was refused).` : hadKey ? `The key was refused for ${context.what}.` : `The gateway asks for an API key for ${context.what}.`;
+  els.keyPromptHeading.textContent = status === 403 ? 'This API key may not do this' : 'This gateway needs an API key';
   els.keyPromptReason.textContent = `${lead} ${reason}`;
   els.keyPrompt.hidden = false;
   setFieldError(els.keyInput, els.keyError, null);
   afterKey = context.retry;
   // The prompt says why; a problem panel beside it would say it twice.
   clearProblem();
-  announce(`${text.heading}: enter an API key.`);
+  announce(status === 403 ? `${text.heading}: enter another API key, or look up with a provider this key may use.` : `${text.heading}: enter an API key.`);
   els.keyInput.focus();
 }
 

@@ -98,6 +98,7 @@ describeInBrowser('support console in a real browser', () => {
   let keyed: TestGateway;
   const supportKey = newApiKey();
   const tangoOnlyKey = newApiKey();
+  const piiKey = newApiKey();
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -158,6 +159,7 @@ describeInBrowser('support console in a real browser', () => {
     const keys = keyFile([
       { name: 'support-desk', keySha256: [sha256Hex(supportKey)], providers: ['*'], scopes: [] },
       { name: 'tango-team', keySha256: [sha256Hex(tangoOnlyKey)], providers: ['tango'], scopes: [] },
+      { name: 'privacy-desk', keySha256: [sha256Hex(piiKey)], providers: ['frontpayment'], scopes: ['pii:read'] },
     ]);
     // No retries keep injected faults fast.
     const quiet = { LOG_LEVEL: 'warn', TANGO_RETRIES: '0', ADOBE_VIP_RETRIES: '0', FRONTPAYMENT_RETRIES: '0' };
@@ -296,7 +298,7 @@ describeInBrowser('support console in a real browser', () => {
     ],
   ];
 
-  test.each(FOUND)('finds a %s customer (%s): the card shows what the provider has', async (provider, id, specific) => {
+  test.each(FOUND)('finds the %s customer %s: the card shows what the provider has', async (provider, id, specific) => {
     await page.goto(consoleUrl());
     await page.locator('#lookup-provider:not([disabled])').waitFor();
     const answered = page.waitForResponse((response) => isCustomerRequest(provider, id)(response.request()));
@@ -338,7 +340,9 @@ describeInBrowser('support console in a real browser', () => {
     await shot(`found-${provider}`);
     if (provider === 'adobe-vip' && process.env.CONSOLE_DOCS_SCREENSHOT === '1') {
       await mkdir(join(process.cwd(), 'docs'), { recursive: true });
-      await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: false });
+      // The lookup form, the card and the trust panel: what the README shows.
+      const bottom = await inPage<number>("Math.ceil(document.getElementById('result-grid').getBoundingClientRect().bottom + window.scrollY + 16)");
+      await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true, clip: { x: 0, y: 0, width: DESKTOP.width, height: bottom } });
     }
   });
 
@@ -492,6 +496,7 @@ describeInBrowser('support console in a real browser', () => {
     await page.goto(consoleUrl('?provider=adobe-vip&id=9876543210', keyed));
     await prompt.waitFor();
     await reason.filter({ hasText: 'This route needs credentials' }).waitFor();
+    expect(await page.locator('#key-prompt-heading').textContent()).toBe('This gateway needs an API key');
     expect(await page.locator('article.card').count()).toBe(0);
     await page.waitForFunction("document.activeElement?.id === 'key-input'");
     await shot('key-prompt');
@@ -509,6 +514,7 @@ describeInBrowser('support console in a real browser', () => {
     await keyField.fill(tangoOnlyKey);
     await keyField.press('Enter');
     await reason.filter({ hasText: 'may not use the provider "adobe-vip"' }).waitFor();
+    expect(await page.locator('#key-prompt-heading').textContent()).toBe('This API key may not do this');
     expect(await prompt.isVisible()).toBe(true);
     expect(await page.locator('article.card').count()).toBe(0);
     await shot('key-forbidden');
@@ -543,6 +549,16 @@ describeInBrowser('support console in a real browser', () => {
     expect(await storedKey()).toBeNull();
     await lookUp('tango', 'zanzibar-health');
     await prompt.waitFor();
+  });
+
+  test('a key with the pii:read scope sees the national id in clear, as the API shows it to that key', async () => {
+    await page.goto(consoleUrl('?provider=frontpayment&id=CSRT1700000001', keyed));
+    await page.getByLabel('API key', { exact: true }).fill(piiKey);
+    await page.getByLabel('API key', { exact: true }).press('Enter');
+    await page.locator('#customer-name', { hasText: 'Ola Nordmann' }).waitFor();
+    const api = (await (await keyed.lookup('frontpayment', 'CSRT1700000001', { headers: { Authorization: `Bearer ${piiKey}` } })).json()) as { data: CustomerJson };
+    expect(api.data.nationalId).toMatch(/^\d{11}$/);
+    expect((await inPage<CardText>(READ_CARD)).details['National id']).toBe(api.data.nationalId);
   });
 
   test('works from the keyboard: the id field has focus, Enter looks up, Refresh keeps focus', async () => {
