@@ -255,50 +255,54 @@ describeInBrowser('support console in a real browser', () => {
     await page.locator('section.problem[data-problem="customer-not-found"]').waitFor();
   });
 
-  const FOUND: [string, string, (card: CardText) => void][] = [
+  /** Per provider: what its card must show (a part of CardText), and sentences for what it does not have. */
+  const FOUND: [string, string, Partial<CardText>, string[]][] = [
     [
       'tango',
       'zanzibar-health',
-      (card) => {
-        expect(card.name).toBe('Zanzibar Health Group');
-        expect(card.eyebrow).toBe('Tango Card RaaS · Organization');
-        expect(card.accounts).toEqual([
+      {
+        name: 'Zanzibar Health Group',
+        eyebrow: 'Tango Card RaaS · Organization',
+        accounts: [
           { Number: 'A51721736', Name: 'Main budget', Status: 'Active', Currency: 'USD', Balance: '— not known' },
           { Number: 'A51721737', Name: 'EU rewards', Status: 'Suspended (FROZEN)', Currency: 'EUR', Balance: '— not known' },
-        ]);
-        expect(card.text).toContain('No addresses.');
-        expect(card.text).toContain('No contacts.');
+        ],
       },
+      ['No addresses.', 'No contacts.'],
     ],
     [
       'adobe-vip',
       '9876543210',
-      (card) => {
-        expect(card.name).toBe('Fairmont');
-        expect(card.eyebrow).toBe('Adobe VIP Marketplace · Organization');
-        expect(card.details).toMatchObject({ Email: 'mickey@mouse.com', Phone: '408-123-4567', 'Preferred language': 'en-US', 'National id': 'not provided' });
-        expect(card.organization).toMatchObject({ Name: 'Fairmont', 'Market segment': 'EDU', 'Market sub-segments': 'K_12', 'Registration number': 'not provided' });
-        expect(card.addresses).toEqual(['Company 200 Fairmont Ave Apt 123 95110-1234 San Jose CA US Phone: 800-123-4567']);
-        expect(card.contacts).toEqual([{ Name: 'Mickey Mouse', Email: 'mickey@mouse.com', Phone: '408-123-4567' }]);
-        expect(card.providerDetails).toMatchObject({ 'Reseller id': '5556667778', 'Global sales enabled': 'no', Discounts: 'Offer type: LICENSE; Level: 02' });
-        expect(card.providerDetails['Linked membership']).toContain('Linked membership type: OWNER');
-        expect(card.text).toContain('No accounts.');
+      {
+        name: 'Fairmont',
+        eyebrow: 'Adobe VIP Marketplace · Organization',
+        details: { Email: 'mickey@mouse.com', Phone: '408-123-4567', 'Preferred language': 'en-US', 'National id': 'not provided' },
+        organization: { Name: 'Fairmont', 'Market segment': 'EDU', 'Market sub-segments': 'K_12', 'Registration number': 'not provided' },
+        addresses: ['Company 200 Fairmont Ave Apt 123 95110-1234 San Jose CA US Phone: 800-123-4567'],
+        contacts: [{ Name: 'Mickey Mouse', Email: 'mickey@mouse.com', Phone: '408-123-4567' }],
+        providerDetails: {
+          'Reseller id': '5556667778',
+          'Global sales enabled': 'no',
+          Discounts: 'Offer type: LICENSE; Level: 02',
+          'Linked membership': expect.stringContaining('Linked membership type: OWNER') as string,
+        },
       },
+      ['No accounts.'],
     ],
     [
       'frontpayment',
       'CSRT1511414842',
-      (card) => {
-        expect(card.name).toBe('Kari Nordmann');
-        expect(card.eyebrow).toBe('Frontpayment · Individual');
-        expect(card.details).toMatchObject({ Email: 'kari.nordmann@example.no', Phone: '+4700000000', 'Preferred language': 'not provided', 'National id': 'not provided' });
-        expect(card.addresses).toEqual(['Billing Luramyrveien 65 4313 Sandnes NO', 'Shipping Sjøhusbakken 42 4313 Stavanger NO']);
-        expect(card.text).toContain('No organization.');
+      {
+        name: 'Kari Nordmann',
+        eyebrow: 'Frontpayment · Individual',
+        details: { Email: 'kari.nordmann@example.no', Phone: '+4700000000', 'Preferred language': 'not provided', 'National id': 'not provided' },
+        addresses: ['Billing Luramyrveien 65 4313 Sandnes NO', 'Shipping Sjøhusbakken 42 4313 Stavanger NO'],
       },
+      ['No organization.'],
     ],
   ];
 
-  test.each(FOUND)('finds the %s customer %s: the card shows what the provider has', async (provider, id, specific) => {
+  test.each(FOUND)('finds the %s customer %s: the card shows what the provider has', async (provider, id, expected, absent) => {
     await page.goto(consoleUrl());
     await page.locator('#lookup-provider:not([disabled])').waitFor();
     const answered = page.waitForResponse((response) => isCustomerRequest(provider, id)(response.request()));
@@ -310,7 +314,8 @@ describeInBrowser('support console in a real browser', () => {
     expect((await response.request().allHeaders())['cache-control']).toBe('no-transform');
 
     const card = await inPage<CardText>(READ_CARD);
-    specific(card);
+    expect(card).toMatchObject(expected);
+    for (const sentence of absent) expect(card.text).toContain(sentence);
     // The card against the API's own answer: every field, address, contact and account the provider has.
     const api = (await (await gw.lookup(provider, id)).json()) as { data: CustomerJson };
     const data = api.data;
