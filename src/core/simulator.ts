@@ -331,7 +331,7 @@ export class Simulator {
     }
   }
 
-  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats. */
+  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats (and tokens issued). */
   private control(method: string, body: string, res: ServerResponse): void {
     if (method === 'DELETE') {
       this.clearFaults();
@@ -346,7 +346,7 @@ export class Simulator {
         return send(res, { status: 400, body: { message: 'expected a JSON fault rule' } });
       }
     }
-    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules } });
+    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules, tokensIssued: this.spec.tokens?.issued ?? null } });
   }
 }
 
