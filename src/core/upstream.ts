@@ -164,6 +164,11 @@ export class UpstreamClient {
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const failure = this.transportFailure(error, signal, gotResponse);
+      if (failure.code === 'internal-error') {
+        // Our own code (an adapter's request, classify or customerIdOf, the auth scheme) threw: a bug, not the upstream.
+        this.logger.error({ provider, requestId, attempt: attemptNo, err: error }, 'the gateway failed during an upstream attempt');
+        throw failure;
+      }
       this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message }, 'upstream attempt failed');
       this.hooks.onAttempt?.(provider, failure.code, (performance.now() - started) / 1000);
       throw failure;
@@ -210,15 +215,17 @@ export class UpstreamClient {
   private transportFailure(error: unknown, signal: AbortSignal, gotResponse: boolean): GatewayError {
     const provider = this.adapter.id;
     if (signal.aborted) return this.timeoutError();
-    if (isAxiosError(error) && /maxContentLength/i.test(error.message)) {
+    // Only axios reports the network and the upstream; anything else thrown during an attempt is the gateway's own fault.
+    if (!isAxiosError(error)) return this.unexpected(error);
+    if (/maxContentLength/i.test(error.message)) {
       return new GatewayError('upstream-invalid-response', { provider, detail: `The upstream body exceeded ${this.settings.maxBodyBytes} bytes.`, cause: error });
     }
     // The status line and headers arrived (node sets `ClientRequest.res`), then the body broke off.
-    const headersArrived = isAxiosError(error) && (error.response !== undefined || isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
+    const headersArrived = error.response !== undefined || (isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
     if (gotResponse || headersArrived) {
       return new GatewayError('upstream-invalid-response', { provider, detail: 'The upstream body was cut off.', cause: error });
     }
-    const code = isAxiosError(error) ? error.code : undefined;
+    const { code } = error;
     return new GatewayError('upstream-error', {
       provider,
       detail: `The upstream could not be reached${code ? ` (${code})` : ''}.`,
