@@ -20,6 +20,13 @@ export function checkApiKey(input: string): KeyCheck {
   return { ok: true, key };
 }
 
+/**
+ * Whether a key the gateway refused should be forgotten. A 401 says the key itself is wrong (unknown, revoked,
+ * expired): keeping it would send it again on every lookup and on reload, and the header would still say a key
+ * is set. A 403 says the key is valid but not granted this provider or operation: it stays, for what it may do.
+ */
+export const forgetKeyAfter = (status: number | null): boolean => status === 401;
+
 export class ApiKeyStore {
   constructor(
     private readonly storage: KeyValueStorage,

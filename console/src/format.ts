@@ -126,15 +126,28 @@ export function personName(contact: Partial<Contact>): string | null {
   return textOf([textOf(contact.firstName), textOf(contact.lastName)].filter((part) => part !== null).join(' '));
 }
 
-/** A provider detail of any JSON type, as one line of text. */
+/**
+ * A provider detail of any JSON type, as one line a person can read: lists joined by commas, objects as
+ * "Label: value" pairs (`{ offerType: 'LICENSE' }` → "Offer type: LICENSE"), a list of objects with " | "
+ * between its items, nested objects in parentheses.
+ */
 export function detailValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none';
-    if (value.every((item) => ['string', 'number', 'boolean'].includes(typeof item))) return value.map((item) => textOf(item) ?? EMPTY_CELL).join(', ');
-    return JSON.stringify(value);
+    const ofObjects = value.some((item) => typeof item === 'object' && item !== null);
+    return value.map((item) => detailValue(item) ?? NOT_PROVIDED).join(ofObjects ? ' | ' : ', ');
   }
-  if (typeof value === 'object') return Object.keys(value).length === 0 ? 'none' : JSON.stringify(value);
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return 'none';
+    return entries
+      .map(([key, item]) => {
+        const text = detailValue(item) ?? NOT_PROVIDED;
+        return `${labelFromKey(key)}: ${typeof item === 'object' && item !== null ? `(${text})` : text}`;
+      })
+      .join('; ');
+  }
   return textOf(value);
 }
 

@@ -4,7 +4,7 @@
  * and the recent lookups. Everything the page knows comes from the gateway's public HTTP API.
  */
 import { GatewayClient, type ApiOutcome } from './api.js';
-import { ApiKeyStore } from './credentials.js';
+import { ApiKeyStore, forgetKeyAfter } from './credentials.js';
 import { RecentLookups } from './history.js';
 import { checkId, cleanId, idRuleOf, type IdRule } from './id-rule.js';
 import type { CustomerDocument, ProviderInfo } from './model.js';
@@ -243,15 +243,20 @@ async function showFailure(outcome: Exclude<ApiOutcome<unknown>, { kind: 'ok' } 
 
 function askForKey(text: ProblemText, status: number | null, context: FailureContext): void {
   const hadKey = keys.get() !== null;
+  if (hadKey && forgetKeyAfter(status)) {
+    keys.clear();
+    updateKeyState();
+  }
   const reason = text.detail ?? text.sentence;
   const lead = status === 403 ? `Your key may not do this (${context.what} was refused).` : hadKey ? `The key was refused for ${context.what}.` : `The gateway asks for an API key for ${context.what}.`;
+  els.keyPromptHeading.textContent = status === 403 ? 'This API key may not do this' : 'This gateway needs an API key';
   els.keyPromptReason.textContent = `${lead} ${reason}`;
   els.keyPrompt.hidden = false;
   setFieldError(els.keyInput, els.keyError, null);
   afterKey = context.retry;
   // The prompt says why; a problem panel beside it would say it twice.
   clearProblem();
-  announce(`${text.heading}: enter an API key.`);
+  announce(status === 403 ? `${text.heading}: enter another API key, or look up with a provider this key may use.` : `${text.heading}: enter an API key.`);
   els.keyInput.focus();
 }
 

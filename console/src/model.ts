@@ -1,6 +1,6 @@
 /**
  * The gateway's public JSON as the console reads it (design.md §3, §4, §4a). The console is a client of the
- * public HTTP API only, so it keeps its own copy of these shapes instead of importing the server's.
+ * public HTTP API only: it shares the server's types, never its code.
  */
 
 export interface ProviderInfo {
@@ -13,63 +13,9 @@ export interface ProviderInfo {
   exampleId: string;
 }
 
-export interface Address {
-  type: string;
-  line1: string | null;
-  line2: string | null;
-  city: string | null;
-  region: string | null;
-  postalCode: string | null;
-  country: string | null;
-  phone: string | null;
-}
-
-export interface Contact {
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phone: string | null;
-}
-
-export interface Organization {
-  name: string | null;
-  registrationNumber: string | null;
-  marketSegment: string | null;
-  marketSubSegments: string[];
-}
-
-export interface Account {
-  id: string | null;
-  number: string | null;
-  displayName: string | null;
-  status: string;
-  providerStatus: string | null;
-  currency: string | null;
-  balance: number | null;
-  contactEmail: string | null;
-  createdAt: string | null;
-}
-
-export interface Customer {
-  id: string;
-  provider: string;
-  providerId: string;
-  type: string;
-  displayName: string | null;
-  status: string;
-  statusReason: string | null;
-  providerStatus: string | null;
-  createdAt: string | null;
-  email: string | null;
-  phone: string | null;
-  preferredLanguage: string | null;
-  nationalId: string | null;
-  organization: Organization | null;
-  addresses: Address[];
-  contacts: Contact[];
-  accounts: Account[];
-  providerDetails: Record<string, unknown>;
-}
+// The common model is the server's own type: one definition of the contract (type-only, nothing is bundled).
+import type { Customer } from '../../src/core/model.js';
+export type { Account, Address, Contact, Customer, Organization } from '../../src/core/model.js';
 
 export type CacheOutcome = 'hit' | 'miss' | 'stale';
 

@@ -10,6 +10,7 @@ export interface PageElements {
   keyState: HTMLElement;
   forgetKey: HTMLButtonElement;
   keyPrompt: HTMLElement;
+  keyPromptHeading: HTMLElement;
   keyPromptReason: HTMLElement;
   keyForm: HTMLFormElement;
   keyInput: HTMLInputElement;
@@ -38,6 +39,7 @@ export function pageElements(): PageElements {
     keyState: byId('key-state', HTMLElement),
     forgetKey: byId('forget-key', HTMLButtonElement),
     keyPrompt: byId('key-prompt', HTMLElement),
+    keyPromptHeading: byId('key-prompt-heading', HTMLElement),
     keyPromptReason: byId('key-prompt-reason', HTMLElement),
     keyForm: byId('key-form', HTMLFormElement),
     keyInput: byId('key-input', HTMLInputElement),

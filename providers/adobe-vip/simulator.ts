@@ -99,6 +99,7 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
       basePath: '',
       apiPath: '/v3',
       tokens,
+      seedIds: ADOBE_SEEDS.flatMap((c) => (c.customerId === undefined ? [] : [c.customerId])),
       env: {
         ADOBE_VIP_API_KEY: ADOBE_SIM_CLIENT.id,
         ADOBE_VIP_CLIENT_SECRET: ADOBE_SIM_CLIENT.secret,

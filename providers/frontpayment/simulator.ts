@@ -48,6 +48,7 @@ export function frontpaymentSimulator(options: SimulatorOptions = {}): Promise<S
       name: 'frontpayment',
       basePath: BASE_PATH,
       env: { FRONTPAYMENT_TOKEN: FRONTPAYMENT_SIM_TOKEN },
+      seedIds: FRONTPAYMENT_SEEDS.flatMap((c) => (c.uuid === undefined ? [] : [c.uuid])),
       // [INFERRED] Laravel's throttle answer; the limit itself is not published, so none is enforced by default.
       rateLimited: () => ({ status: 429, headers: { 'Retry-After': '60' }, body: { message: 'Too Many Attempts.' } }),
       handle: (request) => {

@@ -31,6 +31,17 @@ export function signalsUnwell(error: unknown): boolean {
   return error instanceof GatewayError && (error.transient || error.code === 'upstream-invalid-response');
 }
 
+/**
+ * The half-open probe was refused by the gateway's own quota: nothing reached the upstream. cockatiel would take
+ * any error its filter does not handle for a healthy answer and close the circuit; this one is handled instead, so
+ * the circuit opens again for another half-open interval (uncounted), and the caller gets the refusal itself.
+ */
+class ProbeNotSent extends Error {
+  constructor(readonly refusal: GatewayError) {
+    super(refusal.message);
+  }
+}
+
 /** Opens when either the consecutive count or the failure ratio says so, and remembers which one did. */
 class ConsecutiveOrRatioBreaker implements IBreaker {
   reason = '';
@@ -52,12 +63,19 @@ class ConsecutiveOrRatioBreaker implements IBreaker {
     if (this.sampling) this.sampling.state = v.sampling;
   }
 
+  /** Set while cockatiel records a probe that was never sent, so that it does not count as a failure. */
+  uncounted = false;
+
   success(state: CircuitState): void {
     this.consecutive.success();
     this.sampling?.success(state);
   }
 
   failure(state: CircuitState): boolean {
+    if (this.uncounted) {
+      this.uncounted = false;
+      return true;
+    }
     const byCount = this.consecutive.failure();
     const byRatio = this.sampling?.failure(state) ?? false;
     if (byCount) this.reason = `${this.settings.consecutiveFailures} consecutive failures`;
@@ -70,6 +88,8 @@ export class ProviderBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private readonly breaker: ConsecutiveOrRatioBreaker;
   private openedAt = 0;
+  /** cockatiel announces the half-open probe synchronously right before it runs it: the next call is the probe. */
+  private probeNext = false;
 
   constructor(
     private readonly provider: string,
@@ -78,7 +98,8 @@ export class ProviderBreaker {
     onState?: (provider: string, state: BreakerState) => void,
   ) {
     this.breaker = new ConsecutiveOrRatioBreaker(settings);
-    this.policy = circuitBreaker(handleWhen(signalsUnwell), { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker });
+    this.policy = circuitBreaker(handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent), { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker });
+    this.policy.onHalfOpen(() => (this.probeNext = true));
     let previous: BreakerState = 'closed';
     // cockatiel emits each transition once; the log line says why it happened.
     this.policy.onStateChange((next) => {
@@ -87,7 +108,9 @@ export class ProviderBreaker {
       let reason: string;
       if (state === 'open') {
         this.openedAt = Date.now();
-        reason = previous === 'half-open' ? `the half-open probe failed (${failure})` : `${this.breaker.reason} (last: ${failure})`;
+        const lastError = lastFailureError(this.policy);
+        if (lastError instanceof ProbeNotSent) reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
+        else reason = previous === 'half-open' ? `the half-open probe failed (${failure})` : `${this.breaker.reason} (last: ${failure})`;
         logger.warn({ provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() }, `circuit breaker for ${provider} opened: ${reason}`);
       } else if (state === 'half-open') {
         reason = `${settings.halfOpenAfterMs} ms since it opened; letting one probe through`;
@@ -106,16 +129,23 @@ export class ProviderBreaker {
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = await this.policy.execute(async () => {
+        const isProbe = this.probeNext;
+        this.probeNext = false;
         try {
           return { value: await attempt() };
         } catch (error) {
           // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
-          // a refusal by the quota (no call made) goes through it uncounted.
+          // a refusal by the quota (no call made) goes through it uncounted, and keeps a half-open circuit from closing.
+          if (isProbe && error instanceof GatewayError && isGateRefusal(error)) {
+            this.breaker.uncounted = true;
+            throw new ProbeNotSent(error);
+          }
           if (signalsUnwell(error) || isGateRefusal(error)) throw error;
           return { error };
         }
       });
     } catch (error) {
+      if (error instanceof ProbeNotSent) throw error.refusal;
       if (error instanceof BrokenCircuitError) {
         throw new GatewayError('provider-unavailable', {
           provider: this.provider,
@@ -145,8 +175,12 @@ function toBreakerState(state: CircuitState): BreakerState {
   return 'open';
 }
 
-function lastFailureCode(policy: CircuitBreakerPolicy): string {
+function lastFailureError(policy: CircuitBreakerPolicy): unknown {
   const failure = policy.lastFailure;
-  const error = failure && 'error' in failure ? failure.error : undefined;
+  return failure && 'error' in failure ? failure.error : undefined;
+}
+
+function lastFailureCode(policy: CircuitBreakerPolicy): string {
+  const error = lastFailureError(policy);
   return error instanceof GatewayError ? error.code : 'unknown';
 }

@@ -135,7 +135,7 @@ export class LookupService {
         // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
         staleUntil: fetchedAt + runtime.cacheTtlSeconds * 1000 + Math.max(this.policy.staleIfErrorSeconds * 1000, this.staleWhileRevalidateMs),
         // Counted as serialised bytes: the body as received plus the ready-made answers.
-        bytes: result.text.length + masked.data.length + (clear === masked ? 0 : clear.data.length),
+        bytes: Buffer.byteLength(result.text) + Buffer.byteLength(masked.data) + (clear === masked ? 0 : Buffer.byteLength(clear.data)),
         masked,
         clear,
       };

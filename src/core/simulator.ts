@@ -33,8 +33,13 @@ export type Fault =
   | { kind: 'slow-body'; ms: number }
   | { kind: 'oversized'; bytes: number }
   | { kind: 'content-type'; contentType: string }
-  /** The upstream's own answer to credentials it no longer accepts (an expired or revoked token). */
-  | { kind: 'expired-token' };
+  /**
+   * The upstream's own answer to credentials it no longer accepts. On a simulator with a token endpoint the
+   * presented token really expires (every later request with it gets the same 401), and only a token at least
+   * `minAgeMs` old is picked: a token the client has just fetched is not already stale. Elsewhere (static
+   * credentials) the request is answered as if it had carried an unknown bearer token.
+   */
+  | { kind: 'expired-token'; minAgeMs?: number };
 
 export interface FaultRule {
   fault: Fault;
@@ -90,10 +95,12 @@ export interface SimulatorStats {
   faults: number;
   /** The most API requests received within any 1-second window (to check a client's quota). */
   maxPerSecond: number;
+  /** Faults applied, by kind. */
+  faultKinds: Partial<Record<Fault['kind'], number>>;
 }
 
 export class Simulator {
-  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 };
+  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0, faultKinds: {} };
   /** Arrival times of the API requests of the last second, for `maxPerSecond`. */
   private recent: number[] = [];
   /** The last 200 requests, for tests to read headers and ordering, with the status answered (when a full answer was sent). */
@@ -165,7 +172,7 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
-    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0 });
+    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0, faultKinds: {} });
     this.recent = [];
     this.log.length = 0;
     this.windowCount = 0;
@@ -205,7 +212,7 @@ export class Simulator {
 
     if (!inApi) {
       const other = async (r: SimRequest) => (await this.spec.handleOther?.(r)) ?? { status: 404, body: { message: 'Not Found' } };
-      const fault = this.pickFault(request.path, true);
+      const fault = this.pickFault(request, true);
       if (fault?.kind === 'latency') await sleep(fault.ms);
       else if (fault) return this.applyFault(fault, request, res, entry, other);
       return reply(await other(request));
@@ -214,7 +221,7 @@ export class Simulator {
     this.countArrival();
     this.onApiRequest?.(Date.now());
 
-    const fault = this.pickFault(request.path);
+    const fault = this.pickFault(request);
     if (fault?.kind === 'latency') await sleep(fault.ms);
     else if (fault) return this.applyFault(fault, request, res, entry, this.spec.handle);
 
@@ -243,16 +250,23 @@ export class Simulator {
     return this.windowCount > this.rateLimitPerSecond;
   }
 
-  private pickFault(path: string, matchRequired = false): Fault | undefined {
+  private pickFault(request: SimRequest, matchRequired = false): Fault | undefined {
     for (const rule of this.rules) {
-      if (rule.match === undefined ? matchRequired : !path.includes(rule.match)) continue;
+      if (rule.match === undefined ? matchRequired : !request.path.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
+      if (rule.fault.kind === 'expired-token' && rule.fault.minAgeMs !== undefined && !this.tokenOlderThan(request, rule.fault.minAgeMs)) continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       rule.used += 1;
       this.stats.faults += 1;
+      this.stats.faultKinds[rule.fault.kind] = (this.stats.faultKinds[rule.fault.kind] ?? 0) + 1;
       return rule.fault;
     }
     return undefined;
+  }
+
+  private tokenOlderThan(request: SimRequest, ms: number): boolean {
+    const age = this.spec.tokens?.ageMs(bearerToken(request.headers));
+    return age === undefined || age >= ms;
   }
 
   private async applyFault(
@@ -275,8 +289,16 @@ export class Simulator {
         return;
       case 'malformed':
         return send(res, { status: 200, body: '{"customerIdentifier": "' });
-      case 'expired-token':
+      case 'expired-token': {
+        const { tokens } = this.spec;
+        const token = bearerToken(request.headers);
+        if (tokens && token !== undefined) {
+          tokens.expire(token);
+          entry.status = 401;
+          return send(res, await this.spec.handle(request));
+        }
         return send(res, await this.spec.handle({ ...request, headers: { ...request.headers, authorization: 'Bearer expired-token' } }));
+      }
       case 'content-type': {
         const answer = await handle(request);
         res.writeHead(answer.status, { 'Content-Type': fault.contentType });
@@ -309,7 +331,7 @@ export class Simulator {
     }
   }
 
-  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats. */
+  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats (and tokens issued). */
   private control(method: string, body: string, res: ServerResponse): void {
     if (method === 'DELETE') {
       this.clearFaults();
@@ -324,7 +346,7 @@ export class Simulator {
         return send(res, { status: 400, body: { message: 'expected a JSON fault rule' } });
       }
     }
-    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules } });
+    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules, tokensIssued: this.spec.tokens?.issued ?? null } });
   }
 }
 
@@ -371,23 +393,35 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 export class SimTokens {
   /** Tokens issued since start. */
   issued = 0;
-  private readonly live = new Map<string, number>();
+  private readonly live = new Map<string, { issuedAt: number; expiresAt: number }>();
 
   constructor(public lifetimeSeconds: number) {}
 
   issue(prefix: string): { token: string; expiresIn: number } {
     this.issued += 1;
     const token = `${prefix}${randomUUID()}`;
-    this.live.set(token, Date.now() + this.lifetimeSeconds * 1000);
+    const now = Date.now();
+    this.live.set(token, { issuedAt: now, expiresAt: now + this.lifetimeSeconds * 1000 });
     return { token, expiresIn: this.lifetimeSeconds };
+  }
+
+  /** Milliseconds since a live token was issued; undefined for an unknown or expired one. */
+  ageMs(token: string | undefined): number | undefined {
+    const issuedAt = token === undefined ? undefined : this.live.get(token)?.issuedAt;
+    return issuedAt === undefined ? undefined : Date.now() - issuedAt;
+  }
+
+  /** Expires one token now, as the upstream's own clock would. */
+  expire(token: string): void {
+    this.live.delete(token);
   }
 
   /** `missing` without a token, `invalid` for an unknown, revoked or expired one. */
   check(token: string | undefined): 'valid' | 'missing' | 'invalid' {
     if (token === undefined || token === '') return 'missing';
-    const expiresAt = this.live.get(token);
-    if (expiresAt === undefined) return 'invalid';
-    if (Date.now() >= expiresAt) {
+    const known = this.live.get(token);
+    if (known === undefined) return 'invalid';
+    if (Date.now() >= known.expiresAt) {
       this.live.delete(token);
       return 'invalid';
     }

@@ -109,9 +109,10 @@ export class UpstreamClient {
 
     return pRetry(run, {
       retries: this.settings.retries,
-      ...BACKOFF,
-      randomize: true,
-      maxRetryTime: this.settings.deadlineMs,
+      // The wait between attempts is ours (`notBefore`), not p-retry's: the deadline check below must judge the
+      // wait that will really happen, jitter included. p-retry's own delay, cut to its maxRetryTime, used to end
+      // a hair before the deadline and start an attempt with a timeout of a millisecond or two.
+      minTimeout: 0,
       shouldRetry: ({ error }) => error instanceof GatewayError && error.transient,
       onFailedAttempt: ({ error, retriesLeft }) => {
         if (!(error instanceof GatewayError) || !error.transient || retriesLeft <= 0) return;
@@ -119,10 +120,10 @@ export class UpstreamClient {
         // Retry-After replaces the backoff: the next attempt waits for it (and at least the backoff).
         const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
         const retriesUsed = this.settings.retries - retriesLeft;
-        const minBackoff = Math.min(BACKOFF.minTimeout * BACKOFF.factor ** retriesUsed, BACKOFF.maxTimeout);
+        const wait = Math.max(retryAfterMs, jitteredBackoff(retriesUsed));
         // A wait that would end past the deadline stops the lookup at once with the last failure.
-        if (now + Math.max(retryAfterMs, minBackoff) >= deadline) throw error;
-        lookup.notBefore = now + retryAfterMs;
+        if (now + wait >= deadline) throw error;
+        lookup.notBefore = now + wait;
       },
     });
   }
@@ -179,6 +180,12 @@ export class UpstreamClient {
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const failure = this.transportFailure(error, signal, gotResponse);
+      if (failure.code === 'internal-error') {
+        // Our own code (an adapter's request, classify or customerIdOf, the auth scheme) threw: a bug, not the upstream.
+        this.logger.error({ provider, requestId, attempt: attemptNo, err: error }, 'the gateway failed during an upstream attempt');
+        span?.end({ error: failure.code });
+        throw failure;
+      }
       const seconds = (performance.now() - started) / 1000;
       this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message, durationMs: Math.round(seconds * 1000) }, 'upstream attempt failed');
       this.hooks.onAttempt?.(provider, failure.code, seconds, attemptNo);
@@ -228,15 +235,17 @@ export class UpstreamClient {
   private transportFailure(error: unknown, signal: AbortSignal, gotResponse: boolean): GatewayError {
     const provider = this.adapter.id;
     if (signal.aborted) return this.timeoutError();
-    if (isAxiosError(error) && /maxContentLength/i.test(error.message)) {
+    // Only axios reports the network and the upstream; anything else thrown during an attempt is the gateway's own fault.
+    if (!isAxiosError(error)) return this.unexpected(error);
+    if (/maxContentLength/i.test(error.message)) {
       return new GatewayError('upstream-invalid-response', { provider, detail: `The upstream body exceeded ${this.settings.maxBodyBytes} bytes.`, cause: error });
     }
     // The status line and headers arrived (node sets `ClientRequest.res`), then the body broke off.
-    const headersArrived = isAxiosError(error) && (error.response !== undefined || isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
+    const headersArrived = error.response !== undefined || (isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
     if (gotResponse || headersArrived) {
       return new GatewayError('upstream-invalid-response', { provider, detail: 'The upstream body was cut off.', cause: error });
     }
-    const code = isAxiosError(error) ? error.code : undefined;
+    const { code } = error;
     return new GatewayError('upstream-error', {
       provider,
       detail: `The upstream could not be reached${code ? ` (${code})` : ''}.`,
@@ -265,6 +274,12 @@ const VERDICTS: Record<Verdict, [ProblemCode, boolean]> = {
   'server-error': ['upstream-error', true],
   unexpected: ['upstream-error', false],
 };
+
+/** 200 ms × 2^n capped at 2 s, times a random factor in [1, 2) so that callers failing together spread out. */
+function jitteredBackoff(retriesUsed: number): number {
+  const base = Math.min(BACKOFF.minTimeout * BACKOFF.factor ** retriesUsed, BACKOFF.maxTimeout);
+  return Math.min(Math.round(base * (1 + Math.random())), BACKOFF.maxTimeout);
+}
 
 export function defaultClassification(status: number): Classification {
   if (status >= 200 && status < 300) return { verdict: 'ok' };

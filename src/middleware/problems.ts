@@ -33,7 +33,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     res.setHeader('Cache-Control', 'no-store');
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-    res.end(JSON.stringify(problemFor(failure, req.originalUrl.split('?')[0] ?? req.path, requestId)));
+    const problem = problemFor(failure, req.originalUrl.split('?')[0] ?? req.path, requestId);
+    // The route knows the provider even when the failure does not (express's own errors, 405).
+    if (problem.provider === undefined && typeof res.locals.provider === 'string') problem.provider = res.locals.provider;
+    res.end(JSON.stringify(problem));
   };
 }
 

@@ -1,27 +1,43 @@
 /**
- * The small chaos run: 300 lookups over every registered provider with faults in about half of the upstream
- * calls. The full run is `npm run chaos`; both judge the same "musts" (bench/chaos-run.ts).
+ * The small chaos run: 300 lookups over all three providers with faults in about half of the upstream calls,
+ * Adobe's IMS tokens expiring under it. The full run is `npm run chaos`; both judge the same "musts"
+ * (bench/chaos-run.ts), and this one also checks that each provider's oracle and Adobe's token refresh were used.
  */
+import { adapters } from '../../providers/index.js';
+import { envPrefix } from '../../src/core/provider.js';
 import { chaosTable, failedMusts, MIN_CALLS_TO_JUDGE_FAULT_SHARE, runChaos } from '../../bench/chaos-run.js';
 
-test('under injected faults every answer is correct or a sane problem, quotas hold, nothing crashes', async () => {
+test('under injected faults every answer is correct or a sane problem, quotas hold, expired tokens are refreshed, nothing crashes', async () => {
+  // Breakers made less eager (no ratio, 10 in a row) so that, with faults in half the calls, enough calls reach
+  // every upstream in this short run to judge the faults; the breaker has its own tests. Tango's quota is raised
+  // (its simulator enforces the same) for the same reason.
+  const lenient = Object.fromEntries(adapters.flatMap((a) => [[`${envPrefix(a.id)}_BREAKER_FAILURE_RATIO`, '0'], [`${envPrefix(a.id)}_BREAKER_CONSECUTIVE_FAILURES`, '10']]));
   const report = await runChaos({
     lookups: 300,
     ids: 150,
     concurrency: 25,
     faultProbability: 0.05,
+    // A short run: tokens expire often enough to see several refreshes.
+    expiredTokens: { probability: 0.5, minAgeMs: 400 },
     maxSeconds: 20,
-    // Tango's quota raised (its simulator enforces the same) so that enough calls reach the upstream to judge the faults.
-    // The breaker is made less eager (no ratio, 10 in a row) so that, with faults in half the calls, enough calls
-    // reach the upstream in this short run to judge the faults; the breaker has its own tests.
-    env: { TANGO_RATE_LIMIT_PER_SECOND: '60', TANGO_BREAKER_FAILURE_RATIO: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '10' },
+    env: { TANGO_RATE_LIMIT_PER_SECOND: '60', ...lenient },
   });
   const musts = failedMusts(report);
   if (musts.length > 0) process.stderr.write(`${chaosTable(report)}\n${report.wrongExamples.join('\n')}\n`);
   expect(musts).toEqual([]);
   expect(report.lookups).toBe(300);
+  expect(report.providers.map((p) => p.provider).sort()).toEqual(['adobe-vip', 'frontpayment', 'tango']);
   expect(report.providers.reduce((sum, p) => sum + p.upstreamCalls, 0)).toBeGreaterThanOrEqual(MIN_CALLS_TO_JUDGE_FAULT_SHARE);
   expect(report.faultShare).toBeGreaterThanOrEqual(0.3);
-  expect(report.correct).toBeGreaterThan(0);
-  for (const p of report.providers) if (p.quota > 0) expect(p.maxCallsInOneSecond).toBeLessThanOrEqual(p.quota);
+  for (const p of report.providers) {
+    expect(p.upstreamCalls).toBeGreaterThan(0);
+    expect(p.customers).toBeGreaterThan(0);
+    expect(p.notFound).toBeGreaterThan(0);
+    if (p.quota > 0) expect(p.maxCallsInOneSecond).toBeLessThanOrEqual(p.quota);
+  }
+  const adobe = report.providers.find((p) => p.provider === 'adobe-vip');
+  expect(adobe?.expiredTokens).toBeGreaterThan(0);
+  // Beyond the run's first token, new ones were fetched after expiries, and no lookup ended in upstream-auth-failed.
+  expect(adobe?.tokensIssued).toBeGreaterThan(1);
+  expect(adobe?.problems['upstream-auth-failed']).toBeUndefined();
 }, 30_000);

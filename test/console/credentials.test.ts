@@ -1,4 +1,4 @@
-import { ApiKeyStore, API_KEY_STORAGE_KEY, checkApiKey } from '../../console/src/credentials.js';
+import { ApiKeyStore, API_KEY_STORAGE_KEY, checkApiKey, forgetKeyAfter } from '../../console/src/credentials.js';
 import { MemoryStorage } from '../../console/src/storage.js';
 import { refusingStorage } from './refusing-storage.js';
 
@@ -38,5 +38,11 @@ describe('API key', () => {
     const keys = new ApiKeyStore(refusingStorage);
     expect(keys.get()).toBeNull();
     expect(keys.set('secret-1')).toEqual({ ok: true, key: 'secret-1' });
+  });
+
+  it('forgets a key the gateway does not know (401), keeps one that is only not granted this (403)', () => {
+    expect(forgetKeyAfter(401)).toBe(true);
+    expect(forgetKeyAfter(403)).toBe(false);
+    expect(forgetKeyAfter(null)).toBe(false);
   });
 });

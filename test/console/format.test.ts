@@ -123,7 +123,11 @@ describe('provider details', () => {
     expect(labelFromKey('global_sales_enabled')).toBe('Global sales enabled');
     expect(detailValue(['a', 'b'])).toBe('a, b');
     expect(detailValue([])).toBe('none');
-    expect(detailValue({ level: 2 })).toBe('{"level":2}');
+    expect(detailValue({ level: 2 })).toBe('Level: 2');
+    expect(detailValue({ id: '51001315', linkedMembershipType: 'OWNER', owner: null })).toBe('Id: 51001315; Linked membership type: OWNER; Owner: not provided');
+    expect(detailValue([{ offerType: 'LICENSE', level: '02' }, { offerType: 'CONSUMABLES', level: '' }])).toBe('Offer type: LICENSE; Level: 02 | Offer type: CONSUMABLES; Level: not provided');
+    expect(detailValue({ links: { self: { uri: '/v3' } }, tags: ['a', 'b'] })).toBe('Links: (Self: (Uri: /v3)); Tags: (a, b)');
+    expect(detailValue({})).toBe('none');
     expect(detailValue(true)).toBe('yes');
     expect(detailValue(null)).toBeNull();
   });

@@ -1,7 +1,9 @@
 /**
  * Hostile input (issue 4 §7): hundreds of generated bad requests, sent raw over `node:net` so that nothing
  * normalises the URL on the way. Each must get a 4xx problem document (405 with Allow for a wrong method), no
- * upstream call, no 5xx, and the gateway must still answer a valid lookup afterwards.
+ * upstream call, no 5xx, and the gateway must still answer a valid lookup afterwards. Every mounted route gets
+ * every method it does not serve (405 with exactly its Allow); /metrics, /openapi.json and /docs, mounted by
+ * another issue, are probed: 405 once mounted, 404 (no route) until then.
  */
 import net from 'node:net';
 import { adapters } from '../../providers/index.js';
@@ -52,11 +54,36 @@ const BAD_IDS = [
 
 const BAD_QUERIES = ['include[]=raw', 'include=raw&include=x', 'include[a]=b', 'include=', 'include=%00', 'include=raw%2Cx', 'include=../raw', 'include=RAW', `include=${'r'.repeat(8000)}`, 'include=raw&include[]=raw'];
 
-const ROUTES = ['/customers/tango/zanzibar-health', '/providers', '/problems/upstream-error', '/healthz', '/readyz'];
-const WRONG_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'PURGE', 'SEARCH', 'COPY', 'MOVE', 'UNLOCK', 'REPORT'];
+/** Every route mounted, with the methods it serves. */
+const ROUTES: { path: string; allow: string[] }[] = [
+  ...adapters.map((a) => ({ path: `/customers/${a.id}/${a.exampleId}`, allow: ['GET', 'HEAD'] })),
+  { path: '/providers', allow: ['GET', 'HEAD'] },
+  { path: '/problems/upstream-error', allow: ['GET', 'HEAD'] },
+  { path: '/healthz', allow: ['GET', 'HEAD'] },
+  { path: '/readyz', allow: ['GET', 'HEAD'] },
+  ...adapters.map((a) => ({ path: `/cache/customers/${a.id}/${a.exampleId}`, allow: ['DELETE'] })),
+  { path: '/', allow: ['GET', 'HEAD'] },
+  { path: '/console', allow: ['GET', 'HEAD'] },
+  { path: '/console/', allow: ['GET', 'HEAD'] },
+];
+/** Routes of design §4a that another issue mounts: a wrong method gets 405 once they are, 404 (no route) until then. */
+const MAYBE_ROUTES = ['/metrics', '/openapi.json', '/docs'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'PURGE', 'SEARCH', 'COPY', 'MOVE', 'UNLOCK', 'REPORT'];
 
-function hostileRequests(): { name: string; request: string; method?: boolean }[] {
-  const requests: { name: string; request: string; method?: boolean }[] = [];
+interface Hostile {
+  name: string;
+  request: string;
+  /** A wrong method: the answer must be 405 with exactly these methods in Allow, or 404 when `allow` is empty (no route). */
+  allow?: string[];
+}
+
+const withMethod = (method: string, path: string) => {
+  const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{"id":"x"}' : '';
+  return `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+};
+
+function hostileRequests(mounted: ReadonlyMap<string, string[]>): Hostile[] {
+  const requests: Hostile[] = [];
   const providers = [...adapters.map((a) => a.id), 'no-such-provider', '..', '%2e%2e', 'tango%00'];
   for (const provider of providers) {
     for (const id of BAD_IDS) requests.push({ name: `id ${provider}/${id.slice(0, 40)}`, request: get(`/customers/${provider}/${id}`) });
@@ -64,14 +91,9 @@ function hostileRequests(): { name: string; request: string; method?: boolean }[
   for (const adapter of adapters) {
     for (const query of BAD_QUERIES) requests.push({ name: `query ${adapter.id} ${query.slice(0, 40)}`, request: get(`/customers/${adapter.id}/${adapter.exampleId}?${query}`) });
   }
-  for (const route of ROUTES) {
-    for (const method of WRONG_METHODS) {
-      const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{"id":"x"}' : '';
-      requests.push({
-        name: `${method} ${route}`,
-        method: true,
-        request: `${method} ${route} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-      });
+  for (const { path, allow } of [...ROUTES, ...MAYBE_ROUTES.map((path) => ({ path, allow: mounted.get(path) ?? [] }))]) {
+    for (const method of METHODS) {
+      if (!allow.includes(method)) requests.push({ name: `${method} ${path}`, allow, request: withMethod(method, path) });
     }
   }
   const traversal = ['/customers/tango/../../etc/passwd', '/customers/../customers/tango/zanzibar-health', '/../../etc/passwd', '/customers/tango/zanzibar-health/../acme-wellness', '//customers//tango', '/customers/tango/zanzibar-health/extra', '/customers', '/customers/tango', '/%2e%2e/%2e%2e/etc/passwd', '/customers%2Ftango%2Fzanzibar-health', '/providers/../healthz/x', '/problems/%00', '/problems/..%2f..%2fetc', '/problems/' + 'x'.repeat(5000)];
@@ -96,9 +118,19 @@ beforeAll(async () => {
 });
 afterAll(async () => gw.close());
 
+/** Which of the routes another issue adds are mounted here, and the methods their 405 names. */
+async function probeMaybeRoutes(port: number): Promise<Map<string, string[]>> {
+  const mounted = new Map<string, string[]>();
+  for (const path of MAYBE_ROUTES) {
+    const answer = await send(port, withMethod('PATCH', path));
+    if (answer.status === 405) mounted.set(path, (answer.headers.allow ?? '').split(/,\s*/));
+  }
+  return mounted;
+}
+
 test('at least 300 bad requests each get a 4xx problem document, none reaches an upstream, and the gateway still answers', async () => {
   const port = Number(new URL(gw.url).port);
-  const requests = hostileRequests();
+  const requests = hostileRequests(await probeMaybeRoutes(port));
   expect(requests.length).toBeGreaterThanOrEqual(300);
   const upstreamBefore = [...gw.simulators.values()].map((s) => s.stats.requests);
 
@@ -108,18 +140,24 @@ test('at least 300 bad requests each get a 4xx problem document, none reaches an
     const batch = requests.slice(i, i + 20);
     const answers = await Promise.all(batch.map((r) => send(port, r.request)));
     answers.forEach((answer, j) => {
-      const { name, method } = batch[j] as { name: string; method?: boolean };
+      const { name, allow, request } = batch[j] as Hostile;
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       if (answer.status < 400 || answer.status >= 500) return failures.push(`${name}: ${answer.status}`);
       if (!/^application\/problem\+json/.test(answer.headers['content-type'] ?? '')) return failures.push(`${name}: ${answer.status} ${answer.headers['content-type']}`);
+      // A HEAD answer has no body to read; its status and headers are the problem's.
+      if (request.startsWith('HEAD ')) return allow && answer.status !== (allow.length > 0 ? 405 : 404) ? failures.push(`${name}: ${answer.status}`) : undefined;
       const problem = JSON.parse(answer.body) as { type?: string; status?: number };
       if (!problem.type?.startsWith('/problems/') || problem.status !== answer.status) return failures.push(`${name}: problem ${answer.body.slice(0, 80)}`);
-      if (method && (answer.status !== 405 || !/GET/.test(answer.headers.allow ?? ''))) return failures.push(`${name}: ${answer.status} Allow=${answer.headers.allow}`);
+      if (allow && allow.length === 0 && problem.type !== '/problems/not-found') return failures.push(`${name}: ${answer.status} ${problem.type} for a path with no route`);
+      if (allow && allow.length > 0 && (answer.status !== 405 || [...allow].sort().join(', ') !== (answer.headers.allow ?? '').split(/,\s*/).sort().join(', '))) {
+        return failures.push(`${name}: ${answer.status} Allow=${answer.headers.allow}, expected ${allow.join(', ')}`);
+      }
       return undefined;
     });
   }
   expect(failures).toEqual([]);
-  expect(statuses.get(405)).toBe(ROUTES.length * WRONG_METHODS.length);
+  expect(statuses.get(405)).toBe(requests.filter((r) => r.allow && r.allow.length > 0).length);
+  expect(requests.filter((r) => r.allow).length).toBeGreaterThanOrEqual(ROUTES.length * 15);
   expect(statuses.get(431)).toBeGreaterThanOrEqual(2);
   expect([...gw.simulators.values()].map((s) => s.stats.requests)).toEqual(upstreamBefore);
 

@@ -108,3 +108,48 @@ describe('failure ratio', () => {
     expect(String(transition?.reason)).toMatch(/more than 50% of calls failed over 5 s/);
   });
 });
+
+describe('a half-open probe refused by the quota', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: {
+        // One slot every 1.1 s, and a deadline far shorter: a lookup right after another is refused by the quota at once.
+        TANGO_RATE_LIMIT_PER_SECOND: '1',
+        TANGO_RETRIES: '0',
+        TANGO_TIMEOUT_MS: '200',
+        TANGO_DEADLINE_MS: '300',
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '1',
+        TANGO_BREAKER_HALF_OPEN_AFTER_MS: '100',
+        TANGO_BREAKER_FAILURE_RATIO: '0',
+        CACHE_NOT_FOUND_TTL_SECONDS: '0',
+      },
+    });
+  });
+  afterAll(async () => gw.close());
+  const state = () => gw.services.providers.get('tango')?.state?.().breaker;
+
+  test('sends nothing and does not close the circuit: it opens again, logged with that reason, and a later probe that is sent closes it', async () => {
+    const sim = gw.sim('tango');
+    sim.inject({ fault: { kind: 'status', status: 503 }, times: 1 });
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);
+    expect(state()).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const calls = sim.stats.apiRequests;
+
+    const probe = await gw.lookup('tango', 'acme-wellness');
+    expect(probe.status).toBe(503);
+    expect((await problemOf(probe)).type).toBe('/problems/provider-unavailable');
+    expect(sim.stats.apiRequests).toBe(calls);
+    expect(state()).toBe('open');
+    const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');
+    expect(transitions.map((line) => line.breaker)).toEqual(['open', 'half-open', 'open']);
+    expect(String(transitions[2]?.reason)).toMatch(/no quota slot/);
+
+    // Once the quota has a slot again, the next probe goes out and closes the circuit.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
+    expect(state()).toBe('closed');
+    expect(sim.stats.apiRequests).toBe(calls + 1);
+  });
+});

@@ -10,7 +10,7 @@ import { adapters as allAdapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/core/logger.js';
 import { answerClientErrors } from '../../src/middleware/client-errors.js';
-import type { ProviderAdapter } from '../../src/core/provider.js';
+import { envPrefix, type ProviderAdapter } from '../../src/core/provider.js';
 import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
 import { startSandbox } from '../../src/sandbox.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -21,6 +21,11 @@ export interface TestGatewayOptions {
   /** Options per simulator; by default the upstream rate limits are off so tests do not wait on them. */
   simulator?: (providerId: string) => SimulatorOptions;
   adapters?: readonly ProviderAdapter[];
+  /**
+   * Provider keys that win over what the sandbox takes from the simulators (wrong credentials, say), so that a
+   * test can point the gateway at a real simulator with a misconfiguration the simulator must refuse.
+   */
+  providerEnv?: Record<string, string>;
 }
 
 export interface TestGateway {
@@ -40,6 +45,14 @@ export interface TestGateway {
 export const TEST_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'debug',
   TANGO_RATE_LIMIT_PER_SECOND: '0',
+  // Circuit breakers stay out of the way of tests that provoke failures on purpose; the breaker's own tests
+  // set these keys themselves.
+  ...Object.fromEntries(
+    allAdapters.flatMap((a) => [
+      [`${envPrefix(a.id)}_BREAKER_CONSECUTIVE_FAILURES`, '1000'],
+      [`${envPrefix(a.id)}_BREAKER_FAILURE_RATIO`, '0'],
+    ]),
+  ),
 };
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -55,7 +68,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
   });
   const logger = createLogger({ level: sandbox.config.logLevel, destination });
-  const services = createServices(sandbox.config, adapters, logger);
+  const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
+  const services = createServices(config, adapters, logger);
   const app = buildApp(services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -65,7 +79,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   return {
     url,
-    config: sandbox.config,
+    config,
     services,
     simulators: sandbox.simulators,
     sim(providerId) {
@@ -83,4 +97,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await sandbox.close();
     },
   };
+}
+
+/** The config with `overrides` laid over each provider's own keys (those under its env prefix). */
+function withProviderEnv(config: Config, overrides: Record<string, string>): Config {
+  const providers = config.providers.map((settings) => {
+    const prefix = `${envPrefix(settings.id)}_`;
+    const own = Object.fromEntries(Object.entries(overrides).filter(([key]) => key.startsWith(prefix)));
+    return Object.freeze({ ...settings, env: Object.freeze({ ...settings.env, ...own }) });
+  });
+  return Object.freeze({ ...config, providers: Object.freeze(providers) });
 }

@@ -1,0 +1,51 @@
+/**
+ * The `expired-token` fault that the chaos run injects into Adobe's calls: the simulator really expires the token
+ * and answers Adobe's own 401 (code 4116); the gateway drops the token, fetches one new IMS token and succeeds.
+ */
+import { IMS_PATH } from '../../providers/adobe-vip/simulator.js';
+import type { Simulator } from '../../src/core/simulator.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
+
+let gw: TestGateway;
+let sim: Simulator;
+beforeAll(async () => {
+  gw = await startTestGateway({ env: { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '300', ADOBE_VIP_RETRIES: '0' } });
+  sim = gw.sim('adobe-vip');
+});
+afterAll(async () => gw.close());
+beforeEach(() => sim.reset());
+
+test('an expired IMS token gets Adobe’s 401 4116; the gateway refreshes once and the lookup succeeds', async () => {
+  expect((await gw.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
+  const oldToken = sim.log.at(-1)?.headers.authorization;
+  const issued = sim.tokens?.issued ?? 0;
+  sim.reset();
+  sim.inject({ fault: { kind: 'expired-token' }, times: 1 });
+
+  const res = await gw.lookup('adobe-vip', '9876543210', NO_CACHE);
+  expect(res.status).toBe(200);
+  expect(sim.log.map((e) => [e.path, e.status])).toEqual([
+    ['/v3/customers/9876543210', 401],
+    [IMS_PATH, 200],
+    ['/v3/customers/9876543210', 200],
+  ]);
+  expect(sim.tokens?.issued).toBe(issued + 1);
+  expect(sim.stats.faultKinds['expired-token']).toBe(1);
+
+  // The old token stays expired, and the answer to it is Adobe's own body.
+  const again = await fetch(`${sim.baseUrl}/v3/customers/9876543210`, {
+    headers: { Authorization: String(oldToken), 'X-Api-Key': gw.config.providers[0]?.env.ADOBE_VIP_API_KEY ?? '', Accept: 'application/json', 'Content-Type': 'application/json', 'X-Correlation-Id': 'c-1' },
+  });
+  expect(again.status).toBe(401);
+  expect(await again.json()).toEqual({ code: '4116', message: 'Authorization token is invalid' });
+});
+
+test('a token younger than the fault’s minAgeMs is never expired: a freshly fetched token is not already stale', async () => {
+  gw.services.providers.get('adobe-vip')?.auth.invalidate();
+  sim.inject({ fault: { kind: 'expired-token', minAgeMs: 60_000 } });
+  expect((await gw.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
+  expect((await gw.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
+  expect(sim.stats.faults).toBe(0);
+});
