@@ -35,8 +35,10 @@ type SimInfo = Record<string, { baseUrl: string; origin: string; env: Record<str
 const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathname;
 
 function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
+  // BENCH_PROFILE=1 writes a CPU profile of each gateway under bench/results/profiles/.
+  const profile = kind === 'gateway' && process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`] : [];
   const child = fork(TARGET, [kind], {
-    execArgv,
+    execArgv: [...execArgv, ...profile],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -48,7 +50,7 @@ function start<T>(kind: string, env: Record<string, string> = {}, execArgv: stri
 }
 
 function stopAll(): void {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const child of children.splice(0)) child.kill(process.env.BENCH_PROFILE === '1' ? 'SIGTERM' : 'SIGKILL');
 }
 
 /** The environment that points a gateway at the simulators, in production mode (no sandbox). */
@@ -81,14 +83,21 @@ async function load(options: autocannon.Options): Promise<Load> {
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** Headers that node writes itself on every answer. */
+const HOP_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
 async function hitPath(sims: SimInfo): Promise<void> {
   const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims));
   const url = `http://127.0.0.1:${gateway.port}/customers/tango/zanzibar-health`;
   const first = await fetch(url, { headers: AUTH });
   const body = await first.text();
   if (first.status !== 200) throw new Error(`warm-up lookup answered ${first.status}: ${body}`);
-  const bare = await start<{ port: number }>('bare-http', { BENCH_BODY: body });
-  const bareExpress = await start<{ port: number }>('bare-express', { BENCH_BODY: body });
+  // "The same bytes": the bare servers answer the gateway's body with the gateway's headers, so that the load
+  // generator parses identical answers and only the server side differs.
+  const headers = Object.fromEntries([...first.headers].filter(([name]) => !HOP_HEADERS.has(name)));
+  const same = { BENCH_BODY: body, BENCH_HEADERS: JSON.stringify(headers) };
+  const bare = await start<{ port: number }>('bare-http', same);
+  const bareExpress = await start<{ port: number }>('bare-express', same);
   const path = '/customers/tango/zanzibar-health';
   await load({ url, headers: AUTH, duration: 2 }); // warm the JIT
   const g = await load({ url, headers: AUTH });

@@ -38,12 +38,14 @@ async function main(): Promise<void> {
     const logger = createLogger({ level: config.logLevel });
     const services = createServices(config, adapters, logger);
     const port = await listen(http.createServer(buildApp(services)));
+    // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
+    process.once('SIGTERM', () => process.exit(0));
     send({ ready: { port } });
     return;
   }
   if (kind === 'bare-http' || kind === 'bare-express') {
     const body = process.env.BENCH_BODY ?? '';
-    const headers = { 'Content-Type': 'application/json; charset=utf-8' };
+    const headers = JSON.parse(process.env.BENCH_HEADERS ?? '{}') as Record<string, string>;
     let server: http.Server;
     if (kind === 'bare-http') {
       server = http.createServer((_req, res) => {

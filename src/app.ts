@@ -41,14 +41,15 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(closeConnectionsWhileDraining(lifecycle));
 
   app.use(securityHeaders(), urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));
+  // Customer data and cache control need a known caller; the routes below them stay public for the API
+  // gateway's probes. The lookup comes first: it is the hot path, the others are rare.
+  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
+  app.use(customersRouter(services));
+  app.use(cacheRouter(services));
   app.use(healthRouter(services, lifecycle));
   app.use(metricsRouter(services));
   app.use(docsRouter(services));
   app.use(catalogRouter(services));
-  // Customer data and cache control need a known caller; the routes above stay public for the API gateway's probes.
-  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
-  app.use(customersRouter(services));
-  app.use(cacheRouter(services));
   app.use(consoleRouter(options.consoleDir ?? 'dist/console'));
   app.use(notFound);
   app.use(problemHandler(services.logger));

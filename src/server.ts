@@ -7,12 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
-import { createLogger } from './core/logger.js';
+import { createLogger, type Logger } from './core/logger.js';
 import { startTracing } from './core/tracing.js';
 import { answerClientErrors } from './middleware/client-errors.js';
 import { startSandbox } from './sandbox.js';
 import { serverOptions } from './security/hardening.js';
 import { createServices } from './services.js';
+
+const flushed = (logger: Logger) => new Promise<void>((resolve) => logger.flush(() => resolve()));
 
 async function main(): Promise<void> {
   let loaded;
@@ -54,8 +56,11 @@ async function main(): Promise<void> {
     services.close();
     await sandbox.close();
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: final export failed'));
+    // pino writes stdout asynchronously: let the lines of the last requests land before 'stopped', and that
+    // one before the exit.
+    await flushed(logger);
     logger.info({ exitCode }, 'stopped');
-    logger.flush();
+    await flushed(logger);
     process.exit(exitCode);
   };
   const shutdown = (signal: string) => {
