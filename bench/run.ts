@@ -5,7 +5,7 @@
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import autocannon from 'autocannon';
@@ -17,7 +17,10 @@ const QUOTA_SECONDS = Number(process.env.BENCH_QUOTA_SECONDS ?? 20);
 const ISOLATION_COUNT = Number(process.env.BENCH_ISOLATION_COUNT ?? 4000);
 const MISS_COUNT = Number(process.env.BENCH_MISS_COUNT ?? 3000);
 const MEMORY_COUNT = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
-const MEMORY_FLAGS = (process.env.BENCH_MEMORY_FLAGS ?? '').split(' ').filter(Boolean);
+/** Gateways under test run with the container's Node options (the Dockerfile's NODE_OPTIONS). */
+const CONTAINER_NODE_FLAGS = (process.env.BENCH_CONTAINER_NODE_FLAGS ?? /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '')
+  .split(' ')
+  .filter(Boolean);
 
 interface Row {
   scenario: string;
@@ -37,8 +40,9 @@ const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathnam
 function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
   // BENCH_PROFILE=1 writes a CPU profile of each gateway under bench/results/profiles/.
   const profile = kind === 'gateway' && process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`] : [];
+  const nodeFlags = kind === 'gateway' || kind === 'memory' ? CONTAINER_NODE_FLAGS : [];
   const child = fork(TARGET, [kind], {
-    execArgv: [...execArgv, ...profile],
+    execArgv: [...execArgv, ...nodeFlags, ...profile],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -248,11 +252,11 @@ interface MemoryFigures {
 async function memory(): Promise<void> {
   const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
   const env = { ...gatewayEnv(sims), PROVIDERS: 'tango', TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: String(MEMORY_COUNT), CACHE_MAX_BYTES: String(1024 ** 3) };
-  const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, ['--expose-gc', ...MEMORY_FLAGS]);
+  const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, ['--expose-gc']);
   const mb = (n: number) => round(n / 1024 / 1024, 1);
   rows.push(
     { scenario: 'memory', figure: `${full.lookups} customers cached: entries (lookups/s)`, value: `${full.entries} (${round(full.lookups / full.seconds, 0)})` },
-    { scenario: 'memory', figure: 'RSS MB (before → after)', value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
+    { scenario: 'memory', figure: `RSS MB (before → after), node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}`, value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
     { scenario: 'memory', figure: 'JS heap used MB (before → after)', value: `${mb(full.heapBefore)} → ${mb(full.heapAfter)}` },
     { scenario: 'memory', figure: 'bytes per entry: counted / heap growth / RSS growth', value: `${round(full.cacheBytes / full.entries, 0)} / ${round((full.heapAfter - full.heapBefore) / full.entries, 0)} / ${round((full.rssAfter - full.rssBefore) / full.entries, 0)}` },
   );
