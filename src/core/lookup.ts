@@ -3,7 +3,7 @@
  * stale entry when the upstream fails for upstream reasons (design §3, §4).
  */
 import type { Logger } from 'pino';
-import { cacheKey, etagOf, type CacheEntry, type CustomerCache, type CustomerEntry, type View } from './cache.js';
+import { cacheKey, etagOf, type CacheEntry, type FetchContext, type CustomerCache, type CustomerEntry, type View } from './cache.js';
 import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import { GatewayError, type ProblemCode } from './problems.js';
@@ -85,7 +85,7 @@ export class LookupService {
       }
     }
 
-    const context = { initiated: false, load: () => this.load(runtime, id, options.requestId, options.telemetry) };
+    const context = this.loadContext(runtime, id, options.requestId, options.telemetry);
     let entry: CacheEntry;
     try {
       entry = await this.cache.refresh(key, context);
@@ -108,11 +108,15 @@ export class LookupService {
 
   /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
   private revalidate(runtime: ProviderRuntime, key: string, id: string, requestId: string): void {
-    const context = { initiated: false, load: () => this.load(runtime, id, requestId) };
-    this.cache.refresh(key, context).catch((error: unknown) => {
+    this.cache.refresh(key, this.loadContext(runtime, id, requestId)).catch((error: unknown) => {
       const code = error instanceof GatewayError ? error.code : 'internal-error';
       this.logger.warn({ provider: runtime.adapter.id, requestId, error: code, err: error instanceof GatewayError ? undefined : error }, 'background refresh failed; the stale entry stays');
     });
+  }
+
+  /** What `cache.refresh` calls to read the customer, and where it notes whether this caller started the read. */
+  private loadContext(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): FetchContext {
+    return { initiated: false, load: () => this.load(runtime, id, requestId, telemetry) };
   }
 
   private async load(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): Promise<CacheEntry> {

@@ -3,6 +3,7 @@
  * counts requests, enforces the upstream's documented rate limit, and injects faults for tests and demos.
  * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -370,7 +371,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads `user:password` from a Basic `Authorization` header, or undefined. */
 export function basicCredentials(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {

@@ -2,6 +2,7 @@
  * The upstream client shared by every provider (design §4, §5): one lookup is a series of attempts under
  * p-retry, each with its own timeout cut to the lookup's deadline, its own auth headers and request ids.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { isAxiosError, type AxiosInstance } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
@@ -309,5 +310,3 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,6 +2,7 @@
  * The request log: one pino line per answered request, flat fields that dashboards can query:
  * method, route pattern, provider, status, duration, cache outcome, request id, client, upstream attempts.
  */
+import { finished } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../core/logger.js';
 import { routeOf } from './telemetry.js';
@@ -55,18 +56,13 @@ export function requestLog(logger: Logger): RequestHandler {
       return;
     }
     const started = performance.now();
-    let logged = false;
-    // 'finish' when the answer is handed over; 'close' alone when the caller went away first.
-    const log = () => {
-      if (logged) return;
-      logged = true;
+    // Once, when the answer is handed over or the caller went away first.
+    finished(res, () => {
       const line = requestLine(req, res, Math.round((performance.now() - started) * 1000) / 1000);
       // A 500 is a bug (already logged with its stack); other 5xx are upstream trouble, worth a warning.
       const level = res.statusCode === 500 ? 'error' : res.statusCode >= 500 ? 'warn' : 'info';
       access[level](line, 'request completed');
-    };
-    res.once('finish', log);
-    res.once('close', log);
+    });
     next();
   };
 }

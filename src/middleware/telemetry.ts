@@ -2,6 +2,7 @@
  * Per-request telemetry: the server span (continuing the caller's `traceparent`), the request duration
  * histogram by route pattern, and `res.locals.telemetry`, which the lookup fills with its upstream attempts.
  */
+import { finished } from 'node:stream';
 import { isSpanContextValid } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
 import type { GatewayMetrics } from '../core/metrics.js';
@@ -23,16 +24,12 @@ export function telemetry(metrics: GatewayMetrics): RequestHandler {
     res.locals.telemetry = lookup;
     const spanContext = server.span.spanContext();
     if (isSpanContextValid(spanContext)) res.locals.traceId = spanContext.traceId;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    // Once, when the answer is handed over or the caller went away first.
+    finished(res, () => {
       const route = routeOf(req);
       metrics.httpRequest(route, req.method, res.statusCode, (performance.now() - started) / 1000);
       endServerSpan(server, req.method, route, res.statusCode);
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
+    });
     next();
   };
 }
