@@ -15,6 +15,7 @@ import express from 'express';
 import { loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from '../src/app.js';
+import { createGatewayServer } from '../src/http-server.js';
 import { createLogger } from '../src/core/logger.js';
 import { createServices } from '../src/services.js';
 
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
     const logger = createLogger({ level: config.logLevel });
     const services = createServices(config, adapters, logger);
-    const port = await listen(http.createServer(buildApp(services)));
+    const port = await listen(createGatewayServer(buildApp(services), config.security));
     // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
     process.once('SIGTERM', () => process.exit(0));
     send({ ready: { port } });

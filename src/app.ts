@@ -38,12 +38,12 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(requestId);
   app.use(telemetry(services.metrics));
   app.use(requestLog(services.logger));
-  app.use(closeConnectionsWhileDraining(lifecycle));
+  closeConnectionsWhileDraining(app, lifecycle);
 
   app.use(securityHeaders(), urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));
   // Customer data and cache control need a known caller; the routes below them stay public for the API
   // gateway's probes. The lookup comes first: it is the hot path, the others are rare.
-  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, services.logger));
+  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security));
   app.use(customersRouter(services));
   app.use(cacheRouter(services));
   app.use(healthRouter(services, lifecycle));

@@ -2,16 +2,14 @@
  * Process entry: load the configuration, start sandbox simulators for providers without a base URL, listen,
  * and shut down cleanly on SIGTERM/SIGINT.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { createGatewayServer } from './http-server.js';
 import { startTracing } from './core/tracing.js';
-import { answerClientErrors } from './middleware/client-errors.js';
 import { startSandbox } from './sandbox.js';
-import { serverOptions } from './security/hardening.js';
 import { createServices } from './services.js';
 
 const flushed = (logger: Logger) => new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -37,8 +35,7 @@ async function main(): Promise<void> {
   const lifecycle = { shuttingDown: false };
   const app = buildApp(services, { lifecycle });
 
-  const server = createServer(serverOptions(config.security), app).listen(config.port, config.host);
-  answerClientErrors(server);
+  const server = createGatewayServer(app, config.security).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,12 +1,11 @@
 /**
  * HTTP hardening for a JSON API (issue 5): helmet's headers with a strict Content-Security-Policy (everything
  * from the gateway's own origin: enough for the support console under /console/, which loads only its own
- * scripts and styles), and a cap on the URL length. The header size cap is a property of the listening server.
+ * scripts and styles), and a cap on the URL length. The header size cap is a property of the
+ * listening server (src/http-server.ts).
  */
-import type { ServerOptions } from 'node:http';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { SecurityConfig } from '../../config/security.js';
 import { GatewayError } from '../core/problems.js';
 
 export function securityHeaders(): RequestHandler {
@@ -41,6 +40,3 @@ export function urlLengthLimit(maxUrlLength: number): RequestHandler {
     next();
   };
 }
-
-/** Options for `http.createServer`: node answers 431 itself when the request headers exceed the cap. */
-export const serverOptions = (security: SecurityConfig): ServerOptions => ({ maxHeaderSize: security.maxHeaderBytes });

@@ -2,12 +2,8 @@
  * HTTP hardening: helmet's headers with a strict CSP, URL and header size caps, CORS by origin list only, and
  * the `TRUST_PROXY` / `CORS_ORIGINS` values the configuration accepts.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
-import { buildApp } from '../../src/app.js';
-import { serverOptions } from '../../src/security/hardening.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { withGateway } from './fixtures.js';
 
@@ -44,17 +40,11 @@ describe('size limits', () => {
   });
 
   test('request headers over GATEWAY_MAX_HEADER_BYTES are refused by the server with 431', async () => {
-    // The listening server of src/server.ts, built with the same options.
-    const server = http.createServer(serverOptions(gw.config.security), buildApp(gw.services));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      expect((await fetch(`${url}/healthz`, { headers: { 'X-Padding': 'p'.repeat(1000) } })).status).toBe(200);
-      expect((await fetch(`${url}/healthz`, { headers: { 'X-Padding': 'p'.repeat(3000) } })).status).toBe(431);
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    // The test gateway listens on the server src/server.ts builds (src/http-server.ts).
+    expect((await fetch(`${gw.url}/healthz`, { headers: { 'X-Padding': 'p'.repeat(1000) } })).status).toBe(200);
+    const refused = await fetch(`${gw.url}/healthz`, { headers: { 'X-Padding': 'p'.repeat(3000) } });
+    expect(refused.status).toBe(431);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });
 

@@ -3,6 +3,7 @@
  * problem with `Retry-After` past the limit, a limit per client from the key file, and per IP when open (where
  * `TRUST_PROXY` decides which address counts).
  */
+import { addressKey } from '../../src/security/rate-limit.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { bearer, keyFile, newApiKey, sha256Hex, withGateway, xApiKey } from './fixtures.js';
 
@@ -84,4 +85,17 @@ describe('per IP when open', () => {
         expect(res.headers.get('ratelimit')).toBeNull();
       }
     }));
+});
+
+describe('the address that spends a budget', () => {
+  test('IPv4 is counted per address, also when it arrives mapped into IPv6', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  test('IPv6 is counted per /56, so one subscriber cannot mint budgets from its own prefix', () => {
+    expect(addressKey('2001:db8:abcd:12ff:1:2:3:4')).toBe('2001:db8:abcd:1200::/56');
+    expect(addressKey('2001:db8:abcd:1234::9')).toBe(addressKey('2001:db8:abcd:12ff:1:2:3:4'));
+    expect(addressKey('2001:db8:abcd:1300::1')).not.toBe(addressKey('2001:db8:abcd:12ff::1'));
+  });
 });

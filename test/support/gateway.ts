@@ -8,8 +8,8 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../config/index.js';
 import { adapters as allAdapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
+import { createGatewayServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/core/logger.js';
-import { answerClientErrors } from '../../src/middleware/client-errors.js';
 import { envPrefix, type ProviderAdapter } from '../../src/core/provider.js';
 import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
 import { startSandbox } from '../../src/sandbox.js';
@@ -70,11 +70,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logger = createLogger({ level: sandbox.config.logLevel, destination });
   const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
   const services = createServices(config, adapters, logger);
-  const app = buildApp(services);
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    answerClientErrors(s);
-  });
+  // The server as src/server.ts builds it: header cap, parser refusals as problems, express's prototypes.
+  const server: Server = createGatewayServer(buildApp(services), config.security);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {

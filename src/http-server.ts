@@ -1,0 +1,41 @@
+/**
+ * The node:http server that carries the express app, the same in production, tests and benchmarks: node's
+ * header-size cap, parser refusals answered as problem documents, and requests and responses that are born
+ * express's own.
+ *
+ * Why the last one: express 5 hands every request and response to `Object.setPrototypeOf` (its
+ * `app.handle`) to give them `req.get`, `res.locals` and the rest. V8 serves an object whose prototype was
+ * swapped after it was made from slow paths from then on, in express and in node's own http code alike; on
+ * a cache hit that swap cost more than everything else the gateway does (bench: bare express 5 at about a
+ * quarter of the throughput of node:http). node lets a server construct its requests and responses with
+ * constructors of our choosing (`IncomingMessage`/`ServerResponse` options): built on `app.request` and
+ * `app.response` from the start, express's swap is a no-op.
+ */
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Express } from 'express';
+import type { SecurityConfig } from '../config/security.js';
+import { answerClientErrors } from './middleware/client-errors.js';
+
+export function createGatewayServer(app: Express, security: Pick<SecurityConfig, 'maxHeaderBytes'>): Server {
+  // Plain constructor functions, not classes: the instances' prototype must be `app.request` itself.
+  function ExpressRequest(this: IncomingMessage, socket: Socket) {
+    IncomingMessage.call(this, socket);
+  }
+  ExpressRequest.prototype = app.request;
+  function ExpressResponse(this: ServerResponse, req: IncomingMessage, options?: object) {
+    // The options (highWaterMark and the like) as node passes them.
+    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: object) => void).call(this, req, options);
+  }
+  ExpressResponse.prototype = app.response;
+  const server = createServer(
+    {
+      maxHeaderSize: security.maxHeaderBytes,
+      IncomingMessage: ExpressRequest as unknown as typeof IncomingMessage,
+      ServerResponse: ExpressResponse as unknown as typeof ServerResponse,
+    },
+    app,
+  );
+  answerClientErrors(server);
+  return server;
+}
