@@ -52,6 +52,6 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(catalogRouter(services));
   app.use(consoleRouter(options.consoleDir ?? 'dist/console'));
   app.use(notFound);
-  app.use(problemHandler(services.logger));
+  app.use(problemHandler(services.logger, services.providers));
   return app;
 }

@@ -17,7 +17,18 @@ export const methodNotAllowed =
     next(new GatewayError('method-not-allowed', { detail: `${req.method} is not served here; use ${allowed.join(' or ')}.`, headers: { Allow: allowed.join(', ') } }));
   };
 
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+/** `/customers/{provider}/…` and `/cache/customers/{provider}/…`: the paths that name a provider. */
+const PROVIDER_IN_PATH = /^\/(?:cache\/)?customers\/([^/]+)/;
+
+/**
+ * `providers`: the enabled provider ids. A problem names its provider when the path names a known one (design
+ * §4), also when the failure came before any route ran (an undecodable id, a method the route does not serve).
+ */
+export function problemHandler(logger: Logger, providers: { has(id: string): boolean }): ErrorRequestHandler {
+  const providerNamedBy = (path: string): string | undefined => {
+    const named = PROVIDER_IN_PATH.exec(path)?.[1];
+    return named !== undefined && providers.has(named) ? named : undefined;
+  };
   return (error: unknown, req, res, _next) => {
     const failure = toGatewayError(error);
     const requestId = String(res.locals.requestId ?? '');
@@ -33,9 +44,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     res.setHeader('Cache-Control', 'no-store');
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-    const problem = problemFor(failure, req.originalUrl.split('?')[0] ?? req.path, requestId);
-    // The route knows the provider even when the failure does not (express's own errors, 405).
-    if (problem.provider === undefined && typeof res.locals.provider === 'string') problem.provider = res.locals.provider;
+    const path = req.originalUrl.split('?')[0] ?? req.path;
+    const problem = problemFor(failure, path, requestId);
+    problem.provider ??= providerNamedBy(path);
+    // The request log names it too.
+    res.locals.provider ??= problem.provider;
     res.end(JSON.stringify(problem));
   };
 }

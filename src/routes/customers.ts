@@ -14,12 +14,6 @@ const INCLUDE_VALUES = new Set(['raw']);
 
 export function customersRouter(services: Services): Router {
   const router = Router();
-  // Problems on this path name a known provider (design §4), also those raised before the route runs: an
-  // undecodable id segment, a method the route does not serve.
-  router.use('/customers/:provider', (req: Request<{ provider: string }>, res, next) => {
-    if (services.providers.has(req.params.provider)) res.locals.provider = req.params.provider;
-    next();
-  });
   router
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {

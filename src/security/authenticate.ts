@@ -51,7 +51,7 @@ export function authenticate(security: SecurityConfig, logger: Logger): RequestH
 
   return async (req, res, next) => {
     // The answer depends on who asks: shared caches must key on the credential headers.
-    res.vary('Authorization').vary('X-Api-Key');
+    res.vary('Authorization, X-Api-Key');
     const client = await identify(req, String(res.locals.requestId ?? ''));
     res.locals.client = client;
     res.locals.clearPii = hasScope(client, 'pii:read');

@@ -14,7 +14,7 @@ function appFor(dir: string) {
   const app = express();
   app.use(consoleRouter(dir));
   app.use(notFound);
-  app.use(problemHandler(quiet));
+  app.use(problemHandler(quiet, new Set()));
   return app;
 }
 
