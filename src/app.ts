@@ -4,8 +4,7 @@
 import express, { type Express } from 'express';
 import { closeConnectionsWhileDraining } from './middleware/draining.js';
 import { requestId } from './middleware/request-id.js';
-import { requestLog } from './middleware/request-log.js';
-import { telemetry } from './middleware/telemetry.js';
+import { observeRequests } from './middleware/observe-requests.js';
 import { notFound, problemHandler } from './middleware/problems.js';
 import { customersRouter } from './routes/customers.js';
 import { catalogRouter } from './routes/catalog.js';
@@ -36,8 +35,7 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.set('trust proxy', security.trustProxy);
 
   app.use(requestId);
-  app.use(telemetry(services.metrics));
-  app.use(requestLog(services.logger));
+  app.use(observeRequests(services.metrics, services.logger));
   closeConnectionsWhileDraining(app, lifecycle);
 
   app.use(securityHeaders(), urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));

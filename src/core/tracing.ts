@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -29,6 +30,8 @@ const TRACER_NAME = 'customer-gateway';
 const propagator = new W3CTraceContextPropagator();
 
 const tracer = () => trace.getTracer(TRACER_NAME);
+/** Whether an SDK records spans in this process (registerTracing); without one, most requests need no span. */
+let recording = false;
 
 export interface Tracing {
   /** Flushes and stops the exporter (graceful shutdown). */
@@ -42,10 +45,12 @@ export function registerTracing(spanProcessors: SpanProcessor[], version = '0.0.
     spanProcessors,
   });
   provider.register();
+  recording = true;
   return {
     async shutdown() {
       await provider.shutdown();
       trace.disable();
+      recording = false;
     },
   };
 }
@@ -63,8 +68,12 @@ export interface ServerSpan {
   span: Span;
 }
 
+/** With no SDK and no caller trace there is nothing to record or to continue upstream. */
+const UNTRACED: ServerSpan = { context: ROOT_CONTEXT, span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT) };
+
 /** The server span of one inbound request, continuing the caller's `traceparent` when it sent one. */
 export function startServerSpan(method: string, path: string, headers: IncomingHttpHeaders): ServerSpan {
+  if (!recording && !headers.traceparent) return UNTRACED;
   const parent = headers.traceparent ? propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter) : ROOT_CONTEXT;
   const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
   return { context: trace.setSpan(parent, span), span };

@@ -2,9 +2,8 @@
  * The request log: one pino line per answered request, flat fields that dashboards can query:
  * method, route pattern, provider, status, duration, cache outcome, request id, client, upstream attempts.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from '../core/logger.js';
-import { routeOf } from './telemetry.js';
 
 /** Probes every few seconds would drown the request log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -18,12 +17,12 @@ export function cacheOutcomeOf(cacheStatus: unknown): string | undefined {
   return /;\s*hit\b/.test(cacheStatus) ? 'hit' : undefined;
 }
 
-function requestLine(req: Request, res: Response, durationMs: number): Record<string, unknown> {
+function requestLine(req: Request, res: Response, route: string, durationMs: number): Record<string, unknown> {
   const locals = res.locals as { requestId?: string; provider?: string; customerId?: string; problem?: string; traceId?: string; client?: { name?: string }; clearPii?: boolean; telemetry?: { attempts: number } };
   return {
     requestId: locals.requestId,
     method: req.method,
-    route: routeOf(req),
+    route,
     status: res.statusCode,
     durationMs,
     provider: locals.provider,
@@ -42,27 +41,19 @@ function requestLine(req: Request, res: Response, durationMs: number): Record<st
 }
 
 /**
- * One line per request, written with the logger itself when the response closes. (pino-http would also make
- * a child logger per request, which this gateway never uses: on the hit path that cost more than the answer.)
+ * Writes the line of one finished request (observe-requests.ts calls it when the response closes), straight
+ * through the logger: pino-http would also make a child logger per request, which this gateway never uses, and
+ * on the hit path that cost more than the answer.
  */
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLogWriter(logger: Logger): (req: Request, res: Response, route: string, durationMs: number) => void {
   // Every field of the line is the gateway's own (ids checked by the provider's rule, names from the key
   // file): this child logger writes them without the redaction pass, which cost a fifth of a cache hit.
   const access = logger.child({}, { redact: [] });
-  return (req, res, next) => {
-    if (QUIET_PATHS.has(req.path)) {
-      next();
-      return;
-    }
-    const started = performance.now();
-    // node emits 'close' once on every response: after it is handed over, or when the caller went away first.
-    // (One listener; stream.finished would add eight.)
-    res.once('close', () => {
-      const line = requestLine(req, res, Math.round((performance.now() - started) * 1000) / 1000);
-      // A 500 is a bug (already logged with its stack); other 5xx are upstream trouble, worth a warning.
-      const level = res.statusCode === 500 ? 'error' : res.statusCode >= 500 ? 'warn' : 'info';
-      access[level](line, 'request completed');
-    });
-    next();
+  return (req, res, route, durationMs) => {
+    if (QUIET_PATHS.has(req.path)) return;
+    const line = requestLine(req, res, route, Math.round(durationMs * 1000) / 1000);
+    // A 500 is a bug (already logged with its stack); other 5xx are upstream trouble, worth a warning.
+    const level = res.statusCode === 500 ? 'error' : res.statusCode >= 500 ? 'warn' : 'info';
+    access[level](line, 'request completed');
   };
 }

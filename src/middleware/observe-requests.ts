@@ -1,12 +1,18 @@
 /**
- * Per-request telemetry: the server span (continuing the caller's `traceparent`), the request duration
- * histogram by route pattern, and `res.locals.telemetry`, which the lookup fills with its upstream attempts.
+ * What every request leaves behind: its server span (continuing the caller's `traceparent`), the request
+ * duration histogram by route pattern, and its line in the request log. `res.locals.telemetry` is where the
+ * lookup counts its upstream attempts and finds the trace context they continue.
+ *
+ * One timer and one listener serve all three: node emits 'close' once on every response, after it is handed
+ * over or when the caller went away first.
  */
 import { isSpanContextValid } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
+import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from '../core/metrics.js';
 import { endServerSpan, startServerSpan } from '../core/tracing.js';
 import type { LookupTelemetry } from '../core/upstream.js';
+import { requestLogWriter } from './request-log.js';
 
 /** The route pattern that served the request (`/customers/:provider/:id`), never the raw URL: bounded labels. */
 export function routeOf(req: Request): string {
@@ -14,7 +20,8 @@ export function routeOf(req: Request): string {
   return typeof route?.path === 'string' ? req.baseUrl + route.path : 'unmatched';
 }
 
-export function telemetry(metrics: GatewayMetrics): RequestHandler {
+export function observeRequests(metrics: GatewayMetrics, logger: Logger): RequestHandler {
+  const writeLine = requestLogWriter(logger);
   return (req, res, next) => {
     const started = performance.now();
     metrics.httpRequestStarted();
@@ -23,12 +30,12 @@ export function telemetry(metrics: GatewayMetrics): RequestHandler {
     res.locals.telemetry = lookup;
     const spanContext = server.span.spanContext();
     if (isSpanContextValid(spanContext)) res.locals.traceId = spanContext.traceId;
-    // node emits 'close' once on every response: after it is handed over, or when the caller went away first.
-    // (One listener; stream.finished would add eight.)
     res.once('close', () => {
+      const durationMs = performance.now() - started;
       const route = routeOf(req);
-      metrics.httpRequest(route, req.method, res.statusCode, (performance.now() - started) / 1000);
+      metrics.httpRequest(route, req.method, res.statusCode, durationMs / 1000);
       endServerSpan(server, req.method, route, res.statusCode);
+      writeLine(req, res, route, durationMs);
     });
     next();
   };
