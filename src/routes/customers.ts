@@ -20,7 +20,9 @@ export function customersRouter(services: Services): Router {
       const runtime = providerFor(services, req.params.provider);
       requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
-      const includeRaw = parseInclude(req.query.include, runtime.adapter.id, req.query);
+      // express 5 parses the query string anew on every read of req.query.
+      const query = req.query;
+      const includeRaw = parseInclude(query.include, runtime.adapter.id, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
       const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });

@@ -11,6 +11,7 @@
 import { hash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { SecurityConfig } from '../../config/security.js';
 import { GatewayError } from '../core/problems.js';
@@ -76,4 +77,9 @@ export function addressKey(ip: string): string {
 }
 
 /** draft-8's partition key: an opaque tag of the budget, never the client's name or address itself. */
-const partitionKey = (key: string): string => Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64');
+const partitionKeys = new LRUCache<string, string>({ max: 10_000 });
+function partitionKey(key: string): string {
+  let tag = partitionKeys.get(key);
+  if (tag === undefined) partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
+  return tag;
+}
