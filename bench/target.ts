@@ -5,7 +5,8 @@
  *   simulators  every provider's simulator, upstream rate limits as documented unless BENCH_SIM_NO_LIMIT=1
  *   gateway     the full gateway (buildApp + services) with the environment it is given
  *   bare-http   a bare node:http server answering BENCH_BODY
- *   bare-express a bare express 5 route answering BENCH_BODY
+ *   bare-express a bare express 5 route answering BENCH_BODY (on the gateway's own server when
+ *               BENCH_GATEWAY_SERVER=1: requests born on express's prototypes, src/http-server.ts)
  *   memory      fills the gateway's cache through real lookups and reports RSS and cache figures
  */
 import http from 'node:http';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
       app.get('/customers/:provider/:id', (_req, res) => {
         res.set(headers).end(body);
       });
-      server = http.createServer(app);
+      server = process.env.BENCH_GATEWAY_SERVER === '1' ? createGatewayServer(app, { maxHeaderBytes: 16384 }) : http.createServer(app);
     }
     send({ ready: { port: await listen(server) } });
     return;
