@@ -4,8 +4,8 @@
  * express's own.
  *
  * Why the last one: express 5 hands every request and response to `Object.setPrototypeOf` (its
- * `app.handle`) to give them `req.get`, `res.locals` and the rest. V8 serves an object whose prototype was
- * swapped after it was made from slow paths from then on, in express and in node's own http code alike; on
+ * `app.handle`) to give them `req.get`, `res.locals` and the rest. Once an object's prototype is swapped
+ * after it was made, V8 serves it through slow paths, in express and in node's own http code alike; on
  * a cache hit that swap cost more than everything else the gateway does (bench: bare express 5 at about a
  * quarter of the throughput of node:http). node lets a server construct its requests and responses with
  * constructors of our choosing (`IncomingMessage`/`ServerResponse` options): built on `app.request` and
