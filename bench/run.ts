@@ -4,6 +4,7 @@
  * table of figures, ratios and targets, and writes the same as JSON under bench/results/.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +16,12 @@ import { envPrefix } from '../src/core/provider.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const QUOTA_SECONDS = Number(process.env.BENCH_QUOTA_SECONDS ?? 20);
 const ISOLATION_COUNT = Number(process.env.BENCH_ISOLATION_COUNT ?? 4000);
+/** Runs alone and runs loaded, alternating. */
+const ISOLATION_ROUNDS = Number(process.env.BENCH_ISOLATION_ROUNDS ?? 5);
+/** More lookups than the cache's default 10,000 entries, so that the isolation runs start on a full cache. */
+const ISOLATION_WARMUP = Number(process.env.BENCH_ISOLATION_WARMUP ?? 12000);
+/** New lookups per second sent to the hanging provider during the isolation scenario. */
+const HANG_RATE = Number(process.env.BENCH_HANG_RATE ?? 50);
 /** Runs per side where a target compares two noisy figures; the median run of each side counts. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MISS_COUNT = Number(process.env.BENCH_MISS_COUNT ?? 3000);
@@ -149,7 +156,7 @@ async function timedLoad(
   headers: Record<string, string>,
   count: number,
   concurrency = 1,
-): Promise<{ p50: number; p99: number; failures: number }> {
+): Promise<{ p50: number; p99: number; failures: number; times: number[] }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const times: number[] = [];
   let failures = 0;
@@ -173,9 +180,17 @@ async function timedLoad(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-  times.sort((a, b) => a - b);
-  const at = (q: number) => round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN, 3);
-  return { p50: at(0.5), p99: at(0.99), failures };
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), failures, times };
+}
+
+/** The q-quantile of latencies in ms, rounded to µs. */
+function quantile(times: number[], q: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN, 3);
+}
+
+function* cycle(paths: string[]): Iterator<string> {
+  for (;;) yield* paths;
 }
 
 function* syntheticIds(prefix: string, from: number): Iterator<string> {
@@ -300,47 +315,71 @@ async function isolation(): Promise<void> {
     return;
   }
   const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
-  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000' }));
+  // The cache keeps its default bounds, and the warm-up fills it: the heap then stops growing, so that a later
+  // run is not slower only because it runs on a bigger heap than an earlier one.
+  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0' }));
   let n = 2_000_000;
   const gatewayOrigin = `http://127.0.0.1:${gateway.port}`;
-  // A p99 of a few thousand requests moves with the machine's noise: each side is measured ROUNDS times and
-  // its median p99 counts.
-  const tangoLoad = async () => {
-    const runs: { p99: number; failures: number }[] = [];
-    for (let i = 0; i < ROUNDS; i++) runs.push(await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', (n += 100_000)), AUTH, ISOLATION_COUNT, 4));
-    const p99s = runs.map((r) => r.p99).sort((a, b) => a - b);
-    return { p99: p99s[Math.floor(p99s.length / 2)] ?? NaN, all: runs.map((r) => r.p99), failures: runs.reduce((sum, r) => sum + r.failures, 0) };
-  };
-  await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 9_000_000), AUTH, 3000, 4);
-  const baseline = await tangoLoad();
+  const tangoRun = () => timedLoad(gatewayOrigin, syntheticIds('/customers/tango', (n += 100_000)), AUTH, ISOLATION_COUNT, 4);
+  // Warm-up as a gateway in service is warm: every provider's lookups, not only Tango's. Warmed on Tango alone,
+  // V8 specialises the shared lookup code for one adapter, and the first Adobe lookup of the loaded phase costs
+  // Tango a few slow seconds while it re-optimises: a cost of the bench's cold start, not of the hang.
+  const others = adapters.filter((a) => a.id !== 'tango');
+  await Promise.all([
+    timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 9_000_000), AUTH, ISOLATION_WARMUP, 4),
+    timedLoad(gatewayOrigin, cycle(others.map((a) => `/customers/${a.id}/${encodeURIComponent(a.exampleId)}`)), { ...AUTH, 'cache-control': 'no-cache' }, ISOLATION_WARMUP / 10, 1),
+  ]);
 
   const hanging = sims[other.id];
   if (!hanging) throw new Error(`no simulator for ${other.id}`);
-  await fetch(`${hanging.origin}/__simulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: { kind: 'hang' } }) });
-  let stop = false;
-  let hungAnswers = 0;
-  const hang = async () => {
-    while (!stop) {
-      await fetch(`http://127.0.0.1:${gateway.port}/customers/${other.id}/${other.exampleId}`, { headers: { ...AUTH, 'cache-control': 'no-cache' } })
-        .then((r) => r.arrayBuffer())
-        .catch(() => undefined);
-      hungAnswers += 1;
-    }
-  };
-  const hangers = Array.from({ length: 64 }, hang);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const loaded = await tangoLoad();
-  stop = true;
-  await Promise.race([Promise.all(hangers), new Promise((resolve) => setTimeout(resolve, 12000))]);
-  const ratio = loaded.p99 / Math.max(baseline.p99, 0.001);
+  const faults = `${hanging.origin}/__simulator/faults`;
+  // The callers of the hanging provider run in a process of their own: they disturb the gateway, not the client
+  // that measures it.
+  const hangers = fork(TARGET, ['hangers'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      BENCH_HANG_URL: `${gatewayOrigin}/customers/${other.id}/hang-`,
+      BENCH_HANG_HEADERS: JSON.stringify(AUTH),
+      BENCH_HANG_RATE: String(HANG_RATE),
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(hangers);
+  await once(hangers, 'message');
+  // Alone and loaded alternate, ISOLATION_ROUNDS times each, so that a drift of the machine or of the process
+  // (its heap, V8's tiers) falls on both sides alike. The hang goes on and off with the
+  // fault; the breaker keeps what it learnt, as it would while an upstream hangs for minutes.
+  const alone: Awaited<ReturnType<typeof tangoRun>>[] = [];
+  const loaded: typeof alone = [];
+  for (let i = 0; i < ISOLATION_ROUNDS; i++) {
+    alone.push(await tangoRun());
+    await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: { kind: 'hang' } }) });
+    hangers.send('start');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    loaded.push(await tangoRun());
+    hangers.send('pause');
+    await fetch(faults, { method: 'DELETE' });
+    // The next run alone starts once every hanging lookup has been answered.
+    await once(hangers, 'message');
+  }
+  hangers.send('stop');
+  const [hang] = (await once(hangers, 'message')) as [{ sent: number; statuses: Record<string, number> }];
+  // Each side's p99 is taken over all its requests together: thousands more latencies than one run, a steadier p99.
+  const baseline = { p99: quantile(alone.flatMap((r) => r.times), 0.99), all: alone.map((r) => r.p99) };
+  const hung = { p99: quantile(loaded.flatMap((r) => r.times), 0.99), all: loaded.map((r) => r.p99), failures: loaded.reduce((sum, r) => sum + r.failures, 0) };
+  const ratio = hung.p99 / Math.max(baseline.p99, 0.001);
   rows.push(
     {
       scenario: 'isolation',
-      figure: `${ISOLATION_COUNT} tango misses, 4 at a time: median p99 ms of ${ROUNDS} runs alone / while ${other.id} hangs (64 callers) (all runs: ${baseline.all.join(', ')} / ${loaded.all.join(', ')})`,
-      value: `${baseline.p99} / ${loaded.p99}`,
+      figure: `${ISOLATION_COUNT} tango misses, 4 at a time: p99 ms over ${ISOLATION_ROUNDS} alternating runs alone / while ${other.id} hangs (each run's p99: ${baseline.all.join(', ')} / ${hung.all.join(', ')})`,
+      value: `${baseline.p99} / ${hung.p99}`,
     },
-    { scenario: 'isolation', figure: 'p99 ratio (loaded / baseline)', value: round(ratio), target: '≤ 1.10', met: ratio <= 1.1 && loaded.failures === 0 },
-    { scenario: 'isolation', figure: `${other.id} lookups answered while hanging`, value: hungAnswers },
+    { scenario: 'isolation', figure: 'p99 ratio (loaded / baseline)', value: round(ratio), target: '≤ 1.10', met: ratio <= 1.1 && hung.failures === 0 },
+    {
+      scenario: 'isolation',
+      figure: `${other.id} lookups of new ids sent to the hanging upstream at ${HANG_RATE}/s, and their answers by status`,
+      value: `${hang.sent}: ${Object.entries(hang.statuses).map(([status, count]) => `${count}× ${status}`).join(', ')}`,
+    },
   );
 }
 

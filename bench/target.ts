@@ -8,6 +8,8 @@
  *   bare-express a bare express 5 route answering BENCH_BODY (on the gateway's own server when
  *               BENCH_GATEWAY_SERVER=1: requests born on express's prototypes, src/http-server.ts)
  *   memory      fills the gateway's cache through real lookups and reports RSS and cache figures
+ *   hangers     BENCH_HANG_RATE lookups per second of new ids under BENCH_HANG_URL (with BENCH_HANG_HEADERS),
+ *               between the parent's 'start' and 'pause'; on 'stop' reports how many were sent and their statuses
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -104,6 +106,50 @@ async function main(): Promise<void> {
     });
     services.close();
     process.exit(0);
+  }
+  if (kind === 'hangers') {
+    // Open loop, as independent callers behave: a new lookup of a new id every 1/rate s, each waiting as long as
+    // it takes. (Closed-loop callers that re-ask the moment a 503 comes back would be a flood, not a hang.)
+    const prefix = process.env.BENCH_HANG_URL ?? '';
+    const headers = JSON.parse(process.env.BENCH_HANG_HEADERS ?? '{}') as Record<string, string>;
+    const agent = new http.Agent({ keepAlive: true });
+    const statuses: Record<string, number> = {};
+    let sent = 0;
+    let inFlight = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let pausing = false;
+    const answered = (status: string) => {
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      inFlight -= 1;
+      if (pausing && inFlight === 0) {
+        pausing = false;
+        send({ paused: true });
+      }
+    };
+    const ask = () => {
+      inFlight += 1;
+      http
+        .get(`${prefix}${String(sent++).padStart(6, '0')}`, { agent, headers }, (res) => {
+          res.resume();
+          res.once('end', () => answered(String(res.statusCode)));
+        })
+        .once('error', () => answered('error'));
+    };
+    // 'start' sends, 'pause' stops sending and answers once every lookup sent has been answered, 'stop' reports.
+    process.on('message', (command) => {
+      if (command === 'start') timer = setInterval(ask, 1000 / Number(process.env.BENCH_HANG_RATE ?? 50));
+      if (command === 'pause') {
+        clearInterval(timer);
+        if (inFlight === 0) send({ paused: true });
+        else pausing = true;
+      }
+      if (command === 'stop') {
+        send({ sent, statuses });
+        process.exit(0);
+      }
+    });
+    send({ ready: {} });
+    return;
   }
   throw new Error(`unknown target ${kind}`);
 }
