@@ -48,7 +48,8 @@ type SimInfo = Record<string, { baseUrl: string; origin: string; env: Record<str
 /** The targets run compiled, as the container runs the gateway (no TypeScript loader in the process). */
 const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathname;
 
-function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
+/** Forks a target; `ready` is what it reports once it serves. */
+function launch<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): { child: ChildProcess; ready: Promise<T> } {
   // BENCH_PROFILE=1 writes a CPU profile of each gateway under bench/results/profiles/.
   const profile = kind === 'gateway' && process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`] : [];
   const nodeFlags = kind === 'gateway' || kind === 'memory' ? CONTAINER_NODE_FLAGS : [];
@@ -58,10 +59,15 @@ function start<T>(kind: string, env: Record<string, string> = {}, execArgv: stri
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   children.push(child);
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<T>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { ready: T }).ready));
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
   });
+  return { child, ready };
+}
+
+function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
+  return launch<T>(kind, env, execArgv).ready;
 }
 
 function stopAll(): void {
@@ -335,20 +341,15 @@ async function isolation(): Promise<void> {
   const faults = `${hanging.origin}/__simulator/faults`;
   // The callers of the hanging provider run in a process of their own: they disturb the gateway, not the client
   // that measures it.
-  const hangers = fork(TARGET, ['hangers'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      BENCH_HANG_URL: `${gatewayOrigin}/customers/${other.id}/hang-`,
-      BENCH_HANG_HEADERS: JSON.stringify(AUTH),
-      BENCH_HANG_RATE: String(HANG_RATE),
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const { child: hangers, ready } = launch('hangers', {
+    BENCH_HANG_URL: `${gatewayOrigin}/customers/${other.id}/hang-`,
+    BENCH_HANG_HEADERS: JSON.stringify(AUTH),
+    BENCH_HANG_RATE: String(HANG_RATE),
   });
-  children.push(hangers);
-  await once(hangers, 'message');
+  await ready;
   // Alone and loaded alternate, ISOLATION_ROUNDS times each, so that a drift of the machine or of the process
-  // (its heap, V8's tiers) falls on both sides alike. The hang goes on and off with the
-  // fault; the breaker keeps what it learnt, as it would while an upstream hangs for minutes.
+  // (its heap, V8's tiers) falls on both sides alike. The hang goes on and off with the fault; the breaker keeps
+  // what it learnt, as it would while an upstream hangs for minutes.
   const alone: Awaited<ReturnType<typeof tangoRun>>[] = [];
   const loaded: typeof alone = [];
   for (let i = 0; i < ISOLATION_ROUNDS; i++) {

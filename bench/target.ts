@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     };
     // 'start' sends, 'pause' stops sending and answers once every lookup sent has been answered, 'stop' reports.
     process.on('message', (command) => {
-      if (command === 'start') timer = setInterval(ask, 1000 / Number(process.env.BENCH_HANG_RATE ?? 50));
+      const rate = Number(process.env.BENCH_HANG_RATE ?? 50);
+      if (command === 'start' && rate > 0) timer = setInterval(ask, 1000 / rate);
       if (command === 'pause') {
         clearInterval(timer);
         if (inFlight === 0) send({ paused: true });
