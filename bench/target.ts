@@ -136,8 +136,8 @@ async function main(): Promise<void> {
         .once('error', () => answered('error'));
     };
     // 'start' sends, 'pause' stops sending and answers once every lookup sent has been answered, 'stop' reports.
+    const rate = Number(process.env.BENCH_HANG_RATE ?? 50);
     process.on('message', (command) => {
-      const rate = Number(process.env.BENCH_HANG_RATE ?? 50);
       if (command === 'start' && rate > 0) timer = setInterval(ask, 1000 / rate);
       if (command === 'pause') {
         clearInterval(timer);
