@@ -7,6 +7,7 @@ import { parseEnv } from 'node:util';
 import Joi from 'joi';
 import type { BreakerSettings } from '../src/core/breaker.js';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
+import { fleetKeys, fleetSettings, type FleetConfig } from './fleet.js';
 import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
 export interface ProviderSettings {
@@ -50,6 +51,8 @@ export interface Config {
   providers: readonly ProviderSettings[];
   /** Inbound authentication, rate limit and HTTP hardening (config/security.ts). */
   security: SecurityConfig;
+  /** The Redis that replicas share, and how to behave without it (config/fleet.ts). */
+  fleet: FleetConfig;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
   const schema = Joi.object({
     ...commonKeys,
     ...securityKeys,
+    ...fleetKeys,
     ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
   }).unknown(true);
   const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
@@ -159,6 +163,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),
     security: securitySettings(v, { production, knownProviders: known }),
+    fleet: fleetSettings(v),
   });
 }
 
