@@ -13,6 +13,8 @@ import { GatewayMetrics } from './core/metrics.js';
 import type { ProviderAdapter } from './core/provider.js';
 import { UpstreamClient } from './core/upstream.js';
 import type { AuthScheme } from './core/auth.js';
+import { FleetCacheTier } from './fleet/cache-tier.js';
+import { Fleet } from './fleet/fleet.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
@@ -25,12 +27,18 @@ export interface Services {
   cache: CustomerCache;
   lookup: LookupService;
   metrics: GatewayMetrics;
+  /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
+  fleet: Fleet | undefined;
   close(): void;
 }
 
 export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   const metrics = new GatewayMetrics(cache);
+  const { redisUrl } = config.fleet;
+  const fleet = redisUrl ? new Fleet({ ...config.fleet, redisUrl }, logger, metrics) : undefined;
+  // A purge anywhere in the fleet drops this replica's copy too.
+  fleet?.onPurge((key) => cache.delete(key));
   const agents: (http.Agent | https.Agent)[] = [];
   const providers = new Map<string, ProviderService>();
 
@@ -49,7 +57,9 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
       headers: { 'User-Agent': `customer-gateway/${config.version}` },
     });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch });
+    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch, shared: fleet?.tokens });
+    // With a fleet, the provider's rate is the fleet's: one schedule in Redis for every replica.
+    const quota = fleet && settings.rateLimitPerSecond > 0 ? fleet.quota(adapter.id, settings.rateLimitPerSecond) : undefined;
     const schema = adapter.schema;
     const upstream = new UpstreamClient(
       adapter,
@@ -59,7 +69,7 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
         deadlineMs: settings.deadlineMs,
         retries: settings.retries,
         maxBodyBytes: config.upstreamMaxBodyBytes,
-        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker },
+        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker, quota },
       },
       auth,
       client,
@@ -73,7 +83,7 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     );
     // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
     metrics.breakerState(adapter.id, upstream.state().breaker);
-    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
+    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, deadlineMs: settings.deadlineMs, state: () => upstream.state() });
   }
 
   const lookup = new LookupService(
@@ -81,6 +91,7 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds },
     logger,
     { onCacheLookup: (outcome) => metrics.cacheLookup(outcome) },
+    fleet ? new FleetCacheTier(fleet) : undefined,
   );
   return {
     config,
@@ -89,6 +100,10 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     cache,
     lookup,
     metrics,
-    close: () => agents.forEach((agent) => agent.destroy()),
+    fleet,
+    close: () => {
+      agents.forEach((agent) => agent.destroy());
+      void fleet?.close();
+    },
   };
 }

@@ -49,6 +49,8 @@ export type CacheEntry = CustomerEntry | NotFoundEntry;
 export interface FetchContext {
   load: () => Promise<CacheEntry>;
   initiated: boolean;
+  /** The load joined another replica's upstream call (fleet coalescing) instead of making one. */
+  joined?: boolean;
 }
 
 export interface CacheLimits {
@@ -88,6 +90,12 @@ export class CustomerCache {
     const entry = await this.lru.fetch(key, { forceRefresh: true, context });
     if (!entry) throw new Error('cache fetch returned nothing');
     return entry;
+  }
+
+  /** Stores an entry read from the fleet's L2, for as long as it may serve. */
+  set(key: string, entry: CacheEntry): void {
+    const ttl = (entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now();
+    if (ttl > 0) this.lru.set(key, entry, { ttl: Math.ceil(ttl) });
   }
 
   delete(key: string): boolean {

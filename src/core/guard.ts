@@ -19,6 +19,15 @@ export interface ResilienceSettings {
   maxConcurrency: number;
   maxQueue: number;
   breaker: BreakerSettings;
+  /** A quota kept elsewhere (the fleet's, in Redis) instead of this process's own. */
+  quota?: QuotaGate;
+}
+
+/** What the guard needs of a quota: a slot before the deadline (ms waited), or a `provider-unavailable` refusal. */
+export interface QuotaGate {
+  readonly perSecond: number;
+  readonly waiting: number;
+  acquire(deadline: number): Promise<number>;
 }
 
 export interface GuardHooks {
@@ -40,7 +49,7 @@ export interface GuardState {
 export class ProviderGuard {
   private readonly bulkhead: BulkheadPolicy;
   private readonly breaker: ProviderBreaker;
-  private readonly quota: UpstreamQuota | undefined;
+  private readonly quota: QuotaGate | undefined;
 
   constructor(
     private readonly provider: string,
@@ -50,7 +59,7 @@ export class ProviderGuard {
   ) {
     this.bulkhead = bulkhead(settings.maxConcurrency, settings.maxQueue);
     this.breaker = new ProviderBreaker(provider, settings.breaker, logger, hooks.onBreakerState);
-    this.quota = settings.rateLimitPerSecond > 0 ? new UpstreamQuota(provider, settings.rateLimitPerSecond) : undefined;
+    this.quota = settings.quota ?? (settings.rateLimitPerSecond > 0 ? new UpstreamQuota(provider, settings.rateLimitPerSecond) : undefined);
   }
 
   /** Runs one attempt inside the bulkhead and the breaker. A wait for a bulkhead slot ends at `latestStart`. */

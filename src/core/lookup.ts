@@ -15,6 +15,8 @@ export interface ProviderRuntime {
   adapter: ProviderAdapter;
   upstream: UpstreamClient;
   cacheTtlSeconds: number;
+  /** The provider's lookup deadline: how long a lookup may wait for another replica's load. */
+  deadlineMs?: number;
   /** Circuit breaker, bulkhead and quota state, for `/readyz` and metrics. */
   state?: () => GuardState;
 }
@@ -45,6 +47,15 @@ export interface LookupOptions {
   telemetry?: LookupTelemetry;
 }
 
+/**
+ * The cache's second tier, shared by a fleet of replicas (src/fleet/cache-tier.ts): read under the L1, and
+ * one load per key for the whole fleet. Absent: one process, the L1 alone.
+ */
+export interface SharedTier {
+  read(key: string): Promise<CacheEntry | undefined>;
+  load(key: string, provider: string, deadline: number, noCache: boolean, load: () => Promise<CacheEntry>): Promise<{ entry: CacheEntry; joined: boolean }>;
+}
+
 /** How each lookup used the cache: `collapsed` joined an upstream call already in flight (metrics). */
 export type LookupHooks = { onCacheLookup?: (outcome: CacheOutcome | 'collapsed') => void };
 
@@ -66,14 +77,22 @@ export class LookupService {
     private readonly policy: CachePolicy,
     private readonly logger: Logger,
     private readonly hooks: LookupHooks = {},
+    private readonly shared?: SharedTier,
   ) {}
 
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
     const provider = runtime.adapter.id;
     const key = cacheKey(provider, id);
-    const now = Date.now();
+    let now = Date.now();
+    let cached = options.noCache && !this.shared ? undefined : this.cache.peek(key);
+    // L1 missed or expired: another replica may have stored a fresher entry in the L2 (kept in the L1 too,
+    // so that it also serves as the stale fallback below).
+    if (this.shared && !(cached && now < cached.freshUntil)) {
+      const stored = await this.shared.read(key);
+      if (stored && (!cached || stored.fetchedAt > cached.fetchedAt)) this.cache.set(key, (cached = stored));
+      now = Date.now();
+    }
     if (!options.noCache) {
-      const cached = this.cache.peek(key);
       if (cached && now < cached.freshUntil) {
         this.hooks.onCacheLookup?.('hit');
         return answerFromCache(cached, now);
@@ -85,19 +104,19 @@ export class LookupService {
       }
     }
 
-    const context = this.loadContext(runtime, id, options.requestId, options.telemetry);
+    const context = this.loadContext(runtime, id, options.requestId, options.telemetry, options.noCache);
     let entry: CacheEntry;
     try {
       entry = await this.cache.refresh(key, context);
     } catch (error) {
       const stale = this.staleFor(key, error);
-      this.hooks.onCacheLookup?.(stale ? 'stale' : context.initiated ? 'miss' : 'collapsed');
+      this.hooks.onCacheLookup?.(stale ? 'stale' : context.initiated && !context.joined ? 'miss' : 'collapsed');
       if (!stale) throw error;
       this.logger.warn({ provider, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
       return staleAnswer(stale, 'stale-if-error');
     }
-    this.hooks.onCacheLookup?.(context.initiated ? 'miss' : 'collapsed');
-    const forward = !context.initiated ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
+    this.hooks.onCacheLookup?.(context.initiated && !context.joined ? 'miss' : 'collapsed');
+    const forward = !context.initiated || context.joined ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
     if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; ${forward}`, this.policy.notFoundTtlSeconds);
     return { entry, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: runtime.cacheTtlSeconds };
   }
@@ -115,8 +134,19 @@ export class LookupService {
   }
 
   /** What `cache.refresh` calls to read the customer, and where it notes whether this caller started the read. */
-  private loadContext(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): FetchContext {
-    return { initiated: false, load: () => this.load(runtime, id, requestId, telemetry) };
+  private loadContext(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry, noCache = false): FetchContext {
+    const context: FetchContext = {
+      initiated: false,
+      joined: false,
+      load: async () => {
+        if (!this.shared) return this.load(runtime, id, requestId, telemetry);
+        const deadline = Date.now() + (runtime.deadlineMs ?? 8000);
+        const shared = await this.shared.load(cacheKey(runtime.adapter.id, id), runtime.adapter.id, deadline, noCache, () => this.load(runtime, id, requestId, telemetry));
+        context.joined = shared.joined;
+        return shared.entry;
+      },
+    };
+    return context;
   }
 
   private async load(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): Promise<CacheEntry> {

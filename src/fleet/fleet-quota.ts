@@ -6,8 +6,9 @@
  * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica.
  *
  * Redis unavailable: each replica falls back to rate ÷ FLEET_SIZE in memory, which together cannot exceed
- * the provider's rate. The first local slot comes no sooner than one local spacing after the last slot
- * Redis granted to this replica, so the switch does not add a burst.
+ * the provider's rate on average (uncoordinated replicas may each send in the same second; the upstream's 429
+ * and the gateway's retry absorb that). Across a switch, either way, a replica's next slot comes no sooner than
+ * one spacing after the last slot it had, so the switch adds no burst of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gateRefusal, UpstreamQuota } from '../core/quota.js';
@@ -16,7 +17,8 @@ import { RedisUnavailable, type FleetRedis } from './redis.js';
 const SKEW_ALLOWANCE_MS = 100;
 
 /**
- * KEYS[1]: the time of the next free slot (ms on Redis's clock). ARGV: spacing ms, longest acceptable wait ms.
+ * KEYS[1]: the time of the next free slot (ms on Redis's clock). ARGV: spacing ms, longest acceptable wait ms,
+ * shortest wait ms (this replica's own last slot, granted while Redis was unavailable, plus one spacing).
  * Returns {granted (1|0), wait ms}: granted slots move the next free slot on by one spacing.
  */
 const NEXT_SLOT = `
@@ -24,7 +26,7 @@ local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local spacing = tonumber(ARGV[1])
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(nowMs, free)
+local slot = math.max(nowMs + tonumber(ARGV[3]), free)
 local wait = slot - nowMs
 if wait > tonumber(ARGV[2]) then return {0, math.ceil(wait)} end
 local nextFree = slot + spacing
@@ -38,6 +40,8 @@ export class FleetQuota {
   private readonly fallback: UpstreamQuota;
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
+  /** When this replica's last slot granted in memory (Redis unavailable) was. */
+  private lastLocalSlot = 0;
   private waitingShared = 0;
 
   constructor(
@@ -57,7 +61,8 @@ export class FleetQuota {
     let granted: number;
     let wait: number;
     try {
-      [granted, wait] = await this.redis.run('evalsha', (c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait));
+      const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - Date.now()));
+      [granted, wait] = await this.redis.run('evalsha', (c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
       return this.acquireAlone(deadline);
@@ -80,11 +85,12 @@ export class FleetQuota {
   }
 
   private async acquireAlone(deadline: number): Promise<number> {
-    const hold = this.lastSharedSlot + this.fallback.spacingMs - Date.now();
-    if (hold <= 0) return this.fallback.acquire(deadline);
+    const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - Date.now());
     if (Date.now() + hold > deadline) throw this.refusal(hold);
-    await sleep(hold);
-    return hold + (await this.fallback.acquire(deadline));
+    if (hold > 0) await sleep(hold);
+    const waited = hold + (await this.fallback.acquire(deadline));
+    this.lastLocalSlot = Date.now();
+    return waited;
   }
 
   private refusal(waitMs: number) {
@@ -98,7 +104,7 @@ export class FleetQuota {
 
 declare module 'ioredis' {
   interface RedisCommander {
-    fleetNextSlot(key: string, spacingMs: number, maxWaitMs: number): Promise<[number, number]>;
+    fleetNextSlot(key: string, spacingMs: number, maxWaitMs: number, minWaitMs: number): Promise<[number, number]>;
   }
 }
 

@@ -133,7 +133,7 @@ export class FleetRedis {
     }
   }
 
-  /** Closes both connections; resolves once they have ended. */
+  /** Closes both connections; resolves once they have ended (or after half a second, whichever comes first). */
   async close(): Promise<void> {
     this.closed = true;
     const ended = (connection: Redis) =>
@@ -141,7 +141,9 @@ export class FleetRedis {
     const both = Promise.all([ended(this.client), ended(this.subscriber)]);
     this.client.disconnect();
     this.subscriber.disconnect();
-    await both;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([both, new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)))]);
+    clearTimeout(timer);
   }
 
   private transition(to: RedisHealth, reason: string): void {

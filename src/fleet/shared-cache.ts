@@ -49,9 +49,14 @@ export class SharedCache {
 
   /** The Redis key of a cache key (`provider:id`). */
   redisKey(cacheKey: string): string {
+    return this.redis.key(this.leaseName(cacheKey));
+  }
+
+  /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */
+  leaseName(cacheKey: string): string {
     const provider = cacheKey.slice(0, cacheKey.indexOf(':'));
     const digest = this.cipher ? this.cipher.name(cacheKey) : hash('sha256', cacheKey, 'base64url').slice(0, 22);
-    return this.redis.key('c', provider, digest);
+    return `c:${provider}:${digest}`;
   }
 
   /** The stored entry (fresh or within its stale window), or undefined: absent, unreadable or Redis down. */

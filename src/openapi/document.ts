@@ -99,10 +99,16 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
           tags: ['customers'],
           operationId: 'purgeCustomer',
           summary: 'Drop one cached entry',
-          description: 'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. Needs the `cache:purge` scope.',
+          description:
+            'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. In a fleet (REDIS_URL), the shared cache and every replica drop it before the answer. Needs the `cache:purge` scope.',
           parameters: [...customerPathParameters, ref('parameters', 'X-Request-Id')],
           responses: {
-            '204': { description: 'The entry is gone from this replica’s cache.', headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') } },
+            '204': { description: 'The entry is gone from this replica’s cache, and in a fleet from the shared cache and every replica.', headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') } },
+            '202': {
+              description: 'Fleet only: Redis is unavailable. The entry is gone from this replica; the shared cache and the other replicas get the purge once Redis is back.',
+              headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') },
+              content: { 'application/json': { schema: { type: 'object', required: ['status', 'detail'], properties: { status: { type: 'string', enum: ['pending'] }, detail: { type: 'string' } } } } },
+            },
             ...problemResponses(['invalid-request', 'unauthorized', 'forbidden', 'unknown-provider', 'not-found', ...EVERY_ROUTE]),
           },
         },

@@ -1,7 +1,9 @@
 /**
  * `DELETE /cache/customers/{provider}/{id}` (scope `cache:purge`): drops one cached entry, a customer or a
- * cached `customer-not-found`, so that the next lookup reads the upstream. Each replica holds its own cache:
- * the purge reaches the replica that serves it.
+ * cached `customer-not-found`, so that the next lookup reads the upstream. Alone, a replica drops its own copy.
+ * In a fleet (Redis), the purge deletes the shared L2 entry and tells every replica's L1 before it answers 204;
+ * with Redis unavailable it drops this replica's copy, answers 202 (accepted, not yet everywhere) and sends
+ * the purge to the fleet once Redis is back.
  */
 import { Router, type Request } from 'express';
 import { cacheKey } from '../core/cache.js';
@@ -15,16 +17,26 @@ export function cacheRouter(services: Services): Router {
   const router = Router();
   router
     .route('/cache/customers/:provider/:id')
-    .delete((req: Request<{ provider: string; id: string }>, res) => {
+    .delete(async (req: Request<{ provider: string; id: string }>, res) => {
       requireScope(res, 'cache:purge', 'Purging the cache');
       const runtime = providerFor(services, req.params.provider);
       requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
-      if (!services.cache.delete(cacheKey(runtime.adapter.id, id))) {
-        throw new GatewayError('not-found', { provider: runtime.adapter.id, detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.` });
+      const key = cacheKey(runtime.adapter.id, id);
+      const local = services.cache.delete(key);
+      const fleet = services.fleet ? await services.fleet.purge(key) : undefined;
+      const where = fleet ? 'in the fleet' : 'on this replica';
+      if (!local && !fleet?.existed && fleet?.shared !== false) {
+        throw new GatewayError('not-found', { provider: runtime.adapter.id, detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${where}.` });
       }
-      services.logger.info({ requestId: res.locals.requestId, provider: runtime.adapter.id, client: (res.locals.client as { name?: string } | undefined)?.name }, 'cache entry purged');
+      const client = (res.locals.client as { name?: string } | undefined)?.name;
+      services.logger.info({ requestId: res.locals.requestId, provider: runtime.adapter.id, client, fleet: fleet ? (fleet.shared ? 'shared' : 'pending') : undefined }, 'cache entry purged');
+      res.setHeader('Cache-Control', 'no-store');
+      if (fleet && !fleet.shared) {
+        res.status(202).json({ status: 'pending', detail: 'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas get the purge once it is back.' });
+        return;
+      }
       res.status(204).end();
     })
     .all(methodNotAllowed(['DELETE']));

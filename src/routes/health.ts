@@ -21,8 +21,12 @@ export function healthRouter(services: Services, lifecycle: Lifecycle): Router {
     .get((_req, res) => {
       // Local state only (token source, and breaker/quota once the provider exposes them): never an upstream call.
       const providers = Object.fromEntries([...services.providers].map(([id, p]) => [id, { auth: p.auth.state(), ...p.state?.() }]));
+      // Without Redis a replica still serves (from its L1 and the upstream, at its share of each quota):
+      // degraded, not unready.
+      const fleet = services.fleet?.state();
+      const status = lifecycle.shuttingDown ? 'shutting-down' : services.fleet?.health === 'degraded' ? 'degraded' : 'ready';
       res.setHeader('Cache-Control', 'no-store');
-      res.status(lifecycle.shuttingDown ? 503 : 200).json({ status: lifecycle.shuttingDown ? 'shutting-down' : 'ready', config: 'loaded', providers });
+      res.status(lifecycle.shuttingDown ? 503 : 200).json({ status, config: 'loaded', providers, ...(fleet ? { fleet } : {}) });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;
