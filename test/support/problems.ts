@@ -1,5 +1,5 @@
 /**
- * Reads an RFC 9457 problem answer and checks what every problem must carry (design §4), so that each test
+ * Reads an RFC 9457 problem answer and checks what every problem must carry (the README's errors section), so that each test
  * only states what is particular to its case.
  */
 import { PROBLEMS, type ProblemCode, type ProblemDocument } from '../../src/core/problems.js';
@@ -19,7 +19,8 @@ export const FORBIDDEN_IN_PROBLEMS = [/\n\s+at /, /"stack"/, /authorization/i, /
 export async function expectProblem(res: Response, code: ProblemCode, options: { cached?: boolean } = {}): Promise<Problem> {
   const text = await res.text();
   const { status, title } = PROBLEMS[code];
-  expect({ status: res.status, body: text }).toEqual({ status, body: expect.any(String) });
+  // jest types its asymmetric matchers as `any`.
+  expect({ status: res.status, body: text }).toEqual({ status, body: expect.any(String) as unknown });
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   if (!options.cached) expect(res.headers.get('cache-control')).toBe('no-store');
   for (const pattern of FORBIDDEN_IN_PROBLEMS) expect(text).not.toMatch(pattern);
@@ -29,7 +30,7 @@ export async function expectProblem(res: Response, code: ProblemCode, options: {
     type: `/problems/${code}`,
     title,
     status,
-    detail: expect.any(String),
+    detail: expect.any(String) as unknown,
     instance: new URL(res.url).pathname,
     requestId: res.headers.get('x-request-id'),
     retryable: RETRYABLE.has(status),

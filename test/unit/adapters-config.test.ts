@@ -1,4 +1,4 @@
-/** The Adobe and Frontpayment env keys (design §7): credentials required once a base URL is set. */
+/** The Adobe and Frontpayment env keys: credentials required once a base URL is set (docs/configuration.md). */
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
 

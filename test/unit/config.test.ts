@@ -1,5 +1,5 @@
 /**
- * Configuration (design §7): parsed once, a bad value rejected with one line naming the variable, and
+ * Configuration (docs/configuration.md): parsed once, a bad value rejected with one line naming the variable, and
  * `.env.example` listing every variable the config and the adapters declare.
  */
 import { readdirSync, readFileSync } from 'node:fs';

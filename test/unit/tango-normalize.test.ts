@@ -1,5 +1,5 @@
 /**
- * Tango's normaliser against Tango's documented payload and its variants (design §3, shared/providers/tango.md).
+ * Tango's normaliser against Tango's documented payload and its variants (the common model: docs/api.md).
  * The normaliser is pure, so it is called directly; the e2e tests cover the same mapping through HTTP.
  */
 import { tango } from '../../providers/tango/adapter.js';
@@ -25,7 +25,7 @@ const DOCUMENTED = {
   ],
 };
 
-/** The design's own example (design §3): the payload Tango sends for Zanzibar Health Group. */
+/** Tango's documented example: the payload Tango sends for Zanzibar Health Group (the README's example answer). */
 const ZANZIBAR = {
   customerIdentifier: 'zanzibar-health',
   displayName: 'Zanzibar Health Group',
