@@ -15,7 +15,12 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export const methodNotAllowed =
   (allowed: readonly string[]): RequestHandler =>
   (req, _res, next) => {
-    next(new GatewayError('method-not-allowed', { detail: `${req.method} is not served here; use ${allowed.join(' or ')}.`, headers: { Allow: allowed.join(', ') } }));
+    next(
+      new GatewayError('method-not-allowed', {
+        detail: `${req.method} is not served here; use ${allowed.join(' or ')}.`,
+        headers: { Allow: allowed.join(', ') },
+      }),
+    );
   };
 
 /** `/customers/{provider}/…` and `/cache/customers/{provider}/…`: the paths that name a provider. */
@@ -58,6 +63,12 @@ export function problemHandler(logger: Logger, providers: { has(id: string): boo
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : NaN;
-  if (status >= 400 && status < 500) return new GatewayError('invalid-request', { detail: 'The request could not be read (malformed path, query or headers).' });
-  return new GatewayError('internal-error', { detail: 'An unexpected error occurred; it has been logged with the request id.', cause: error });
+  if (status >= 400 && status < 500)
+    return new GatewayError('invalid-request', {
+      detail: 'The request could not be read (malformed path, query or headers).',
+    });
+  return new GatewayError('internal-error', {
+    detail: 'An unexpected error occurred; it has been logged with the request id.',
+    cause: error,
+  });
 }

@@ -12,7 +12,13 @@ export function catalogRouter(services: Services): Router {
   const router = Router();
   const providers = [...services.providers.values()].map(({ adapter }) => {
     const pattern = idPatternOf(adapter.idRule);
-    return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId };
+    return {
+      id: adapter.id,
+      displayName: adapter.displayName,
+      idPattern: pattern.source,
+      idPatternFlags: pattern.flags,
+      exampleId: adapter.exampleId,
+    };
   });
   const providersBody = JSON.stringify({ data: providers });
 
@@ -28,7 +34,8 @@ export function catalogRouter(services: Services): Router {
     .route('/problems/:code')
     .get((req, res) => {
       const code = req.params.code;
-      if (!isProblemCode(code)) throw new GatewayError('not-found', { detail: `No problem type is called "${code.slice(0, 64)}".` });
+      if (!isProblemCode(code))
+        throw new GatewayError('not-found', { detail: `No problem type is called "${code.slice(0, 64)}".` });
       const { status, title, description, advice } = PROBLEMS[code];
       res.setHeader('Cache-Control', 'public, max-age=3600');
       res.json({ type: `/problems/${code}`, code, title, status, description, advice });
