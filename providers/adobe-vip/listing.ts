@@ -36,7 +36,11 @@ export const adobeList: ListDeclaration = {
   },
   parse(body, page) {
     if (!isRecord(body)) return undefined;
-    const customers = Array.isArray(body.accounts) ? body.accounts : Array.isArray(body.customers) ? body.customers : undefined;
+    const customers = Array.isArray(body.accounts)
+      ? body.accounts
+      : Array.isArray(body.customers)
+        ? body.customers
+        : undefined;
     if (!customers) return undefined;
     const offset = Number(page.cursor ?? '0') + customers.length;
     const total = typeof body.totalCount === 'number' ? body.totalCount : undefined;

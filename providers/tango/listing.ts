@@ -41,7 +41,11 @@ export const tangoList: ListDeclaration = {
 export const tangoBalances: BalancesDeclaration = {
   // https://developers.tangocard.com/docs/get-a-list-of-accounts-created
   request: (id, cursor) => ({
-    path: `/customers/${encodeURIComponent(id)}/accounts?${query({ paginate: 'true', maxResults: String(MAX_RESULTS), nextCursor: cursor })}`,
+    path: `/customers/${encodeURIComponent(id)}/accounts?${query({
+      paginate: 'true',
+      maxResults: String(MAX_RESULTS),
+      nextCursor: cursor,
+    })}`,
   }),
   parse(body) {
     const page = tangoPage(body);
@@ -50,12 +54,14 @@ export const tangoBalances: BalancesDeclaration = {
       const id = text(account.accountIdentifier);
       if (id === null) return [];
       const amount = account.currentBalance;
-      return [{
-        id,
-        balance: typeof amount === 'number' && Number.isFinite(amount) ? amount : null,
-        currency: text(account.currencyCode),
-        contactEmail: text(account.contactEmail),
-      }];
+      return [
+        {
+          id,
+          balance: typeof amount === 'number' && Number.isFinite(amount) ? amount : null,
+          currency: text(account.currencyCode),
+          contactEmail: text(account.contactEmail),
+        },
+      ];
     });
     return { balances, next: page.next };
   },

@@ -131,18 +131,32 @@ export class ListService {
   }
 
   /** One page of the provider's customers. Throws `GatewayError` (`operation-not-supported`, `invalid-request`…). */
-  async list(runtime: ListRuntime, query: ListQuery, requestId: string, telemetry?: LookupTelemetry): Promise<ListResult> {
+  async list(
+    runtime: ListRuntime,
+    query: ListQuery,
+    requestId: string,
+    telemetry?: LookupTelemetry,
+  ): Promise<ListResult> {
     const provider = runtime.adapter.id;
     const declaration = listOf(runtime.adapter, runtime.env);
     if (!declaration) {
-      throw new GatewayError('operation-not-supported', { provider, detail: `${runtime.adapter.displayName} does not offer a customer list on this gateway.` });
+      throw new GatewayError('operation-not-supported', {
+        provider,
+        detail: `${runtime.adapter.displayName} does not offer a customer list on this gateway.`,
+      });
     }
     checkFilters(declaration, query.filters, provider);
-    const state = query.cursor === undefined ? { u: null, n: query.limit, o: 0 } : this.resume(query.cursor, provider, query.filters);
+    const state =
+      query.cursor === undefined
+        ? { u: null, n: query.limit, o: 0 }
+        : this.resume(query.cursor, provider, query.filters);
     const page: ListPageRequest = { limit: state.n, cursor: state.u ?? undefined, filters: query.filters };
     const key = JSON.stringify([provider, state.n, state.u, query.filters.status ?? null, query.filters.name ?? null]);
 
-    const context: PageFetch = { initiated: false, load: () => this.load(runtime, declaration, page, requestId, telemetry) };
+    const context: PageFetch = {
+      initiated: false,
+      load: () => this.load(runtime, declaration, page, requestId, telemetry),
+    };
     const now = Date.now();
     const cached = this.pages.get(key);
     const entry = cached ?? (await this.pages.fetch(key, { context }));
@@ -157,35 +171,83 @@ export class ListService {
           ? this.cursors.encode({ p: provider, f: query.filters, u: entry.next, n: query.limit, o: 0 })
           : null;
     const ttl = Math.max(0, Math.floor((entry.fetchedAt + this.settings.cacheTtlSeconds * 1000 - now) / 1000));
-    if (cached) return { customers, next, cache: 'hit', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}`, maxAge: ttl, fetchedAt: entry.fetchedAt };
+    if (cached)
+      return {
+        customers,
+        next,
+        cache: 'hit',
+        cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}`,
+        maxAge: ttl,
+        fetchedAt: entry.fetchedAt,
+      };
     const forward = context.initiated ? 'fwd=miss; stored' : 'fwd=miss; collapsed';
-    return { customers, next, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: this.settings.cacheTtlSeconds, fetchedAt: entry.fetchedAt };
+    return {
+      customers,
+      next,
+      cache: 'miss',
+      cacheStatus: `${CACHE_NAME}; ${forward}`,
+      maxAge: this.settings.cacheTtlSeconds,
+      fetchedAt: entry.fetchedAt,
+    };
   }
 
   private resume(cursor: string, provider: string, filters: ListFilters): Omit<CursorState, 'p' | 'f'> {
     const state = this.cursors.decode(cursor);
-    const valid = state && typeof state.n === 'number' && typeof state.o === 'number' && (state.u === null || typeof state.u === 'string');
-    if (!valid) throw new GatewayError('invalid-request', { provider, detail: 'The cursor is not one this gateway issued (or it was issued before a restart without LIST_CURSOR_SECRET).' });
-    if (state.p !== provider || (state.f.status ?? null) !== (filters.status ?? null) || (state.f.name ?? null) !== (filters.name ?? null)) {
-      throw new GatewayError('invalid-request', { provider, detail: 'The cursor belongs to another listing: follow links.next as given, with the same provider and filters.' });
+    const valid =
+      state &&
+      typeof state.n === 'number' &&
+      typeof state.o === 'number' &&
+      (state.u === null || typeof state.u === 'string');
+    if (!valid)
+      throw new GatewayError('invalid-request', {
+        provider,
+        detail:
+          'The cursor is not one this gateway issued (or it was issued before a restart without LIST_CURSOR_SECRET).',
+      });
+    if (
+      state.p !== provider ||
+      (state.f.status ?? null) !== (filters.status ?? null) ||
+      (state.f.name ?? null) !== (filters.name ?? null)
+    ) {
+      throw new GatewayError('invalid-request', {
+        provider,
+        detail:
+          'The cursor belongs to another listing: follow links.next as given, with the same provider and filters.',
+      });
     }
     return { u: state.u, n: state.n, o: state.o };
   }
 
-  private async load(runtime: ListRuntime, declaration: ListDeclaration, page: ListPageRequest, requestId: string, telemetry?: LookupTelemetry): Promise<PageEntry> {
+  private async load(
+    runtime: ListRuntime,
+    declaration: ListDeclaration,
+    page: ListPageRequest,
+    requestId: string,
+    telemetry?: LookupTelemetry,
+  ): Promise<PageEntry> {
     const { adapter, env } = runtime;
     const fetchedAt = Date.now();
     const result = await runtime.upstream.read(
-      { request: (attempt) => declaration.request(page, attempt, env), accepts: (body) => declaration.parse(body, page) !== undefined },
+      {
+        request: (attempt) => declaration.request(page, attempt, env),
+        accepts: (body) => declaration.parse(body, page) !== undefined,
+      },
       requestId,
       telemetry,
     );
     const parsed = declaration.parse(result.body, page);
-    if (!parsed) throw new GatewayError('internal-error', { provider: adapter.id, detail: 'A list page accepted once could not be read again.' });
+    if (!parsed)
+      throw new GatewayError('internal-error', {
+        provider: adapter.id,
+        detail: 'A list page accepted once could not be read again.',
+      });
     const customers = parsed.customers.map((raw): Customer => {
       const providerId = adapter.customerIdOf(raw);
       if (typeof providerId !== 'string' || providerId === '') {
-        throw new GatewayError('upstream-invalid-response', { provider: adapter.id, detail: 'The upstream listed a customer without its id.' });
+        throw new GatewayError('upstream-invalid-response', {
+          provider: adapter.id,
+          detail: 'The upstream listed a customer without its id.',
+        });
       }
       return { id: `${adapter.id}:${providerId}`, provider: adapter.id, providerId, ...adapter.normalize(raw) };
     });
@@ -198,20 +260,31 @@ export function parseListQuery(query: Record<string, unknown>, provider: string)
   const single = (name: string): string | undefined => {
     const value = query[name];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new GatewayError('invalid-request', { provider, detail: `The query parameter "${name}" takes one plain value.` });
+    if (typeof value !== 'string')
+      throw new GatewayError('invalid-request', {
+        provider,
+        detail: `The query parameter "${name}" takes one plain value.`,
+      });
     return value;
   };
   const limitText = single('limit');
   const limit = limitText === undefined ? LIST_DEFAULT_LIMIT : /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
   if (!(limit >= 1 && limit <= LIST_MAX_LIMIT)) {
-    throw new GatewayError('invalid-request', { provider, detail: `The query parameter "limit" takes a whole number from 1 to ${LIST_MAX_LIMIT}.` });
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: `The query parameter "limit" takes a whole number from 1 to ${LIST_MAX_LIMIT}.`,
+    });
   }
   const cursor = single('cursor');
-  if (cursor === '') throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "cursor" is empty.' });
+  if (cursor === '')
+    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "cursor" is empty.' });
   const status = single('status');
   const name = single('name');
   if (name !== undefined && (name.trim() === '' || name.length > NAME_MAX_LENGTH || /\p{Cc}/u.test(name))) {
-    throw new GatewayError('invalid-request', { provider, detail: `The query parameter "name" takes 1 to ${NAME_MAX_LENGTH} printable characters.` });
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: `The query parameter "name" takes 1 to ${NAME_MAX_LENGTH} printable characters.`,
+    });
   }
   const filters: ListFilters = {};
   if (status !== undefined) filters.status = status as ListFilters['status'];
@@ -226,6 +299,9 @@ function checkFilters(declaration: ListDeclaration, filters: ListFilters, provid
     throw new GatewayError('invalid-request', { provider, detail: `The query parameter "status" ${accepted}.` });
   }
   if (filters.name !== undefined && !declaration.name) {
-    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "name" is not offered for this provider.' });
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: 'The query parameter "name" is not offered for this provider.',
+    });
   }
 }

@@ -20,8 +20,13 @@ export function listsRouter(services: Services): Router {
       const provider = runtime.adapter.id;
       requireProvider(res, provider);
       res.locals.provider = provider;
-      const query = parseListQuery(req.query as Record<string, unknown>, provider);
-      const result = await services.lists.list(runtime, query, res.locals.requestId as string, res.locals.telemetry as LookupTelemetry | undefined);
+      const query = parseListQuery(req.query, provider);
+      const result = await services.lists.list(
+        runtime,
+        query,
+        res.locals.requestId as string,
+        res.locals.telemetry as LookupTelemetry | undefined,
+      );
 
       const clearPii = res.locals.clearPii === true;
       const data = clearPii ? result.customers : result.customers.map(maskCustomer);
@@ -39,13 +44,21 @@ export function listsRouter(services: Services): Router {
       // National ids in clear are never stored by a cache on the way (as for a lookup).
       const clearNationalId = clearPii && data.some((c) => c.nationalId !== null);
       res.setHeader('Cache-Control', clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
-      res.status(200).type('application/json').send(JSON.stringify({ data, links: { next }, meta }));
+      res
+        .status(200)
+        .type('application/json')
+        .send(JSON.stringify({ data, links: { next }, meta }));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;
 }
 
-function nextLink(provider: string, limit: number, cursor: string, filters: { status?: string; name?: string }): string {
+function nextLink(
+  provider: string,
+  limit: number,
+  cursor: string,
+  filters: { status?: string; name?: string },
+): string {
   const params = new URLSearchParams({ limit: String(limit), cursor });
   if (filters.status !== undefined) params.set('status', filters.status);
   if (filters.name !== undefined) params.set('name', filters.name);

@@ -8,7 +8,14 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
 
 interface Page {
-  data: { id: string; provider: string; providerId: string; status: string; displayName: string | null; nationalId: string | null }[];
+  data: {
+    id: string;
+    provider: string;
+    providerId: string;
+    status: string;
+    displayName: string | null;
+    nationalId: string | null;
+  }[];
   links: { next: string | null };
   meta: { requestId: string; cache: string; limit: number; count: number; fetchedAt: string };
 }
@@ -28,7 +35,7 @@ const get = (path: string, init?: RequestInit) => fetch(`${gw.url}${path}`, init
 /** Follows `links.next` from `first` until it is null; returns every page. */
 async function walk(first: string): Promise<Page[]> {
   const pages: Page[] = [];
-  for (let path: string | null = first; path !== null; ) {
+  for (let path: string | null = first; path !== null;) {
     const res = await get(path);
     expect(res.status).toBe(200);
     const page = (await res.json()) as Page;
@@ -72,7 +79,12 @@ describe('Tango', () => {
   test('the name filter is passed to Tango as displayName', async () => {
     const pages = await walk('/customers/tango?name=acme');
     expect(ids(pages)).toEqual(['acme-wellness']);
-    expect(gw.sim('tango').log.find((r) => r.path === '/customers')?.query.get('displayName')).toBe('acme');
+    expect(
+      gw
+        .sim('tango')
+        .log.find((r) => r.path === '/customers')
+        ?.query.get('displayName'),
+    ).toBe('acme');
   });
 
   test('pages are cached: walking again makes no upstream call and says hit', async () => {
@@ -88,7 +100,15 @@ describe('Tango', () => {
   });
 
   test('an upstream that answers the whole list as a plain array is paged by the gateway, once per customer', async () => {
-    const all = gw.sim('tango').seedIds.map((id) => ({ customerIdentifier: id, displayName: `Name of ${id}`, status: 'ACTIVE', createdAt: '2024-01-01T00:00:00Z', accounts: [] }));
+    const all = gw
+      .sim('tango')
+      .seedIds.map((id) => ({
+        customerIdentifier: id,
+        displayName: `Name of ${id}`,
+        status: 'ACTIVE',
+        createdAt: '2024-01-01T00:00:00Z',
+        accounts: [],
+      }));
     gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: all }, match: '/customers' });
     const pages = await walk('/customers/tango?limit=3&name=plain');
     expect(ids(pages)).toEqual(gw.sim('tango').seedIds);
@@ -103,7 +123,10 @@ describe('Tango', () => {
   });
 
   test('an upstream 404 on the list is upstream-error, never customer-not-found', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 404, body: { message: 'No resource' } }, match: '/customers' });
+    gw.sim('tango').inject({
+      fault: { kind: 'status', status: 404, body: { message: 'No resource' } },
+      match: '/customers',
+    });
     await expectProblem(await get('/customers/tango?name=missing'), 'upstream-error');
   });
 });
@@ -114,7 +137,10 @@ describe('the cursor', () => {
 
   test('a cursor used with other filters is refused', async () => {
     const cursor = cursorOf(await nextOf('/customers/tango?limit=1&status=active'));
-    const problem = await expectProblem(await get(`/customers/tango?limit=1&status=inactive&cursor=${cursor}`), 'invalid-request');
+    const problem = await expectProblem(
+      await get(`/customers/tango?limit=1&status=inactive&cursor=${cursor}`),
+      'invalid-request',
+    );
     expect(problem.detail).toMatch(/another listing/);
     await expectProblem(await get(`/customers/tango?limit=1&cursor=${cursor}`), 'invalid-request');
   });
@@ -172,7 +198,9 @@ describe('query parameters', () => {
 describe('Adobe', () => {
   test('walking the reseller’s list (limit=2) returns every active customer of the reseller once', async () => {
     const pages = await walk('/customers/adobe-vip?limit=2');
-    const expected = ADOBE_SEEDS.filter((c) => c.resellerId === '5556667778' && c.status === '1000').map((c) => c.customerId);
+    const expected = ADOBE_SEEDS.filter((c) => c.resellerId === '5556667778' && c.status === '1000').map(
+      (c) => c.customerId,
+    );
     expect(ids(pages)).toEqual(expected);
     const calls = gw.sim('adobe-vip').log.filter((r) => r.path === '/v3/resellers/5556667778/customers');
     expect(calls.map((r) => r.query.get('offset'))).toEqual(pages.map((_, i) => String(i * 2)));
@@ -187,7 +215,12 @@ describe('Adobe', () => {
 
   test('the list item is the common model of what the list carries', async () => {
     const page = (await (await get('/customers/adobe-vip?name=Fairmont')).json()) as Page;
-    expect(page.data[0]).toMatchObject({ id: 'adobe-vip:9876543210', displayName: 'Fairmont', status: 'active', providerStatus: '1000' });
+    expect(page.data[0]).toMatchObject({
+      id: 'adobe-vip:9876543210',
+      displayName: 'Fairmont',
+      status: 'active',
+      providerStatus: '1000',
+    });
   });
 
   test('without ADOBE_VIP_RESELLER_ID, listing Adobe is not offered', async () => {
@@ -196,7 +229,9 @@ describe('Adobe', () => {
       const res = await fetch(`${other.url}/customers/adobe-vip`);
       const problem = await expectProblem(res, 'operation-not-supported');
       expect(problem.provider).toBe('adobe-vip');
-      const providers = (await (await fetch(`${other.url}/providers`)).json()) as { data: { id: string; capabilities: string[] }[] };
+      const providers = (await (await fetch(`${other.url}/providers`)).json()) as {
+        data: { id: string; capabilities: string[] }[];
+      };
       expect(providers.data.find((p) => p.id === 'adobe-vip')?.capabilities).toEqual(['lookup']);
       expect(other.sim('adobe-vip').stats.apiRequests).toBe(0);
     } finally {
@@ -217,10 +252,18 @@ describe('providers without a list', () => {
   });
 
   test('GET /providers says what each provider offers', async () => {
-    const body = (await (await get('/providers')).json()) as { data: { id: string; capabilities: string[]; listFilters: unknown }[] };
+    const body = (await (await get('/providers')).json()) as {
+      data: { id: string; capabilities: string[]; listFilters: unknown }[];
+    };
     const of = (id: string) => body.data.find((p) => p.id === id);
-    expect(of('tango')).toMatchObject({ capabilities: ['lookup', 'list', 'balances'], listFilters: { status: ['active', 'inactive'], name: true } });
-    expect(of('adobe-vip')).toMatchObject({ capabilities: ['lookup', 'list'], listFilters: { status: ['active', 'pending', 'inactive'], name: true } });
+    expect(of('tango')).toMatchObject({
+      capabilities: ['lookup', 'list', 'balances'],
+      listFilters: { status: ['active', 'inactive'], name: true },
+    });
+    expect(of('adobe-vip')).toMatchObject({
+      capabilities: ['lookup', 'list'],
+      listFilters: { status: ['active', 'pending', 'inactive'], name: true },
+    });
     expect(of('frontpayment')).toMatchObject({ capabilities: ['lookup'], listFilters: null });
   });
 });
@@ -228,7 +271,13 @@ describe('providers without a list', () => {
 describe('grants', () => {
   test('a caller whose grant lacks the provider gets forbidden, and the upstream is not called', async () => {
     const key = newApiKey();
-    const other = await startTestGateway({ env: { GATEWAY_API_KEYS: keyFile([{ name: 'adobe-only', keySha256: [sha256Hex(key)], providers: ['adobe-vip'], scopes: [] }]) } });
+    const other = await startTestGateway({
+      env: {
+        GATEWAY_API_KEYS: keyFile([
+          { name: 'adobe-only', keySha256: [sha256Hex(key)], providers: ['adobe-vip'], scopes: [] },
+        ]),
+      },
+    });
     try {
       const headers = { 'X-Api-Key': key };
       await expectProblem(await fetch(`${other.url}/customers/tango`, { headers }), 'forbidden');
