@@ -41,23 +41,23 @@ export function clientRateLimit(security: SecurityConfig): RequestHandler {
       res.setHeader('RateLimit', `${name}; r=${state.remainingPoints}; t=${Math.ceil(state.msBeforeNext / 1000)}`);
       res.setHeader('RateLimit-Policy', `${name}; q=${limit}; w=${WINDOW_SECONDS}; pk=:${partitionKey(key)}:`);
     };
-    limiterFor(limit)
-      .consume(key)
-      .then(
-        (state) => {
-          setHeaders(state);
-          next();
-        },
-        (refusal: unknown) => {
-          if (!(refusal instanceof RateLimiterRes)) {
-            next(refusal);
-            return;
-          }
+    // Spends `points` of the budget; a batch spends one more per lookup it holds (`res.locals.spendRateLimit`).
+    const spend = (points: number): Promise<void> =>
+      limiterFor(limit)
+        .consume(key, points)
+        .then(setHeaders, (refusal: unknown) => {
+          if (!(refusal instanceof RateLimiterRes)) throw refusal;
           setHeaders(refusal);
           const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-          next(new GatewayError('rate-limited', { retryAfterSeconds, detail: `The caller "${client.name}" exceeded ${limit} requests per minute.` }));
-        },
-      );
+          throw new GatewayError('rate-limited', {
+            retryAfterSeconds,
+            detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
+          });
+        });
+    spend(1).then(() => {
+      res.locals.spendRateLimit = spend;
+      next();
+    }, next);
   };
 }
 
@@ -73,13 +73,16 @@ function keyOf(client: Client, req: Request): string {
 export function addressKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   const address = ipaddr.process(ip);
-  return address.kind() === 'ipv6' ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56` : address.toString();
+  return address.kind() === 'ipv6'
+    ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56`
+    : address.toString();
 }
 
 /** draft-8's partition key: an opaque tag of the budget, never the client's name or address itself. */
 const partitionKeys = new LRUCache<string, string>({ max: 10_000 });
 function partitionKey(key: string): string {
   let tag = partitionKeys.get(key);
-  if (tag === undefined) partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
+  if (tag === undefined)
+    partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
   return tag;
 }
