@@ -1,13 +1,15 @@
 /**
- * `GET /customers/{provider}/{id}`: validate, look up, render the common model with its cache headers
- * (design §3). A hit serves the entry's ready-made bytes; only `meta` is built per request.
+ * `GET /customers/{provider}/{id}`: validate, look up, render the common model with its cache headers. A hit
+ * serves the entry's ready-made bytes; only `meta` is built per request.
  */
 import { Router, type Request, type Response } from 'express';
-import { viewOf, rawViewOf, type LookupResult } from '../core/lookup.js';
+import { viewOf } from '../core/cache.js';
+import { cacheStatusOf, metaCacheOf } from '../core/cache-outcome.js';
+import type { LookupResult } from '../core/lookup.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
 import { GatewayError } from '../core/problems.js';
-import type { LookupTelemetry } from '../core/upstream.js';
 import { methodNotAllowed } from '../middleware/problems.js';
-import { requireProvider } from '../security/grants.js';
+import { clientOf, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
@@ -25,8 +27,21 @@ export function customersRouter(services: Services): Router {
       const includeRaw = parseInclude(query.include, runtime.adapter.id, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
-      const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });
-      render(req, res, runtime, result, includeRaw);
+      const options = {
+        requestId: res.locals.requestId as string,
+        callerKey: callerKeyOf(req, res),
+        noCache: wantsNoCache(req),
+        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+      };
+      let result: LookupResult;
+      try {
+        result = await services.lookup.lookup(runtime, id, options);
+      } catch (error) {
+        // A cached customer-not-found says how the cache answered it, for the request log.
+        if (error instanceof GatewayError && error.cache) res.locals.cache = error.cache;
+        throw error;
+      }
+      render(req, res, services, runtime, id, result, includeRaw);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -38,7 +53,7 @@ export function providerFor(services: Services, name: string): ProviderService {
   return runtime;
 }
 
-/** The id as the upstream will see it: NFC, and valid by the provider's rule. */
+/** The id as the upstream will see it: NFC (the only place it is normalised), and valid by the provider's rule. */
 export function validId(runtime: ProviderService, id: string): string {
   const normalized = id.normalize('NFC');
   if (runtime.adapter.idRule.validate(normalized).error) {
@@ -59,17 +74,24 @@ function parseInclude(value: unknown, provider: string, query: object): boolean 
   return values.length > 0;
 }
 
+/** Whose turn a lookup waits in when the upstream quota is short: the authenticated client, or the address. */
+function callerKeyOf(req: Request, res: Response): string {
+  const client = clientOf(res);
+  return client.kind === 'open' ? `ip:${req.ip ?? 'unknown'}` : `${client.kind}:${client.name}`;
+}
+
 function wantsNoCache(req: Request): boolean {
   return /(^|,)\s*no-cache\s*(,|$)/i.test(req.get('cache-control') ?? '');
 }
 
-function render(req: Request, res: Response, runtime: ProviderService, result: LookupResult, includeRaw: boolean): void {
+function render(req: Request, res: Response, services: Services, runtime: ProviderService, id: string, result: LookupResult, includeRaw: boolean): void {
   const clearPii = res.locals.clearPii === true;
-  const view = viewOf(result.entry, clearPii);
-  const raw = includeRaw ? rawViewOf(result.entry, clearPii, runtime.adapter.rawNationalIdPaths ?? []) : undefined;
+  const entry = includeRaw ? services.lookup.withRaw(runtime, id, result.entry, clearPii) : result.entry;
+  const view = viewOf(entry, clearPii);
+  const raw = includeRaw ? view.raw : undefined;
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
-  res.setHeader('Cache-Status', result.cacheStatus);
+  res.setHeader('Cache-Status', cacheStatusOf(result.cache));
   res.setHeader('Cache-Control', `private, max-age=${result.maxAge}`);
   res.setHeader('ETag', etag);
   if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
@@ -78,7 +100,7 @@ function render(req: Request, res: Response, runtime: ProviderService, result: L
   }
   const meta = {
     requestId: res.locals.requestId as string,
-    cache: result.cache,
+    cache: metaCacheOf(result.cache),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
     ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
   };
