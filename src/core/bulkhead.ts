@@ -4,6 +4,7 @@
  * A wait in the queue ends at the lookup's latest start; a running attempt has its own timeout.
  */
 import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
+import type { Deadline } from './deadline.js';
 import { GatewayError } from './problems.js';
 
 const NO_SLOT_IN_TIME = 'No upstream slot of this provider came free within the lookup deadline.';
@@ -19,9 +20,9 @@ export class ProviderBulkhead {
     this.policy = bulkhead(maxConcurrency, maxQueue);
   }
 
-  /** Runs `attempt` in a slot; refused before the wire when the queue is full or no slot comes by `latestStart`. */
-  async execute<T>(latestStart: number, attempt: () => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(Math.max(1, Math.floor(latestStart - Date.now())));
+  /** Runs `attempt` in a slot; refused before the wire when the queue is full or no slot comes by the latest start. */
+  async execute<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
     let running = false;
     let onAbort: (() => void) | undefined;
     // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers it now.
@@ -33,7 +34,7 @@ export class ProviderBulkhead {
     });
     const run = () => {
       // Dequeued just as the deadline passed: not worth a call.
-      if (Date.now() >= latestStart) throw this.refusal(NO_SLOT_IN_TIME);
+      if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
       running = true;
       return attempt();
     };

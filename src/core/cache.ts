@@ -189,7 +189,9 @@ export function withRawView(entry: CustomerEntry, clearPii: boolean, nationalIdP
   // One view serves both policies when `data` has no national id: its raw is masked all the same.
   const shared = entry.masked === entry.clear;
   const mask = (shared || !clearPii) && nationalIdPaths.length > 0;
-  const json = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
+  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
+  // Nothing to mask (no national id in the body): keep the body's own string, not a copy of it.
+  const json = masked === entry.rawText ? entry.rawText : masked;
   const raw = { json, etag: etagOf(view.data, json) };
   const withRaw: View = { ...view, raw };
   // An unmasked raw shares the body's string: only its ETag is new.

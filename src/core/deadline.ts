@@ -28,6 +28,11 @@ export class Deadline {
     this.latestStart = this.at - Math.min(timeoutMs, deadlineMs) / 4;
   }
 
+  /** Milliseconds a queued attempt may still wait for its slot. */
+  untilLatestStart(): number {
+    return this.latestStart - this.clock.now();
+  }
+
   remaining(): number {
     return this.at - this.clock.now();
   }

@@ -198,10 +198,12 @@ export interface UpstreamCall<T> {
   accept(body: unknown, contentType: string, status: number): T;
 }
 
-/** Where a shared mechanism can be swapped: the quota (fleet-wide), the clock and randomness (tests). */
+/** Where a shared mechanism can be swapped: the quota (fleet-wide); the clock, waits and randomness (tests). */
 export interface PipelineSeams {
   quota?: UpstreamQuota;
   clock?: Clock;
+  /** The wait before a retry (a controlled clock in tests advances instead of waiting). */
+  sleep?: (ms: number) => Promise<unknown>;
   random?: () => number;
 }
 
@@ -221,6 +223,7 @@ export class ProviderPipeline {
   private readonly bulkhead: ProviderBulkhead;
   private readonly quota: UpstreamQuota | undefined;
   private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<unknown>;
   private readonly random: () => number;
 
   constructor(
@@ -236,6 +239,7 @@ export class ProviderPipeline {
     this.bulkhead = new ProviderBulkhead(adapter.id, settings.maxConcurrency, settings.maxQueue);
     this.quota = seams.quota ?? (settings.rateLimitPerSecond > 0 ? new LocalQuota(adapter.id, settings.rateLimitPerSecond) : undefined);
     this.clock = seams.clock ?? systemClock;
+    this.sleep = seams.sleep ?? sleep;
     this.random = seams.random ?? Math.random;
   }
 
@@ -275,7 +279,7 @@ export class ProviderPipeline {
         const wait = retryWait(error, this.settings.retries - retriesLeft, this.random);
         // A wait that would end past the deadline is not started: the lookup ends with this failure.
         if (deadline.endsPast(wait)) throw error;
-        await sleep(wait);
+        await this.sleep(wait);
       },
     });
   }
@@ -287,7 +291,7 @@ export class ProviderPipeline {
       if (deadline.remaining() <= 0) throw attempts.lastFailure ?? timeoutError(this.adapter.id);
       try {
         return await this.breaker.execute(() =>
-          this.bulkhead.execute(deadline.latestStart, () => this.attempt(call, caller, attempts, deadline)),
+          this.bulkhead.execute(deadline, () => this.attempt(call, caller, attempts, deadline)),
         );
       } catch (error) {
         const failure = error instanceof GatewayError ? error : unexpectedError(this.adapter.id, error);

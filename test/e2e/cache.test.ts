@@ -1,6 +1,6 @@
 /**
- * The customer cache as callers see it (design §3 "Cache fine print", §4 "Caching of outcomes"): hits,
- * coalescing, `no-cache`, ETags, the LRU bound, stale-if-error and the negative cache.
+ * The customer cache as callers see it: hits, coalescing, `no-cache`, ETags, the LRU bounds (entries and bytes,
+ * views attached later included), stale-if-error and the negative cache.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
@@ -176,6 +176,39 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
     const res = await gw.lookup('tango', 'dormant-holdings');
     expect(((await res.json()) as Answer).meta.cache).toBe('hit');
     expect(gw.sim('tango').stats.apiRequests).toBe(4);
+  });
+
+  test('peeking at an entry does not make it recent: the peeked one is still the one evicted', async () => {
+    gw.services.cache.delete('tango:zanzibar-health');
+    gw.services.cache.delete('tango:acme-wellness');
+    gw.services.cache.delete('tango:dormant-holdings');
+    for (const id of ['zanzibar-health', 'acme-wellness']) expect((await gw.lookup('tango', id)).status).toBe(200);
+    expect(gw.services.cache.peek('tango:zanzibar-health')?.kind).toBe('customer');
+    expect((await gw.lookup('tango', 'dormant-holdings')).status).toBe(200);
+    expect(gw.services.cache.peek('tango:zanzibar-health')).toBeUndefined();
+    expect(gw.services.cache.peek('tango:acme-wellness')?.kind).toBe('customer');
+  });
+});
+
+describe('a ?include=raw view attached to a cached entry', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => gw.close());
+
+  test('counts toward CACHE_MAX_BYTES once, when it is made, and a hit with it adds nothing more', async () => {
+    expect((await gw.lookup('frontpayment', 'CSRT1700000001')).status).toBe(200);
+    const before = gw.services.cache.bytes;
+    const withRaw = await gw.lookup('frontpayment', 'CSRT1700000001', { query: 'include=raw' });
+    expect(withRaw.headers.get('cache-status')).toMatch(/; hit; ttl=/);
+    const { raw } = (await withRaw.json()) as { raw: unknown };
+    // The masked raw is a new string (the national id masked), so the entry holds its bytes now.
+    expect(gw.services.cache.bytes - before).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(raw)));
+    const after = gw.services.cache.bytes;
+    expect((await gw.lookup('frontpayment', 'CSRT1700000001', { query: 'include=raw' })).status).toBe(200);
+    expect(gw.services.cache.bytes).toBe(after);
+    expect(gw.services.cache.size).toBe(1);
   });
 });
 
