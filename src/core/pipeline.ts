@@ -195,7 +195,20 @@ export interface UpstreamResult<T = Record<string, unknown>> {
 /** One kind of upstream call: the request of each attempt, and how a 2xx body is accepted. */
 export interface UpstreamCall<T> {
   request(attempt: AttemptContext): UpstreamRequest;
+  /** The accepted body, or a throw (`upstream-invalid-response`) for one that is not the documented shape. */
   accept(body: unknown, contentType: string, status: number): T;
+  /** Reads a 404 as a wrong path (`upstream-error`) rather than a missing customer. */
+  notFoundIsWrongPath?: boolean;
+}
+
+/**
+ * One upstream read besides a lookup (a list page, a customer's accounts): the request of each attempt and the
+ * check of a 2xx body. A 404 there says the path is wrong, not that a customer is missing: `upstream-error`.
+ */
+export interface UpstreamRead {
+  request(attempt: AttemptContext): UpstreamRequest;
+  /** Whether a parsed 2xx body is the documented shape. */
+  accepts(body: unknown): boolean;
 }
 
 /** Where a shared mechanism can be swapped: the quota (fleet-wide); the clock, waits and randomness (tests). */
@@ -259,10 +272,30 @@ export class ProviderPipeline {
     return this.call(
       {
         request: (attempt) => this.adapter.request(id, attempt),
-        accept: (body, contentType, status) => acceptedBody(this.adapter, id, body, contentType, status),
+        accept: (body, contentType, status) => {
+          const accepted = acceptedBody(this.adapter, id, body, contentType, status);
+          this.hooks.onBody?.(this.adapter.id, accepted);
+          return accepted;
+        },
       },
       caller,
     );
+  }
+
+  /** Another read (`UpstreamRead`) under the same retries, gates and deadline as a lookup. */
+  read(read: UpstreamRead, requestId: string, telemetry?: LookupTelemetry, callerKey = 'gateway'): Promise<UpstreamResult<unknown>> {
+    const provider = this.adapter.id;
+    const call: UpstreamCall<unknown> = {
+      request: (attempt) => read.request(attempt),
+      accept: (body, contentType, status) => {
+        if (!/\bjson\b/i.test(contentType) || !read.accepts(body)) {
+          throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not the documented shape.' });
+        }
+        return body;
+      },
+      notFoundIsWrongPath: true,
+    };
+    return this.call(call, { requestId, callerKey, ...(telemetry ? { telemetry } : {}) });
   }
 
   /** Any upstream call of this provider, through the same retry, gates and deadline as a lookup. */
@@ -341,7 +374,8 @@ export class ProviderPipeline {
       gotResponse = true;
       const text = typeof response.data === 'string' ? response.data : '';
       const body = parseJson(text);
-      const classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
+      let classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
+      if (call.notFoundIsWrongPath && classification.verdict === 'not-found') classification = { ...classification, verdict: 'unexpected' };
       const seconds = (performance.now() - started) / 1000;
       this.logger.debug(
         { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, durationMs: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
@@ -351,7 +385,6 @@ export class ProviderPipeline {
       span.end({ status: response.status, error: classification.verdict === 'ok' ? undefined : classification.verdict });
       if (classification.verdict !== 'ok') throw failureOf(provider, classification, response.status, response.headers['retry-after']);
       const accepted = call.accept(body, String(response.headers['content-type'] ?? ''), response.status);
-      this.hooks.onBody?.(provider, accepted as Record<string, unknown>);
       return { body: accepted, text, attempts: attemptNo };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
