@@ -13,7 +13,13 @@ import type { Logger } from './core/logger.js';
 import { ListService } from './core/listing.js';
 import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
-import { LookupPipeline, ProviderPipeline, type LoadLease, type ProviderRuntime, type SharedCache } from './core/pipeline.js';
+import {
+  LookupPipeline,
+  ProviderPipeline,
+  type LoadLease,
+  type ProviderRuntime,
+  type SharedCache,
+} from './core/pipeline.js';
 import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
 import type { UpstreamQuota } from './core/quota.js';
 import type { AuthScheme, TokenStore } from './core/auth.js';
@@ -46,7 +52,12 @@ export interface ServiceSeams {
   tokenStore?: (provider: string) => TokenStore;
 }
 
-export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger, seams: ServiceSeams = {}): Services {
+export function createServices(
+  config: Config,
+  adapters: readonly ProviderAdapter[],
+  logger: Logger,
+  seams: ServiceSeams = {},
+): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   const metrics = new GatewayMetrics(cache);
   const agents: (http.Agent | https.Agent)[] = [];
@@ -68,7 +79,13 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
     const tokens = seams.tokenStore?.(adapter.id);
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch, ...(tokens ? { tokens } : {}) });
+    const auth = adapter.auth(settings.env, {
+      provider: adapter.id,
+      http: client,
+      timeoutMs: settings.timeoutMs,
+      onTokenFetch,
+      ...(tokens ? { tokens } : {}),
+    });
     const schema = adapter.schema;
     const quota = settings.rateLimitPerSecond > 0 ? seams.quota?.(adapter.id, settings.rateLimitPerSecond) : undefined;
     const upstream = new ProviderPipeline(
@@ -88,7 +105,8 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
       client,
       logger,
       {
-        onAttempt: (provider, outcome, seconds, attempt) => metrics.upstreamAttempt(provider, outcome, seconds, attempt),
+        onAttempt: (provider, outcome, seconds, attempt) =>
+          metrics.upstreamAttempt(provider, outcome, seconds, attempt),
         onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
         onBreakerState: (provider, state) => metrics.breakerState(provider, state),
         onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
@@ -97,12 +115,25 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     );
     // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
     metrics.breakerState(adapter.id, upstream.state().breaker);
-    providers.set(adapter.id, { adapter, upstream, auth, env: settings.env, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
+    providers.set(adapter.id, {
+      adapter,
+      upstream,
+      auth,
+      env: settings.env,
+      cacheTtlSeconds: settings.cacheTtlSeconds,
+      state: () => upstream.state(),
+    });
   }
 
-  const policy = { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds };
+  const policy = {
+    staleIfErrorSeconds: config.cache.staleIfErrorSeconds,
+    staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
+    notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
+  };
   const pipeline = new LookupPipeline(cache, policy, seams.sharedCache, seams.lease);
-  const lookup = new LookupService(cache, pipeline, policy, logger, { onCacheLookup: (outcome) => metrics.cacheLookup(outcome) });
+  const lookup = new LookupService(cache, pipeline, policy, logger, {
+    onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
+  });
   return {
     config,
     logger,

@@ -9,7 +9,16 @@
  * circuit and resets the consecutive count. (Refused credentials are for on-call, not for a breaker: opening
  * would only hide `upstream-auth-failed` behind `provider-unavailable`.)
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  SamplingBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import type { Logger } from './logger.js';
 import { GatewayError } from './problems.js';
 
@@ -52,7 +61,10 @@ class ConsecutiveOrRatioBreaker implements IBreaker {
     private readonly lastFailure: () => unknown,
   ) {
     this.consecutive = new ConsecutiveBreaker(settings.consecutiveFailures);
-    this.sampling = settings.failureRatio > 0 ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs }) : undefined;
+    this.sampling =
+      settings.failureRatio > 0
+        ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs })
+        : undefined;
   }
 
   get state(): unknown {
@@ -76,7 +88,10 @@ class ConsecutiveOrRatioBreaker implements IBreaker {
     const byCount = this.consecutive.failure();
     const byRatio = this.sampling?.failure(state) ?? false;
     if (byCount) this.reason = `${this.settings.consecutiveFailures} consecutive failures`;
-    else if (byRatio) this.reason = `more than ${Math.round(this.settings.failureRatio * 100)}% of calls failed over ${this.settings.windowMs / 1000} s`;
+    else if (byRatio) {
+      const percent = Math.round(this.settings.failureRatio * 100);
+      this.reason = `more than ${percent}% of calls failed over ${this.settings.windowMs / 1000} s`;
+    }
     return byCount || byRatio;
   }
 }
@@ -95,7 +110,10 @@ export class ProviderBreaker {
     onState?: (provider: string, state: BreakerState) => void,
   ) {
     this.breaker = new ConsecutiveOrRatioBreaker(settings, () => lastFailureError(this.policy));
-    this.policy = circuitBreaker(handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent), { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker });
+    this.policy = circuitBreaker(
+      handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent),
+      { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker },
+    );
     this.policy.onHalfOpen(() => (this.probeNext = true));
     let previous: BreakerState = 'closed';
     // cockatiel emits each transition once; the log line says why it happened.
@@ -106,9 +124,17 @@ export class ProviderBreaker {
       if (state === 'open') {
         this.openedAt = Date.now();
         const lastError = lastFailureError(this.policy);
-        if (lastError instanceof ProbeNotSent) reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
-        else reason = previous === 'half-open' ? `the half-open probe failed (${failure})` : `${this.breaker.reason} (last: ${failure})`;
-        logger.warn({ provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() }, `circuit breaker for ${provider} opened: ${reason}`);
+        if (lastError instanceof ProbeNotSent)
+          reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
+        else
+          reason =
+            previous === 'half-open'
+              ? `the half-open probe failed (${failure})`
+              : `${this.breaker.reason} (last: ${failure})`;
+        logger.warn(
+          { provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() },
+          `circuit breaker for ${provider} opened: ${reason}`,
+        );
       } else if (state === 'half-open') {
         reason = `${settings.halfOpenAfterMs} ms since it opened; letting one probe through`;
         logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} half-open: ${reason}`);
@@ -132,7 +158,8 @@ export class ProviderBreaker {
           return { value: await attempt() };
         } catch (error) {
           // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
-          // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open circuit from closing.
+          // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open
+          // circuit from closing.
           if (isProbe && error instanceof GatewayError && error.refusedBeforeWire) throw new ProbeNotSent(error);
           if (error instanceof GatewayError && (error.unwell || error.refusedBeforeWire)) throw error;
           return { error };

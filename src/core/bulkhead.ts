@@ -25,7 +25,8 @@ export class ProviderBulkhead {
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
     let running = false;
     let onAbort: (() => void) | undefined;
-    // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers it now.
+    // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers
+    // it now.
     const expired = new Promise<never>((_, reject) => {
       onAbort = () => {
         if (!running) reject(this.refusal(NO_SLOT_IN_TIME));
@@ -41,7 +42,8 @@ export class ProviderBulkhead {
     try {
       return await Promise.race([this.policy.execute(run, signal), expired]);
     } catch (error) {
-      if (error instanceof BulkheadRejectedError) throw this.refusal('Too many requests to this provider are in flight or queued.');
+      if (error instanceof BulkheadRejectedError)
+        throw this.refusal('Too many requests to this provider are in flight or queued.');
       if (error instanceof TaskCancelledError) throw this.refusal(NO_SLOT_IN_TIME);
       throw error;
     } finally {
@@ -58,6 +60,11 @@ export class ProviderBulkhead {
   }
 
   private refusal(detail: string): GatewayError {
-    return new GatewayError('provider-unavailable', { provider: this.provider, detail, retryAfterSeconds: 1, refusedBeforeWire: true });
+    return new GatewayError('provider-unavailable', {
+      provider: this.provider,
+      detail,
+      retryAfterSeconds: 1,
+      refusedBeforeWire: true,
+    });
   }
 }

@@ -59,7 +59,10 @@ export interface CacheLimits {
 /** How long entries live, besides each provider's own fresh TTL. */
 export interface EntryPolicy {
   staleIfErrorSeconds: number;
-  /** Within this many seconds after expiry, a lookup gets the expired entry at once and refreshes it in the background (0 = off). */
+  /**
+   * Within this many seconds after expiry, a lookup gets the expired entry at once and refreshes it in the
+   * background (0 = off).
+   */
   staleWhileRevalidateSeconds?: number;
   notFoundTtlSeconds: number;
 }
@@ -158,7 +161,12 @@ export function customerEntry(
   ttlSeconds: number,
   policy: EntryPolicy,
 ): CustomerEntry {
-  const customer: Customer = { id: `${adapter.id}:${id}`, provider: adapter.id, providerId: id, ...adapter.normalize(upstream.body) };
+  const customer: Customer = {
+    id: `${adapter.id}:${id}`,
+    provider: adapter.id,
+    providerId: id,
+    ...adapter.normalize(upstream.body),
+  };
   const masked = buildView(maskCustomer(customer));
   const clear = customer.nationalId === null ? masked : buildView(customer);
   const freshUntil = fetchedAt + ttlSeconds * 1000;
@@ -170,7 +178,10 @@ export function customerEntry(
     fetchedAt,
     freshUntil,
     staleUntil: freshUntil + staleMs,
-    bytes: Buffer.byteLength(upstream.text) + Buffer.byteLength(masked.data) + (clear === masked ? 0 : Buffer.byteLength(clear.data)),
+    bytes:
+      Buffer.byteLength(upstream.text) +
+      Buffer.byteLength(masked.data) +
+      (clear === masked ? 0 : Buffer.byteLength(clear.data)),
     masked,
     clear,
   };
@@ -183,7 +194,11 @@ export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearP
  * The entry with `raw` ready for this PII policy (masked like `data`), and its bytes counted. Returns the entry
  * itself when the view already has it.
  */
-export function withRawView(entry: CustomerEntry, clearPii: boolean, nationalIdPaths: readonly string[]): CustomerEntry {
+export function withRawView(
+  entry: CustomerEntry,
+  clearPii: boolean,
+  nationalIdPaths: readonly string[],
+): CustomerEntry {
   const view = viewOf(entry, clearPii);
   if (view.raw) return entry;
   // One view serves both policies when `data` has no national id: its raw is masked all the same.

@@ -5,7 +5,14 @@
  * The result carries its cache outcome as data (cache-outcome.ts).
  */
 import type { Logger } from 'pino';
-import { cacheKey, withRawView, type CacheEntry, type CustomerCache, type CustomerEntry, type EntryPolicy } from './cache.js';
+import {
+  cacheKey,
+  withRawView,
+  type CacheEntry,
+  type CustomerCache,
+  type CustomerEntry,
+  type EntryPolicy,
+} from './cache.js';
 import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
 import type { LoadProgress, LookupPipeline, LookupTelemetry, ProviderRuntime } from './pipeline.js';
 import { GatewayError, type ProblemCode } from './problems.js';
@@ -21,7 +28,7 @@ export interface LookupOptions {
   requestId: string;
   /** Who asks: the authenticated client's name, or the client address in open mode (the quota's turns). */
   callerKey: string;
-  /** The caller sent `Cache-Control: no-cache` and may bypass the cache: skip the fresh entry and the negative cache. */
+  /** The caller sent `Cache-Control: no-cache` and may bypass the cache: skip the fresh and the negative entry. */
   noCache: boolean;
   /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
   telemetry?: LookupTelemetry;
@@ -55,7 +62,11 @@ export class LookupService {
     const now = Date.now();
     if (!options.noCache) {
       const cached = this.cache.get(key);
-      if (cached && now < cached.freshUntil) return this.answer(cached, { kind: 'hit', ttlSeconds: Math.max(0, Math.floor((cached.freshUntil - now) / 1000)) });
+      if (cached && now < cached.freshUntil)
+        return this.answer(cached, {
+          kind: 'hit',
+          ttlSeconds: Math.max(0, Math.floor((cached.freshUntil - now) / 1000)),
+        });
       if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
         this.revalidate(runtime, key, id, options);
         return this.answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
@@ -70,15 +81,26 @@ export class LookupService {
     } catch (error) {
       const stale = this.staleFor(key, error);
       if (stale) {
-        this.logger.warn({ provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
+        this.logger.warn(
+          { provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code },
+          'serving stale customer after upstream failure',
+        );
         return this.answer(stale, staleOutcome(stale, 'stale-if-error'));
       }
       this.hooks.onCacheLookup?.(progress.initiated ? 'miss' : 'collapsed');
       throw error;
     }
-    if (progress.fromSharedTier) return this.answer(entry, { kind: 'hit', ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)) });
+    if (progress.fromSharedTier)
+      return this.answer(entry, {
+        kind: 'hit',
+        ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
+      });
     const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
-    return this.answer(entry, outcome, entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds);
+    return this.answer(
+      entry,
+      outcome,
+      entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds,
+    );
   }
 
   /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */
@@ -89,7 +111,11 @@ export class LookupService {
   }
 
   /** A customer answers; a cached `customer-not-found` is thrown, cacheable for what is left of its life. */
-  private answer(entry: CacheEntry, cache: CacheOutcome, maxAge = cache.kind === 'hit' ? cache.ttlSeconds : 0): LookupResult {
+  private answer(
+    entry: CacheEntry,
+    cache: CacheOutcome,
+    maxAge = cache.kind === 'hit' ? cache.ttlSeconds : 0,
+  ): LookupResult {
     this.hooks.onCacheLookup?.(cacheLabelOf(cache));
     if (entry.kind === 'not-found') {
       const headers = { 'Cache-Status': cacheStatusOf(cache), 'Cache-Control': `private, max-age=${maxAge}` };
@@ -105,16 +131,28 @@ export class LookupService {
   /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
   private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
     const background = { requestId: options.requestId, callerKey: options.callerKey, noCache: false };
-    this.pipeline.load(runtime, key, id, background, { initiated: false, fromSharedTier: false }).catch((error: unknown) => {
-      const code = error instanceof GatewayError ? error.code : 'internal-error';
-      this.logger.warn({ provider: runtime.adapter.id, requestId: options.requestId, error: code, err: error instanceof GatewayError ? undefined : error }, 'background refresh failed; the stale entry stays');
-    });
+    this.pipeline
+      .load(runtime, key, id, background, { initiated: false, fromSharedTier: false })
+      .catch((error: unknown) => {
+        const code = error instanceof GatewayError ? error.code : 'internal-error';
+        this.logger.warn(
+          {
+            provider: runtime.adapter.id,
+            requestId: options.requestId,
+            error: code,
+            err: error instanceof GatewayError ? undefined : error,
+          },
+          'background refresh failed; the stale entry stays',
+        );
+      });
   }
 
   private staleFor(key: string, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
-    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000 ? entry : undefined;
+    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000
+      ? entry
+      : undefined;
   }
 }
 

@@ -36,7 +36,15 @@ import { GatewayError } from './problems.js';
 import type { AttemptContext, ProviderAdapter, UpstreamRequest } from './provider.js';
 import { LocalQuota, type UpstreamQuota } from './quota.js';
 import { startAttemptSpan } from './tracing.js';
-import { acceptedBody, defaultClassification, failureOf, parseJson, timeoutError, transportFailure, unexpectedError } from './upstream.js';
+import {
+  acceptedBody,
+  defaultClassification,
+  failureOf,
+  parseJson,
+  timeoutError,
+  transportFailure,
+  unexpectedError,
+} from './upstream.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Seams: where shared (fleet) implementations plug in. The defaults keep everything in this process.
@@ -112,7 +120,13 @@ export class LookupPipeline {
   ) {}
 
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
-  async load(runtime: ProviderRuntime, key: string, id: string, options: LoadOptions, loaded: LoadProgress): Promise<CacheEntry> {
+  async load(
+    runtime: ProviderRuntime,
+    key: string,
+    id: string,
+    options: LoadOptions,
+    loaded: LoadProgress,
+  ): Promise<CacheEntry> {
     // 1. Coalesce: concurrent lookups of the key join the one load in flight in this process.
     return this.cache.refresh(key, async () => {
       loaded.initiated = true;
@@ -141,7 +155,13 @@ export class LookupPipeline {
     } catch (error) {
       // The upstream says the customer does not exist: remembered briefly, like a customer.
       if (error instanceof GatewayError && error.code === 'customer-not-found') {
-        return { kind: 'not-found', error, fetchedAt, freshUntil: fetchedAt + this.policy.notFoundTtlSeconds * 1000, bytes: 256 };
+        return {
+          kind: 'not-found',
+          error,
+          fetchedAt,
+          freshUntil: fetchedAt + this.policy.notFoundTtlSeconds * 1000,
+          bytes: 256,
+        };
       }
       throw error;
     }
@@ -250,7 +270,9 @@ export class ProviderPipeline {
   ) {
     this.breaker = new ProviderBreaker(adapter.id, settings.breaker, logger, hooks.onBreakerState);
     this.bulkhead = new ProviderBulkhead(adapter.id, settings.maxConcurrency, settings.maxQueue);
-    this.quota = seams.quota ?? (settings.rateLimitPerSecond > 0 ? new LocalQuota(adapter.id, settings.rateLimitPerSecond) : undefined);
+    this.quota =
+      seams.quota ??
+      (settings.rateLimitPerSecond > 0 ? new LocalQuota(adapter.id, settings.rateLimitPerSecond) : undefined);
     this.clock = seams.clock ?? systemClock;
     this.sleep = seams.sleep ?? sleep;
     this.random = seams.random ?? Math.random;
@@ -283,13 +305,22 @@ export class ProviderPipeline {
   }
 
   /** Another read (`UpstreamRead`) under the same retries, gates and deadline as a lookup. */
-  read(read: UpstreamRead, requestId: string, telemetry?: LookupTelemetry, callerKey = 'gateway'): Promise<UpstreamResult<unknown>> {
+  read(
+    read: UpstreamRead,
+    requestId: string,
+    telemetry?: LookupTelemetry,
+    callerKey = 'gateway',
+  ): Promise<UpstreamResult<unknown>> {
     const provider = this.adapter.id;
     const call: UpstreamCall<unknown> = {
       request: (attempt) => read.request(attempt),
       accept: (body, contentType, status) => {
         if (!/\bjson\b/i.test(contentType) || !read.accepts(body)) {
-          throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not the documented shape.' });
+          throw new GatewayError('upstream-invalid-response', {
+            provider,
+            upstreamStatus: status,
+            detail: 'The upstream answered success with a body that is not the documented shape.',
+          });
         }
         return body;
       },
@@ -318,7 +349,12 @@ export class ProviderPipeline {
   }
 
   /** breaker → bulkhead → attempt; a 401 gets one more pass with a fresh token. */
-  private async throughGates<T>(call: UpstreamCall<T>, caller: CallerContext, attempts: Attempts, deadline: Deadline): Promise<UpstreamResult<T>> {
+  private async throughGates<T>(
+    call: UpstreamCall<T>,
+    caller: CallerContext,
+    attempts: Attempts,
+    deadline: Deadline,
+  ): Promise<UpstreamResult<T>> {
     let refreshedToken = false;
     for (;;) {
       if (deadline.remaining() <= 0) throw attempts.lastFailure ?? timeoutError(this.adapter.id);
@@ -341,7 +377,12 @@ export class ProviderPipeline {
   }
 
   /** auth headers → the adapter's request → a quota slot → the wire → the adapter's classification. */
-  private async attempt<T>(call: UpstreamCall<T>, caller: CallerContext, attempts: Attempts, deadline: Deadline): Promise<UpstreamResult<T>> {
+  private async attempt<T>(
+    call: UpstreamCall<T>,
+    caller: CallerContext,
+    attempts: Attempts,
+    deadline: Deadline,
+  ): Promise<UpstreamResult<T>> {
     const provider = this.adapter.id;
     const { requestId, telemetry } = caller;
     let signal = AbortSignal.timeout(deadline.attemptTimeout());
@@ -375,28 +416,55 @@ export class ProviderPipeline {
       const text = typeof response.data === 'string' ? response.data : '';
       const body = parseJson(text);
       let classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
-      if (call.notFoundIsWrongPath && classification.verdict === 'not-found') classification = { ...classification, verdict: 'unexpected' };
+      if (call.notFoundIsWrongPath && classification.verdict === 'not-found')
+        classification = { ...classification, verdict: 'unexpected' };
       const seconds = (performance.now() - started) / 1000;
       this.logger.debug(
-        { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, durationMs: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
+        {
+          provider,
+          requestId,
+          attempt: attemptNo,
+          status: response.status,
+          verdict: classification.verdict,
+          durationMs: Math.round(seconds * 1000),
+          upstreamRequestId: response.headers['x-request-id'],
+        },
         'upstream attempt',
       );
       this.hooks.onAttempt?.(provider, classification.verdict, seconds, attemptNo);
-      span.end({ status: response.status, error: classification.verdict === 'ok' ? undefined : classification.verdict });
-      if (classification.verdict !== 'ok') throw failureOf(provider, classification, response.status, response.headers['retry-after']);
+      span.end({
+        status: response.status,
+        error: classification.verdict === 'ok' ? undefined : classification.verdict,
+      });
+      if (classification.verdict !== 'ok')
+        throw failureOf(provider, classification, response.status, response.headers['retry-after']);
       const accepted = call.accept(body, String(response.headers['content-type'] ?? ''), response.status);
       return { body: accepted, text, attempts: attemptNo };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const failure = transportFailure(provider, error, signal.aborted, gotResponse, this.settings.maxBodyBytes);
       if (failure.code === 'internal-error') {
-        // Our own code (an adapter's request, classify or customerIdOf, the auth scheme) threw: a bug, not the upstream.
-        this.logger.error({ provider, requestId, attempt: attemptNo, err: error }, 'the gateway failed during an upstream attempt');
+        // Our own code (an adapter's request, classify or customerIdOf, the auth scheme) threw: a bug, not the
+        // upstream.
+        this.logger.error(
+          { provider, requestId, attempt: attemptNo, err: error },
+          'the gateway failed during an upstream attempt',
+        );
         span?.end({ error: failure.code });
         throw failure;
       }
       const seconds = (performance.now() - started) / 1000;
-      this.logger.debug({ provider, requestId, attempt: attemptNo, error: failure.code, reason: failure.message, durationMs: Math.round(seconds * 1000) }, 'upstream attempt failed');
+      this.logger.debug(
+        {
+          provider,
+          requestId,
+          attempt: attemptNo,
+          error: failure.code,
+          reason: failure.message,
+          durationMs: Math.round(seconds * 1000),
+        },
+        'upstream attempt failed',
+      );
       this.hooks.onAttempt?.(provider, failure.code, seconds, attemptNo);
       span?.end({ error: failure.code });
       throw failure;

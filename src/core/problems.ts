@@ -8,7 +8,9 @@ export const PROBLEMS = {
   'invalid-request': {
     status: 400,
     title: 'Invalid request',
-    description: 'The customer id does not match the provider’s id rule, a query parameter has a bad value, or the provider rejected the request as malformed.',
+    description:
+      'The customer id does not match the provider’s id rule, a query parameter has a bad value, ' +
+      'or the provider rejected the request as malformed.',
     advice: 'Check the id and the query parameters; the request will not succeed unchanged.',
   },
   unauthorized: {
@@ -44,7 +46,9 @@ export const PROBLEMS = {
   'operation-not-supported': {
     status: 404,
     title: 'Operation not offered for this provider',
-    description: 'The provider exists but does not offer this operation (Frontpayment has no customer list; Adobe’s list needs ADOBE_VIP_RESELLER_ID).',
+    description:
+      'The provider exists but does not offer this operation ' +
+      '(Frontpayment has no customer list; Adobe’s list needs ADOBE_VIP_RESELLER_ID).',
     advice: 'GET /providers lists what each provider offers (capabilities).',
   },
   'request-too-large': {
@@ -80,7 +84,9 @@ export const PROBLEMS = {
   'upstream-invalid-response': {
     status: 502,
     title: 'Upstream sent an invalid response',
-    description: 'The provider answered success with a body that is not JSON, not the documented shape, or not the requested customer.',
+    description:
+      'The provider answered success with a body that is not JSON, not the documented shape, ' +
+      'or not the requested customer.',
     advice: 'Try again shortly; if it persists, the provider’s API may have changed.',
   },
   'upstream-rate-limited': {
@@ -92,7 +98,9 @@ export const PROBLEMS = {
   'provider-unavailable': {
     status: 503,
     title: 'Provider unavailable',
-    description: 'The gateway is not calling this provider right now (its circuit is open or its quota cannot serve the request within the deadline).',
+    description:
+      'The gateway is not calling this provider right now ' +
+      '(its circuit is open or its quota cannot serve the request within the deadline).',
     advice: 'Wait for the number of seconds in Retry-After, then try again.',
   },
   'upstream-timeout': {

@@ -36,7 +36,9 @@ export interface UpstreamQuota {
 export function quotaRefusal(provider: string, perSecond: number, retryAfterSeconds: number): GatewayError {
   return new GatewayError('provider-unavailable', {
     provider,
-    detail: `The gateway's quota of ${perSecond} request(s) per second to this provider cannot serve the lookup within its deadline.`,
+    detail:
+      `The gateway's quota of ${perSecond} request(s) per second to this provider ` +
+      'cannot serve the lookup within its deadline.',
     retryAfterSeconds,
     refusedBeforeWire: true,
   });

@@ -28,7 +28,8 @@ export function defaultClassification(status: number): Classification {
   if (status === 403) return { verdict: 'forbidden' };
   if (status === 429) return { verdict: 'rate-limited' };
   if (status >= 500) return { verdict: 'server-error' };
-  if (status >= 300 && status < 400) return { verdict: 'unexpected', reason: `The upstream redirected (${status}); redirects are not followed.` };
+  if (status >= 300 && status < 400)
+    return { verdict: 'unexpected', reason: `The upstream redirected (${status}); redirects are not followed.` };
   return { verdict: 'unexpected' };
 }
 
@@ -50,7 +51,12 @@ export function parseJson(text: string): unknown {
 }
 
 /** A classified non-2xx answer. Only a retryable one passes the upstream's `Retry-After` on. */
-export function failureOf(provider: string, classification: Classification, httpStatus: number, retryAfter: unknown): GatewayError {
+export function failureOf(
+  provider: string,
+  classification: Classification,
+  httpStatus: number,
+  retryAfter: unknown,
+): GatewayError {
   const upstreamStatus = classification.upstreamStatus ?? httpStatus;
   const [code, transient] = VERDICTS[classification.verdict];
   return new GatewayError(code, {
@@ -68,38 +74,72 @@ export function failureOf(provider: string, classification: Classification, http
  * A 2xx answer is accepted only as a JSON object carrying the requested id (case-insensitively): the gateway never
  * answers one customer's data under another customer's id.
  */
-export function acceptedBody(adapter: ProviderAdapter, id: string, body: unknown, contentType: string, status: number): Record<string, unknown> {
+export function acceptedBody(
+  adapter: ProviderAdapter,
+  id: string,
+  body: unknown,
+  contentType: string,
+  status: number,
+): Record<string, unknown> {
   const provider = adapter.id;
   if (!/\bjson\b/i.test(contentType) || body === undefined || !isRecord(body)) {
-    throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not a JSON object.' });
+    throw new GatewayError('upstream-invalid-response', {
+      provider,
+      upstreamStatus: status,
+      detail: 'The upstream answered success with a body that is not a JSON object.',
+    });
   }
   const upstreamId = adapter.customerIdOf(body);
   if (typeof upstreamId !== 'string' || upstreamId.toLowerCase() !== id.toLowerCase()) {
-    throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered with a body that is not the requested customer.' });
+    throw new GatewayError('upstream-invalid-response', {
+      provider,
+      upstreamStatus: status,
+      detail: 'The upstream answered with a body that is not the requested customer.',
+    });
   }
   return body;
 }
 
 export const timeoutError = (provider: string): GatewayError =>
-  new GatewayError('upstream-timeout', { provider, detail: 'The upstream did not answer within the deadline.', transient: true });
+  new GatewayError('upstream-timeout', {
+    provider,
+    detail: 'The upstream did not answer within the deadline.',
+    transient: true,
+  });
 
 /** Something other than the network or the upstream threw during an attempt: the gateway's own fault. */
 export const unexpectedError = (provider: string, cause: unknown): GatewayError =>
   new GatewayError('internal-error', { provider, detail: 'The gateway failed while calling the upstream.', cause });
 
-/** What a thrown error during an attempt means: our timeout, a body too large or cut off, or an unreachable upstream. */
-export function transportFailure(provider: string, error: unknown, timedOut: boolean, gotResponse: boolean, maxBodyBytes: number): GatewayError {
+/** What a throw during an attempt means: our timeout, a body too large or cut off, or an unreachable upstream. */
+export function transportFailure(
+  provider: string,
+  error: unknown,
+  timedOut: boolean,
+  gotResponse: boolean,
+  maxBodyBytes: number,
+): GatewayError {
   if (timedOut) return timeoutError(provider);
   // Only axios reports the network and the upstream; anything else thrown during an attempt is the gateway's own fault.
   if (!isAxiosError(error)) return unexpectedError(provider, error);
   // axios refuses a body over `maxContentLength` with ERR_BAD_RESPONSE and no response object attached.
   if (error.code === 'ERR_BAD_RESPONSE' && error.response === undefined) {
-    return new GatewayError('upstream-invalid-response', { provider, detail: `The upstream body exceeded ${maxBodyBytes} bytes.`, cause: error });
+    return new GatewayError('upstream-invalid-response', {
+      provider,
+      detail: `The upstream body exceeded ${maxBodyBytes} bytes.`,
+      cause: error,
+    });
   }
   // The status line and headers arrived (node sets `ClientRequest.res`), then the body broke off.
-  const headersArrived = error.response !== undefined || (isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
+  const headersArrived =
+    error.response !== undefined ||
+    (isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
   if (gotResponse || headersArrived) {
-    return new GatewayError('upstream-invalid-response', { provider, detail: 'The upstream body was cut off.', cause: error });
+    return new GatewayError('upstream-invalid-response', {
+      provider,
+      detail: 'The upstream body was cut off.',
+      cause: error,
+    });
   }
   const { code } = error;
   return new GatewayError('upstream-error', {

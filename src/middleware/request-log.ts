@@ -47,7 +47,9 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
  * through the logger: pino-http would also make a child logger per request, which this gateway never uses, and
  * on the hit path that cost more than the answer.
  */
-export function requestLogWriter(logger: Logger): (req: Request, res: Response, route: string, durationMs: number) => void {
+export function requestLogWriter(
+  logger: Logger,
+): (req: Request, res: Response, route: string, durationMs: number) => void {
   // The line goes through the logger's redaction like every other line: its fields are the gateway's own (ids
   // checked by the provider's rule, names from the key file), but a safety net that is off is no net.
   const access = logger;

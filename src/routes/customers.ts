@@ -49,7 +49,8 @@ export function customersRouter(services: Services): Router {
 
 export function providerFor(services: Services, name: string): ProviderService {
   const runtime = services.providers.get(name);
-  if (!runtime) throw new GatewayError('unknown-provider', { detail: `No enabled provider is called "${truncate(name)}".` });
+  if (!runtime)
+    throw new GatewayError('unknown-provider', { detail: `No enabled provider is called "${truncate(name)}".` });
   return runtime;
 }
 
@@ -57,20 +58,30 @@ export function providerFor(services: Services, name: string): ProviderService {
 export function validId(runtime: ProviderService, id: string): string {
   const normalized = id.normalize('NFC');
   if (runtime.adapter.idRule.validate(normalized).error) {
-    throw new GatewayError('invalid-request', { provider: runtime.adapter.id, detail: `"${truncate(id)}" is not a valid ${runtime.adapter.displayName} customer id.` });
+    throw new GatewayError('invalid-request', {
+      provider: runtime.adapter.id,
+      detail: `"${truncate(id)}" is not a valid ${runtime.adapter.displayName} customer id.`,
+    });
   }
   return normalized;
 }
 
 function parseInclude(value: unknown, provider: string, query: object): boolean {
-  // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather than ignore it.
+  // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather
+  // than ignore it.
   if (Object.keys(query).some((key) => key.startsWith('include['))) {
-    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" takes plain values: include=raw.' });
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: 'The query parameter "include" takes plain values: include=raw.',
+    });
   }
   if (value === undefined) return false;
-  const values = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [null]));
+  const values = (Array.isArray(value) ? value : [value]).flatMap((v) =>
+    typeof v === 'string' ? v.split(',') : [null],
+  );
   const bad = values.find((v) => v === null || !INCLUDE_VALUES.has(v.trim()));
-  if (bad !== undefined) throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" accepts: raw.' });
+  if (bad !== undefined)
+    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" accepts: raw.' });
   return values.length > 0;
 }
 
@@ -84,7 +95,15 @@ function wantsNoCache(req: Request): boolean {
   return /(^|,)\s*no-cache\s*(,|$)/i.test(req.get('cache-control') ?? '');
 }
 
-function render(req: Request, res: Response, services: Services, runtime: ProviderService, id: string, result: LookupResult, includeRaw: boolean): void {
+function render(
+  req: Request,
+  res: Response,
+  services: Services,
+  runtime: ProviderService,
+  id: string,
+  result: LookupResult,
+  includeRaw: boolean,
+): void {
   const clearPii = res.locals.clearPii === true;
   const entry = includeRaw ? services.lookup.withRaw(runtime, id, result.entry, clearPii) : result.entry;
   const view = viewOf(entry, clearPii);

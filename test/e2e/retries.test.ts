@@ -27,7 +27,9 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 describe('retry count and spacing (TANGO_RETRIES=2)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -87,7 +89,9 @@ describe('retry count and spacing (TANGO_RETRIES=2)', () => {
 describe('a Retry-After that would end past the deadline (TANGO_DEADLINE_MS=1500)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '1500' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '1500' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -116,7 +120,9 @@ describe('a Retry-After that would end past the deadline (TANGO_DEADLINE_MS=1500
 describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -148,7 +154,9 @@ describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
 describe('every attempt cut at the timeout, retried (TANGO_TIMEOUT_MS=150, TANGO_RETRIES=2)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
 
@@ -170,7 +178,9 @@ describe('every attempt cut at the timeout, retried (TANGO_TIMEOUT_MS=150, TANGO
 describe('the lookup deadline (TANGO_DEADLINE_MS=300, TANGO_TIMEOUT_MS=1000)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '300' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '300' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -188,12 +198,14 @@ describe('the lookup deadline (TANGO_DEADLINE_MS=300, TANGO_TIMEOUT_MS=1000)', (
 describe('a deadline shorter than the first backoff (TANGO_DEADLINE_MS=150)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '150' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '150' },
+    });
   });
   afterAll(async () => gw.close());
 
   // Whatever the jitter, the first wait (≥ 200 ms) ends past this deadline, so the outcome is deterministic.
-  test('a 503 stops the lookup at once with the last failure’s problem, not a timeout: no wait, one attempt', async () => {
+  test('a 503 stops the lookup at once with the last failure’s problem, not a timeout: one attempt', async () => {
     gw.sim('tango').inject({ fault: { kind: 'status', status: 503 } });
     const [res, ms] = await timed(() => gw.lookup('tango', ID, NO_CACHE));
     const problem = await expectProblem(res, 'upstream-error');

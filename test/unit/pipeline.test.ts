@@ -22,7 +22,7 @@ class ControlledClock implements Clock {
 }
 
 describe('Deadline', () => {
-  test('is computed once: its latest start leaves a quarter of the attempt timeout, attempts are cut to what is left', () => {
+  test('is computed once: the latest start leaves a quarter of the attempt timeout; attempts are cut to it', () => {
     const clock = new ControlledClock();
     const deadline = new Deadline(clock, 8000, 3000);
     expect(deadline.at).toBe(clock.at + 8000);
@@ -37,7 +37,8 @@ describe('Deadline', () => {
 });
 
 describe('retryWait', () => {
-  const failure = (retryAfterSeconds?: number) => new GatewayError('upstream-error', { transient: true, retryAfterSeconds });
+  const failure = (retryAfterSeconds?: number) =>
+    new GatewayError('upstream-error', { transient: true, retryAfterSeconds });
 
   test('is 200 ms × 2^n, capped at 2 s, times a jitter factor in [1, 2)', () => {
     expect([0, 1, 2, 3, 4].map((n) => retryWait(failure(), n, () => 0))).toEqual([200, 400, 800, 1600, 2000]);
@@ -73,7 +74,11 @@ describe('ProviderPipeline retries under one deadline', () => {
     requests = 0;
   });
 
-  const adapter = { id: 'unit', request: (id: string) => ({ path: `/c/${id}` }), customerIdOf: (body: { id?: unknown }) => body.id } as unknown as ProviderAdapter;
+  const adapter = {
+    id: 'unit',
+    request: (id: string) => ({ path: `/c/${id}` }),
+    customerIdOf: (body: { id?: unknown }) => body.id,
+  } as unknown as ProviderAdapter;
 
   function pipeline(deadlineMs: number) {
     const clock = new ControlledClock();
@@ -124,7 +129,7 @@ describe('ProviderPipeline retries under one deadline', () => {
     expect(waits).toEqual([3000]);
   });
 
-  test('a Retry-After that would end past the deadline is not waited for: the lookup ends at once and passes it on', async () => {
+  test('a Retry-After ending past the deadline is not waited for: the lookup ends at once, passing it on', async () => {
     script = [{ status: 503, headers: { 'Retry-After': '9' } }];
     const { upstream, waits } = pipeline(8000);
     const error = await upstream.fetchCustomer('c-1', caller).catch((e: unknown) => e);
@@ -134,7 +139,7 @@ describe('ProviderPipeline retries under one deadline', () => {
     expect(waits).toEqual([]);
   });
 
-  test('the backoff counts against the same deadline: a second wait that would end past it stops the lookup', async () => {
+  test('the backoff counts against the same deadline: a second wait ending past it stops the lookup', async () => {
     script = [{ status: 500 }];
     // 300 ms fits in 800; 300 + 600 does not.
     const { upstream, waits } = pipeline(800);
