@@ -9,6 +9,8 @@ import { schemaDriftOf, type SchemaDeclaration } from './schema-drift.js';
 /** Seconds: from a cache hit (sub-millisecond) to a lookup that spends its whole deadline. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Distinct `field` label values per provider and drift metric; past it, new fields are counted as `other`. */
 export const MAX_DRIFT_FIELDS_PER_PROVIDER = 100;
 
@@ -80,6 +82,9 @@ export class GatewayMetrics {
 
   constructor(cache: CacheSize) {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client's `nodejs_active_{handles,requests,resources}_total` are gauges named like counters
+    // (`promtool check metrics` flags them); their per-type gauges without the suffix carry the same counts.
+    for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     new Gauge({
       name: 'cache_entries',
       help: 'Entries held by the customer cache (customers and not-found answers, fresh or within their stale window).',

@@ -7,9 +7,10 @@ import { idPatternOf } from '../core/provider.js';
 import { GatewayError, isProblemCode, PROBLEMS } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import type { Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 export function catalogRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   const providers = [...services.providers.values()].map(({ adapter }) => {
     const pattern = idPatternOf(adapter.idRule);
     return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId };

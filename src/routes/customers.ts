@@ -9,11 +9,12 @@ import type { LookupTelemetry } from '../core/upstream.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
 
 export function customersRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {

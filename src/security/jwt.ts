@@ -1,10 +1,12 @@
 /**
  * JWT bearer tokens issued for the API gateway in front: verified with `jose` against the issuer's JWKS
- * (fetched and cached by jose), with issuer, audience, expiry, not-before and algorithm checks. Provider access
- * and scopes come from configurable claims.
+ * (fetched and cached by jose), with issuer, audience, expiry, not-before and algorithm checks, and a bounded
+ * lifetime: `iat` is required, not in the future, and neither the token's age nor its whole lifetime
+ * (`exp − iat`) may exceed `GATEWAY_JWT_MAX_AGE_SECONDS` (a token valid for ten years is a leaked password).
+ * Provider access and scopes come from configurable claims; the subject must be a well-formed client name.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { SCOPES, type JwtSettings, type Scope } from '../../config/security.js';
+import { CLIENT_NAME, SCOPES, type JwtSettings, type Scope } from '../../config/security.js';
 import type { Client } from './grants.js';
 
 /** Three dot-separated base64url parts (the signature may be empty, as in `alg: none`): a JWS compact token. */
@@ -36,7 +38,9 @@ export class JwtVerifier {
         audience: [...this.settings.audience],
         algorithms: [...this.settings.algorithms],
         clockTolerance: this.settings.clockToleranceSeconds,
-        requiredClaims: ['exp'],
+        // jose requires `iat` with a maximum age, and refuses one in the future (beyond the tolerance).
+        maxTokenAge: this.settings.maxAgeSeconds,
+        requiredClaims: ['exp', 'iat'],
       }));
     } catch (error) {
       if (isJwksFailure(error)) throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', { cause: error });
@@ -44,8 +48,13 @@ export class JwtVerifier {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
       throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
     }
+    if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.settings.maxAgeSeconds + this.settings.clockToleranceSeconds) {
+      throw new InvalidTokenError('ERR_JWT_LIFETIME_TOO_LONG exp');
+    }
     const name = firstString(payload.sub, payload.azp, payload.client_id);
     if (!name) throw new InvalidTokenError('token names no subject (sub, azp or client_id)');
+    // The name goes into problem details and logs: only the characters a configured client name may have.
+    if (!CLIENT_NAME.test(name)) throw new InvalidTokenError('token subject is not a valid client name');
     return {
       name,
       providers: words(payload[this.settings.providersClaim]),

@@ -23,11 +23,11 @@ test.each(['ADOBE_VIP_API_KEY', 'ADOBE_VIP_CLIENT_SECRET', 'ADOBE_VIP_SCOPES'])(
 });
 
 test('ADOBE_VIP_TOKEN_URL defaults to the production IMS endpoint', () => {
-  const adobe = settings({ ADOBE_VIP_BASE_URL: 'https://partners.adobe.io', ADOBE_VIP_API_KEY: 'k', ADOBE_VIP_CLIENT_SECRET: 's', ADOBE_VIP_SCOPES: 'openid' }, 'adobe-vip');
+  const adobe = settings({ GATEWAY_ALLOW_ANONYMOUS: 'true', ADOBE_VIP_BASE_URL: 'https://partners.adobe.io', ADOBE_VIP_API_KEY: 'k', ADOBE_VIP_CLIENT_SECRET: 's', ADOBE_VIP_SCOPES: 'openid' }, 'adobe-vip');
   expect(adobe?.env.ADOBE_VIP_TOKEN_URL).toBe('https://ims-na1.adobelogin.com/ims/token/v3');
 });
 
 test('with FRONTPAYMENT_BASE_URL, FRONTPAYMENT_TOKEN is required', () => {
   expect(() => loadConfig({ PROVIDERS: 'frontpayment', FRONTPAYMENT_BASE_URL: 'https://demo-api.frontpayment.no/api/v1' }, adapters)).toThrow('FRONTPAYMENT_TOKEN');
-  expect(settings({ FRONTPAYMENT_BASE_URL: 'https://demo-api.frontpayment.no/api/v1', FRONTPAYMENT_TOKEN: 't' }, 'frontpayment')?.env.FRONTPAYMENT_TOKEN).toBe('t');
+  expect(settings({ GATEWAY_ALLOW_ANONYMOUS: 'true', FRONTPAYMENT_BASE_URL: 'https://demo-api.frontpayment.no/api/v1', FRONTPAYMENT_TOKEN: 't' }, 'frontpayment')?.env.FRONTPAYMENT_TOKEN).toBe('t');
 });

@@ -66,12 +66,12 @@ describe('loadConfig accepts', () => {
   });
 
   test('Tango with a base URL and Basic credentials', () => {
-    const tango = loadConfig({ TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k', TANGO_CACHE_TTL_SECONDS: '60' }, adapters).providers.find((p) => p.id === 'tango');
+    const tango = loadConfig({ GATEWAY_ALLOW_ANONYMOUS: 'true', TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k', TANGO_CACHE_TTL_SECONDS: '60' }, adapters).providers.find((p) => p.id === 'tango');
     expect(tango).toMatchObject({ baseUrl: TANGO_URL, cacheTtlSeconds: 60, env: { TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' } });
   });
 
   test('Tango with a base URL and complete OAuth instead of Basic', () => {
-    const env = { TANGO_BASE_URL: TANGO_URL, TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_ID: 'c', TANGO_CLIENT_SECRET: 's' };
+    const env = { GATEWAY_ALLOW_ANONYMOUS: 'true', TANGO_BASE_URL: TANGO_URL, TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_ID: 'c', TANGO_CLIENT_SECRET: 's' };
     const tango = loadConfig(env, adapters).providers.find((p) => p.id === 'tango');
     expect(tango?.env).toMatchObject({ TANGO_CLIENT_ID: 'c', TANGO_OAUTH_SCOPE: 'raas.all', TANGO_OAUTH_AUDIENCE: 'https://api.tangocard.com/' });
   });
