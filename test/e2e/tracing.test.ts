@@ -45,3 +45,16 @@ test('a malformed traceparent is ignored', async () => {
   expect(res.status).toBe(200);
   expect(upstreamTraceparents()).toEqual([undefined]);
 });
+
+test('the caller’s tracestate and baggage never reach the upstream; its trace id does', async () => {
+  // An id no other test here looks up: the answer comes from the upstream, not from the cache.
+  const res = await gw.lookup('tango', 'edge-case-co', {
+    headers: { traceparent: TRACEPARENT, tracestate: 'evil=payload,internal=secret', baggage: 'user=alice,tenant=bob' },
+  });
+  expect(res.status).toBe(200);
+  const [request] = gw.sim('tango').log;
+  expect(String(request?.headers.traceparent)).toContain(TRACE_ID);
+  expect(request?.headers.tracestate).toBeUndefined();
+  expect(request?.headers.baggage).toBeUndefined();
+  expect(JSON.stringify(request?.headers)).not.toMatch(/evil|payload|alice/);
+});
