@@ -45,6 +45,10 @@ export interface Config {
     maxBytes: number;
   };
   upstreamMaxBodyBytes: number;
+  /** `GET /customers/{provider}`: how long a page is cached, and the secret that signs cursors. */
+  lists: { cacheTtlSeconds: number; cursorSecret: string | undefined };
+  /** `POST /customers/batch`: when unfinished items are answered `upstream-timeout`. */
+  batch: { deadlineMs: number };
   /** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** OTLP/HTTP collector base URL; unset: no tracing SDK (traceparent still propagates). */
@@ -78,6 +82,10 @@ const commonKeys = {
   UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }),
+  LIST_CACHE_TTL_SECONDS: seconds.default(30),
+  // At least 32 characters; unset, each process signs with its own random key (cursors then stay on one replica).
+  LIST_CURSOR_SECRET: Joi.string().min(32),
+  BATCH_DEADLINE_MS: positiveInt.default(10000),
 };
 
 /** The generic keys every provider gets under its prefix, besides its adapter's own. */
@@ -159,6 +167,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
       maxBytes: v.CACHE_MAX_BYTES as number,
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
+    lists: Object.freeze({ cacheTtlSeconds: v.LIST_CACHE_TTL_SECONDS as number, cursorSecret: v.LIST_CURSOR_SECRET as string | undefined }),
+    batch: Object.freeze({ deadlineMs: v.BATCH_DEADLINE_MS as number }),
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),

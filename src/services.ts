@@ -8,14 +8,17 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config/index.js';
 import { CustomerCache } from './core/cache.js';
 import type { Logger } from './core/logger.js';
+import { ListService } from './core/listing.js';
 import { LookupService, type ProviderRuntime } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
-import type { ProviderAdapter } from './core/provider.js';
+import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
 import { UpstreamClient } from './core/upstream.js';
 import type { AuthScheme } from './core/auth.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
+  /** The provider's own env keys (the list request reads Adobe's reseller id there). */
+  env: ProviderEnv;
 }
 
 export interface Services {
@@ -24,6 +27,8 @@ export interface Services {
   providers: ReadonlyMap<string, ProviderService>;
   cache: CustomerCache;
   lookup: LookupService;
+  /** Customer lists, a page at a time. */
+  lists: ListService;
   metrics: GatewayMetrics;
   close(): void;
 }
@@ -73,7 +78,7 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     );
     // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
     metrics.breakerState(adapter.id, upstream.state().breaker);
-    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
+    providers.set(adapter.id, { adapter, upstream, auth, env: settings.env, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
   }
 
   const lookup = new LookupService(
@@ -88,6 +93,7 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
     providers,
     cache,
     lookup,
+    lists: new ListService(config.lists),
     metrics,
     close: () => agents.forEach((agent) => agent.destroy()),
   };

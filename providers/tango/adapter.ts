@@ -7,6 +7,7 @@ import { basicAuth, clientCredentialsAuth } from '../../src/core/auth.js';
 import type { AccountStatus, CustomerStatus } from '../../src/core/model.js';
 import { isoDate, isRecord, mapStatus, objectList, text } from '../../src/core/normalize.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
+import { tangoBalances, tangoList } from './listing.js';
 import { TANGO_CUSTOMER_SCHEMA, type TangoCustomer } from './schema.js';
 import { tangoSimulator } from './simulator.js';
 
@@ -99,5 +100,7 @@ export const tango: ProviderAdapter = {
     };
   },
 
+  list: tangoList,
+  balances: tangoBalances,
   simulator: tangoSimulator,
 };

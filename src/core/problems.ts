@@ -39,6 +39,18 @@ export const PROBLEMS = {
     description: 'The route exists but does not serve this method; the Allow header lists those it does.',
     advice: 'Use one of the methods in the Allow header.',
   },
+  'operation-not-supported': {
+    status: 404,
+    title: 'Operation not offered for this provider',
+    description: 'The provider exists but does not offer this operation (Frontpayment has no customer list; Adobe’s list needs ADOBE_VIP_RESELLER_ID).',
+    advice: 'GET /providers lists what each provider offers (capabilities).',
+  },
+  'request-too-large': {
+    status: 413,
+    title: 'Request too large',
+    description: 'The request body is larger than the route accepts.',
+    advice: 'Send a smaller body (a batch holds at most 100 lookups); split the work into several requests.',
+  },
   'customer-not-found': {
     status: 404,
     title: 'Customer not found',

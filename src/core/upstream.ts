@@ -10,7 +10,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuthScheme } from './auth.js';
 import { GatewayError, type ProblemCode } from './problems.js';
-import type { Classification, ProviderAdapter, Verdict } from './provider.js';
+import type { AttemptContext, Classification, ProviderAdapter, UpstreamRequest, Verdict } from './provider.js';
 import { ProviderGuard, type GuardHooks, type GuardState, type ResilienceSettings } from './guard.js';
 import { isGateRefusal } from './quota.js';
 import { isRecord } from './normalize.js';
@@ -47,6 +47,16 @@ export interface LookupTelemetry {
   attempts: number;
 }
 
+/**
+ * One upstream read besides a lookup (a list page, a customer's accounts): the request of each attempt and the
+ * check of a 2xx body. A 404 there says the path is wrong, not that a customer is missing: `upstream-error`.
+ */
+export interface UpstreamRead {
+  request(attempt: AttemptContext): UpstreamRequest;
+  /** Whether a parsed 2xx body is the documented shape. */
+  accepts(body: unknown): boolean;
+}
+
 /** Upstream 401 answers, which earn one retry with a fresh token (not token-endpoint refusals). */
 const refreshable = new WeakSet<GatewayError>();
 
@@ -80,7 +90,16 @@ export class UpstreamClient {
   }
 
   /** Reads one customer. Throws a `GatewayError` whose code the last failure decides. */
-  async fetchCustomer(id: string, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
+  fetchCustomer(id: string, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
+    return this.fetch(id, undefined, requestId, telemetry);
+  }
+
+  /** Another read (`UpstreamRead`) under the same quota, breaker, bulkhead, retries and deadline as a lookup. */
+  read(read: UpstreamRead, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
+    return this.fetch('', read, requestId, telemetry);
+  }
+
+  private async fetch(id: string, read: UpstreamRead | undefined, requestId: string, telemetry?: LookupTelemetry): Promise<UpstreamResult> {
     const deadline = Date.now() + this.settings.deadlineMs;
     const lookup = { idempotencyKey: randomUUID(), notBefore: 0, attempts: 0, lastError: undefined as GatewayError | undefined };
 
@@ -93,7 +112,7 @@ export class UpstreamClient {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw lookup.lastError ?? this.timeoutError();
         try {
-          return await this.guard.run(this.latestStart(deadline), () => this.attempt(id, requestId, lookup, deadline, telemetry));
+          return await this.guard.run(this.latestStart(deadline), () => this.attempt(id, read, requestId, lookup, deadline, telemetry));
         } catch (error) {
           const failure = error instanceof GatewayError ? error : this.unexpected(error);
           // A retry that cannot get a slot in time ends the lookup with the upstream's last failure (design §4).
@@ -131,6 +150,7 @@ export class UpstreamClient {
 
   private async attempt(
     id: string,
+    read: UpstreamRead | undefined,
     requestId: string,
     lookup: { idempotencyKey: string; attempts: number },
     deadline: number,
@@ -147,7 +167,7 @@ export class UpstreamClient {
     let span: ReturnType<typeof startAttemptSpan> | undefined;
     try {
       const authHeaders = await this.auth.headers(signal);
-      const request = this.adapter.request(id, context);
+      const request = read ? read.request(context) : this.adapter.request(id, context);
       const waited = await this.guard.admit(this.latestStart(deadline));
       // The attempt's timeout covers its token and the whole response (body included), not its wait for a quota slot.
       if (waited > 0) signal = AbortSignal.timeout(this.attemptBudget(deadline, performance.now() - started - waited));
@@ -168,7 +188,8 @@ export class UpstreamClient {
       const text = typeof response.data === 'string' ? response.data : '';
       const body = parseJson(text);
       const contentType = String(response.headers['content-type'] ?? '');
-      const classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
+      let classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
+      if (read && classification.verdict === 'not-found') classification = { ...classification, verdict: 'unexpected' };
       const seconds = (performance.now() - started) / 1000;
       this.logger.debug(
         { provider, requestId, attempt: attemptNo, status: response.status, verdict: classification.verdict, durationMs: Math.round(seconds * 1000), upstreamRequestId: response.headers['x-request-id'] },
@@ -176,7 +197,7 @@ export class UpstreamClient {
       );
       this.hooks.onAttempt?.(provider, classification.verdict, seconds, attemptNo);
       span.end({ status: response.status, error: classification.verdict === 'ok' ? undefined : classification.verdict });
-      if (classification.verdict === 'ok') return this.accept(id, body, text, contentType, response.status, attemptNo);
+      if (classification.verdict === 'ok') return this.accept(id, read, body, text, contentType, response.status, attemptNo);
       throw this.failure(classification, response.status, response.headers['retry-after']);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
@@ -208,8 +229,14 @@ export class UpstreamClient {
     return Math.max(1, Math.floor(Math.min(this.settings.timeoutMs - spentMs, deadline - Date.now())));
   }
 
-  private accept(id: string, body: unknown, text: string, contentType: string, status: number, attempts: number): UpstreamResult {
+  private accept(id: string, read: UpstreamRead | undefined, body: unknown, text: string, contentType: string, status: number, attempts: number): UpstreamResult {
     const provider = this.adapter.id;
+    if (read) {
+      if (!/\bjson\b/i.test(contentType) || !read.accepts(body)) {
+        throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not the documented shape.' });
+      }
+      return { body, text, attempts };
+    }
     if (!/\bjson\b/i.test(contentType) || body === undefined || !isRecord(body)) {
       throw new GatewayError('upstream-invalid-response', { provider, upstreamStatus: status, detail: 'The upstream answered success with a body that is not a JSON object.' });
     }

@@ -96,7 +96,8 @@ describe('the configuration decides', () => {
 test('open mode never grants pii:read: a national id stays masked, whatever the caller sends', () =>
   withGateway({ adapters: [...adapters, piiTestAdapter] }, async (gw) => {
     expect(gw.config.security.open).toBe(true);
-    for (const headers of [{}, { 'X-Api-Key': 'anything' }, { Authorization: 'Bearer forged.token.here' }]) {
+    const attempts: Record<string, string>[] = [{}, { 'X-Api-Key': 'anything' }, { Authorization: 'Bearer forged.token.here' }];
+    for (const headers of attempts) {
       const res = await gw.lookup('piitest', PII_CUSTOMER.id, { headers });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { data: { nationalId: string | null } };
