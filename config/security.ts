@@ -82,7 +82,19 @@ export interface SecurityConfig {
 }
 
 /** Asymmetric only: a JWKS never holds the shared secret an HS* token needs, and `none` is never acceptable. */
-const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 export const securityKeys = {
   GATEWAY_API_KEYS_FILE: Joi.string(),
@@ -98,12 +110,28 @@ export const securityKeys = {
   GATEWAY_ALLOW_ANONYMOUS: Joi.boolean().default(false),
   GATEWAY_RATE_LIMIT_PER_MINUTE: Joi.number().integer().min(0).default(600),
   GATEWAY_AUTH_FAILURES_PER_MINUTE: Joi.number().integer().min(0).default(30),
-  GATEWAY_HEADERS_TIMEOUT_MS: Joi.number().integer().min(100).max(120000).default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs),
-  GATEWAY_REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(600000).default(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs),
-  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: Joi.number().integer().min(100).max(600000).default(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs),
+  GATEWAY_HEADERS_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(100)
+    .max(120000)
+    .default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs),
+  GATEWAY_REQUEST_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(100)
+    .max(600000)
+    .default(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(100)
+    .max(600000)
+    .default(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs),
   GATEWAY_MAX_CONNECTIONS: Joi.number().integer().min(1).default(DEFAULT_CONNECTION_LIMITS.maxConnections),
   GATEWAY_MAX_URL_LENGTH: Joi.number().integer().min(64).max(65536).default(2048),
-  GATEWAY_MAX_HEADER_BYTES: Joi.number().integer().min(1024).max(1024 * 1024).default(16384),
+  GATEWAY_MAX_HEADER_BYTES: Joi.number()
+    .integer()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(16384),
   TRUST_PROXY: Joi.string().default('false'),
   CORS_ORIGINS: Joi.string(),
 };
@@ -115,7 +143,10 @@ const clientSchema = Joi.object({
   name: Joi.string().pattern(CLIENT_NAME).required(),
   keySha256: Joi.array().items(Joi.string().hex().length(64).lowercase()).min(1).max(4).required(),
   providers: Joi.array().items(Joi.string()).min(1).required(),
-  scopes: Joi.array().items(Joi.string().valid(...SCOPES)).unique().default([]),
+  scopes: Joi.array()
+    .items(Joi.string().valid(...SCOPES))
+    .unique()
+    .default([]),
   rateLimitPerMinute: Joi.number().integer().min(0),
 });
 const keyFileSchema = Joi.alternatives(
@@ -143,10 +174,14 @@ export function securitySettings(v: Record<string, unknown>, options: SecurityOp
   // Fail closed: customer data from a real upstream is served to anonymous callers only by explicit choice,
   // and never in production, whatever else the environment says.
   if (allowAnonymous && options.production) {
-    throw new ConfigError(`Configuration error: "GATEWAY_ALLOW_ANONYMOUS" is refused in production: set ${AUTH_VARIABLES}`);
+    throw new ConfigError(
+      `Configuration error: "GATEWAY_ALLOW_ANONYMOUS" is refused in production: set ${AUTH_VARIABLES}`,
+    );
   }
   if (open && options.production) {
-    throw new ConfigError(`Configuration error: NODE_ENV=production needs inbound authentication: set ${AUTH_VARIABLES}`);
+    throw new ConfigError(
+      `Configuration error: NODE_ENV=production needs inbound authentication: set ${AUTH_VARIABLES}`,
+    );
   }
   if (open && options.realUpstreams.length > 0 && !allowAnonymous) {
     throw new ConfigError(
@@ -161,7 +196,9 @@ export function securitySettings(v: Record<string, unknown>, options: SecurityOp
   });
   // node answers every request whose head took longer than the whole request may take with the request timeout.
   if (connections.requestTimeoutMs < connections.headersTimeoutMs) {
-    throw new ConfigError('Configuration error: "GATEWAY_REQUEST_TIMEOUT_MS" must be at least "GATEWAY_HEADERS_TIMEOUT_MS"');
+    throw new ConfigError(
+      'Configuration error: "GATEWAY_REQUEST_TIMEOUT_MS" must be at least "GATEWAY_HEADERS_TIMEOUT_MS"',
+    );
   }
   return Object.freeze({
     open,
@@ -181,14 +218,17 @@ export function securitySettings(v: Record<string, unknown>, options: SecurityOp
 function apiKeyClients(v: Record<string, unknown>, knownProviders: readonly string[]): readonly ApiKeyClient[] {
   const file = v.GATEWAY_API_KEYS_FILE as string | undefined;
   const inline = v.GATEWAY_API_KEYS as string | undefined;
-  if (file && inline) throw new ConfigError('Configuration error: set "GATEWAY_API_KEYS_FILE" or "GATEWAY_API_KEYS", not both');
+  if (file && inline)
+    throw new ConfigError('Configuration error: set "GATEWAY_API_KEYS_FILE" or "GATEWAY_API_KEYS", not both');
   if (!file && !inline) return [];
   const variable = file ? 'GATEWAY_API_KEYS_FILE' : 'GATEWAY_API_KEYS';
   let text: string;
   try {
     text = file ? readFileSync(file, 'utf8') : (inline ?? '');
   } catch (error) {
-    throw new ConfigError(`Configuration error: "${variable}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      `Configuration error: "${variable}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -198,17 +238,28 @@ function apiKeyClients(v: Record<string, unknown>, knownProviders: readonly stri
   }
   const { value, error } = keyFileSchema.validate(parsed, { convert: true, abortEarly: true });
   if (error) throw new ConfigError(`Configuration error: "${variable}": ${error.details[0]?.message ?? error.message}`);
-  const list = (Array.isArray(value) ? value : (value as { clients: unknown[] }).clients) as Omit<ApiKeyClient, 'rateLimitPerMinute'>[];
+  const list = (Array.isArray(value) ? value : (value as { clients: unknown[] }).clients) as Omit<
+    ApiKeyClient,
+    'rateLimitPerMinute'
+  >[];
   const seen = new Set<string>();
   for (const client of list) {
     const unknown = client.providers.find((p) => p !== '*' && !knownProviders.includes(p));
-    if (unknown) throw new ConfigError(`Configuration error: "${variable}": client "${client.name}" names an unknown provider "${unknown}"`);
+    if (unknown)
+      throw new ConfigError(
+        `Configuration error: "${variable}": client "${client.name}" names an unknown provider "${unknown}"`,
+      );
     for (const hash of client.keySha256) {
-      if (seen.has(hash)) throw new ConfigError(`Configuration error: "${variable}": a key hash is listed twice (client "${client.name}")`);
+      if (seen.has(hash))
+        throw new ConfigError(
+          `Configuration error: "${variable}": a key hash is listed twice (client "${client.name}")`,
+        );
       seen.add(hash);
     }
   }
-  return Object.freeze(list.map((c) => Object.freeze({ ...c, rateLimitPerMinute: (c as Partial<ApiKeyClient>).rateLimitPerMinute })));
+  return Object.freeze(
+    list.map((c) => Object.freeze({ ...c, rateLimitPerMinute: (c as Partial<ApiKeyClient>).rateLimitPerMinute })),
+  );
 }
 
 function jwtSettings(v: Record<string, unknown>): JwtSettings | undefined {
@@ -217,7 +268,9 @@ function jwtSettings(v: Record<string, unknown>): JwtSettings | undefined {
   const algorithms = list(v.GATEWAY_JWT_ALGORITHMS as string);
   const bad = algorithms.find((a) => !JWT_ALGORITHMS.includes(a));
   if (bad !== undefined || algorithms.length === 0) {
-    throw new ConfigError(`Configuration error: "GATEWAY_JWT_ALGORITHMS" accepts asymmetric algorithms only (${JWT_ALGORITHMS.join(', ')}); got "${bad ?? ''}"`);
+    throw new ConfigError(
+      `Configuration error: "GATEWAY_JWT_ALGORITHMS" accepts asymmetric algorithms only (${JWT_ALGORITHMS.join(', ')}); got "${bad ?? ''}"`,
+    );
   }
   return Object.freeze({
     jwksUrl,
@@ -237,13 +290,17 @@ function trustProxy(value: string): TrustProxy {
   const v = value.trim().toLowerCase();
   if (v === 'false' || v === '0') return false;
   if (v === 'true') {
-    throw new ConfigError('Configuration error: "TRUST_PROXY=true" would let any caller choose its own address with X-Forwarded-For: give the number of proxies in front (e.g. 1) or their addresses/CIDRs');
+    throw new ConfigError(
+      'Configuration error: "TRUST_PROXY=true" would let any caller choose its own address with X-Forwarded-For: give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+    );
   }
   if (/^\d+$/.test(v)) return Number(v);
   const entries = list(value);
   const bad = entries.find((entry) => !NAMED_RANGES.includes(entry) && !isAddressOrCidr(entry));
   if (bad !== undefined || entries.length === 0) {
-    throw new ConfigError(`Configuration error: "TRUST_PROXY" must be false, a hop count, or a comma list of addresses/CIDRs (${NAMED_RANGES.join(', ')} allowed); got "${bad ?? value}"`);
+    throw new ConfigError(
+      `Configuration error: "TRUST_PROXY" must be false, a hop count, or a comma list of addresses/CIDRs (${NAMED_RANGES.join(', ')} allowed); got "${bad ?? value}"`,
+    );
   }
   return Object.freeze(entries);
 }
@@ -267,7 +324,9 @@ function corsOrigins(value: string | undefined): readonly string[] {
       parsed = undefined;
     }
     if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
-      throw new ConfigError(`Configuration error: "CORS_ORIGINS" takes exact origins like https://dashboard.example.com (no path, no wildcard); got "${origin}"`);
+      throw new ConfigError(
+        `Configuration error: "CORS_ORIGINS" takes exact origins like https://dashboard.example.com (no path, no wildcard); got "${origin}"`,
+      );
     }
   }
   return Object.freeze(origins);

@@ -20,7 +20,10 @@ import { answerClientErrors } from './middleware/client-errors.js';
 /** How often node looks for requests past their head or request timeout: at most a second late. */
 const checkingIntervalMs = (headersTimeoutMs: number) => Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 2)));
 
-export function createGatewayServer(app: Express, security: Pick<SecurityConfig, 'maxHeaderBytes'> & Partial<Pick<SecurityConfig, 'connections'>>): Server {
+export function createGatewayServer(
+  app: Express,
+  security: Pick<SecurityConfig, 'maxHeaderBytes'> & Partial<Pick<SecurityConfig, 'connections'>>,
+): Server {
   const limits = security.connections ?? DEFAULT_CONNECTION_LIMITS;
   // Plain constructor functions, not classes: the instances' prototype must be `app.request` itself.
   function ExpressRequest(this: IncomingMessage, socket: Socket) {
@@ -29,7 +32,11 @@ export function createGatewayServer(app: Express, security: Pick<SecurityConfig,
   ExpressRequest.prototype = app.request;
   function ExpressResponse(this: ServerResponse, req: IncomingMessage, options?: object) {
     // The options (highWaterMark and the like) as node passes them.
-    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: object) => void).call(this, req, options);
+    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: object) => void).call(
+      this,
+      req,
+      options,
+    );
   }
   ExpressResponse.prototype = app.response;
   const server = createServer(

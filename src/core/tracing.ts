@@ -77,8 +77,14 @@ const UNTRACED: ServerSpan = { context: ROOT_CONTEXT, span: trace.wrapSpanContex
 /** The server span of one inbound request, continuing the caller's `traceparent` when it sent one. */
 export function startServerSpan(method: string, path: string, headers: IncomingHttpHeaders): ServerSpan {
   if (!recording && !headers.traceparent) return UNTRACED;
-  const parent = headers.traceparent ? withoutTraceState(propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)) : ROOT_CONTEXT;
-  const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
+  const parent = headers.traceparent
+    ? withoutTraceState(propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter))
+    : ROOT_CONTEXT;
+  const span = tracer().startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    parent,
+  );
   return { context: trace.setSpan(parent, span), span };
 }
 
@@ -86,7 +92,12 @@ export function startServerSpan(method: string, path: string, headers: IncomingH
 function withoutTraceState(context: Context): Context {
   const remote = trace.getSpanContext(context);
   if (!remote?.traceState) return context;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: remote.traceId, spanId: remote.spanId, traceFlags: remote.traceFlags, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: remote.traceId,
+    spanId: remote.spanId,
+    traceFlags: remote.traceFlags,
+    isRemote: true,
+  });
 }
 
 /** Names the server span after its route (`GET /customers/:provider/:id`) and ends it with the answer's status. */
@@ -108,11 +119,24 @@ export interface AttemptSpan {
 const NO_TRACE: AttemptSpan = { headers: {}, end: () => undefined };
 
 /** A client span for one upstream attempt: a new span id every attempt, in the caller's trace. */
-export function startAttemptSpan(parent: Context | undefined, provider: string, attempt: number, url: string): AttemptSpan {
+export function startAttemptSpan(
+  parent: Context | undefined,
+  provider: string,
+  attempt: number,
+  url: string,
+): AttemptSpan {
   const base = parent ?? ROOT_CONTEXT;
   let span = tracer().startSpan(
     `GET ${provider}`,
-    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': url, 'gateway.provider': provider, 'http.request.resend_count': attempt - 1 } },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.full': url,
+        'gateway.provider': provider,
+        'http.request.resend_count': attempt - 1,
+      },
+    },
     base,
   );
   if (!span.isRecording()) {

@@ -16,13 +16,21 @@ export function answerClientErrors(server: Server): void {
     }
     const overflow = error.code === 'HPE_HEADER_OVERFLOW';
     const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const [status, reason] = overflow ? [431, 'Request Header Fields Too Large'] : timeout ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const [status, reason] = overflow
+      ? [431, 'Request Header Fields Too Large']
+      : timeout
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
     const requestId = randomUUID();
     const body = JSON.stringify({
       type: '/problems/invalid-request',
       title: PROBLEMS['invalid-request'].title,
       status,
-      detail: overflow ? 'The request headers are larger than the gateway accepts (16 KB).' : timeout ? 'The request did not arrive in time.' : 'The request could not be parsed as HTTP.',
+      detail: overflow
+        ? 'The request headers are larger than the gateway accepts (16 KB).'
+        : timeout
+          ? 'The request did not arrive in time.'
+          : 'The request could not be parsed as HTTP.',
       instance: '/',
       requestId,
       retryable: false,

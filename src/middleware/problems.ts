@@ -15,14 +15,20 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export const methodNotAllowed =
   (allowed: readonly string[]): RequestHandler =>
   (req, _res, next) => {
-    next(new GatewayError('method-not-allowed', { detail: `${req.method} is not served here; use ${allowed.join(' or ')}.`, headers: { Allow: allowed.join(', ') } }));
+    next(
+      new GatewayError('method-not-allowed', {
+        detail: `${req.method} is not served here; use ${allowed.join(' or ')}.`,
+        headers: { Allow: allowed.join(', ') },
+      }),
+    );
   };
 
 /** `/customers/{provider}/…` and `/cache/customers/{provider}/…`: the paths that name a provider. */
 const PROVIDER_IN_PATH = /^\/(?:cache\/)?customers\/([^/]+)/;
 
 /**
- * `providers`: the enabled provider ids. A problem names its provider when the path names a known one, also when the failure came before any route ran (an undecodable id, a method the route does not serve).
+ * `providers`: the enabled provider ids. A problem names its provider when the path names a known one, also
+ * when the failure came before any route ran (an undecodable id, a method the route does not serve).
  */
 export function problemHandler(logger: Logger, providers: { has(id: string): boolean }): ErrorRequestHandler {
   const providerNamedBy = (path: string): string | undefined => {
@@ -62,9 +68,18 @@ export function problemHandler(logger: Logger, providers: { has(id: string): boo
 /** Errors from express itself (bad percent-encoding, oversized body) keep their 4xx meaning. */
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  const status = typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : NaN;
-  if (status >= 400 && status < 500) return new GatewayError('invalid-request', { detail: 'The request could not be read (malformed path, query or headers).' });
-  return new GatewayError('internal-error', { detail: 'An unexpected error occurred; it has been logged with the request id.', cause: error });
+  const status =
+    typeof error === 'object' && error !== null && 'status' in error
+      ? Number(error.status)
+      : NaN;
+  if (status >= 400 && status < 500)
+    return new GatewayError('invalid-request', {
+      detail: 'The request could not be read (malformed path, query or headers).',
+    });
+  return new GatewayError('internal-error', {
+    detail: 'An unexpected error occurred; it has been logged with the request id.',
+    cause: error,
+  });
 }
 
 /** Characters a URI path may hold as they are (RFC 3986 `pchar` and `/`); `%` only before two hex digits. */
@@ -77,7 +92,7 @@ const ESCAPE = /^%[0-9A-Fa-f]{2}/;
  */
 export function uriReference(path: string): string {
   let out = '';
-  for (let i = 0; i < path.length; ) {
+  for (let i = 0; i < path.length;) {
     if (ESCAPE.test(path.slice(i, i + 3))) {
       out += path.slice(i, i + 3);
       i += 3;
@@ -85,7 +100,9 @@ export function uriReference(path: string): string {
     }
     const char = String.fromCodePoint(path.codePointAt(i) ?? 0);
     // A lone surrogate becomes U+FFFD's bytes (Buffer's UTF-8 encoding).
-    out += PATH_CHAR.test(char) ? char : [...Buffer.from(char, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    out += PATH_CHAR.test(char)
+      ? char
+      : [...Buffer.from(char, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
     i += char.length;
   }
   // "//x" would read as an authority, not a path.

@@ -13,7 +13,11 @@ export interface HealthOptions {
   detail: boolean;
 }
 
-export function healthRouter(services: Services, lifecycle: Lifecycle, options: HealthOptions = { detail: true }): Router {
+export function healthRouter(
+  services: Services,
+  lifecycle: Lifecycle,
+  options: HealthOptions = { detail: true },
+): Router {
   const router = Router(ROUTING);
   router
     .route('/healthz')
@@ -33,7 +37,9 @@ export function healthRouter(services: Services, lifecycle: Lifecycle, options: 
         return;
       }
       // Local state only (token source, and breaker/quota once the provider exposes them): never an upstream call.
-      const providers = Object.fromEntries([...services.providers].map(([id, p]) => [id, { auth: p.auth.state(), ...p.state?.() }]));
+      const providers = Object.fromEntries(
+        [...services.providers].map(([id, p]) => [id, { auth: p.auth.state(), ...p.state?.() }]),
+      );
       res.json({ status, config: 'loaded', providers });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));

@@ -34,7 +34,10 @@ export class AuthFailureThrottle {
     const window = this.current(sourceOf(req));
     if (window && window.failures >= this.perMinute) {
       const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - this.now()) / 1000));
-      throw new GatewayError('rate-limited', { retryAfterSeconds, detail: `Too many failed authentications from this address; try again in ${retryAfterSeconds} s.` });
+      throw new GatewayError('rate-limited', {
+        retryAfterSeconds,
+        detail: `Too many failed authentications from this address; try again in ${retryAfterSeconds} s.`,
+      });
     }
   }
 

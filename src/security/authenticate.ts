@@ -16,20 +16,30 @@ import { InvalidTokenError, JwtVerifier, looksLikeJwt, TokenCheckUnavailableErro
 
 const REALM = 'Bearer realm="customer-gateway"';
 
-export const OPEN_CLIENT: Client = Object.freeze({ name: 'open', providers: ['*'], scopes: ['cache:purge'] as const, kind: 'open' as const });
+export const OPEN_CLIENT: Client = Object.freeze({
+  name: 'open',
+  providers: ['*'],
+  scopes: ['cache:purge'] as const,
+  kind: 'open' as const,
+});
 
 export function authenticate(security: SecurityConfig, logger: Logger): RequestHandler {
   const keys = new ApiKeyRegistry(security.apiKeys);
   const jwt = security.jwt ? new JwtVerifier(security.jwt) : undefined;
   const throttle = new AuthFailureThrottle(security.authFailuresPerMinute);
   if (security.open) {
-    logger.warn('no inbound authentication configured (GATEWAY_API_KEYS_FILE, GATEWAY_API_KEYS, GATEWAY_JWT_JWKS_URL): the gateway is OPEN to every caller, national ids stay masked; never run this way in production');
+    logger.warn(
+      'no inbound authentication configured (GATEWAY_API_KEYS_FILE, GATEWAY_API_KEYS, GATEWAY_JWT_JWKS_URL): the gateway is OPEN to every caller, national ids stay masked; never run this way in production',
+    );
   }
 
   const identify = async (req: Request, requestId: string): Promise<Client> => {
     const credential = presented(req);
     if (credential === undefined) {
-      throw unauthorized('This route needs credentials: an API key (Authorization: Bearer, or X-Api-Key) or a bearer token.', false);
+      throw unauthorized(
+        'This route needs credentials: an API key (Authorization: Bearer, or X-Api-Key) or a bearer token.',
+        false,
+      );
     }
     if ('error' in credential) throw unauthorized(credential.error, true);
     if (credential.kind === 'bearer' && jwt && looksLikeJwt(credential.value)) {
@@ -37,8 +47,13 @@ export function authenticate(security: SecurityConfig, logger: Logger): RequestH
         return await jwt.verify(credential.value);
       } catch (error) {
         if (error instanceof TokenCheckUnavailableError) {
-          logger.error({ requestId, reason: error.message }, 'cannot verify bearer tokens: the JWKS is unreachable or invalid');
-          throw new GatewayError('internal-error', { detail: 'The gateway cannot verify bearer tokens right now; try again shortly.' });
+          logger.error(
+            { requestId, reason: error.message },
+            'cannot verify bearer tokens: the JWKS is unreachable or invalid',
+          );
+          throw new GatewayError('internal-error', {
+            detail: 'The gateway cannot verify bearer tokens right now; try again shortly.',
+          });
         }
         logger.info({ requestId, reason: (error as InvalidTokenError).message }, 'bearer token refused');
         throw unauthorized('The bearer token is not valid (signature, issuer, audience, algorithm or lifetime).', true);
@@ -79,12 +94,17 @@ function presented(req: Request): Presented | undefined {
   const authorization = req.get('authorization');
   const apiKey = req.get('x-api-key');
   if (authorization === undefined && apiKey === undefined) return undefined;
-  if (authorization !== undefined && apiKey !== undefined) return { error: 'Send one credential: Authorization or X-Api-Key, not both.' };
-  if (apiKey !== undefined) return apiKey.trim() ? { kind: 'api-key', value: apiKey.trim() } : { error: 'X-Api-Key is empty.' };
+  if (authorization !== undefined && apiKey !== undefined)
+    return { error: 'Send one credential: Authorization or X-Api-Key, not both.' };
+  if (apiKey !== undefined)
+    return apiKey.trim() ? { kind: 'api-key', value: apiKey.trim() } : { error: 'X-Api-Key is empty.' };
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
   return match?.[1] ? { kind: 'bearer', value: match[1] } : { error: 'Authorization must be "Bearer <key or token>".' };
 }
 
 function unauthorized(detail: string, presentedCredential: boolean): GatewayError {
-  return new GatewayError('unauthorized', { detail, headers: { 'WWW-Authenticate': presentedCredential ? `${REALM}, error="invalid_token"` : REALM } });
+  return new GatewayError('unauthorized', {
+    detail,
+    headers: { 'WWW-Authenticate': presentedCredential ? `${REALM}, error="invalid_token"` : REALM },
+  });
 }

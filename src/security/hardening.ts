@@ -57,7 +57,9 @@ function fixedHeaders(middleware: RequestHandler): RequestHandler {
 export function urlLengthLimit(maxUrlLength: number): RequestHandler {
   return (req, _res, next) => {
     if (req.originalUrl.length > maxUrlLength) {
-      next(new GatewayError('invalid-request', { detail: `The request URL is longer than ${maxUrlLength} characters.` }));
+      next(
+        new GatewayError('invalid-request', { detail: `The request URL is longer than ${maxUrlLength} characters.` }),
+      );
       return;
     }
     next();
@@ -73,7 +75,9 @@ export const singleHost: RequestHandler = (req, _res, next) => {
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]?.length === 4 && raw[i]?.toLowerCase() === 'host') hosts += 1;
   const needsHost = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
-  if (hosts > 1) next(new GatewayError('invalid-request', { detail: 'The request carries more than one Host header.' }));
-  else if (hosts === 0 && needsHost) next(new GatewayError('invalid-request', { detail: 'An HTTP/1.1 request needs a Host header.' }));
+  if (hosts > 1)
+    next(new GatewayError('invalid-request', { detail: 'The request carries more than one Host header.' }));
+  else if (hosts === 0 && needsHost)
+    next(new GatewayError('invalid-request', { detail: 'An HTTP/1.1 request needs a Host header.' }));
   else next();
 };

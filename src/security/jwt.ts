@@ -27,7 +27,11 @@ export class JwtVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(private readonly settings: JwtSettings) {
-    this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl), {
+      timeoutDuration: 3000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+    });
   }
 
   async verify(token: string): Promise<Client> {
@@ -43,7 +47,10 @@ export class JwtVerifier {
         requiredClaims: ['exp', 'iat'],
       }));
     } catch (error) {
-      if (isJwksFailure(error)) throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', { cause: error });
+      if (isJwksFailure(error))
+        throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', {
+          cause: error,
+        });
       // The code and, for a claim check, the claim's name: enough to diagnose, nothing of the token itself.
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
       throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
@@ -58,7 +65,9 @@ export class JwtVerifier {
     return {
       name,
       providers: words(payload[this.settings.providersClaim]),
-      scopes: words(payload[this.settings.scopeClaim]).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+      scopes: words(payload[this.settings.scopeClaim]).filter((s): s is Scope =>
+        (SCOPES as readonly string[]).includes(s),
+      ),
       kind: 'jwt',
     };
   }
@@ -70,7 +79,8 @@ function isJwksFailure(error: unknown): boolean {
   return error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_INVALID' || error.code === 'ERR_JOSE_GENERIC';
 }
 
-const firstString = (...values: unknown[]): string | undefined => values.find((v): v is string => typeof v === 'string' && v !== '');
+const firstString = (...values: unknown[]): string | undefined =>
+  values.find((v): v is string => typeof v === 'string' && v !== '');
 
 /** A claim as a list: an array of strings, or one space- or comma-separated string (OAuth `scope` style). */
 function words(claim: unknown): string[] {

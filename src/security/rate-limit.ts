@@ -26,7 +26,8 @@ export interface RateLimitState {
   resetSeconds: number;
 }
 
-export const rateLimitHeader = ({ name, remaining, resetSeconds }: RateLimitState): string => `${name}; r=${remaining}; t=${resetSeconds}`;
+export const rateLimitHeader = ({ name, remaining, resetSeconds }: RateLimitState): string =>
+  `${name}; r=${remaining}; t=${resetSeconds}`;
 
 /** Whole seconds until the window resets, at least 1: `Retry-After` and `RateLimit`'s `t` use this one value. */
 const resetSecondsOf = (state: RateLimiterRes): number => Math.max(1, Math.ceil(state.msBeforeNext / 1000));
@@ -69,7 +70,12 @@ export function clientRateLimit(security: SecurityConfig): RequestHandler {
             return;
           }
           setHeaders(refusal);
-          next(new GatewayError('rate-limited', { retryAfterSeconds: resetSecondsOf(refusal), detail: `The caller "${client.name}" exceeded ${limit} requests per minute.` }));
+          next(
+            new GatewayError('rate-limited', {
+              retryAfterSeconds: resetSecondsOf(refusal),
+              detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
+            }),
+          );
         },
       );
   };
@@ -87,13 +93,16 @@ function keyOf(client: Client, req: Request): string {
 export function addressKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   const address = ipaddr.process(ip);
-  return address.kind() === 'ipv6' ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56` : address.toString();
+  return address.kind() === 'ipv6'
+    ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56`
+    : address.toString();
 }
 
 /** draft-8's partition key: an opaque tag of the budget, never the client's name or address itself. */
 const partitionKeys = new LRUCache<string, string>({ max: 10_000 });
 function partitionKey(key: string): string {
   let tag = partitionKeys.get(key);
-  if (tag === undefined) partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
+  if (tag === undefined)
+    partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
   return tag;
 }

@@ -24,7 +24,9 @@ afterAll(async () => {
 
 test('each attempt is its own client span under the server span, in the caller’s trace, and its id goes upstream', async () => {
   gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, times: 1 });
-  const res = await gw.lookup('tango', 'zanzibar-health', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` } });
+  const res = await gw.lookup('tango', 'zanzibar-health', {
+    headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
+  });
   expect(res.status).toBe(200);
   await new Promise((resolve) => setImmediate(resolve));
 

@@ -32,7 +32,9 @@ test('the caller’s trace id reaches the upstream, with a new span id for every
 
 test('the request log carries the trace id', async () => {
   await gw.lookup('tango', 'acme-wellness', { headers: { traceparent: TRACEPARENT, 'X-Request-Id': 'trace-log-1' } });
-  expect(gw.logs().find((l) => l.requestId === 'trace-log-1' && l.msg === 'request completed')).toMatchObject({ traceId: TRACE_ID });
+  expect(gw.logs().find((l) => l.requestId === 'trace-log-1' && l.msg === 'request completed')).toMatchObject({
+    traceId: TRACE_ID,
+  });
 });
 
 test('without a caller trace and without an SDK, no traceparent is invented', async () => {
