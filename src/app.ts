@@ -8,6 +8,7 @@ import { observeRequests } from './middleware/observe-requests.js';
 import { notFound, problemHandler } from './middleware/problems.js';
 import { customersRouter } from './routes/customers.js';
 import { listsRouter } from './routes/lists.js';
+import { batchRouter } from './routes/batch.js';
 import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
 import { metricsRouter } from './routes/metrics.js';
@@ -47,6 +48,8 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   // gateway's probes. The lookup comes first: it is the hot path, the others are rare.
   app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security));
   app.use(customersRouter(services));
+  // Before the list route, whose `/customers/{provider}` would otherwise take `/customers/batch`.
+  app.use(batchRouter(services));
   app.use(listsRouter(services));
   app.use(cacheRouter(services));
   app.use(healthRouter(services, lifecycle, { detail: !separate }));

@@ -18,7 +18,17 @@ export function cacheOutcomeOf(cacheStatus: unknown): string | undefined {
 }
 
 function requestLine(req: Request, res: Response, route: string, durationMs: number): Record<string, unknown> {
-  const locals = res.locals as { requestId?: string; provider?: string; customerId?: string; problem?: string; traceId?: string; client?: { name?: string }; clearPii?: boolean; telemetry?: { attempts: number } };
+  const locals = res.locals as {
+    requestId?: string;
+    provider?: string;
+    customerId?: string;
+    problem?: string;
+    traceId?: string;
+    client?: { name?: string };
+    clearPii?: boolean;
+    telemetry?: { attempts: number };
+    batch?: { items: number; statuses: Record<string, number> };
+  };
   return {
     requestId: locals.requestId,
     method: req.method,
@@ -32,7 +42,9 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
     client: locals.client?.name,
     // Whether national ids were answered in clear (the caller holds pii:read): an audit trail.
     clearPii: locals.clearPii,
-    upstreamAttempts: locals.provider ? locals.telemetry?.attempts : undefined,
+    upstreamAttempts: locals.provider || locals.batch ? locals.telemetry?.attempts : undefined,
+    // A batch is one line: how many lookups it held and how many were answered with each status.
+    batch: locals.batch,
     problem: locals.problem,
     traceId: locals.traceId,
     // The caller went away before the answer was sent.
@@ -45,7 +57,9 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
  * through the logger: pino-http would also make a child logger per request, which this gateway never uses, and
  * on the hit path that cost more than the answer.
  */
-export function requestLogWriter(logger: Logger): (req: Request, res: Response, route: string, durationMs: number) => void {
+export function requestLogWriter(
+  logger: Logger,
+): (req: Request, res: Response, route: string, durationMs: number) => void {
   // Every field of the line is the gateway's own (ids checked by the provider's rule, names from the key
   // file): this child logger writes them without the redaction pass, which cost a fifth of a cache hit.
   const access = logger.child({}, { redact: [] });

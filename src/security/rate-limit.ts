@@ -57,27 +57,22 @@ export function clientRateLimit(security: SecurityConfig): RequestHandler {
       res.setHeader('RateLimit', rateLimitHeader(budget));
       res.setHeader('RateLimit-Policy', `${name}; q=${limit}; w=${WINDOW_SECONDS}; pk=:${partitionKey(key)}:`);
     };
-    limiterFor(limit)
-      .consume(key)
-      .then(
-        (state) => {
-          setHeaders(state);
-          next();
-        },
-        (refusal: unknown) => {
-          if (!(refusal instanceof RateLimiterRes)) {
-            next(refusal);
-            return;
-          }
+    // Spends `points` of the budget; a batch spends one more per lookup it holds (`res.locals.spendRateLimit`).
+    const spend = (points: number): Promise<void> =>
+      limiterFor(limit)
+        .consume(key, points)
+        .then(setHeaders, (refusal: unknown) => {
+          if (!(refusal instanceof RateLimiterRes)) throw refusal;
           setHeaders(refusal);
-          next(
-            new GatewayError('rate-limited', {
-              retryAfterSeconds: resetSecondsOf(refusal),
-              detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
-            }),
-          );
-        },
-      );
+          throw new GatewayError('rate-limited', {
+            retryAfterSeconds: resetSecondsOf(refusal),
+            detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
+          });
+        });
+    spend(1).then(() => {
+      res.locals.spendRateLimit = spend;
+      next();
+    }, next);
   };
 }
 
