@@ -1,5 +1,6 @@
 /**
- * The one place where failures become RFC 9457 problem documents.
+ * The one place where failures become RFC 9457 problem documents, from the closed problem table in
+ * `src/core/problems.ts` (the README's error table lists the same codes).
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../core/logger.js';
@@ -68,10 +69,7 @@ export function problemHandler(logger: Logger, providers: { has(id: string): boo
 /** Errors from express itself (bad percent-encoding, oversized body) keep their 4xx meaning. */
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  const status =
-    typeof error === 'object' && error !== null && 'status' in error
-      ? Number(error.status)
-      : NaN;
+  const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : NaN;
   if (status >= 400 && status < 500)
     return new GatewayError('invalid-request', {
       detail: 'The request could not be read (malformed path, query or headers).',

@@ -23,9 +23,19 @@ export function cacheRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
       if (!services.cache.delete(cacheKey(runtime.adapter.id, id))) {
-        throw new GatewayError('not-found', { provider: runtime.adapter.id, detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.` });
+        throw new GatewayError('not-found', {
+          provider: runtime.adapter.id,
+          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.`,
+        });
       }
-      services.logger.info({ requestId: res.locals.requestId, provider: runtime.adapter.id, client: (res.locals.client as { name?: string } | undefined)?.name }, 'cache entry purged');
+      services.logger.info(
+        {
+          requestId: res.locals.requestId,
+          provider: runtime.adapter.id,
+          client: (res.locals.client as { name?: string } | undefined)?.name,
+        },
+        'cache entry purged',
+      );
       res.status(204).end();
     })
     .all(methodNotAllowed(['DELETE']));

@@ -30,7 +30,11 @@ const PAGE = `<!doctype html>
     <link rel="icon" type="image/png" href="docs/favicon-32x32.png">
   </head>
   <body>
-    <main id="swagger-ui"><noscript>This page needs JavaScript; the description itself is at <a href="openapi.json">openapi.json</a>.</noscript></main>
+    <main id="swagger-ui">
+      <noscript>
+        This page needs JavaScript; the description itself is at <a href="openapi.json">openapi.json</a>.
+      </noscript>
+    </main>
     <script src="docs/swagger-ui-bundle.js"></script>
     <script src="docs/init.js"></script>
   </body>

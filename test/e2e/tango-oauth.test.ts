@@ -1,5 +1,5 @@
 /**
- * Tango's optional OAuth (design §5): a bearer token from the token endpoint, cached, refreshed once after an
+ * Tango's optional OAuth (docs/providers.md): a bearer token from the token endpoint, cached, refreshed once after an
  * upstream 401; a second 401 or a refused token request is upstream-auth-failed. The simulator serves both the
  * API and the token endpoint, as Tango's auth host would.
  */
