@@ -20,6 +20,7 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
     clearPii?: boolean;
     telemetry?: { attempts: number };
     cache?: CacheOutcome;
+    batch?: { items: number; statuses: Record<string, number> };
   };
   return {
     requestId: locals.requestId,
@@ -34,7 +35,9 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
     client: locals.client?.name,
     // Whether national ids were answered in clear (the caller holds pii:read): an audit trail.
     clearPii: locals.clearPii,
-    upstreamAttempts: locals.provider ? locals.telemetry?.attempts : undefined,
+    upstreamAttempts: locals.provider || locals.batch ? locals.telemetry?.attempts : undefined,
+    // A batch is one line: how many lookups it held and how many were answered with each status.
+    batch: locals.batch,
     problem: locals.problem,
     traceId: locals.traceId,
     // The caller went away before the answer was sent.

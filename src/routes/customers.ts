@@ -11,11 +11,12 @@ import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
 
 export function customersRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {
@@ -86,7 +87,7 @@ function parseInclude(value: unknown, provider: string, query: object): boolean 
 }
 
 /** Whose turn a lookup waits in when the upstream quota is short: the authenticated client, or the address. */
-function callerKeyOf(req: Request, res: Response): string {
+export function callerKeyOf(req: Request, res: Response): string {
   const client = clientOf(res);
   return client.kind === 'open' ? `ip:${req.ip ?? 'unknown'}` : `${client.kind}:${client.name}`;
 }

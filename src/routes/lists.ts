@@ -10,9 +10,10 @@ import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { providerFor } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export function listsRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/:provider')
     .get(async (req: Request<{ provider: string }>, res) => {
