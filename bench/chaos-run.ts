@@ -157,7 +157,7 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
   const twin = await adapter.simulator({ rateLimitPerSecond: 0 });
   try {
     const p = envPrefix(adapter.id);
-    const config = loadConfig({ ...twin.env, [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id }, [adapter]);
+    const config = loadConfig({ ...twin.env, GATEWAY_ALLOW_ANONYMOUS: 'true', [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id }, [adapter]);
     const settings = config.providers[0];
     if (!settings) throw new Error(`no settings for ${adapter.id}`);
     const http = axios.create({ proxy: false });

@@ -10,9 +10,10 @@ import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider, requireScope } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { providerFor, validId } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export function cacheRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/cache/customers/:provider/:id')
     .delete((req: Request<{ provider: string; id: string }>, res) => {

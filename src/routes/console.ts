@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import express, { Router, type Request } from 'express';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
+import { ROUTING } from './routing.js';
 
 /** The page loads nothing but its own assets and calls nothing but this gateway. */
 export const CONSOLE_CONTENT_SECURITY_POLICY =
@@ -22,7 +23,7 @@ const PAGE_HEADERS: Record<string, string> = {
 export function consoleRouter(dir: string): Router {
   const root = resolve(dir);
   // Strict, so that `/console` and `/console/` are different routes: the first redirects to the second.
-  const router = Router({ strict: true });
+  const router = Router(ROUTING);
 
   router
     .route('/')

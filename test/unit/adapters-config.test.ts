@@ -29,6 +29,7 @@ test.each(['ADOBE_VIP_API_KEY', 'ADOBE_VIP_CLIENT_SECRET', 'ADOBE_VIP_SCOPES'])(
 test('ADOBE_VIP_TOKEN_URL defaults to the production IMS endpoint', () => {
   const adobe = settings(
     {
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
       ADOBE_VIP_BASE_URL: 'https://partners.adobe.io',
       ADOBE_VIP_API_KEY: 'k',
       ADOBE_VIP_CLIENT_SECRET: 's',
@@ -48,7 +49,11 @@ test('with FRONTPAYMENT_BASE_URL, FRONTPAYMENT_TOKEN is required', () => {
   ).toThrow('FRONTPAYMENT_TOKEN');
   expect(
     settings(
-      { FRONTPAYMENT_BASE_URL: 'https://demo-api.frontpayment.no/api/v1', FRONTPAYMENT_TOKEN: 't' },
+      {
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
+        FRONTPAYMENT_BASE_URL: 'https://demo-api.frontpayment.no/api/v1',
+        FRONTPAYMENT_TOKEN: 't',
+      },
       'frontpayment',
     )?.env.FRONTPAYMENT_TOKEN,
   ).toBe('t');

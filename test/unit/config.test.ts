@@ -98,7 +98,13 @@ describe('loadConfig accepts', () => {
 
   test('Tango with a base URL and Basic credentials', () => {
     const tango = loadConfig(
-      { TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k', TANGO_CACHE_TTL_SECONDS: '60' },
+      {
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
+        TANGO_BASE_URL: TANGO_URL,
+        TANGO_PLATFORM_NAME: 'p',
+        TANGO_PLATFORM_KEY: 'k',
+        TANGO_CACHE_TTL_SECONDS: '60',
+      },
       adapters,
     ).providers.find((p) => p.id === 'tango');
     expect(tango).toMatchObject({
@@ -110,6 +116,7 @@ describe('loadConfig accepts', () => {
 
   test('Tango with a base URL and complete OAuth instead of Basic', () => {
     const env = {
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
       TANGO_BASE_URL: TANGO_URL,
       TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token',
       TANGO_CLIENT_ID: 'c',
