@@ -281,7 +281,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done();
     },
   });
-  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', destination: logSink }));
+  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', adapters, destination: logSink }));
   const server: Server = await new Promise((resolve) => {
     const s = buildApp(services).listen(0, '127.0.0.1', () => resolve(s));
   });

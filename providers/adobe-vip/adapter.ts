@@ -9,7 +9,6 @@ import type { Address, CustomerStatus } from '../../src/core/model.js';
 import { country, isoDate, isRecord, mapStatus, objectList, pick, stringList, text } from '../../src/core/normalize.js';
 import { requiredWithBaseUrl, type Classification, type ProviderAdapter } from '../../src/core/provider.js';
 import type { AdobeCustomer } from './schema.js';
-import { adobeVipSimulator } from './simulator.js';
 
 /** https://developer.adobe.com/vipmp/docs/references/error-handling (customer account codes). */
 const STATUS: Record<string, CustomerStatus> = {
@@ -143,5 +142,6 @@ export const adobeVip: ProviderAdapter = {
   classify: classifyAdobe,
   customerIdOf: (body) => (isRecord(body) ? body.customerId : undefined),
   normalize: normalizeAdobeCustomer,
-  simulator: adobeVipSimulator,
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).adobeVipSimulator(options),
 };

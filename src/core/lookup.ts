@@ -129,8 +129,9 @@ export class LookupService {
         providerId: id,
         ...runtime.adapter.normalize(result.body),
       };
-      const masked = buildView(maskCustomer(customer));
-      const clear = customer.nationalId === null ? masked : buildView(customer);
+      const maskedCustomer = maskCustomer(customer, runtime.adapter.personalData?.data);
+      const masked = buildView(maskedCustomer);
+      const clear = maskedCustomer === customer ? masked : buildView(customer);
       return {
         kind: 'customer',
         rawText: result.text,
@@ -184,11 +185,11 @@ function withCacheHeaders(error: GatewayError, cacheStatus: string, maxAge: numb
 export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearPii ? entry.clear : entry.masked);
 
 /** `raw` with the same masking as `data`, made on the first `?include=raw` and kept with the view. */
-export function rawViewOf(entry: CustomerEntry, clearPii: boolean, nationalIdPaths: readonly string[]): { json: string; etag: string } {
+export function rawViewOf(entry: CustomerEntry, clearPii: boolean, personalDataPaths: readonly string[]): { json: string; etag: string } {
   const view = viewOf(entry, clearPii);
   if (!view.raw) {
-    const mask = !clearPii && nationalIdPaths.length > 0;
-    const json = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
+    const mask = !clearPii && personalDataPaths.length > 0;
+    const json = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), personalDataPaths)) : entry.rawText;
     view.raw = { json, etag: etagOf(view.data, json) };
   }
   return view.raw;

@@ -66,7 +66,7 @@ function wantsNoCache(req: Request): boolean {
 function render(req: Request, res: Response, runtime: ProviderService, result: LookupResult, includeRaw: boolean): void {
   const clearPii = res.locals.clearPii === true;
   const view = viewOf(result.entry, clearPii);
-  const raw = includeRaw ? rawViewOf(result.entry, clearPii, runtime.adapter.rawNationalIdPaths ?? []) : undefined;
+  const raw = includeRaw ? rawViewOf(result.entry, clearPii, runtime.adapter.personalData?.raw ?? []) : undefined;
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
   res.setHeader('Cache-Status', result.cacheStatus);
