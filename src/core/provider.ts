@@ -4,7 +4,7 @@
  */
 import Joi from 'joi';
 import type { AuthScheme, AuthKit } from './auth.js';
-import type { NormalizedCustomer } from './model.js';
+import type { CustomerStatus, NormalizedCustomer } from './model.js';
 import type { SchemaDeclaration } from './schema-drift.js';
 import type { SimulatorOptions, Simulator } from './simulator.js';
 
@@ -58,6 +58,62 @@ export interface PersonalDataPaths {
   data?: readonly string[];
 }
 
+/** The list filters on common fields that an upstream can apply. */
+export interface ListFilters {
+  status?: CustomerStatus;
+  /** A name (or the start of one), as the upstream's own name filter matches it. */
+  name?: string;
+}
+
+/** What one list request asks the upstream for. */
+export interface ListPageRequest {
+  /** How many customers the caller wants at most (1-100). */
+  limit: number;
+  /** The upstream's own cursor (or offset) from the previous page; undefined for the first page. */
+  cursor: string | undefined;
+  filters: ListFilters;
+}
+
+/** One upstream page of a list. */
+export interface ListPage {
+  /** The customers of the page, each a body the adapter's `normalize` and `customerIdOf` take. */
+  customers: unknown[];
+  /**
+   * The upstream's cursor to the next page, or null on the last one. An upstream that answered the whole list
+   * at once (a plain array) has none: the core pages through it itself.
+   */
+  next: string | null;
+}
+
+/** A provider's customer list (optional): the request of one page and the reading of its answer. */
+export interface ListDeclaration {
+  /** The common statuses the upstream can filter on; absent: no status filter. */
+  statuses?: readonly CustomerStatus[];
+  /** Whether the upstream can filter by name. */
+  name?: boolean;
+  /** Whether the list is offered with this configuration (Adobe's needs the reseller id). Default: yes. */
+  offered?(env: ProviderEnv): boolean;
+  request(page: ListPageRequest, attempt: AttemptContext, env: ProviderEnv): UpstreamRequest;
+  /** The page in the answer, or undefined when the body is none of the documented shapes. */
+  parse(body: unknown, page: ListPageRequest): ListPage | undefined;
+}
+
+/** One account's balance, read from the provider's accounts endpoint. */
+export interface AccountBalance {
+  /** The account's id, as in the customer's `accounts[].id`. */
+  id: string;
+  balance: number | null;
+  currency: string | null;
+  contactEmail: string | null;
+}
+
+/** A provider's account balances (optional): the request of one page of a customer's accounts, and its reading. */
+export interface BalancesDeclaration {
+  request(id: string, cursor: string | undefined, attempt: AttemptContext): UpstreamRequest;
+  /** The balances of the page and the cursor of the next one; undefined when the body is not a documented shape. */
+  parse(body: unknown): { balances: AccountBalance[]; next: string | null } | undefined;
+}
+
 /** A provider's own env keys, validated by its `config` schema. */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
 
@@ -94,6 +150,10 @@ export interface ProviderAdapter {
    * fresh body is compared once per fetch. Without it, no drift is measured for the provider.
    */
   schema?: SchemaDeclaration;
+  /** The provider's customer list; without it, listing is not offered for the provider. */
+  list?: ListDeclaration;
+  /** The balances of a customer's accounts (`?include=balances`); without it, balances are not offered. */
+  balances?: BalancesDeclaration;
   /**
    * Starts a real HTTP server that behaves like the upstream, for sandbox mode and tests. Implemented with a
    * dynamic `import()` of the provider's simulator module, so that the production program never loads a simulator

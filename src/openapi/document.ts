@@ -289,7 +289,18 @@ function schemas(providerIds: string[]): Record<string, Schema> {
     ProviderList: object({
       data: {
         type: 'array',
-        items: object({ id: { type: 'string', enum: providerIds }, displayName: string, idPattern: { type: 'string', description: 'The id rule as a regular-expression source.' }, idPatternFlags: string, exampleId: string }),
+        items: object({
+          id: { type: 'string', enum: providerIds },
+          displayName: string,
+          idPattern: { type: 'string', description: 'The id rule as a regular-expression source.' },
+          idPatternFlags: string,
+          exampleId: string,
+          capabilities: { type: 'array', items: { type: 'string', enum: ['lookup', 'list', 'balances'] }, description: 'What the provider offers: lookups, `GET /customers/{provider}`, `?include=balances`.' },
+          listFilters: {
+            oneOf: [object({ status: { type: 'array', items: { type: 'string', enum: ['active', 'pending', 'inactive'] } }, name: { type: 'boolean' } }), { type: 'null' }],
+            description: 'The filters the list takes (null without a list).',
+          },
+        }),
       },
     }),
     Readiness: object(
