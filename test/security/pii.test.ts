@@ -79,7 +79,7 @@ test('with pii:read, the national id is clear in data and in raw, under another 
   expect(revalidate.status).toBe(200);
 });
 
-test('the ETags reveal nothing of the data: no hash of the clear answer, a new one for a new stored entry', async () => {
+test('the ETags reveal nothing of the data: no hash of the clear answer, a new tag for a new entry', async () => {
   const { createHash } = await import('node:crypto');
   const first = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: xApiKey(PII_KEY) });
   const text = await first.text();
