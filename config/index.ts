@@ -1,5 +1,5 @@
 /**
- * Configuration (design §7): the environment, validated once with joi at boot into a frozen, typed Config.
+ * Configuration: the environment, validated once with joi at boot into a frozen, typed Config.
  * A bad or missing value stops the process with one line naming the variable.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ export interface Config {
   version: string;
   port: number;
   host: string;
+  /** Where `/metrics` and the detail of `/readyz` are served instead of the main port; unset: on the main port. */
+  metricsPort: number | undefined;
   nodeEnv: string | undefined;
   production: boolean;
   logLevel: string;
@@ -67,6 +69,7 @@ const seconds = Joi.number().integer().min(0);
 const commonKeys = {
   PORT: port.default(3000),
   HOST: Joi.string().default('0.0.0.0'),
+  METRICS_PORT: port,
   NODE_ENV: Joi.string(),
   PROVIDERS: Joi.string(),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
@@ -110,7 +113,7 @@ function providerKeys(adapter: ProviderAdapter, production: boolean): Record<str
 
 /** Validates `env` against the schema of the gateway and of each enabled provider. Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, adapters: readonly ProviderAdapter[]): Config {
-  const production = env.NODE_ENV === 'production';
+  const production = isProduction(env.NODE_ENV);
   const known = adapters.map((a) => a.id);
   const enabledIds = parseProviders(env.PROVIDERS, known);
   const enabled = adapters.filter((a) => enabledIds.includes(a.id));
@@ -151,6 +154,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     version: packageVersion(),
     port: v.PORT as number,
     host: v.HOST as string,
+    metricsPort: v.METRICS_PORT as number | undefined,
     nodeEnv: env.NODE_ENV,
     production,
     logLevel: v.LOG_LEVEL as string,
@@ -168,9 +172,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),
-    security: securitySettings(v, { production, knownProviders: known }),
+    security: securitySettings(v, {
+      production,
+      knownProviders: known,
+      realUpstreams: providers.filter((p) => p.baseUrl !== undefined).map((p) => `${envPrefix(p.id)}_BASE_URL`),
+    }),
   });
 }
+
+/** `production`, whatever its case, and the common short form `prod`: what an operator means by either. */
+export const isProduction = (nodeEnv: string | undefined): boolean => ['production', 'prod'].includes((nodeEnv ?? '').trim().toLowerCase());
 
 /** `PROVIDERS=tango,adobe-vip`; unset means all; an unknown name is a configuration error. */
 function parseProviders(value: string | undefined, known: string[]): string[] {

@@ -10,9 +10,10 @@ import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider, requireScope } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { providerFor, validId } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export function cacheRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/cache/customers/:provider/:id')
     .delete((req: Request<{ provider: string; id: string }>, res) => {
@@ -22,9 +23,19 @@ export function cacheRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
       if (!services.cache.delete(cacheKey(runtime.adapter.id, id))) {
-        throw new GatewayError('not-found', { provider: runtime.adapter.id, detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.` });
+        throw new GatewayError('not-found', {
+          provider: runtime.adapter.id,
+          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.`,
+        });
       }
-      services.logger.info({ requestId: res.locals.requestId, provider: runtime.adapter.id, client: (res.locals.client as { name?: string } | undefined)?.name }, 'cache entry purged');
+      services.logger.info(
+        {
+          requestId: res.locals.requestId,
+          provider: runtime.adapter.id,
+          client: (res.locals.client as { name?: string } | undefined)?.name,
+        },
+        'cache entry purged',
+      );
       res.status(204).end();
     })
     .all(methodNotAllowed(['DELETE']));

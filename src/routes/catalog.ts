@@ -8,9 +8,10 @@ import { idPatternOf } from '../core/provider.js';
 import { GatewayError, isProblemCode, PROBLEMS } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import type { Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 export function catalogRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   const providers = [...services.providers.values()].map(({ adapter, env }) => {
     const pattern = idPatternOf(adapter.idRule);
     const list = listOf(adapter, env);

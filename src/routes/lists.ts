@@ -5,14 +5,15 @@
 import { Router, type Request } from 'express';
 import { parseListQuery } from '../core/listing.js';
 import { maskCustomer } from '../core/pii.js';
-import type { LookupTelemetry } from '../core/upstream.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { providerFor } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export function listsRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/:provider')
     .get(async (req: Request<{ provider: string }>, res) => {

@@ -1,5 +1,5 @@
 /**
- * The gateway's own per-client limit (issue 5): a fixed one-minute window per client (per IP when the gateway
+ * The gateway's own per-client limit: a fixed one-minute window per client (per IP when the gateway
  * runs open), the IETF draft-8 `RateLimit`/`RateLimit-Policy` headers, and past the limit a `rate-limited`
  * problem rendered by the one problem handler. Counters live in this process: with several replicas each one
  * counts its own share.
@@ -18,6 +18,19 @@ import { GatewayError } from '../core/problems.js';
 import { clientOf, type Client } from './grants.js';
 
 const WINDOW_SECONDS = 60;
+
+/** What the `RateLimit` header says: the policy's name, what is left of it, and when it resets. */
+export interface RateLimitState {
+  name: string;
+  remaining: number;
+  resetSeconds: number;
+}
+
+export const rateLimitHeader = ({ name, remaining, resetSeconds }: RateLimitState): string =>
+  `${name}; r=${remaining}; t=${resetSeconds}`;
+
+/** Whole seconds until the window resets, at least 1: `Retry-After` and `RateLimit`'s `t` use this one value. */
+const resetSecondsOf = (state: RateLimiterRes): number => Math.max(1, Math.ceil(state.msBeforeNext / 1000));
 
 export function clientRateLimit(security: SecurityConfig): RequestHandler {
   const limiters = new Map<number, RateLimiterMemory>();
@@ -38,7 +51,10 @@ export function clientRateLimit(security: SecurityConfig): RequestHandler {
     const key = keyOf(client, req);
     const name = `"per-client-${limit}-in-1min"`;
     const setHeaders = (state: RateLimiterRes) => {
-      res.setHeader('RateLimit', `${name}; r=${state.remainingPoints}; t=${Math.ceil(state.msBeforeNext / 1000)}`);
+      const budget: RateLimitState = { name, remaining: state.remainingPoints, resetSeconds: resetSecondsOf(state) };
+      // Kept for the problem handler: an answer with Retry-After names the same reset in RateLimit.
+      res.locals.rateLimit = budget;
+      res.setHeader('RateLimit', rateLimitHeader(budget));
       res.setHeader('RateLimit-Policy', `${name}; q=${limit}; w=${WINDOW_SECONDS}; pk=:${partitionKey(key)}:`);
     };
     // Spends `points` of the budget; a batch spends one more per lookup it holds (`res.locals.spendRateLimit`).
@@ -48,9 +64,8 @@ export function clientRateLimit(security: SecurityConfig): RequestHandler {
         .then(setHeaders, (refusal: unknown) => {
           if (!(refusal instanceof RateLimiterRes)) throw refusal;
           setHeaders(refusal);
-          const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
           throw new GatewayError('rate-limited', {
-            retryAfterSeconds,
+            retryAfterSeconds: resetSecondsOf(refusal),
             detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
           });
         });

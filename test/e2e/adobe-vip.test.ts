@@ -62,6 +62,7 @@ describe('the upstream request', () => {
     const configured = await startTestGateway({
       env: {
         ...ENV,
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
         ADOBE_VIP_BASE_URL: standalone.origin,
         ADOBE_VIP_TOKEN_URL: `${standalone.origin}${IMS_PATH}`,
         ADOBE_VIP_API_KEY: ADOBE_SIM_CLIENT.id,

@@ -1,5 +1,5 @@
 /**
- * Every row of the error table (design §4) that applies to Tango, through the real gateway in front of the
+ * Every row of the error table (README, errors) that applies to Tango, through the real gateway in front of the
  * real Tango simulator. Each problem is checked for the RFC 9457 fields, its content type and `no-store`.
  */
 import { TANGO_SIM_KEY, TANGO_SIM_PLATFORM } from '../../providers/tango/simulator.js';
