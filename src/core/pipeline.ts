@@ -30,7 +30,7 @@ import type { Logger } from 'pino';
 import type { AuthScheme } from './auth.js';
 import { ProviderBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { ProviderBulkhead } from './bulkhead.js';
-import { customerEntry, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
+import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
 import { Deadline, systemClock, type Clock } from './deadline.js';
 import { GatewayError } from './problems.js';
 import type { AttemptContext, ProviderAdapter, UpstreamRequest } from './provider.js';
@@ -140,18 +140,27 @@ export class LookupPipeline {
       }
       // 3. One load in the fleet, 4. the provider's upstream path, 5. stored for the fleet.
       return this.lease.run(key, async () => {
-        const fresh = await this.fromUpstream(runtime, id, options);
+        const fresh = await this.fromUpstream(runtime, key, id, options);
         await this.shared.write(key, fresh);
         return fresh;
       });
     });
   }
 
-  private async fromUpstream(runtime: ProviderRuntime, id: string, caller: CallerContext): Promise<CacheEntry> {
+  private async fromUpstream(
+    runtime: ProviderRuntime,
+    key: string,
+    id: string,
+    caller: CallerContext,
+  ): Promise<CacheEntry> {
     const fetchedAt = this.clock.now();
     try {
       const result = await runtime.upstream.fetchCustomer(id, caller);
-      return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy);
+      // An unchanged body keeps its version, so that callers' ETags still validate after a refresh.
+      const previous = this.cache.peek(key);
+      const version =
+        previous?.kind === 'customer' && previous.rawText === result.text ? previous.version : newVersion();
+      return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy, version);
     } catch (error) {
       // The upstream says the customer does not exist: remembered briefly, like a customer.
       if (error instanceof GatewayError && error.code === 'customer-not-found') {

@@ -112,7 +112,8 @@ function render(
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
   res.setHeader('Cache-Status', cacheStatusOf(result.cache));
-  res.setHeader('Cache-Control', `private, max-age=${result.maxAge}`);
+  // A national id in clear is never kept by the caller's cache (a browser's is on disk).
+  res.setHeader('Cache-Control', view.clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
   res.setHeader('ETag', etag);
   if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
     res.status(304).end();
