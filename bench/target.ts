@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (next < count) {
         const n = next++;
-        await services.lookup.lookup(tango, `synthetic-${n}`, { requestId: 'bench', noCache: false });
+        await services.lookup.lookup(tango, `synthetic-${n}`, { requestId: 'bench', callerKey: 'bench', noCache: false });
       }
     };
     const started = performance.now();

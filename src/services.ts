@@ -1,6 +1,8 @@
 /**
  * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
- * one upstream client per provider, one cache and one lookup service for all.
+ * one upstream pipeline per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
+ * implementations of the cache's second tier, the load lease, the quota and token storage; by default everything
+ * stays in this process.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -9,11 +11,18 @@ import type { Config } from '../config/index.js';
 import { CustomerCache } from './core/cache.js';
 import type { Logger } from './core/logger.js';
 import { ListService } from './core/listing.js';
-import { LookupService, type ProviderRuntime } from './core/lookup.js';
+import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
+import {
+  LookupPipeline,
+  ProviderPipeline,
+  type LoadLease,
+  type ProviderRuntime,
+  type SharedCache,
+} from './core/pipeline.js';
 import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
-import { UpstreamClient } from './core/upstream.js';
-import type { AuthScheme } from './core/auth.js';
+import type { UpstreamQuota } from './core/quota.js';
+import type { AuthScheme, TokenStore } from './core/auth.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
@@ -33,7 +42,22 @@ export interface Services {
   close(): void;
 }
 
-export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger): Services {
+/** Shared implementations to plug in (a fleet on Redis); each one left out stays in this process. */
+export interface ServiceSeams {
+  sharedCache?: SharedCache;
+  lease?: LoadLease;
+  /** The quota of a provider at `perSecond` (called only for providers with a quota). */
+  quota?: (provider: string, perSecond: number) => UpstreamQuota;
+  /** Where a provider's OAuth tokens are kept, one store per provider credential. */
+  tokenStore?: (provider: string) => TokenStore;
+}
+
+export function createServices(
+  config: Config,
+  adapters: readonly ProviderAdapter[],
+  logger: Logger,
+  seams: ServiceSeams = {},
+): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   const metrics = new GatewayMetrics(cache);
   const agents: (http.Agent | https.Agent)[] = [];
@@ -54,9 +78,17 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
       headers: { 'User-Agent': `customer-gateway/${config.version}` },
     });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch });
+    const tokens = seams.tokenStore?.(adapter.id);
+    const auth = adapter.auth(settings.env, {
+      provider: adapter.id,
+      http: client,
+      timeoutMs: settings.timeoutMs,
+      onTokenFetch,
+      ...(tokens ? { tokens } : {}),
+    });
     const schema = adapter.schema;
-    const upstream = new UpstreamClient(
+    const quota = settings.rateLimitPerSecond > 0 ? seams.quota?.(adapter.id, settings.rateLimitPerSecond) : undefined;
+    const upstream = new ProviderPipeline(
       adapter,
       {
         baseUrl: settings.baseUrl,
@@ -64,29 +96,44 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
         deadlineMs: settings.deadlineMs,
         retries: settings.retries,
         maxBodyBytes: config.upstreamMaxBodyBytes,
-        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker },
+        rateLimitPerSecond: settings.rateLimitPerSecond,
+        maxConcurrency: settings.maxConcurrency,
+        maxQueue: settings.maxQueue,
+        breaker: settings.breaker,
       },
       auth,
       client,
       logger,
       {
-        onAttempt: (provider, outcome, seconds, attempt) => metrics.upstreamAttempt(provider, outcome, seconds, attempt),
+        onAttempt: (provider, outcome, seconds, attempt) =>
+          metrics.upstreamAttempt(provider, outcome, seconds, attempt),
         onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
         onBreakerState: (provider, state) => metrics.breakerState(provider, state),
         onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
       },
+      quota ? { quota } : {},
     );
     // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
     metrics.breakerState(adapter.id, upstream.state().breaker);
-    providers.set(adapter.id, { adapter, upstream, auth, env: settings.env, cacheTtlSeconds: settings.cacheTtlSeconds, state: () => upstream.state() });
+    providers.set(adapter.id, {
+      adapter,
+      upstream,
+      auth,
+      env: settings.env,
+      cacheTtlSeconds: settings.cacheTtlSeconds,
+      state: () => upstream.state(),
+    });
   }
 
-  const lookup = new LookupService(
-    cache,
-    { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds },
-    logger,
-    { onCacheLookup: (outcome) => metrics.cacheLookup(outcome) },
-  );
+  const policy = {
+    staleIfErrorSeconds: config.cache.staleIfErrorSeconds,
+    staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
+    notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
+  };
+  const pipeline = new LookupPipeline(cache, policy, seams.sharedCache, seams.lease);
+  const lookup = new LookupService(cache, pipeline, policy, logger, {
+    onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
+  });
   return {
     config,
     logger,

@@ -1,6 +1,6 @@
 /**
- * The shared auth schemes (design §2, §5): HTTP Basic, static Bearer, OAuth2 client credentials.
- * An adapter picks one; the upstream client asks it for headers inside every attempt.
+ * The shared auth schemes: HTTP Basic, static Bearer, OAuth2 client credentials. An adapter picks one; the
+ * pipeline asks it for headers inside every attempt.
  */
 import type { AxiosInstance } from 'axios';
 import { GatewayError } from './problems.js';
@@ -23,6 +23,32 @@ export interface AuthKit {
   /** Timeout of one token request. */
   timeoutMs: number;
   onTokenFetch?: (outcome: 'ok' | 'refused' | 'failed') => void;
+  /** Where OAuth tokens are kept; by default in this process. */
+  tokens?: TokenStore;
+}
+
+export interface StoredToken {
+  value: string;
+  /** When to fetch a new one: `min(300 s, 10% of expires_in)` before it runs out. */
+  refreshAt: number;
+  expiresAt: number;
+}
+
+/** Where a credential's OAuth token is kept: one per process by default, one per fleet when shared. */
+export interface TokenStore {
+  get(): Promise<StoredToken | undefined>;
+  set(token: StoredToken): Promise<void>;
+  /** The upstream refused `token` (a 401): forget it, wherever the store reaches. */
+  drop(token: StoredToken): Promise<void>;
+}
+
+export function memoryTokenStore(): TokenStore {
+  let token: StoredToken | undefined;
+  return {
+    get: () => Promise.resolve(token),
+    set: (fresh) => Promise.resolve(void (token = fresh)),
+    drop: (refused) => Promise.resolve(void (token = token === refused ? undefined : token)),
+  };
 }
 
 export function basicAuth(username: string, password: string): AuthScheme {
@@ -64,13 +90,6 @@ export interface ClientCredentialsOptions {
   form: Record<string, string>;
 }
 
-interface Token {
-  value: string;
-  /** When to fetch a new one: `min(300 s, 10%)` before `expires_in` runs out (design §5). */
-  refreshAt: number;
-  expiresAt: number;
-}
-
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
 /**
@@ -78,11 +97,13 @@ const DEFAULT_EXPIRES_IN_SECONDS = 3600;
  * with one request in flight however many lookups wait for it.
  */
 export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: AuthKit): AuthScheme {
-  let token: Token | undefined;
-  let inFlight: Promise<Token> | undefined;
+  const store = kit.tokens ?? memoryTokenStore();
+  /** The token this process used last (what a 401 refers to, and what readiness shows). */
+  let token: StoredToken | undefined;
+  let inFlight: Promise<StoredToken> | undefined;
   let fetches = 0;
 
-  async function fetchToken(): Promise<Token> {
+  async function fetchToken(): Promise<StoredToken> {
     fetches += 1;
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...options.form });
     let response;
@@ -138,10 +159,18 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
     return { value: accessToken, refreshAt: now + (expiresIn - margin) * 1000, expiresAt: now + expiresIn * 1000 };
   }
 
-  function current(): Promise<Token> {
-    if (token && Date.now() < token.refreshAt) return Promise.resolve(token);
-    inFlight ??= fetchToken()
-      .then((fresh) => (token = fresh))
+  async function stored(): Promise<StoredToken> {
+    const kept = await store.get();
+    if (kept && Date.now() < kept.refreshAt) return kept;
+    const fresh = await fetchToken();
+    await store.set(fresh);
+    return fresh;
+  }
+
+  function current(): Promise<StoredToken> {
+    if (token && Date.now() < token.refreshAt && !kit.tokens) return Promise.resolve(token);
+    inFlight ??= stored()
+      .then((kept) => (token = kept))
       .finally(() => (inFlight = undefined));
     return inFlight;
   }
@@ -154,6 +183,7 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
       return { Authorization: `Bearer ${fresh.value}` };
     },
     invalidate() {
+      if (token) void store.drop(token).catch(() => undefined);
       token = undefined;
       return true;
     },

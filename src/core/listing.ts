@@ -12,7 +12,7 @@ import { LRUCache } from 'lru-cache';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
 import type { ListDeclaration, ListFilters, ListPageRequest, ProviderAdapter, ProviderEnv } from './provider.js';
-import type { LookupTelemetry, UpstreamClient } from './upstream.js';
+import type { LookupTelemetry, ProviderPipeline } from './pipeline.js';
 
 export const LIST_MAX_LIMIT = 100;
 export const LIST_DEFAULT_LIMIT = 20;
@@ -21,7 +21,7 @@ const CACHE_NAME = 'customer-gateway';
 
 export interface ListRuntime {
   adapter: ProviderAdapter;
-  upstream: UpstreamClient;
+  upstream: ProviderPipeline;
   env: ProviderEnv;
 }
 

@@ -20,17 +20,32 @@ import { GatewayError } from './problems.js';
  */
 const SKEW_ALLOWANCE_MS = 100;
 
-/** Refusals by the gateway's own gates (no quota or bulkhead slot within the deadline): the upstream was not called. */
-const gateRefusals = new WeakSet<GatewayError>();
-export const isGateRefusal = (error: unknown): boolean => error instanceof GatewayError && gateRefusals.has(error);
-export function gateRefusal(provider: string, detail: string, retryAfterSeconds: number): GatewayError {
-  const error = new GatewayError('provider-unavailable', { provider, detail, retryAfterSeconds });
-  gateRefusals.add(error);
-  return error;
+/** What the pipeline asks of a provider's quota; in memory by default, shared by the fleet when plugged in. */
+export interface UpstreamQuota {
+  readonly perSecond: number;
+  /**
+   * Waits for a slot for `callerKey`'s request; resolves with the milliseconds waited. Throws `provider-unavailable`
+   * (refused before the wire) when the slot would come after `latestStart`.
+   */
+  acquire(latestStart: number, callerKey: string): Promise<number>;
+  /** Lookups queued for a slot now (for readiness and metrics). */
+  readonly waiting: number;
 }
 
+/** The refusal when no slot comes in time: the upstream was not called, and the caller may come back then. */
+export function quotaRefusal(provider: string, perSecond: number, retryAfterSeconds: number): GatewayError {
+  return new GatewayError('provider-unavailable', {
+    provider,
+    detail:
+      `The gateway's quota of ${perSecond} request(s) per second to this provider ` +
+      'cannot serve the lookup within its deadline.',
+    retryAfterSeconds,
+    refusedBeforeWire: true,
+  });
+}
 
-export class UpstreamQuota {
+/** The quota of one process: a token bucket of one, paced evenly. */
+export class LocalQuota implements UpstreamQuota {
   private readonly bucket: TokenBucket;
   readonly spacingMs: number;
   private readonly waiters: (() => void)[] = [];
@@ -46,16 +61,11 @@ export class UpstreamQuota {
     this.bucket.content = 1;
   }
 
-  /** Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past `deadline`. */
-  async acquire(deadline: number): Promise<number> {
+  async acquire(latestStart: number): Promise<number> {
     if (this.waiters.length === 0 && this.bucket.tryRemoveTokens(1)) return 0;
     const slotAt = this.nextSlotAt();
-    if (slotAt > deadline) {
-      throw gateRefusal(
-        this.provider,
-        `The gateway's quota of ${this.perSecond} request(s) per second to this provider cannot serve the lookup within its deadline.`,
-        Math.max(1, Math.ceil((slotAt - Date.now()) / 1000)),
-      );
+    if (slotAt > latestStart) {
+      throw quotaRefusal(this.provider, this.perSecond, Math.max(1, Math.ceil((slotAt - Date.now()) / 1000)));
     }
     const queuedAt = Date.now();
     await new Promise<void>((resolve) => {
@@ -65,7 +75,6 @@ export class UpstreamQuota {
     return Date.now() - queuedAt;
   }
 
-  /** Lookups queued for a slot now (for readiness and metrics). */
   get waiting(): number {
     return this.waiters.length;
   }

@@ -5,13 +5,14 @@
  */
 import express, { Router, type RequestHandler } from 'express';
 import { runBatch } from '../core/batch.js';
-import { viewOf } from '../core/lookup.js';
+import { viewOf } from '../core/cache.js';
+import { metaCacheOf } from '../core/cache-outcome.js';
 import { GatewayError, problemFor } from '../core/problems.js';
-import type { LookupTelemetry } from '../core/upstream.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, mayUseProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
-import { providerFor, validId } from './customers.js';
+import { callerKeyOf, providerFor, validId } from './customers.js';
 
 export const BATCH_MAX_ITEMS = 100;
 /** 100 lookups with the longest ids any provider allows fit in a fraction of this. */
@@ -40,6 +41,7 @@ export function batchRouter(services: Services): Router {
       const clearPii = res.locals.clearPii === true;
       const requestId = res.locals.requestId as string;
       const telemetry = res.locals.telemetry as LookupTelemetry | undefined;
+      const callerKey = callerKeyOf(req, res);
       const instance = (item: BatchItem) =>
         `/customers/${encodeURIComponent(item.provider)}/${encodeURIComponent(item.id)}`;
       const failed = (item: BatchItem, error: unknown): BatchResult => {
@@ -65,10 +67,15 @@ export function batchRouter(services: Services): Router {
               });
             }
             const id = validId(runtime, item.id);
-            const result = await services.lookup.lookup(runtime, id, { requestId, noCache: false, telemetry });
+            const result = await services.lookup.lookup(runtime, id, {
+              requestId,
+              callerKey,
+              noCache: false,
+              telemetry,
+            });
             const meta = {
               requestId,
-              cache: result.cache,
+              cache: metaCacheOf(result.cache),
               fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
               ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
             };

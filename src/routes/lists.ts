@@ -5,7 +5,7 @@
 import { Router, type Request } from 'express';
 import { parseListQuery } from '../core/listing.js';
 import { maskCustomer } from '../core/pii.js';
-import type { LookupTelemetry } from '../core/upstream.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
