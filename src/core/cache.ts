@@ -174,8 +174,12 @@ export function customerEntry(
     providerId: id,
     ...adapter.normalize(upstream.body),
   };
-  const masked = buildView(maskCustomer(customer), version, 'm');
-  const clear = customer.nationalId === null ? masked : buildView(customer, version, 'c');
+  const personal = adapter.personalData;
+  const maskedCustomer = maskCustomer(customer, personal?.data);
+  const masked = buildView(maskedCustomer, version, 'm');
+  // One view serves both policies only when neither `data` nor the body holds personal data.
+  const nothingPersonal = maskedCustomer === customer && maskRaw(upstream.body, personal?.raw ?? []) === upstream.body;
+  const clear = nothingPersonal ? masked : buildView(customer, version, 'c');
   const freshUntil = fetchedAt + ttlSeconds * 1000;
   // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
   const staleMs = Math.max(policy.staleIfErrorSeconds, policy.staleWhileRevalidateSeconds ?? 0) * 1000;
@@ -205,15 +209,15 @@ export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearP
 export function withRawView(
   entry: CustomerEntry,
   clearPii: boolean,
-  nationalIdPaths: readonly string[],
+  personalDataPaths: readonly string[],
 ): CustomerEntry {
   const view = viewOf(entry, clearPii);
   if (view.raw) return entry;
-  // One view serves both policies when `data` has no national id: its raw is masked all the same.
+  // One view serves both policies when neither `data` nor the body holds personal data.
   const shared = entry.masked === entry.clear;
-  const mask = (shared || !clearPii) && nationalIdPaths.length > 0;
-  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
-  // Nothing to mask (no national id in the body): keep the body's own string, not a copy of it.
+  const mask = (shared || !clearPii) && personalDataPaths.length > 0;
+  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), personalDataPaths)) : entry.rawText;
+  // Nothing to mask (no personal data in the body): keep the body's own string, not a copy of it.
   const json = masked === entry.rawText ? entry.rawText : masked;
   const raw = { json, etag: etagOf(entry.version, view.clearNationalId ? 'c' : 'm', true) };
   const withRaw: View = { ...view, raw };

@@ -105,7 +105,7 @@ export class LookupService {
 
   /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */
   withRaw(runtime: ProviderRuntime, id: string, entry: CustomerEntry, clearPii: boolean): CustomerEntry {
-    const next = withRawView(entry, clearPii, runtime.adapter.rawNationalIdPaths ?? []);
+    const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
     if (next !== entry) this.cache.replace(cacheKey(runtime.adapter.id, id), entry, next);
     return next;
   }
