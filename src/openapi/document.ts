@@ -516,12 +516,20 @@ function schemas(providerIds: string[]): Record<string, Schema> {
       },
       ['data', 'meta'],
     ),
-    Meta: object({
-      requestId: string,
-      cache: { type: 'string', enum: ['hit', 'miss', 'stale'] },
-      fetchedAt: { type: 'string', format: 'date-time' },
-      ageSeconds: { type: 'integer', minimum: 0 },
-    }),
+    Meta: object(
+      {
+        requestId: string,
+        cache: { type: 'string', enum: ['hit', 'miss', 'stale'] },
+        fetchedAt: { type: 'string', format: 'date-time' },
+        ageSeconds: { type: 'integer', minimum: 0 },
+        cacheBypass: {
+          type: 'string',
+          enum: ['not-granted'],
+          description: 'Cache-Control: no-cache was sent without the scope cache:bypass: answered as a plain lookup.',
+        },
+      },
+      ['requestId', 'cache', 'fetchedAt', 'ageSeconds'],
+    ),
     Customer: object({
       id: { type: 'string', description: '`{provider}:{providerId}`' },
       provider: { type: 'string', enum: providerIds },
