@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
@@ -157,7 +157,7 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
   const twin = await adapter.simulator({ rateLimitPerSecond: 0 });
   try {
     const p = envPrefix(adapter.id);
-    const config = loadConfig({ ...twin.env, [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id }, [adapter]);
+    const config = loadConfig({ ...twin.env, GATEWAY_ALLOW_ANONYMOUS: 'true', [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id }, [adapter]);
     const settings = config.providers[0];
     if (!settings) throw new Error(`no settings for ${adapter.id}`);
     const http = axios.create({ proxy: false });
@@ -177,7 +177,7 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
       const verdict = (adapter.classify?.(response.status, body) ?? defaultClassification(response.status)).verdict;
       if (verdict === 'ok') {
         const customer: Customer = { id: `${adapter.id}:${id}`, provider: adapter.id, providerId: id, ...adapter.normalize(body) };
-        truth.set(id, { kind: 'customer', data: JSON.parse(JSON.stringify(maskCustomer(customer))) as Customer });
+        truth.set(id, { kind: 'customer', data: JSON.parse(JSON.stringify(maskCustomer(customer, adapter.personalData?.data))) as Customer });
       } else if (verdict === 'not-found') {
         truth.set(id, { kind: 'not-found' });
       } else {
@@ -204,7 +204,7 @@ interface Upstream {
 
 /** Starts one provider's simulator with the fault mix in a child process (bench/chaos-upstream.ts). */
 async function startUpstream(provider: string, rateLimitPerSecond: number, faults: readonly FaultRule[]): Promise<Upstream> {
-  const script = resolve(process.cwd(), 'bench/chaos-upstream.ts');
+  const script = resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ provider, rateLimitPerSecond, faults })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const started = await new Promise<{ origin: string; baseUrl: string; env: Record<string, string> }>((resolveStart, reject) => {
@@ -281,7 +281,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done();
     },
   });
-  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', destination: logSink }));
+  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', adapters, destination: logSink }));
   const server: Server = await new Promise((resolve) => {
     const s = buildApp(services).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -465,7 +465,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-/** The problems that upstream faults, the breaker and the quota may cause, with their statuses (design §4). */
+/** The problems that upstream faults, the breaker and the quota may cause, with their statuses (the problem table). */
 const WEATHER: Record<string, number> = {
   'upstream-error': 502,
   'upstream-invalid-response': 502,

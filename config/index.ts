@@ -1,5 +1,5 @@
 /**
- * Configuration (design §7): the environment, validated once with joi at boot into a frozen, typed Config.
+ * Configuration: the environment, validated once with joi at boot into a frozen, typed Config.
  * A bad or missing value stops the process with one line naming the variable.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,6 +32,8 @@ export interface Config {
   version: string;
   port: number;
   host: string;
+  /** Where `/metrics` and the detail of `/readyz` are served instead of the main port; unset: on the main port. */
+  metricsPort: number | undefined;
   nodeEnv: string | undefined;
   production: boolean;
   logLevel: string;
@@ -44,6 +46,10 @@ export interface Config {
     maxBytes: number;
   };
   upstreamMaxBodyBytes: number;
+  /** `GET /customers/{provider}`: how long a page is cached, and the secret that signs cursors. */
+  lists: { cacheTtlSeconds: number; cursorSecret: string | undefined };
+  /** `POST /customers/batch`: when unfinished items are answered `upstream-timeout`. */
+  batch: { deadlineMs: number };
   /** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** OTLP/HTTP collector base URL; unset: no tracing SDK (traceparent still propagates). */
@@ -66,6 +72,7 @@ const seconds = Joi.number().integer().min(0);
 const commonKeys = {
   PORT: port.default(3000),
   HOST: Joi.string().default('0.0.0.0'),
+  METRICS_PORT: port,
   NODE_ENV: Joi.string(),
   PROVIDERS: Joi.string(),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
@@ -78,6 +85,10 @@ const commonKeys = {
   UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }),
+  LIST_CACHE_TTL_SECONDS: seconds.default(30),
+  // At least 32 characters; unset, each process signs with its own random key (cursors then stay on one replica).
+  LIST_CURSOR_SECRET: Joi.string().min(32),
+  BATCH_DEADLINE_MS: positiveInt.default(10000),
 };
 
 /** The generic keys every provider gets under its prefix, besides its adapter's own. */
@@ -105,7 +116,7 @@ function providerKeys(adapter: ProviderAdapter, production: boolean): Record<str
 
 /** Validates `env` against the schema of the gateway and of each enabled provider. Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, adapters: readonly ProviderAdapter[]): Config {
-  const production = env.NODE_ENV === 'production';
+  const production = isProduction(env.NODE_ENV);
   const known = adapters.map((a) => a.id);
   const enabledIds = parseProviders(env.PROVIDERS, known);
   const enabled = adapters.filter((a) => enabledIds.includes(a.id));
@@ -147,6 +158,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
     version: packageVersion(),
     port: v.PORT as number,
     host: v.HOST as string,
+    metricsPort: v.METRICS_PORT as number | undefined,
     nodeEnv: env.NODE_ENV,
     production,
     logLevel: v.LOG_LEVEL as string,
@@ -159,13 +171,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
       maxBytes: v.CACHE_MAX_BYTES as number,
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
+    lists: Object.freeze({ cacheTtlSeconds: v.LIST_CACHE_TTL_SECONDS as number, cursorSecret: v.LIST_CURSOR_SECRET as string | undefined }),
+    batch: Object.freeze({ deadlineMs: v.BATCH_DEADLINE_MS as number }),
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     providers: Object.freeze(providers),
-    security: securitySettings(v, { production, knownProviders: known }),
+    security: securitySettings(v, {
+      production,
+      knownProviders: known,
+      realUpstreams: providers.filter((p) => p.baseUrl !== undefined).map((p) => `${envPrefix(p.id)}_BASE_URL`),
+    }),
     fleet: fleetSettings(v),
   });
 }
+
+/** `production`, whatever its case, and the common short form `prod`: what an operator means by either. */
+export const isProduction = (nodeEnv: string | undefined): boolean => ['production', 'prod'].includes((nodeEnv ?? '').trim().toLowerCase());
 
 /** `PROVIDERS=tango,adobe-vip`; unset means all; an unknown name is a configuration error. */
 function parseProviders(value: string | undefined, known: string[]): string[] {

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, environment, loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
-import { buildApp } from './app.js';
+import { buildApp, buildOperatorApp } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createGatewayServer } from './http-server.js';
 import { startTracing } from './core/tracing.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const sandboxed = loaded.providers.some((p) => !p.baseUrl);
-  const logger = createLogger({ level: loaded.logLevel, pretty: sandboxed && process.stdout.isTTY });
+  const logger = createLogger({ level: loaded.logLevel, adapters, pretty: sandboxed && process.stdout.isTTY });
   const sandbox = await startSandbox(loaded, adapters);
   const config = sandbox.config;
   const tracing = startTracing(config.otlpEndpoint, config.version);
@@ -41,6 +41,15 @@ async function main(): Promise<void> {
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  // The operator port (metrics, readiness detail): for the cluster only, never published through the API gateway.
+  const operator = config.metricsPort === undefined ? undefined : createGatewayServer(buildOperatorApp(services, { lifecycle }), config.security).listen(config.metricsPort, config.host);
+  if (operator) {
+    await new Promise<void>((resolve, reject) => {
+      operator.once('listening', resolve);
+      operator.once('error', reject);
+    });
+    logger.info({ port: (operator.address() as AddressInfo).port }, 'operator port listening: /metrics, /readyz detail');
+  }
   logger.info({ port, version: config.version, providers: config.providers.map((p) => p.id) }, 'customer-gateway listening');
   for (const [id, simulator] of sandbox.simulators) {
     const adapter = adapters.find((a) => a.id === id);
@@ -50,6 +59,8 @@ async function main(): Promise<void> {
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests finish (their
   // answers close the connection), then keep-alive agents, simulators and the span exporter close.
   const stop = async (exitCode: number) => {
+    operator?.closeAllConnections();
+    operator?.close();
     services.close();
     await sandbox.close();
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: final export failed'));

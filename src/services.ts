@@ -1,6 +1,9 @@
 /**
  * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
- * one upstream client per provider, one cache and one lookup service for all.
+ * one upstream pipeline per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
+ * implementations of the cache's second tier, the load lease, the quota and token storage; by default everything
+ * stays in this process. With `REDIS_URL` set, the fleet's Redis (src/fleet/) provides all four, unless the
+ * caller plugged in its own.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -8,16 +11,27 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config/index.js';
 import { CustomerCache } from './core/cache.js';
 import type { Logger } from './core/logger.js';
-import { LookupService, type ProviderRuntime } from './core/lookup.js';
+import { ListService } from './core/listing.js';
+import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
-import type { ProviderAdapter } from './core/provider.js';
-import { UpstreamClient } from './core/upstream.js';
-import type { AuthScheme } from './core/auth.js';
-import { FleetCacheTier } from './fleet/cache-tier.js';
+import {
+  LookupPipeline,
+  ProviderPipeline,
+  type LoadLease,
+  type ProviderRuntime,
+  type SharedCache,
+} from './core/pipeline.js';
+import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
+import type { UpstreamQuota } from './core/quota.js';
+import type { AuthScheme, TokenStore } from './core/auth.js';
+import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
 import { Fleet } from './fleet/fleet.js';
+import { credentialName } from './fleet/shared-tokens.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
+  /** The provider's own env keys (the list request reads Adobe's reseller id there). */
+  env: ProviderEnv;
 }
 
 export interface Services {
@@ -26,19 +40,34 @@ export interface Services {
   providers: ReadonlyMap<string, ProviderService>;
   cache: CustomerCache;
   lookup: LookupService;
+  /** Customer lists, a page at a time. */
+  lists: ListService;
   metrics: GatewayMetrics;
   /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
   fleet: Fleet | undefined;
   close(): void;
 }
 
-export function createServices(config: Config, adapters: readonly ProviderAdapter[], logger: Logger): Services {
+/** Shared implementations to plug in (a fleet on Redis); each one left out stays in this process. */
+export interface ServiceSeams {
+  sharedCache?: SharedCache;
+  lease?: LoadLease;
+  /** The quota of a provider at `perSecond` (called only for providers with a quota). */
+  quota?: (provider: string, perSecond: number) => UpstreamQuota;
+  /** Where a provider's OAuth tokens are kept, one store per provider credential. */
+  tokenStore?: (provider: string) => TokenStore;
+}
+
+export function createServices(
+  config: Config,
+  adapters: readonly ProviderAdapter[],
+  logger: Logger,
+  plugged: ServiceSeams = {},
+): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   const metrics = new GatewayMetrics(cache);
-  const { redisUrl } = config.fleet;
-  const fleet = redisUrl ? new Fleet({ ...config.fleet, redisUrl }, logger, metrics) : undefined;
-  // A purge anywhere in the fleet drops this replica's copy too.
-  fleet?.onPurge((key) => cache.delete(key));
+  const fleet = startFleet(config, logger, metrics, cache);
+  const seams = fleet ? { ...fleetSeams(fleet, config), ...plugged } : plugged;
   const agents: (http.Agent | https.Agent)[] = [];
   const providers = new Map<string, ProviderService>();
 
@@ -57,11 +86,17 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
       headers: { 'User-Agent': `customer-gateway/${config.version}` },
     });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http: client, timeoutMs: settings.timeoutMs, onTokenFetch, shared: fleet?.tokens });
-    // With a fleet, the provider's rate is the fleet's: one schedule in Redis for every replica.
-    const quota = fleet && settings.rateLimitPerSecond > 0 ? fleet.quota(adapter.id, settings.rateLimitPerSecond) : undefined;
+    const tokens = seams.tokenStore?.(adapter.id);
+    const auth = adapter.auth(settings.env, {
+      provider: adapter.id,
+      http: client,
+      timeoutMs: settings.timeoutMs,
+      onTokenFetch,
+      ...(tokens ? { tokens } : {}),
+    });
     const schema = adapter.schema;
-    const upstream = new UpstreamClient(
+    const quota = settings.rateLimitPerSecond > 0 ? seams.quota?.(adapter.id, settings.rateLimitPerSecond) : undefined;
+    const upstream = new ProviderPipeline(
       adapter,
       {
         baseUrl: settings.baseUrl,
@@ -69,41 +104,81 @@ export function createServices(config: Config, adapters: readonly ProviderAdapte
         deadlineMs: settings.deadlineMs,
         retries: settings.retries,
         maxBodyBytes: config.upstreamMaxBodyBytes,
-        resilience: { rateLimitPerSecond: settings.rateLimitPerSecond, maxConcurrency: settings.maxConcurrency, maxQueue: settings.maxQueue, breaker: settings.breaker, quota },
+        rateLimitPerSecond: settings.rateLimitPerSecond,
+        maxConcurrency: settings.maxConcurrency,
+        maxQueue: settings.maxQueue,
+        breaker: settings.breaker,
       },
       auth,
       client,
       logger,
       {
-        onAttempt: (provider, outcome, seconds, attempt) => metrics.upstreamAttempt(provider, outcome, seconds, attempt),
+        onAttempt: (provider, outcome, seconds, attempt) =>
+          metrics.upstreamAttempt(provider, outcome, seconds, attempt),
         onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
         onBreakerState: (provider, state) => metrics.breakerState(provider, state),
         onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
       },
+      quota ? { quota } : {},
     );
     // The breaker series starts at its initial state, so a dashboard sees "closed" before any transition.
     metrics.breakerState(adapter.id, upstream.state().breaker);
-    providers.set(adapter.id, { adapter, upstream, auth, cacheTtlSeconds: settings.cacheTtlSeconds, deadlineMs: settings.deadlineMs, state: () => upstream.state() });
+    providers.set(adapter.id, {
+      adapter,
+      upstream,
+      auth,
+      env: settings.env,
+      cacheTtlSeconds: settings.cacheTtlSeconds,
+      state: () => upstream.state(),
+    });
   }
 
-  const lookup = new LookupService(
-    cache,
-    { staleIfErrorSeconds: config.cache.staleIfErrorSeconds, staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds, notFoundTtlSeconds: config.cache.notFoundTtlSeconds },
-    logger,
-    { onCacheLookup: (outcome) => metrics.cacheLookup(outcome) },
-    fleet ? new FleetCacheTier(fleet) : undefined,
-  );
+  const policy = {
+    staleIfErrorSeconds: config.cache.staleIfErrorSeconds,
+    staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
+    notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
+  };
+  const pipeline = new LookupPipeline(cache, policy, seams.sharedCache, seams.lease);
+  const lookup = new LookupService(cache, pipeline, policy, logger, {
+    onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
+  });
   return {
     config,
     logger,
     providers,
     cache,
     lookup,
+    lists: new ListService(config.lists),
     metrics,
     fleet,
     close: () => {
       agents.forEach((agent) => agent.destroy());
       void fleet?.close();
+    },
+  };
+}
+
+/** The fleet's Redis, when `REDIS_URL` is set: a purge anywhere in the fleet drops this replica's copy too. */
+function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, cache: CustomerCache): Fleet | undefined {
+  const { redisUrl } = config.fleet;
+  if (!redisUrl) return undefined;
+  const fleet = new Fleet({ ...config.fleet, redisUrl }, logger, metrics);
+  fleet.onPurge((key) => cache.delete(key));
+  return fleet;
+}
+
+/** Every seam on the fleet's Redis: the L2, the lease, each provider's quota, one token per credential. */
+function fleetSeams(fleet: Fleet, config: Config): ServiceSeams {
+  const settingsOf = (provider: string) => config.providers.find((p) => p.id === provider);
+  return {
+    sharedCache: fleetSharedCache(fleet),
+    lease: fleetLease(fleet, (provider) => settingsOf(provider)?.deadlineMs ?? 8000),
+    quota: (provider, perSecond) => fleet.quota(provider, perSecond),
+    tokenStore: (provider) => {
+      const settings = settingsOf(provider);
+      // The credential is known to the fleet by a digest of the provider's own keys (its secrets among them).
+      const credential = credentialName([provider, ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? ''])]);
+      return fleet.tokens.store(credential, (settings?.timeoutMs ?? 3000) + 1000);
     },
   };
 }

@@ -1,16 +1,17 @@
 /**
- * The gateway's public HTTP API as the console uses it: `GET /providers`, `GET /customers/{provider}/{id}` and
- * `GET /problems/{code}`. Every call resolves to an outcome (never throws), so the page can say exactly what
+ * The gateway's public HTTP API as the console uses it: `GET /providers`, `GET /customers/{provider}/{id}`,
+ * `GET /customers/{provider}` (a page of the list), `POST /customers/batch` and `GET /problems/{code}`. Every call resolves to an outcome (never throws), so the page can say exactly what
  * happened: an answer, a problem document, an unreadable answer, a network failure or a timeout.
  *
  * No DOM types here: the module runs in jest too, with a fake `fetch`.
  */
-import type { CustomerDocument, Problem, ProblemDescription, ProviderInfo } from './model.js';
+import type { BatchDocument, CustomerDocument, CustomerPage, Problem, ProblemDescription, ProviderInfo } from './model.js';
 
 /** What the client passes to fetch: its own type, because Node's `RequestInit` has no `cache`. */
 export interface FetchInit {
-  method: 'GET';
+  method: 'GET' | 'POST';
   headers: Record<string, string>;
+  body?: string;
   cache: 'default' | 'no-store';
   credentials: 'same-origin';
   signal: AbortSignal;
@@ -43,6 +44,15 @@ export interface CustomerRequest {
   raw?: boolean;
   /** Sends `Cache-Control: no-cache`: the gateway skips its cache and asks the provider. */
   noCache?: boolean;
+  /** Adds `include=balances`: each account's balance (providers with the `balances` capability). */
+  balances?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ListRequest {
+  limit?: number;
+  status?: string;
+  name?: string;
   signal?: AbortSignal;
 }
 
@@ -63,10 +73,47 @@ export class GatewayClient {
   }
 
   /** The URL of a customer lookup, as the page requests it (also shown to users who want to script it). */
-  customerUrl(provider: string, id: string, raw = false): string {
+  customerUrl(provider: string, id: string, raw = false, balances = false): string {
     const url = new URL(`customers/${pathSegment(provider)}/${pathSegment(id)}`, this.baseUrl);
-    if (raw) url.searchParams.set('include', 'raw');
+    const include = [raw ? 'raw' : null, balances ? 'balances' : null].filter((v) => v !== null);
+    if (include.length > 0) url.searchParams.set('include', include.join(','));
     return url.href;
+  }
+
+  /** The first page of a provider's customers; `nextPage` follows the gateway's own `links.next`. */
+  listCustomers(provider: string, options: ListRequest = {}): Promise<ApiOutcome<CustomerPage>> {
+    const url = new URL(`customers/${pathSegment(provider)}`, this.baseUrl);
+    if (options.limit !== undefined) url.searchParams.set('limit', String(options.limit));
+    if (options.status) url.searchParams.set('status', options.status);
+    if (options.name) url.searchParams.set('name', options.name);
+    return this.page(url.href, options.signal);
+  }
+
+  /** The page `links.next` names (a path and query, resolved against the gateway's root). */
+  nextPage(next: string, signal?: AbortSignal): Promise<ApiOutcome<CustomerPage>> {
+    return this.page(new URL(next.replace(/^\//, ''), this.baseUrl).href, signal);
+  }
+
+  /** `POST /customers/batch` with one provider's ids. */
+  async batchLookup(provider: string, ids: readonly string[], signal?: AbortSignal): Promise<ApiOutcome<BatchDocument>> {
+    const body = JSON.stringify({ lookups: ids.map((id) => ({ provider, id })) });
+    const outcome = await this.request(new URL('customers/batch', this.baseUrl).href, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, cache: 'no-store' }, signal);
+    if (outcome.kind !== 'ok') return outcome;
+    const value = outcome.body;
+    if (!isObject(value) || !Array.isArray(value.results) || !value.results.every((r) => isObject(r) && typeof r.status === 'number')) {
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    }
+    return { ...outcome, body: value as unknown as BatchDocument };
+  }
+
+  private async page(url: string, signal?: AbortSignal): Promise<ApiOutcome<CustomerPage>> {
+    const outcome = await this.request(url, { headers: { 'Cache-Control': 'no-transform' }, cache: 'no-store' }, signal);
+    if (outcome.kind !== 'ok') return outcome;
+    const value = outcome.body;
+    if (!isObject(value) || !Array.isArray(value.data) || !isObject(value.links) || !isObject(value.meta)) {
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    }
+    return { ...outcome, body: value as unknown as CustomerPage };
   }
 
   async listProviders(signal?: AbortSignal): Promise<ApiOutcome<ProviderInfo[]>> {
@@ -85,7 +132,7 @@ export class GatewayClient {
     // reads no-cache as "skip my cache". `no-transform` is the neutral directive that keeps the gateway's cache
     // in play for an ordinary lookup; "Refresh from provider" sends `no-cache` on purpose.
     const headers = { 'Cache-Control': options.noCache ? 'no-cache' : 'no-transform' };
-    const outcome = await this.request(this.customerUrl(provider, id, options.raw), { headers, cache: 'no-store' }, options.signal);
+    const outcome = await this.request(this.customerUrl(provider, id, options.raw, options.balances), { headers, cache: 'no-store' }, options.signal);
     if (outcome.kind !== 'ok') return outcome;
     if (!isCustomerDocument(outcome.body)) return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
     return { ...outcome, body: outcome.body };
@@ -108,7 +155,11 @@ export class GatewayClient {
     return pending;
   }
 
-  private async request(url: string, init: { headers?: Record<string, string>; cache?: FetchInit['cache'] }, signal?: AbortSignal): Promise<ApiOutcome<unknown>> {
+  private async request(
+    url: string,
+    init: { method?: FetchInit['method']; body?: string; headers?: Record<string, string>; cache?: FetchInit['cache'] },
+    signal?: AbortSignal,
+  ): Promise<ApiOutcome<unknown>> {
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...init.headers };
     const key = this.apiKey();
     if (key) headers.Authorization = `Bearer ${key}`;
@@ -124,7 +175,9 @@ export class GatewayClient {
     signal?.addEventListener('abort', forwardAbort, { once: true });
 
     try {
-      const response = await this.fetchImpl(url, { method: 'GET', headers, cache: init.cache ?? 'default', credentials: 'same-origin', signal: controller.signal });
+      const request: FetchInit = { method: init.method ?? 'GET', headers, cache: init.cache ?? 'default', credentials: 'same-origin', signal: controller.signal };
+      if (init.body !== undefined) request.body = init.body;
+      const response = await this.fetchImpl(url, request);
       const requestId = response.headers.get('X-Request-Id');
       const text = await response.text();
       const body = parseJson(text);
@@ -177,6 +230,15 @@ function toProviderInfo(value: Record<string, unknown> & { id: string; idPattern
     exampleId: typeof value.exampleId === 'string' ? value.exampleId : '',
   };
   if (typeof value.idPatternFlags === 'string') info.idPatternFlags = value.idPatternFlags;
+  // Older gateways say nothing of capabilities: lookups only.
+  info.capabilities = Array.isArray(value.capabilities) ? value.capabilities.filter((c): c is string => typeof c === 'string') : ['lookup'];
+  const filters = value.listFilters;
+  if (isObject(filters)) {
+    info.listFilters = {
+      status: Array.isArray(filters.status) ? filters.status.filter((s): s is string => typeof s === 'string') : [],
+      name: filters.name === true,
+    };
+  }
   return info;
 }
 

@@ -18,6 +18,7 @@ import { storageOr } from './storage.js';
 import { sameTarget, searchForTarget, targetFromSearch, type LookupTarget } from './url-state.js';
 import { pageElements, setFieldError, show } from './view.js';
 import { h } from './dom.js';
+import { setUpBrowsing } from './browse.js';
 import { textOf } from './format.js';
 
 const TITLE = document.title;
@@ -32,6 +33,14 @@ const rules = new Map<string, IdRule>();
 /** The customer on screen, with the answer that showed it. */
 let shown: { target: LookupTarget; doc: CustomerDocument; requestId: string | null } | null = null;
 let inFlight: AbortController | null = null;
+/** The list and batch panels; a row there opens its customer here. */
+const browsing = setUpBrowsing({
+  client,
+  open: (target) => {
+    fillForm(target);
+    void lookup(target, { push: true }).then(() => document.getElementById('customer-name')?.focus());
+  },
+});
 let rawWanted = false;
 /** What to do once the user has given a key (the request that was refused). */
 let afterKey: (() => void) | null = null;
@@ -65,6 +74,7 @@ async function loadProviders(): Promise<void> {
     return;
   }
   if (providers.some((p) => p.id === previous)) els.provider.value = previous;
+  browsing.setProviders(providers);
   els.keyPrompt.hidden = true;
   clearProblem();
   announce('');

@@ -11,6 +11,10 @@ export interface ProviderInfo {
   /** Extra flags for `idPattern`, when the gateway sends them. */
   idPatternFlags?: string;
   exampleId: string;
+  /** What the provider offers: `lookup`, `list`, `balances`. */
+  capabilities?: string[];
+  /** The filters its list takes (with the `list` capability). */
+  listFilters?: { status: string[]; name: boolean };
 }
 
 // The common model is the server's own type: one definition of the contract (type-only, nothing is bundled).
@@ -31,6 +35,25 @@ export interface CustomerDocument {
   meta: LookupMeta;
   /** Present with `?include=raw`: the upstream body, masked like `data`. */
   raw?: unknown;
+}
+
+/** `GET /customers/{provider}`: one page of a provider's customers. */
+export interface CustomerPage {
+  data: Customer[];
+  links: { next: string | null };
+  meta: LookupMeta & { limit: number; count: number };
+}
+
+/** One item of `POST /customers/batch`: the customer, or the problem the single lookup would answer. */
+export interface BatchResult {
+  status: number;
+  data?: Customer;
+  meta?: LookupMeta;
+  problem?: Problem;
+}
+
+export interface BatchDocument {
+  results: BatchResult[];
 }
 
 /** An RFC 9457 problem answer of the gateway (design §4). Every field is optional to a careful reader. */

@@ -8,8 +8,8 @@ import { clientCredentialsAuth, withHeaders } from '../../src/core/auth.js';
 import type { Address, CustomerStatus } from '../../src/core/model.js';
 import { country, isoDate, isRecord, mapStatus, objectList, pick, stringList, text } from '../../src/core/normalize.js';
 import { requiredWithBaseUrl, type Classification, type ProviderAdapter } from '../../src/core/provider.js';
+import { adobeList } from './listing.js';
 import type { AdobeCustomer } from './schema.js';
-import { adobeVipSimulator } from './simulator.js';
 
 /** https://developer.adobe.com/vipmp/docs/references/error-handling (customer account codes). */
 const STATUS: Record<string, CustomerStatus> = {
@@ -113,6 +113,8 @@ export const adobeVip: ProviderAdapter = {
     ADOBE_VIP_CLIENT_SECRET: requiredWithBaseUrl('ADOBE_VIP', credential),
     ADOBE_VIP_SCOPES: requiredWithBaseUrl('ADOBE_VIP', credential),
     ADOBE_VIP_TOKEN_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default(IMS_TOKEN_URL),
+    // The reseller whose customers `GET /customers/adobe-vip` lists; without it, listing is not offered.
+    ADOBE_VIP_RESELLER_ID: Joi.string().max(40),
   },
 
   auth: (env, kit) =>
@@ -143,5 +145,7 @@ export const adobeVip: ProviderAdapter = {
   classify: classifyAdobe,
   customerIdOf: (body) => (isRecord(body) ? body.customerId : undefined),
   normalize: normalizeAdobeCustomer,
-  simulator: adobeVipSimulator,
+  list: adobeList,
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).adobeVipSimulator(options),
 };

@@ -22,6 +22,42 @@ export const adobeError = (code: string, message: string): AdobeError => ({ code
 
 const fail = (status: number, code: string, message: string): SimResponse => ({ status, body: adobeError(code, message) });
 
+/** The reseller whose customers the seeds are; the sandbox lists them (`ADOBE_VIP_RESELLER_ID`). */
+export const ADOBE_SIM_RESELLER_ID = '5556667778';
+const LIST_STATUSES = new Set(['1000', '1002', '1004', '1026']);
+
+/**
+ * https://developer.adobe.com/vipmp/docs/customer-account/get-customer-list: `limit` 1-50 (default 20),
+ * `offset`, `status` (1000, 1002, 1004 or 1026; default 1000), `company-name` with `*` as a wildcard. Each item
+ * is a summary of the customer; the array is named `accounts` as in Adobe's example.
+ */
+function customerList(resellerId: string, query: URLSearchParams): SimResponse {
+  if (!ADOBE_SEEDS.some((c) => c.resellerId === resellerId)) return fail(404, '1115', 'Invalid Reseller');
+  const limit = Number(query.get('limit') ?? '20');
+  const offset = Number(query.get('offset') ?? '0');
+  const status = query.get('status') ?? '1000';
+  if (!Number.isInteger(limit) || limit < 1 || limit > 50 || !Number.isInteger(offset) || offset < 0 || !LIST_STATUSES.has(status)) {
+    return { status: 400, body: { ...adobeError('1117', 'Some Fields are Invalid'), additionalDetails: ['limit', 'offset', 'status'] } };
+  }
+  const pattern = query.get('company-name');
+  const name = pattern === null ? undefined : new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'iu');
+  const matching = ADOBE_SEEDS.filter(
+    (c) => c.resellerId === resellerId && c.status === status && (!name || name.test(c.companyProfile?.companyName ?? '')),
+  );
+  const accounts = matching.slice(offset, offset + limit).map((c) => ({
+    externalReferenceId: c.externalReferenceId,
+    customerId: c.customerId,
+    resellerId: c.resellerId,
+    status: c.status,
+    companyProfile: { companyName: c.companyProfile?.companyName },
+    creationDate: c.creationDate,
+    links: c.links,
+  }));
+  return { status: 200, body: { totalCount: matching.length, count: accounts.length, offset, limit, accounts } };
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const tokens = new SimTokens(options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS);
   /** Correlation id → the original answer (and the request it answered). */
@@ -41,6 +77,8 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
   };
 
   const resource = (request: SimRequest): SimResponse => {
+    const reseller = /^\/v3\/resellers\/([^/]+)\/customers$/.exec(request.path);
+    if (reseller?.[1]) return request.method === 'GET' ? customerList(decodeURIComponent(reseller[1]), request.query) : fail(405, '405', 'Method not allowed');
     const match = /^\/v3\/customers\/([^/]+)$/.exec(request.path);
     if (!match?.[1]) return fail(404, '404', 'Resource not found');
     if (request.method !== 'GET') return fail(405, '405', 'Method not allowed');
@@ -105,6 +143,7 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
         ADOBE_VIP_CLIENT_SECRET: ADOBE_SIM_CLIENT.secret,
         ADOBE_VIP_SCOPES: ADOBE_SIM_CLIENT.scopes,
         ADOBE_VIP_TOKEN_URL: `{url}${IMS_PATH}`,
+        ADOBE_VIP_RESELLER_ID: ADOBE_SIM_RESELLER_ID,
       },
       // "Currently there is no limiting being done" (Adobe's status codes page); 429 is code 4118.
       rateLimited: () => ({ status: 429, headers: { 'Retry-After': '1' }, body: adobeError('4118', 'Too many requests') }),

@@ -7,8 +7,8 @@ import { basicAuth, clientCredentialsAuth } from '../../src/core/auth.js';
 import type { AccountStatus, CustomerStatus } from '../../src/core/model.js';
 import { isoDate, isRecord, mapStatus, objectList, text } from '../../src/core/normalize.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
+import { tangoBalances, tangoList } from './listing.js';
 import { TANGO_CUSTOMER_SCHEMA, type TangoCustomer } from './schema.js';
-import { tangoSimulator } from './simulator.js';
 
 const CUSTOMER_STATUS: Record<string, CustomerStatus> = { active: 'active', inactive: 'inactive' };
 
@@ -99,5 +99,8 @@ export const tango: ProviderAdapter = {
     };
   },
 
-  simulator: tangoSimulator,
+  list: tangoList,
+  balances: tangoBalances,
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).tangoSimulator(options),
 };

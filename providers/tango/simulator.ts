@@ -57,6 +57,22 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
   },
   { customerIdentifier: 'no-accounts-yet', displayName: 'No Accounts Yet', status: 'ACTIVE', createdAt: '2025-06-01T12:00:00Z', accounts: [] },
   {
+    // More accounts than one page of Tango's accounts endpoint holds (at most 200), so balances need two pages.
+    customerIdentifier: 'many-budgets-group',
+    displayName: 'Many Budgets Group',
+    status: 'ACTIVE',
+    createdAt: '2025-01-15T09:00:00Z',
+    accounts: Array.from({ length: 205 }, (_, i) => ({
+      accountIdentifier: `budget-${String(i + 1).padStart(3, '0')}`,
+      accountNumber: `A5${String(i + 1).padStart(7, '0')}`,
+      displayName: `Budget ${i + 1}`,
+      createdAt: '2025-01-15T09:00:00Z',
+      status: 'ACTIVE',
+      currencyCode: 'USD',
+      currentBalance: (i + 1) * 10,
+    })),
+  },
+  {
     customerIdentifier: 'aeroskobing-velvaere',
     displayName: 'Ærøskøbing Velvære ApS — 健康',
     status: 'ACTIVE',
@@ -83,6 +99,40 @@ function syntheticCustomer(id: string): (TangoCustomer & { accounts: TangoAccoun
 }
 
 const summary = ({ currentBalance: _b, contactEmail: _c, ...account }: TangoAccount) => account;
+
+/**
+ * Tango's list paging (`paginate`, `maxResults` 1-200 default 10, `nextCursor`/`prevCursor`): without
+ * `paginate=true` the whole list as a plain array, with it the paginated object. Cursors are opaque offsets.
+ */
+function paged(request: SimRequest, path: string, list: unknown[]): SimResponse {
+  if (request.query.get('paginate') !== 'true') return { status: 200, body: list };
+  const maxResults = Number(request.query.get('maxResults') ?? '10');
+  const cursor = request.query.get('nextCursor') ?? request.query.get('prevCursor');
+  const start = cursor === null ? 0 : decodeCursor(cursor);
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 200 || start === undefined) {
+    return { status: 400, body: errorInfo(400, 'Bad Request', path, 'Invalid paging parameters', 'INVALID_PAGINATION') };
+  }
+  const items = list.slice(start, start + maxResults);
+  const end = start + items.length;
+  return {
+    status: 200,
+    body: {
+      items,
+      maxResults,
+      nextCursor: end < list.length ? encodeCursor(end) : null,
+      prevCursor: start > 0 ? encodeCursor(Math.max(0, start - maxResults)) : null,
+      nextPageAvailable: end < list.length,
+      prevPageAvailable: start > 0,
+      numberOfElements: items.length,
+    },
+  };
+}
+
+const encodeCursor = (offset: number): string => Buffer.from(`tango-offset:${offset}`).toString('base64url');
+function decodeCursor(cursor: string): number | undefined {
+  const match = /^tango-offset:(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
 
 export function errorInfo(status: number, phrase: string, path: string, message: string, i18nKey: string): TangoErrorInfo {
   return { timestamp: new Date().toISOString(), requestId: randomUUID(), path, httpCode: status, httpPhrase: phrase, i18nKey, message, errors: [] };
@@ -119,9 +169,12 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     if (segments[0] !== 'customers') return { status: 404, body: errorInfo(404, 'Not Found', fullPath, 'No resource at this path', 'NOT_FOUND') };
     if (segments.length === 1) {
       const status = request.query.get('status');
-      const name = request.query.get('displayName');
-      const list = CUSTOMERS.filter((c) => (!status || c.status?.toUpperCase() === status.toUpperCase()) && (!name || c.displayName === name));
-      return { status: 200, body: list.map(({ accounts, ...c }) => ({ ...c, accounts: accounts.map(summary) })) };
+      // [INFERRED] Tango does not say how `displayName` matches; the simulator matches a part, ignoring case.
+      const name = request.query.get('displayName')?.toLowerCase();
+      const list = CUSTOMERS.filter(
+        (c) => (!status || c.status?.toUpperCase() === status.toUpperCase()) && (!name || (c.displayName ?? '').toLowerCase().includes(name)),
+      ).map(({ accounts, ...c }) => ({ ...c, accounts: accounts.map(summary) }));
+      return paged(request, fullPath, list);
     }
     const id = segments[1] ?? '';
     if (!/^[-a-zA-Z0-9]{5,100}$/.test(id)) {
@@ -131,11 +184,7 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!customer) return { status: 404, body: errorInfo(404, 'Not Found', fullPath, `Customer ${id} not found`, 'CUSTOMER_NOT_FOUND') };
     if (segments.length === 2) return { status: 200, body: { ...customer, accounts: customer.accounts.map(summary) } };
     if (segments.length === 3 && segments[2] === 'accounts') {
-      const accounts = customer.accounts;
-      if (request.query.get('paginate') === 'true') {
-        return { status: 200, body: { items: accounts, maxResults: 10, nextCursor: null, prevCursor: null, nextPageAvailable: false, prevPageAvailable: false, numberOfElements: accounts.length } };
-      }
-      return { status: 200, body: accounts };
+      return paged(request, fullPath, customer.accounts);
     }
     return { status: 404, body: errorInfo(404, 'Not Found', fullPath, 'No resource at this path', 'NOT_FOUND') };
   };

@@ -1,10 +1,9 @@
 /**
- * The shared auth schemes (design §2, §5): HTTP Basic, static Bearer, OAuth2 client credentials.
- * An adapter picks one; the upstream client asks it for headers inside every attempt.
+ * The shared auth schemes: HTTP Basic, static Bearer, OAuth2 client credentials. An adapter picks one; the
+ * pipeline asks it for headers inside every attempt.
  */
-import { hash } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
-import { GatewayError, isProblemCode } from './problems.js';
+import { GatewayError } from './problems.js';
 import { isRecord } from './normalize.js';
 
 export interface AuthScheme {
@@ -24,29 +23,32 @@ export interface AuthKit {
   /** Timeout of one token request. */
   timeoutMs: number;
   onTokenFetch?: (outcome: 'ok' | 'refused' | 'failed') => void;
-  /** Where a fleet of replicas shares one token per credential (src/fleet/shared-tokens.ts); absent: this process. */
-  shared?: TokenShare;
+  /** Where OAuth tokens are kept; by default in this process. */
+  tokens?: TokenStore;
 }
 
-/** A failure of a token fetch as the replicas waiting for it need it. */
-export interface TokenFailure {
-  code: string;
-  detail: string;
-  provider?: string;
-  upstreamStatus?: number;
-  retryAfterSeconds?: number;
+export interface StoredToken {
+  value: string;
+  /** When to fetch a new one: `min(300 s, 10% of expires_in)` before it runs out. */
+  refreshAt: number;
+  expiresAt: number;
 }
 
-/** One token per credential for the fleet: fetched under a lease by one replica, read by all, refused for all. */
-export interface TokenShare {
-  obtain(
-    credential: string,
-    deadline: number,
-    work: { fetch: () => Promise<Token>; share: (error: unknown) => TokenFailure | undefined; rebuild: (failure: TokenFailure) => Error; timeout: () => Error },
-  ): Promise<Token>;
-  invalidate(credential: string, token: string): Promise<void>;
-  /** Called when any replica dropped a token: (credential, digest of the token). */
-  onDropped(listener: (credential: string, digest: string) => void): void;
+/** Where a credential's OAuth token is kept: one per process by default, one per fleet when shared. */
+export interface TokenStore {
+  get(): Promise<StoredToken | undefined>;
+  set(token: StoredToken): Promise<void>;
+  /** The upstream refused `token` (a 401): forget it, wherever the store reaches. */
+  drop(token: StoredToken): Promise<void>;
+}
+
+export function memoryTokenStore(): TokenStore {
+  let token: StoredToken | undefined;
+  return {
+    get: () => Promise.resolve(token),
+    set: (fresh) => Promise.resolve(void (token = fresh)),
+    drop: (refused) => Promise.resolve(void (token = token === refused ? undefined : token)),
+  };
 }
 
 export function basicAuth(username: string, password: string): AuthScheme {
@@ -88,13 +90,6 @@ export interface ClientCredentialsOptions {
   form: Record<string, string>;
 }
 
-export interface Token {
-  value: string;
-  /** When to fetch a new one: `min(300 s, 10%)` before `expires_in` runs out (design §5). */
-  refreshAt: number;
-  expiresAt: number;
-}
-
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
 /**
@@ -102,11 +97,13 @@ const DEFAULT_EXPIRES_IN_SECONDS = 3600;
  * with one request in flight however many lookups wait for it.
  */
 export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: AuthKit): AuthScheme {
-  let token: Token | undefined;
-  let inFlight: Promise<Token> | undefined;
+  const store = kit.tokens ?? memoryTokenStore();
+  /** The token this process used last (what a 401 refers to, and what readiness shows). */
+  let token: StoredToken | undefined;
+  let inFlight: Promise<StoredToken> | undefined;
   let fetches = 0;
 
-  async function fetchToken(): Promise<Token> {
+  async function fetchToken(): Promise<StoredToken> {
     fetches += 1;
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...options.form });
     let response;
@@ -162,37 +159,18 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
     return { value: accessToken, refreshAt: now + (expiresIn - margin) * 1000, expiresAt: now + expiresIn * 1000 };
   }
 
-  // The fleet knows the credential by a digest of everything that identifies it, never by the secret itself.
-  const credential = hash('sha256', [options.tokenUrl, ...Object.entries(options.form).flat()].join('\0'), 'base64url').slice(0, 22);
-  const shared = kit.shared;
-  /** A refusal being written to the fleet: the next token must not be read before it is deleted there. */
-  let dropping: Promise<void> | undefined;
-  shared?.onDropped((name, digest) => {
-    if (name === credential && token && tokenDigest(token.value) === digest) token = undefined;
-  });
-
-  function obtain(): Promise<Token> {
-    if (!shared) return fetchToken();
-    return (dropping ?? Promise.resolve()).then(() =>
-      shared.obtain(credential, Date.now() + 2 * kit.timeoutMs, {
-        fetch: fetchToken,
-        share: (error) => (error instanceof GatewayError ? { code: error.code, detail: error.message, provider: error.provider, upstreamStatus: error.upstreamStatus } : undefined),
-        rebuild: (failure) =>
-          new GatewayError(isProblemCode(failure.code) ? failure.code : 'upstream-error', {
-            provider: kit.provider,
-            detail: failure.detail,
-            upstreamStatus: failure.upstreamStatus,
-            transient: failure.code === 'upstream-error',
-          }),
-        timeout: () => new GatewayError('upstream-error', { provider: kit.provider, detail: 'Another replica is fetching a token and did not finish in time.', transient: true }),
-      }),
-    );
+  async function stored(): Promise<StoredToken> {
+    const kept = await store.get();
+    if (kept && Date.now() < kept.refreshAt) return kept;
+    const fresh = await fetchToken();
+    await store.set(fresh);
+    return fresh;
   }
 
-  function current(): Promise<Token> {
-    if (token && Date.now() < token.refreshAt) return Promise.resolve(token);
-    inFlight ??= obtain()
-      .then((fresh) => (token = fresh))
+  function current(): Promise<StoredToken> {
+    if (token && Date.now() < token.refreshAt && !kit.tokens) return Promise.resolve(token);
+    inFlight ??= stored()
+      .then((kept) => (token = kept))
       .finally(() => (inFlight = undefined));
     return inFlight;
   }
@@ -205,10 +183,7 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
       return { Authorization: `Bearer ${fresh.value}` };
     },
     invalidate() {
-      if (shared && token) {
-        const refused = token.value;
-        dropping = shared.invalidate(credential, refused).finally(() => (dropping = undefined));
-      }
+      if (token) void store.drop(token).catch(() => undefined);
       token = undefined;
       return true;
     },
@@ -220,8 +195,6 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
     }),
   };
 }
-
-const tokenDigest = (value: string): string => hash('sha256', value, 'base64url').slice(0, 22);
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

@@ -9,10 +9,18 @@
  * circuit and resets the consecutive count. (Refused credentials are for on-call, not for a breaker: opening
  * would only hide `upstream-auth-failed` behind `provider-unavailable`.)
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  SamplingBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import type { Logger } from './logger.js';
 import { GatewayError } from './problems.js';
-import { isGateRefusal } from './quota.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -27,14 +35,13 @@ export interface BreakerSettings {
 }
 
 /** True for a failure that says the upstream is unwell (what the breaker counts). */
-export function signalsUnwell(error: unknown): boolean {
-  return error instanceof GatewayError && (error.transient || error.code === 'upstream-invalid-response');
-}
+export const signalsUnwell = (error: unknown): boolean => error instanceof GatewayError && error.unwell;
 
 /**
  * The half-open probe was refused by the gateway's own quota: nothing reached the upstream. cockatiel would take
  * any error its filter does not handle for a healthy answer and close the circuit; this one is handled instead, so
- * the circuit opens again for another half-open interval (uncounted), and the caller gets the refusal itself.
+ * the circuit opens again for another half-open interval (not counted as a failure), and the caller gets the
+ * refusal itself.
  */
 class ProbeNotSent extends Error {
   constructor(readonly refusal: GatewayError) {
@@ -48,9 +55,16 @@ class ConsecutiveOrRatioBreaker implements IBreaker {
   private readonly consecutive: ConsecutiveBreaker;
   private readonly sampling: SamplingBreaker | undefined;
 
-  constructor(private readonly settings: BreakerSettings) {
+  /** `lastFailure` reads what cockatiel recorded right before it calls `failure()`. */
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly lastFailure: () => unknown,
+  ) {
     this.consecutive = new ConsecutiveBreaker(settings.consecutiveFailures);
-    this.sampling = settings.failureRatio > 0 ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs }) : undefined;
+    this.sampling =
+      settings.failureRatio > 0
+        ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs })
+        : undefined;
   }
 
   get state(): unknown {
@@ -63,23 +77,21 @@ class ConsecutiveOrRatioBreaker implements IBreaker {
     if (this.sampling) this.sampling.state = v.sampling;
   }
 
-  /** Set while cockatiel records a probe that was never sent, so that it does not count as a failure. */
-  uncounted = false;
-
   success(state: CircuitState): void {
     this.consecutive.success();
     this.sampling?.success(state);
   }
 
   failure(state: CircuitState): boolean {
-    if (this.uncounted) {
-      this.uncounted = false;
-      return true;
-    }
+    // A probe that was never sent says nothing about the upstream: the circuit opens again, nothing is counted.
+    if (this.lastFailure() instanceof ProbeNotSent) return true;
     const byCount = this.consecutive.failure();
     const byRatio = this.sampling?.failure(state) ?? false;
     if (byCount) this.reason = `${this.settings.consecutiveFailures} consecutive failures`;
-    else if (byRatio) this.reason = `more than ${Math.round(this.settings.failureRatio * 100)}% of calls failed over ${this.settings.windowMs / 1000} s`;
+    else if (byRatio) {
+      const percent = Math.round(this.settings.failureRatio * 100);
+      this.reason = `more than ${percent}% of calls failed over ${this.settings.windowMs / 1000} s`;
+    }
     return byCount || byRatio;
   }
 }
@@ -97,8 +109,11 @@ export class ProviderBreaker {
     logger: Logger,
     onState?: (provider: string, state: BreakerState) => void,
   ) {
-    this.breaker = new ConsecutiveOrRatioBreaker(settings);
-    this.policy = circuitBreaker(handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent), { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker });
+    this.breaker = new ConsecutiveOrRatioBreaker(settings, () => lastFailureError(this.policy));
+    this.policy = circuitBreaker(
+      handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent),
+      { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker },
+    );
     this.policy.onHalfOpen(() => (this.probeNext = true));
     let previous: BreakerState = 'closed';
     // cockatiel emits each transition once; the log line says why it happened.
@@ -109,9 +124,17 @@ export class ProviderBreaker {
       if (state === 'open') {
         this.openedAt = Date.now();
         const lastError = lastFailureError(this.policy);
-        if (lastError instanceof ProbeNotSent) reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
-        else reason = previous === 'half-open' ? `the half-open probe failed (${failure})` : `${this.breaker.reason} (last: ${failure})`;
-        logger.warn({ provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() }, `circuit breaker for ${provider} opened: ${reason}`);
+        if (lastError instanceof ProbeNotSent)
+          reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
+        else
+          reason =
+            previous === 'half-open'
+              ? `the half-open probe failed (${failure})`
+              : `${this.breaker.reason} (last: ${failure})`;
+        logger.warn(
+          { provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() },
+          `circuit breaker for ${provider} opened: ${reason}`,
+        );
       } else if (state === 'half-open') {
         reason = `${settings.halfOpenAfterMs} ms since it opened; letting one probe through`;
         logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} half-open: ${reason}`);
@@ -135,12 +158,10 @@ export class ProviderBreaker {
           return { value: await attempt() };
         } catch (error) {
           // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
-          // a refusal by the quota (no call made) goes through it uncounted, and keeps a half-open circuit from closing.
-          if (isProbe && error instanceof GatewayError && isGateRefusal(error)) {
-            this.breaker.uncounted = true;
-            throw new ProbeNotSent(error);
-          }
-          if (signalsUnwell(error) || isGateRefusal(error)) throw error;
+          // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open
+          // circuit from closing.
+          if (isProbe && error instanceof GatewayError && error.refusedBeforeWire) throw new ProbeNotSent(error);
+          if (error instanceof GatewayError && (error.unwell || error.refusedBeforeWire)) throw error;
           return { error };
         }
       });

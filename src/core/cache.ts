@@ -1,20 +1,27 @@
 /**
- * The customer cache (design §3 "Cache fine print") on lru-cache: bounded by entries and bytes, a TTL per
- * entry, and lru-cache's own `fetch` to make concurrent lookups of one key share one upstream call.
+ * The customer cache (L1) on lru-cache: bounded by entries and by bytes, a TTL per entry, and lru-cache's own
+ * `fetch` to make concurrent lookups of one key share one load.
  *
- * An entry stays in the LRU for its fresh lifetime plus the stale-if-error window; freshness is decided here
- * (`freshUntil`), so an expired entry can still be served when the upstream fails.
+ * The key is `{provider}:{id}` with the id as validated (NFC-normalised once, at the route). An entry stays in the
+ * LRU for its fresh lifetime plus the stale window; freshness is decided here (`freshUntil`), so that an expired
+ * entry can still be served when the upstream fails. Entries are immutable: a view attached later (`?include=raw`)
+ * replaces the entry with a larger one, so that every byte an entry holds counts toward `CACHE_MAX_BYTES`.
  */
-import { hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { Customer } from './model.js';
+import { maskCustomer, maskRaw } from './pii.js';
 import type { GatewayError } from './problems.js';
+import type { ProviderAdapter } from './provider.js';
 
 export interface View {
   /** `data` serialised once, with its strong ETag. */
-  data: string;
-  etag: string;
-  /** `raw` serialised once, and the ETag over data and raw, made on first `?include=raw`. */
-  raw?: { json: string; etag: string };
+  readonly data: string;
+  readonly etag: string;
+  /** The answer carries a national id in clear (`Cache-Control: no-store`). */
+  readonly clearNationalId: boolean;
+  /** `raw` serialised once, with the ETag of data and raw together, made on the first `?include=raw`. */
+  readonly raw?: { readonly json: string; readonly etag: string };
 }
 
 /**
@@ -22,47 +29,60 @@ export interface View {
  * (100,000 entries must fit in a few hundred MB). A hit does no JSON work.
  */
 export interface CustomerEntry {
-  kind: 'customer';
+  readonly kind: 'customer';
+  /**
+   * A random version, made when the entry is stored and kept with it (in every tier), from which its ETags are
+   * made: the same at every replica, different for each view, and revealing nothing of the data.
+   */
+  readonly version: string;
   /** The upstream body as received. */
-  rawText: string;
-  fetchedAt: number;
-  freshUntil: number;
-  staleUntil: number;
-  bytes: number;
+  readonly rawText: string;
+  readonly fetchedAt: number;
+  readonly freshUntil: number;
+  readonly staleUntil: number;
+  /** Serialised bytes held: the body as received plus every ready-made answer. */
+  readonly bytes: number;
   /** The answer for callers who may not read PII (national ids masked)… */
-  masked: View;
+  readonly masked: View;
   /** …and for those who may; the same object when the customer carries no national id. */
-  clear: View;
+  readonly clear: View;
 }
 
 export interface NotFoundEntry {
-  kind: 'not-found';
-  error: GatewayError;
-  fetchedAt: number;
-  freshUntil: number;
-  bytes: number;
+  readonly kind: 'not-found';
+  readonly error: GatewayError;
+  readonly fetchedAt: number;
+  readonly freshUntil: number;
+  readonly bytes: number;
 }
 
 export type CacheEntry = CustomerEntry | NotFoundEntry;
-
-/** What the caller of `fetch` learns: whether its own call went upstream, or joined one in flight. */
-export interface FetchContext {
-  load: () => Promise<CacheEntry>;
-  initiated: boolean;
-  /** The load joined another replica's upstream call (fleet coalescing) instead of making one. */
-  joined?: boolean;
-}
 
 export interface CacheLimits {
   maxEntries: number;
   maxBytes: number;
 }
 
+/** How long entries live, besides each provider's own fresh TTL. */
+export interface EntryPolicy {
+  staleIfErrorSeconds: number;
+  /**
+   * Within this many seconds after expiry, a lookup gets the expired entry at once and refreshes it in the
+   * background (0 = off).
+   */
+  staleWhileRevalidateSeconds?: number;
+  notFoundTtlSeconds: number;
+}
+
+type Load = () => Promise<CacheEntry>;
+
 export class CustomerCache {
-  private readonly lru: LRUCache<string, CacheEntry, FetchContext>;
+  private readonly lru: LRUCache<string, CacheEntry, Load>;
+  /** Loads in flight per key: an entry is not replaced under a load that is about to store a newer one. */
+  private readonly loading = new Map<string, number>();
 
   constructor(limits: CacheLimits) {
-    this.lru = new LRUCache<string, CacheEntry, FetchContext>({
+    this.lru = new LRUCache<string, CacheEntry, Load>({
       max: limits.maxEntries,
       maxSize: limits.maxBytes,
       sizeCalculation: (entry) => Math.max(1, entry.bytes),
@@ -71,31 +91,45 @@ export class CustomerCache {
       noDeleteOnFetchRejection: true,
       // Evicting an entry while its refresh is in flight must not cancel the lookups waiting on it.
       ignoreFetchAbort: true,
-      fetchMethod: async (_key, _stale, { options, context }) => {
-        context.initiated = true;
-        const entry = await context.load();
+      fetchMethod: async (_key, _stale, { options, context: load }) => {
+        const entry = await load();
         options.ttl = Math.max(1, (entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now());
         return entry;
       },
     });
   }
 
-  /** The entry if the LRU still holds it (fresh or within its stale window); no refresh. */
-  peek(key: string): CacheEntry | undefined {
+  /** The entry if the LRU still holds it (fresh or within its stale window), marked as recently used: a hit. */
+  get(key: string): CacheEntry | undefined {
     return this.lru.get(key);
   }
 
-  /** Loads the key through `context.load`, joining a load of the same key already in flight. */
-  async refresh(key: string, context: FetchContext): Promise<CacheEntry> {
-    const entry = await this.lru.fetch(key, { forceRefresh: true, context });
-    if (!entry) throw new Error('cache fetch returned nothing');
-    return entry;
+  /** The entry if the LRU still holds it, without changing its recency. */
+  peek(key: string): CacheEntry | undefined {
+    return this.lru.peek(key);
   }
 
-  /** Stores an entry read from the fleet's L2, for as long as it may serve. */
-  set(key: string, entry: CacheEntry): void {
-    const ttl = (entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now();
-    if (ttl > 0) this.lru.set(key, entry, { ttl: Math.ceil(ttl) });
+  /** Loads the key through `load`, joining a load of the same key already in flight; the result is stored. */
+  async refresh(key: string, load: Load): Promise<CacheEntry> {
+    this.loading.set(key, (this.loading.get(key) ?? 0) + 1);
+    try {
+      const entry = await this.lru.fetch(key, { forceRefresh: true, context: load });
+      if (!entry) throw new Error('cache fetch returned nothing');
+      return entry;
+    } finally {
+      const left = (this.loading.get(key) ?? 1) - 1;
+      if (left === 0) this.loading.delete(key);
+      else this.loading.set(key, left);
+    }
+  }
+
+  /**
+   * Stores `next` (the same entry with more ready-made bytes) in place of `current`, keeping its TTL, so that
+   * `CACHE_MAX_BYTES` counts them; nothing happens if the key holds another entry by now or is being reloaded.
+   */
+  replace(key: string, current: CacheEntry, next: CacheEntry): void {
+    if (this.loading.has(key) || this.lru.peek(key) !== current) return;
+    this.lru.set(key, next, { noUpdateTTL: true });
   }
 
   delete(key: string): boolean {
@@ -111,10 +145,88 @@ export class CustomerCache {
   }
 }
 
-export const cacheKey = (provider: string, id: string): string => `${provider}:${id.normalize('NFC')}`;
+/** The cache key of a customer; `id` is the validated id (NFC already). */
+export const cacheKey = (provider: string, id: string): string => `${provider}:${id}`;
 
-/** A strong ETag over the serialised bytes it stands for. */
-export function etagOf(...parts: string[]): string {
-  // One-shot: cheaper than a Hash object on every miss. The NUL byte keeps ("ab", "c") apart from ("a", "bc").
-  return `"${hash('sha1', parts.join('\0'), 'base64url')}"`;
+/** A new entry version: 96 random bits. */
+export const newVersion = (): string => randomBytes(12).toString('base64url');
+
+/** The strong ETag of one view of an entry version: `m` masked, `c` clear, `+raw` with `raw`. */
+const etagOf = (version: string, view: 'm' | 'c', raw = false): string => `"${version}.${view}${raw ? '+raw' : ''}"`;
+
+function buildView(customer: Customer, version: string, view: 'm' | 'c'): View {
+  return { data: JSON.stringify(customer), etag: etagOf(version, view), clearNationalId: view === 'c' };
+}
+
+/** A fresh customer entry: normalised, masked, serialised once. */
+export function customerEntry(
+  adapter: ProviderAdapter,
+  id: string,
+  upstream: { body: unknown; text: string },
+  fetchedAt: number,
+  ttlSeconds: number,
+  policy: EntryPolicy,
+  version: string = newVersion(),
+): CustomerEntry {
+  const customer: Customer = {
+    id: `${adapter.id}:${id}`,
+    provider: adapter.id,
+    providerId: id,
+    ...adapter.normalize(upstream.body),
+  };
+  const personal = adapter.personalData;
+  const maskedCustomer = maskCustomer(customer, personal?.data);
+  const masked = buildView(maskedCustomer, version, 'm');
+  // One view serves both policies only when neither `data` nor the body holds personal data.
+  const nothingPersonal = maskedCustomer === customer && maskRaw(upstream.body, personal?.raw ?? []) === upstream.body;
+  const clear = nothingPersonal ? masked : buildView(customer, version, 'c');
+  const freshUntil = fetchedAt + ttlSeconds * 1000;
+  // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
+  const staleMs = Math.max(policy.staleIfErrorSeconds, policy.staleWhileRevalidateSeconds ?? 0) * 1000;
+  return {
+    kind: 'customer',
+    version,
+    rawText: upstream.text,
+    fetchedAt,
+    freshUntil,
+    staleUntil: freshUntil + staleMs,
+    bytes:
+      Buffer.byteLength(upstream.text) +
+      Buffer.byteLength(masked.data) +
+      (clear === masked ? 0 : Buffer.byteLength(clear.data)),
+    masked,
+    clear,
+  };
+}
+
+/** The ready-made answer for one PII policy. */
+export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearPii ? entry.clear : entry.masked);
+
+/**
+ * The entry with `raw` ready for this PII policy (masked like `data`), and its bytes counted. Returns the entry
+ * itself when the view already has it.
+ */
+export function withRawView(
+  entry: CustomerEntry,
+  clearPii: boolean,
+  personalDataPaths: readonly string[],
+): CustomerEntry {
+  const view = viewOf(entry, clearPii);
+  if (view.raw) return entry;
+  // One view serves both policies when neither `data` nor the body holds personal data.
+  const shared = entry.masked === entry.clear;
+  const mask = (shared || !clearPii) && personalDataPaths.length > 0;
+  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), personalDataPaths)) : entry.rawText;
+  // Nothing to mask (no personal data in the body): keep the body's own string, not a copy of it.
+  const json = masked === entry.rawText ? entry.rawText : masked;
+  const raw = { json, etag: etagOf(entry.version, view.clearNationalId ? 'c' : 'm', true) };
+  const withRaw: View = { ...view, raw };
+  // An unmasked raw shares the body's string: only its ETag is new.
+  const added = (json === entry.rawText ? 0 : Buffer.byteLength(json)) + raw.etag.length;
+  return {
+    ...entry,
+    bytes: entry.bytes + added,
+    masked: shared || !clearPii ? withRaw : entry.masked,
+    clear: shared || clearPii ? withRaw : entry.clear,
+  };
 }

@@ -1,65 +1,43 @@
 /**
- * One lookup: fresh cache entry, else one upstream call shared by every concurrent lookup of the key, else a
- * stale entry when the upstream fails for upstream reasons (design §3, §4).
+ * One lookup at the L1 cache: a fresh entry is a hit; an entry just expired is served while one background
+ * refresh runs (stale-while-revalidate); anything else is loaded through the pipeline (pipeline.ts), and when that
+ * fails for upstream reasons, an expired entry still within `CACHE_STALE_IF_ERROR_SECONDS` is served instead.
+ * The result carries its cache outcome as data (cache-outcome.ts).
  */
 import type { Logger } from 'pino';
-import { cacheKey, etagOf, type CacheEntry, type FetchContext, type CustomerCache, type CustomerEntry, type View } from './cache.js';
-import type { Customer } from './model.js';
-import { maskCustomer, maskRaw } from './pii.js';
+import {
+  cacheKey,
+  withRawView,
+  type CacheEntry,
+  type CustomerCache,
+  type CustomerEntry,
+  type EntryPolicy,
+} from './cache.js';
+import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
+import type { LoadProgress, LookupPipeline, LookupTelemetry, ProviderRuntime } from './pipeline.js';
 import { GatewayError, type ProblemCode } from './problems.js';
-import type { ProviderAdapter } from './provider.js';
-import type { LookupTelemetry, UpstreamClient } from './upstream.js';
-import type { GuardState } from './guard.js';
-
-export interface ProviderRuntime {
-  adapter: ProviderAdapter;
-  upstream: UpstreamClient;
-  cacheTtlSeconds: number;
-  /** The provider's lookup deadline: how long a lookup may wait for another replica's load. */
-  deadlineMs?: number;
-  /** Circuit breaker, bulkhead and quota state, for `/readyz` and metrics. */
-  state?: () => GuardState;
-}
-
-export interface CachePolicy {
-  staleIfErrorSeconds: number;
-  /** Within this many seconds after expiry, a lookup gets the expired entry at once and refreshes it in the background (0 = off). */
-  staleWhileRevalidateSeconds?: number;
-  notFoundTtlSeconds: number;
-}
-
-export type CacheOutcome = 'hit' | 'miss' | 'stale';
 
 export interface LookupResult {
   entry: CustomerEntry;
   cache: CacheOutcome;
-  /** RFC 9211 `Cache-Status` value. */
-  cacheStatus: string;
   /** Seconds the caller may reuse the answer (`Cache-Control: private, max-age`). */
   maxAge: number;
 }
 
 export interface LookupOptions {
   requestId: string;
-  /** The caller sent `Cache-Control: no-cache`: skip the fresh entry and the negative cache. */
+  /** Who asks: the authenticated client's name, or the client address in open mode (the quota's turns). */
+  callerKey: string;
+  /** The caller sent `Cache-Control: no-cache` and may bypass the cache: skip the fresh and the negative entry. */
   noCache: boolean;
+  /** The caller sent `Cache-Control: no-cache` without the scope to bypass the cache: the answer says so. */
+  bypassNotGranted?: boolean;
   /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
   telemetry?: LookupTelemetry;
 }
 
-/**
- * The cache's second tier, shared by a fleet of replicas (src/fleet/cache-tier.ts): read under the L1, and
- * one load per key for the whole fleet. Absent: one process, the L1 alone.
- */
-export interface SharedTier {
-  read(key: string): Promise<CacheEntry | undefined>;
-  load(key: string, provider: string, deadline: number, noCache: boolean, load: () => Promise<CacheEntry>): Promise<{ entry: CacheEntry; joined: boolean }>;
-}
-
-/** How each lookup used the cache: `collapsed` joined an upstream call already in flight (metrics). */
-export type LookupHooks = { onCacheLookup?: (outcome: CacheOutcome | 'collapsed') => void };
-
-const CACHE_NAME = 'customer-gateway';
+/** How each lookup used the cache (metrics): `collapsed` joined an upstream call already in flight. */
+export type LookupHooks = { onCacheLookup?: (outcome: ReturnType<typeof cacheLabelOf>) => void };
 
 /** Failures that say the upstream is unwell, not that the request or the customer is wrong. */
 const STALE_IF_ERROR: ReadonlySet<ProblemCode> = new Set([
@@ -74,51 +52,76 @@ const STALE_IF_ERROR: ReadonlySet<ProblemCode> = new Set([
 export class LookupService {
   constructor(
     private readonly cache: CustomerCache,
-    private readonly policy: CachePolicy,
+    private readonly pipeline: LookupPipeline,
+    private readonly policy: EntryPolicy,
     private readonly logger: Logger,
     private readonly hooks: LookupHooks = {},
-    private readonly shared?: SharedTier,
   ) {}
 
+  /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
-    const provider = runtime.adapter.id;
-    const key = cacheKey(provider, id);
-    let now = Date.now();
-    let cached = options.noCache && !this.shared ? undefined : this.cache.peek(key);
-    // L1 missed or expired: another replica may have stored a fresher entry in the L2 (kept in the L1 too,
-    // so that it also serves as the stale fallback below).
-    if (this.shared && !(cached && now < cached.freshUntil)) {
-      const stored = await this.shared.read(key);
-      if (stored && (!cached || stored.fetchedAt > cached.fetchedAt)) this.cache.set(key, (cached = stored));
-      now = Date.now();
-    }
+    const key = cacheKey(runtime.adapter.id, id);
+    const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
+      this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
+    const now = Date.now();
     if (!options.noCache) {
-      if (cached && now < cached.freshUntil) {
-        this.hooks.onCacheLookup?.('hit');
-        return answerFromCache(cached, now);
-      }
+      const cached = this.cache.get(key);
+      if (cached && now < cached.freshUntil)
+        return answer(cached, {
+          kind: 'hit',
+          ttlSeconds: Math.max(0, Math.floor((cached.freshUntil - now) / 1000)),
+        });
       if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
-        this.hooks.onCacheLookup?.('stale');
-        this.revalidate(runtime, key, id, options.requestId);
-        return staleAnswer(cached, 'stale-while-revalidate');
+        this.revalidate(runtime, key, id, options);
+        return answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
       }
     }
 
-    const context = this.loadContext(runtime, id, options.requestId, options.telemetry, options.noCache);
+    const forward = options.noCache ? 'request' : 'miss';
+    const progress: LoadProgress = { initiated: false, fromSharedTier: false };
     let entry: CacheEntry;
     try {
-      entry = await this.cache.refresh(key, context);
+      entry = await this.pipeline.load(runtime, key, id, options, progress);
     } catch (error) {
       const stale = this.staleFor(key, error);
-      this.hooks.onCacheLookup?.(stale ? 'stale' : context.initiated && !context.joined ? 'miss' : 'collapsed');
-      if (!stale) throw error;
-      this.logger.warn({ provider, requestId: options.requestId, error: (error as GatewayError).code }, 'serving stale customer after upstream failure');
-      return staleAnswer(stale, 'stale-if-error');
+      if (stale) {
+        this.logger.warn(
+          { provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code },
+          'serving stale customer after upstream failure',
+        );
+        return answer(stale, staleOutcome(stale, 'stale-if-error'));
+      }
+      this.hooks.onCacheLookup?.(progress.initiated ? 'miss' : 'collapsed');
+      throw error;
     }
-    this.hooks.onCacheLookup?.(context.initiated && !context.joined ? 'miss' : 'collapsed');
-    const forward = !context.initiated || context.joined ? 'fwd=miss; collapsed' : options.noCache ? 'fwd=request; stored' : 'fwd=miss; stored';
-    if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; ${forward}`, this.policy.notFoundTtlSeconds);
-    return { entry, cache: 'miss', cacheStatus: `${CACHE_NAME}; ${forward}`, maxAge: runtime.cacheTtlSeconds };
+    if (progress.fromSharedTier)
+      return answer(entry, {
+        kind: 'hit',
+        ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
+      });
+    const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
+    return answer(entry, outcome, entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds);
+  }
+
+  /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */
+  withRaw(runtime: ProviderRuntime, id: string, entry: CustomerEntry, clearPii: boolean): CustomerEntry {
+    const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
+    if (next !== entry) this.cache.replace(cacheKey(runtime.adapter.id, id), entry, next);
+    return next;
+  }
+
+  /** A customer answers; a cached `customer-not-found` is thrown, cacheable for what is left of its life. */
+  private answer(
+    entry: CacheEntry,
+    cache: CacheOutcome,
+    maxAge = cache.kind === 'hit' ? cache.ttlSeconds : 0,
+  ): LookupResult {
+    this.hooks.onCacheLookup?.(cacheLabelOf(cache));
+    if (entry.kind === 'not-found') {
+      const headers = { 'Cache-Status': cacheStatusOf(cache), 'Cache-Control': `private, max-age=${maxAge}` };
+      throw entry.error.fromCache(cache, headers);
+    }
+    return { entry, cache, maxAge };
   }
 
   private get staleWhileRevalidateMs(): number {
@@ -126,105 +129,33 @@ export class LookupService {
   }
 
   /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
-  private revalidate(runtime: ProviderRuntime, key: string, id: string, requestId: string): void {
-    this.cache.refresh(key, this.loadContext(runtime, id, requestId)).catch((error: unknown) => {
-      const code = error instanceof GatewayError ? error.code : 'internal-error';
-      this.logger.warn({ provider: runtime.adapter.id, requestId, error: code, err: error instanceof GatewayError ? undefined : error }, 'background refresh failed; the stale entry stays');
-    });
-  }
-
-  /** What `cache.refresh` calls to read the customer, and where it notes whether this caller started the read. */
-  private loadContext(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry, noCache = false): FetchContext {
-    const context: FetchContext = {
-      initiated: false,
-      joined: false,
-      load: async () => {
-        if (!this.shared) return this.load(runtime, id, requestId, telemetry);
-        const deadline = Date.now() + (runtime.deadlineMs ?? 8000);
-        const shared = await this.shared.load(cacheKey(runtime.adapter.id, id), runtime.adapter.id, deadline, noCache, () => this.load(runtime, id, requestId, telemetry));
-        context.joined = shared.joined;
-        return shared.entry;
-      },
-    };
-    return context;
-  }
-
-  private async load(runtime: ProviderRuntime, id: string, requestId: string, telemetry?: LookupTelemetry): Promise<CacheEntry> {
-    const fetchedAt = Date.now();
-    try {
-      const result = await runtime.upstream.fetchCustomer(id.normalize('NFC'), requestId, telemetry);
-      const customer: Customer = {
-        id: `${runtime.adapter.id}:${id}`,
-        provider: runtime.adapter.id,
-        providerId: id,
-        ...runtime.adapter.normalize(result.body),
-      };
-      const masked = buildView(maskCustomer(customer));
-      const clear = customer.nationalId === null ? masked : buildView(customer);
-      return {
-        kind: 'customer',
-        rawText: result.text,
-        fetchedAt,
-        freshUntil: fetchedAt + runtime.cacheTtlSeconds * 1000,
-        // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
-        staleUntil: fetchedAt + runtime.cacheTtlSeconds * 1000 + Math.max(this.policy.staleIfErrorSeconds * 1000, this.staleWhileRevalidateMs),
-        // Counted as serialised bytes: the body as received plus the ready-made answers.
-        bytes: Buffer.byteLength(result.text) + Buffer.byteLength(masked.data) + (clear === masked ? 0 : Buffer.byteLength(clear.data)),
-        masked,
-        clear,
-      };
-    } catch (error) {
-      if (error instanceof GatewayError && error.code === 'customer-not-found') {
-        return { kind: 'not-found', error, fetchedAt, freshUntil: fetchedAt + this.policy.notFoundTtlSeconds * 1000, bytes: 256 };
-      }
-      throw error;
-    }
+  private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
+    const background = { requestId: options.requestId, callerKey: options.callerKey, noCache: false };
+    this.pipeline
+      .load(runtime, key, id, background, { initiated: false, fromSharedTier: false })
+      .catch((error: unknown) => {
+        const code = error instanceof GatewayError ? error.code : 'internal-error';
+        this.logger.warn(
+          {
+            provider: runtime.adapter.id,
+            requestId: options.requestId,
+            error: code,
+            err: error instanceof GatewayError ? undefined : error,
+          },
+          'background refresh failed; the stale entry stays',
+        );
+      });
   }
 
   private staleFor(key: string, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
-    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000 ? entry : undefined;
+    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000
+      ? entry
+      : undefined;
   }
 }
 
-function answerFromCache(entry: CacheEntry, now: number): LookupResult {
-  const ttl = Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
-  if (entry.kind === 'not-found') throw withCacheHeaders(entry.error, `${CACHE_NAME}; hit; ttl=${ttl}`, ttl);
-  return { entry, cache: 'hit', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}`, maxAge: ttl };
-}
-
-/** An expired entry, served because the upstream failed or while it is refreshed in the background. */
-function staleAnswer(entry: CustomerEntry, detail: 'stale-if-error' | 'stale-while-revalidate'): LookupResult {
-  const ttl = Math.floor((entry.freshUntil - Date.now()) / 1000);
-  return { entry, cache: 'stale', cacheStatus: `${CACHE_NAME}; hit; ttl=${ttl}; detail=${detail}`, maxAge: 0 };
-}
-
-/** A cached `customer-not-found` is itself cacheable by the caller for what is left of its lifetime. */
-function withCacheHeaders(error: GatewayError, cacheStatus: string, maxAge: number): GatewayError {
-  return new GatewayError(error.code, {
-    detail: error.message,
-    provider: error.provider,
-    upstreamStatus: error.upstreamStatus,
-    headers: { 'Cache-Status': cacheStatus, 'Cache-Control': `private, max-age=${maxAge}` },
-  });
-}
-
-/** The ready-made answer for one PII policy. */
-export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearPii ? entry.clear : entry.masked);
-
-/** `raw` with the same masking as `data`, made on the first `?include=raw` and kept with the view. */
-export function rawViewOf(entry: CustomerEntry, clearPii: boolean, nationalIdPaths: readonly string[]): { json: string; etag: string } {
-  const view = viewOf(entry, clearPii);
-  if (!view.raw) {
-    const mask = !clearPii && nationalIdPaths.length > 0;
-    const json = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
-    view.raw = { json, etag: etagOf(view.data, json) };
-  }
-  return view.raw;
-}
-
-function buildView(customer: Customer): View {
-  const data = JSON.stringify(customer);
-  return { data, etag: etagOf(data) };
+function staleOutcome(entry: CustomerEntry, detail: 'stale-if-error' | 'stale-while-revalidate'): CacheOutcome {
+  return { kind: 'stale', ttlSeconds: Math.floor((entry.freshUntil - Date.now()) / 1000), detail };
 }

@@ -9,6 +9,12 @@ import { schemaDriftOf, type SchemaDeclaration } from './schema-drift.js';
 /** Seconds: from a cache hit (sub-millisecond) to a lookup that spends its whole deadline. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** Seconds: a Redis command on loopback takes tens of microseconds; REDIS_TIMEOUT_MS cuts it at 50 ms by default. */
 const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
@@ -83,6 +89,9 @@ export class GatewayMetrics {
 
   constructor(cache: CacheSize) {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client's `nodejs_active_{handles,requests,resources}_total` are gauges named like counters
+    // (`promtool check metrics` flags them); their per-type gauges without the suffix carry the same counts.
+    for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     new Gauge({
       name: 'cache_entries',
       help: 'Entries held by the customer cache (customers and not-found answers, fresh or within their stale window).',
@@ -132,32 +141,79 @@ export class GatewayMetrics {
   /** Walks one fresh upstream body against the adapter's declaration (called once per fetch, never on hits). */
   schemaDrift(provider: string, schema: SchemaDeclaration, body: unknown): void {
     const drift = schemaDriftOf(schema, body);
-    for (const field of drift.unknown) this.schemaUnknown.inc({ provider, field: this.driftLabel('unknown', provider, field) });
-    for (const field of drift.missing) this.schemaMissing.inc({ provider, field: this.driftLabel('missing', provider, field) });
+    for (const field of drift.unknown)
+      this.schemaUnknown.inc({ provider, field: this.driftLabel('unknown', provider, field) });
+    for (const field of drift.missing)
+      this.schemaMissing.inc({ provider, field: this.driftLabel('missing', provider, field) });
   }
 
   /** The breaker's state per provider as a 0/1 gauge per state (`circuit_breaker_state{provider,state}`). */
   breakerState(provider: string, state: BreakerState): void {
-    const gauge = this.metric('circuit_breaker_state', () => new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others.', labelNames: ['provider', 'state'], registers: [this.registry] }));
+    const gauge = this.metric(
+      'circuit_breaker_state',
+      () =>
+        new Gauge({
+          name: 'circuit_breaker_state',
+          help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others.',
+          labelNames: ['provider', 'state'],
+          registers: [this.registry],
+        }),
+    );
     for (const s of ['closed', 'open', 'half-open'] as const) gauge.set({ provider, state: s }, s === state ? 1 : 0);
   }
 
   /** An attempt waited `seconds` for the provider's quota slot (`upstream_quota_wait_seconds`; only providers with a quota). */
   quotaWait(provider: string, seconds: number): void {
-    this.metric('upstream_quota_wait_seconds', () => new Histogram({ name: 'upstream_quota_wait_seconds', help: 'Time lookups waited for the provider’s upstream quota (rate limit and concurrency).', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers: [this.registry] })).observe({ provider }, seconds);
+    this.metric(
+      'upstream_quota_wait_seconds',
+      () =>
+        new Histogram({
+          name: 'upstream_quota_wait_seconds',
+          help: 'Time lookups waited for the provider’s upstream quota (rate limit and concurrency).',
+          labelNames: ['provider'],
+          buckets: DURATION_BUCKETS,
+          registers: [this.registry],
+        }),
+    ).observe({ provider }, seconds);
   }
 
-  /** One Redis command of the fleet's shared state: its latency, and whether it failed (timeout, connection down, error). */
+  /** One Redis command of the fleet's shared state: its latency, and whether it failed (timeout, connection down). */
   redisCommand(command: string, seconds: number, failed: boolean): void {
-    this.metric('redis_command_duration_seconds', () => new Histogram({ name: 'redis_command_duration_seconds', help: 'Time of one Redis command of the fleet’s shared state, by command.', labelNames: ['command'], buckets: REDIS_BUCKETS, registers: [this.registry] })).observe({ command }, seconds);
-    const errors = this.metric('redis_command_errors_total', () => new Counter({ name: 'redis_command_errors_total', help: 'Redis commands that failed (timeout, connection down, server error), by command.', labelNames: ['command'], registers: [this.registry] }));
-    if (failed) errors.inc({ command });
-    else errors.inc({ command }, 0);
+    this.metric(
+      'redis_command_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'redis_command_duration_seconds',
+          help: 'Time of one Redis command of the fleet’s shared state, by command.',
+          labelNames: ['command'],
+          buckets: REDIS_BUCKETS,
+          registers: [this.registry],
+        }),
+    ).observe({ command }, seconds);
+    const errors = this.metric(
+      'redis_command_errors_total',
+      () =>
+        new Counter({
+          name: 'redis_command_errors_total',
+          help: 'Redis commands that failed (timeout, connection down, server error), by command.',
+          labelNames: ['command'],
+          registers: [this.registry],
+        }),
+    );
+    errors.inc({ command }, failed ? 1 : 0);
   }
 
   /** 1 while the fleet's Redis answers, 0 while the replica runs degraded on its own (`fleet_redis_up`). */
   redisUp(up: boolean): void {
-    this.metric('fleet_redis_up', () => new Gauge({ name: 'fleet_redis_up', help: 'Whether this replica shares state through Redis (1) or runs degraded on its own (0).', registers: [this.registry] })).set(up ? 1 : 0);
+    this.metric(
+      'fleet_redis_up',
+      () =>
+        new Gauge({
+          name: 'fleet_redis_up',
+          help: 'Whether this replica shares state through Redis (1) or runs degraded on its own (0).',
+          registers: [this.registry],
+        }),
+    ).set(up ? 1 : 0);
   }
 
   private metric<M extends Counter | Gauge | Histogram>(name: string, create: () => M): M {

@@ -1,12 +1,16 @@
 /**
- * The closed table of problem codes (design §4). Every error the gateway answers is one of these,
+ * The closed table of problem codes. Every error the gateway answers is one of these,
  * rendered as RFC 9457 `application/problem+json` by the one error middleware in `src/app.ts`.
  */
+import type { CacheOutcome } from './cache-outcome.js';
+
 export const PROBLEMS = {
   'invalid-request': {
     status: 400,
     title: 'Invalid request',
-    description: 'The customer id does not match the provider’s id rule, a query parameter has a bad value, or the provider rejected the request as malformed.',
+    description:
+      'The customer id does not match the provider’s id rule, a query parameter has a bad value, ' +
+      'or the provider rejected the request as malformed.',
     advice: 'Check the id and the query parameters; the request will not succeed unchanged.',
   },
   unauthorized: {
@@ -39,6 +43,20 @@ export const PROBLEMS = {
     description: 'The route exists but does not serve this method; the Allow header lists those it does.',
     advice: 'Use one of the methods in the Allow header.',
   },
+  'operation-not-supported': {
+    status: 404,
+    title: 'Operation not offered for this provider',
+    description:
+      'The provider exists but does not offer this operation ' +
+      '(Frontpayment has no customer list; Adobe’s list needs ADOBE_VIP_RESELLER_ID).',
+    advice: 'GET /providers lists what each provider offers (capabilities).',
+  },
+  'request-too-large': {
+    status: 413,
+    title: 'Request too large',
+    description: 'The request body is larger than the route accepts.',
+    advice: 'Send a smaller body (a batch holds at most 100 lookups); split the work into several requests.',
+  },
   'customer-not-found': {
     status: 404,
     title: 'Customer not found',
@@ -66,7 +84,9 @@ export const PROBLEMS = {
   'upstream-invalid-response': {
     status: 502,
     title: 'Upstream sent an invalid response',
-    description: 'The provider answered success with a body that is not JSON, not the documented shape, or not the requested customer.',
+    description:
+      'The provider answered success with a body that is not JSON, not the documented shape, ' +
+      'or not the requested customer.',
     advice: 'Try again shortly; if it persists, the provider’s API may have changed.',
   },
   'upstream-rate-limited': {
@@ -78,7 +98,9 @@ export const PROBLEMS = {
   'provider-unavailable': {
     status: 503,
     title: 'Provider unavailable',
-    description: 'The gateway is not calling this provider right now (its circuit is open or its quota cannot serve the request within the deadline).',
+    description:
+      'The gateway is not calling this provider right now ' +
+      '(its circuit is open or its quota cannot serve the request within the deadline).',
     advice: 'Wait for the number of seconds in Retry-After, then try again.',
   },
   'upstream-timeout': {
@@ -99,7 +121,7 @@ export type ProblemCode = keyof typeof PROBLEMS;
 
 export const isProblemCode = (code: string): code is ProblemCode => Object.hasOwn(PROBLEMS, code);
 
-/** 429, 502, 503 and 504 are worth retrying later (design §4). */
+/** 429, 502, 503 and 504 are worth retrying later. */
 export const isRetryableStatus = (status: number): boolean => [429, 502, 503, 504].includes(status);
 
 export interface GatewayErrorOptions {
@@ -108,14 +130,28 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** Seconds the caller should wait, passed on as `Retry-After`. */
   retryAfterSeconds?: number;
-  /** The upstream may succeed if asked again (a network error, timeout, 429 or 5xx). */
+  /** The upstream may succeed if asked again (a network error, timeout, 429 or 5xx): another attempt may follow. */
   transient?: boolean;
+  /**
+   * The failure says the upstream is unwell (what the circuit breaker counts). Defaults to `transient`, or a 2xx
+   * that is not a readable customer (`upstream-invalid-response`).
+   */
+  unwell?: boolean;
+  /** The upstream refused the gateway's token (a 401): worth one more try with a fresh one. */
+  wantsFreshCredentials?: boolean;
+  /** Refused by one of the gateway's own gates (circuit, bulkhead, quota, failure memory): nothing went on the wire. */
+  refusedBeforeWire?: boolean;
   /** Extra response headers (for example `Allow` on 405). */
   headers?: Record<string, string>;
+  /** A problem answered from the cache (a cached `customer-not-found`): how the lookup used the cache. */
+  cache?: CacheOutcome;
   cause?: unknown;
 }
 
-/** The one error type of the gateway: a problem code plus what the problem document needs. */
+/**
+ * The one error type of the gateway: a problem code plus what the problem document needs, and its classification
+ * as fields set where it is made, so that every policy on the path reads the error itself.
+ */
 export class GatewayError extends Error {
   readonly code: ProblemCode;
   readonly status: number;
@@ -123,7 +159,11 @@ export class GatewayError extends Error {
   readonly upstreamStatus: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly transient: boolean;
+  readonly unwell: boolean;
+  readonly wantsFreshCredentials: boolean;
+  readonly refusedBeforeWire: boolean;
   readonly headers: Record<string, string>;
+  readonly cache: CacheOutcome | undefined;
 
   constructor(code: ProblemCode, options: GatewayErrorOptions = {}) {
     super(options.detail ?? PROBLEMS[code].description, { cause: options.cause });
@@ -134,7 +174,23 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.transient = options.transient ?? false;
+    this.unwell = options.unwell ?? (this.transient || code === 'upstream-invalid-response');
+    this.wantsFreshCredentials = options.wantsFreshCredentials ?? false;
+    this.refusedBeforeWire = options.refusedBeforeWire ?? false;
     this.headers = options.headers ?? {};
+    this.cache = options.cache;
+  }
+
+  /** The same problem answered from the cache (a cached `customer-not-found`), with its cache headers. */
+  fromCache(cache: CacheOutcome, headers: Record<string, string>): GatewayError {
+    return new GatewayError(this.code, {
+      detail: this.message,
+      provider: this.provider,
+      upstreamStatus: this.upstreamStatus,
+      retryAfterSeconds: this.retryAfterSeconds,
+      headers,
+      cache,
+    });
   }
 }
 

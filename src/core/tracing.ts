@@ -1,6 +1,9 @@
 /**
  * Tracing through the OpenTelemetry API (W3C Trace Context). The caller's `traceparent` is continued by a
  * server span per request and a client span per upstream attempt, whose `traceparent` goes upstream.
+ * The caller's `tracestate` and `baggage` stop at the gateway: they are the caller's own data (vendor state,
+ * key-value pairs), and an upstream must never receive what a caller chose to write. Only the trace id (and the
+ * sampled flag) crosses; `baggage` is never read at all.
  *
  * An SDK (NodeTracerProvider, batch processor, OTLP over HTTP) is registered only when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set. Without it the API's no-op tracer records nothing, and the only work is
@@ -74,9 +77,27 @@ const UNTRACED: ServerSpan = { context: ROOT_CONTEXT, span: trace.wrapSpanContex
 /** The server span of one inbound request, continuing the caller's `traceparent` when it sent one. */
 export function startServerSpan(method: string, path: string, headers: IncomingHttpHeaders): ServerSpan {
   if (!recording && !headers.traceparent) return UNTRACED;
-  const parent = headers.traceparent ? propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter) : ROOT_CONTEXT;
-  const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
+  const parent = headers.traceparent
+    ? withoutTraceState(propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter))
+    : ROOT_CONTEXT;
+  const span = tracer().startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    parent,
+  );
   return { context: trace.setSpan(parent, span), span };
+}
+
+/** The caller's span context without its `tracestate`: child spans inherit the state, and would send it upstream. */
+function withoutTraceState(context: Context): Context {
+  const remote = trace.getSpanContext(context);
+  if (!remote?.traceState) return context;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: remote.traceId,
+    spanId: remote.spanId,
+    traceFlags: remote.traceFlags,
+    isRemote: true,
+  });
 }
 
 /** Names the server span after its route (`GET /customers/:provider/:id`) and ends it with the answer's status. */
@@ -90,7 +111,7 @@ export function endServerSpan({ span }: ServerSpan, method: string, route: strin
 }
 
 export interface AttemptSpan {
-  /** Headers to send upstream: `traceparent` (and `tracestate`) of this attempt's span. */
+  /** Headers to send upstream: `traceparent` of this attempt's span (never the caller's `tracestate`). */
   headers: Record<string, string>;
   end(outcome: { status?: number; error?: string }): void;
 }
@@ -98,11 +119,24 @@ export interface AttemptSpan {
 const NO_TRACE: AttemptSpan = { headers: {}, end: () => undefined };
 
 /** A client span for one upstream attempt: a new span id every attempt, in the caller's trace. */
-export function startAttemptSpan(parent: Context | undefined, provider: string, attempt: number, url: string): AttemptSpan {
+export function startAttemptSpan(
+  parent: Context | undefined,
+  provider: string,
+  attempt: number,
+  url: string,
+): AttemptSpan {
   const base = parent ?? ROOT_CONTEXT;
   let span = tracer().startSpan(
     `GET ${provider}`,
-    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': url, 'gateway.provider': provider, 'http.request.resend_count': attempt - 1 } },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.full': url,
+        'gateway.provider': provider,
+        'http.request.resend_count': attempt - 1,
+      },
+    },
     base,
   );
   if (!span.isRecording()) {

@@ -1,66 +1,53 @@
 /**
- * What the lookup path asks of the fleet for the cache: read the L2 (one read in flight per key on this
- * replica), and load a key once for the whole fleet (lease coalescing), storing the result in the L2 before the
- * waiting replicas are told. A failure of the loading replica reaches the waiters as the same problem (they do
- * not call a failing upstream again); a waiter whose deadline passes gives up with `upstream-timeout`.
+ * The fleet's implementations of the lookup pipeline's two cache seams (src/core/pipeline.ts):
+ *   - `SharedCache`: the L2 in Redis (shared-cache.ts), read on an L1 miss, written on every load, purged;
+ *   - `LoadLease`: one load per key for the whole fleet (lease.ts). The loading replica stores its result in the
+ *     L2 before the waiting replicas are told; a failure of the loading replica reaches the waiters as the same
+ *     problem (they do not call a failing upstream again); a waiter whose provider deadline passes gives up with
+ *     `upstream-timeout`.
  */
 import type { CacheEntry } from '../core/cache.js';
+import type { LoadLease, SharedCache } from '../core/pipeline.js';
 import { GatewayError, isProblemCode } from '../core/problems.js';
 import type { SharedFailure } from './events.js';
 import type { Fleet } from './fleet.js';
 
-/**
- * A `no-cache` lookup joined to another replica's load accepts a result fetched at most this long before it
- * started (clocks of replicas differ a little); otherwise any fresh result will do.
- */
-const CLOCK_SKEW_MS = 1000;
-
-export interface SharedLoadResult {
-  entry: CacheEntry;
-  /** Another replica made the upstream call; this one read its result. */
-  joined: boolean;
+export function fleetSharedCache(fleet: Fleet): SharedCache {
+  return {
+    read: (key) => fleet.cache.get(key),
+    write: async (key, entry) => void (await fleet.cache.set(key, entry)),
+    delete: async (key) => void (await fleet.cache.delete(key).catch(() => false)),
+  };
 }
 
-export class FleetCacheTier {
-  private readonly reads = new Map<string, Promise<CacheEntry | undefined>>();
-
-  constructor(private readonly fleet: Fleet) {}
-
-  /** The L2 entry (fresh or stale) or undefined; concurrent reads of one key on this replica share one GET. */
-  read(cacheKey: string): Promise<CacheEntry | undefined> {
-    let read = this.reads.get(cacheKey);
-    if (!read) {
-      read = this.fleet.cache.get(cacheKey).finally(() => this.reads.delete(cacheKey));
-      this.reads.set(cacheKey, read);
-    }
-    return read;
-  }
-
-  /** Loads through `load` at most once for the fleet; the loading replica stores the result in the L2. */
-  async load(cacheKey: string, provider: string, deadline: number, noCache: boolean, load: () => Promise<CacheEntry>): Promise<SharedLoadResult> {
-    const started = Date.now();
-    const result = await this.fleet.coalescer.run(this.fleet.cache.leaseName(cacheKey), deadline, {
-      read: async () => {
-        const entry = await this.fleet.cache.get(cacheKey);
-        if (!entry || Date.now() >= entry.freshUntil) return undefined;
-        return noCache && entry.fetchedAt < started - CLOCK_SKEW_MS ? undefined : entry;
-      },
-      load: async () => {
-        const entry = await load();
-        await this.fleet.cache.set(cacheKey, entry);
-        return entry;
-      },
-      share: shareFailure,
-      rebuild: (failure) => rebuildFailure(failure, provider),
-      timeout: () =>
-        new GatewayError('upstream-timeout', {
-          provider,
-          detail: 'Another replica of the gateway is reading this customer from the upstream and did not finish within the deadline.',
-          transient: true,
-        }),
-    });
-    return { entry: result.value, joined: result.by === 'joined' };
-  }
+/** `deadlineMs(provider)`: how long a lookup of that provider may take, so also how long it may wait. */
+export function fleetLease(fleet: Fleet, deadlineMs: (provider: string) => number): LoadLease {
+  return {
+    async run(key, load, joined) {
+      const provider = key.slice(0, key.indexOf(':'));
+      const deadline = Date.now() + deadlineMs(provider);
+      const result = await fleet.coalescer.run<CacheEntry>(fleet.cache.leaseName(key), deadline, {
+        // What the holder stored; a waiter takes any fresh entry (it reached the lease because there was none).
+        read: async () => {
+          const entry = await fleet.cache.get(key);
+          return entry && Date.now() < entry.freshUntil ? entry : undefined;
+        },
+        // The pipeline's load stores the entry in the L2 (the shared tier) before it resolves.
+        load,
+        share: shareFailure,
+        rebuild: (failure) => rebuildFailure(failure, provider),
+        timeout: () =>
+          new GatewayError('upstream-timeout', {
+            provider,
+            detail:
+              'Another replica of the gateway is reading this customer from the upstream and did not finish within the deadline.',
+            transient: true,
+          }),
+      });
+      if (result.by === 'joined') joined?.();
+      return result.value;
+    },
+  };
 }
 
 /** Failures of the upstream travel to the waiting replicas; the gateway's own (`internal-error`) do not. */

@@ -11,7 +11,7 @@
  * one spacing after the last slot it had, so the switch adds no burst of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gateRefusal, UpstreamQuota } from '../core/quota.js';
+import { LocalQuota, quotaRefusal, type UpstreamQuota } from '../core/quota.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
@@ -34,10 +34,10 @@ redis.call('SET', KEYS[1], string.format('%.3f', nextFree), 'PX', math.ceil(next
 return {1, math.ceil(wait)}
 `;
 
-export class FleetQuota {
+export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
   private readonly key: string;
-  private readonly fallback: UpstreamQuota;
+  private readonly fallback: LocalQuota;
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
   /** When this replica's last slot granted in memory (Redis unavailable) was. */
@@ -52,11 +52,14 @@ export class FleetQuota {
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     this.key = redis.key('quota', provider);
-    this.fallback = new UpstreamQuota(provider, perSecond / fleetSize);
+    this.fallback = new LocalQuota(provider, perSecond / fleetSize);
   }
 
-  /** Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past `deadline`. */
-  async acquire(deadline: number): Promise<number> {
+  /**
+   * Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past
+   * `deadline`. Slots go in the order asked across the fleet; callers take turns only in the fallback.
+   */
+  async acquire(deadline: number, callerKey: string): Promise<number> {
     const maxWait = Math.max(0, Math.floor(deadline - Date.now()));
     let granted: number;
     let wait: number;
@@ -65,7 +68,7 @@ export class FleetQuota {
       [granted, wait] = await this.redis.run('evalsha', (c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
-      return this.acquireAlone(deadline);
+      return this.acquireAlone(deadline, callerKey);
     }
     if (granted !== 1) throw this.refusal(wait);
     this.lastSharedSlot = Date.now() + wait;
@@ -84,21 +87,17 @@ export class FleetQuota {
     return this.waitingShared + this.fallback.waiting;
   }
 
-  private async acquireAlone(deadline: number): Promise<number> {
+  private async acquireAlone(deadline: number, callerKey: string): Promise<number> {
     const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - Date.now());
     if (Date.now() + hold > deadline) throw this.refusal(hold);
     if (hold > 0) await sleep(hold);
-    const waited = hold + (await this.fallback.acquire(deadline));
+    const waited = hold + (await this.fallback.acquire(deadline, callerKey));
     this.lastLocalSlot = Date.now();
     return waited;
   }
 
   private refusal(waitMs: number) {
-    return gateRefusal(
-      this.provider,
-      `The gateway's quota of ${this.perSecond} request(s) per second to this provider cannot serve the lookup within its deadline.`,
-      Math.max(1, Math.ceil(waitMs / 1000)),
-    );
+    return quotaRefusal(this.provider, this.perSecond, Math.max(1, Math.ceil(waitMs / 1000)));
   }
 }
 

@@ -49,7 +49,7 @@ export class Fleet {
     this.events = new FleetEvents(this.redis, this.cipher);
     this.cache = new SharedCache(this.redis, this.cipher);
     this.coalescer = new FleetCoalescer(this.redis, this.events);
-    this.tokens = new SharedTokens(this.redis, this.events, this.coalescer, this.cipher);
+    this.tokens = new SharedTokens(this.redis, this.events, this.cipher);
     this.events.on((event) => {
       if (event.t === 'purge') for (const listener of this.purgeListeners) listener(event.key);
     });

@@ -1,7 +1,8 @@
 /**
  * The cache's second tier (L2), shared by the fleet in Redis. Each entry is stored once, serialised with its
- * freshness and its ready-made views (masked and clear, each with its ETag, so that every replica answers the
- * same ETag for the same stored entry), and lives in Redis for its fresh time plus the stale window; a cached
+ * freshness, its random version and its ready-made views (masked and clear, each with its ETag, made from the
+ * version, so that every replica answers the same ETag for the same stored entry; a `raw` view is made on demand
+ * from the same version), and lives in Redis for its fresh time plus the stale window; a cached
  * `customer-not-found` lives for its own short lifetime.
  *
  * Keys hold no customer id: `<prefix>c:<provider>:<digest>`, where the digest is an HMAC of the cache key when
@@ -14,26 +15,31 @@
  */
 import { hash } from 'node:crypto';
 import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
+
+/** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
+const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
 import { GatewayError, type ProblemCode } from '../core/problems.js';
 import type { ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 /** The stored form; `v` changes whenever the shape does, and an entry of another version reads as a miss. */
+type StoredView = View;
 type Stored =
   | {
-      v: 1;
+      v: 2;
       key: string;
       kind: 'customer';
+      version: string;
       rawText: string;
       fetchedAt: number;
       freshUntil: number;
       staleUntil: number;
-      masked: View;
-      /** Absent when the customer carries no national id: the clear view is the masked one. */
-      clear?: View;
+      masked: StoredView;
+      /** Absent when one view serves both policies (no personal data): the clear view is the masked one. */
+      clear?: StoredView;
     }
   | {
-      v: 1;
+      v: 2;
       key: string;
       kind: 'not-found';
       fetchedAt: number;
@@ -97,18 +103,19 @@ export class SharedCache {
     const stored: Stored =
       entry.kind === 'customer'
         ? {
-            v: 1,
+            v: 2,
             key: cacheKey,
             kind: 'customer',
+            version: entry.version,
             rawText: entry.rawText,
             fetchedAt: entry.fetchedAt,
             freshUntil: entry.freshUntil,
             staleUntil: entry.staleUntil,
-            masked: { data: entry.masked.data, etag: entry.masked.etag },
-            ...(entry.clear === entry.masked ? {} : { clear: { data: entry.clear.data, etag: entry.clear.etag } }),
+            masked: storedView(entry.masked),
+            ...(entry.clear === entry.masked ? {} : { clear: storedView(entry.clear) }),
           }
         : {
-            v: 1,
+            v: 2,
             key: cacheKey,
             kind: 'not-found',
             fetchedAt: entry.fetchedAt,
@@ -129,7 +136,7 @@ export class SharedCache {
     } catch {
       return undefined;
     }
-    if (stored.v !== 1 || stored.key !== cacheKey) return undefined;
+    if (stored.v !== 2 || stored.key !== cacheKey) return undefined;
     if (stored.kind === 'not-found') {
       const { code, detail, provider, upstreamStatus } = stored.error;
       const entry: NotFoundEntry = {
@@ -144,6 +151,7 @@ export class SharedCache {
     const clear = stored.clear ?? stored.masked;
     const entry: CustomerEntry = {
       kind: 'customer',
+      version: stored.version,
       rawText: stored.rawText,
       fetchedAt: stored.fetchedAt,
       freshUntil: stored.freshUntil,

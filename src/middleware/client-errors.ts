@@ -16,19 +16,28 @@ export function answerClientErrors(server: Server): void {
     }
     const overflow = error.code === 'HPE_HEADER_OVERFLOW';
     const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const [status, reason] = overflow ? [431, 'Request Header Fields Too Large'] : timeout ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const [status, reason] = overflow
+      ? [431, 'Request Header Fields Too Large']
+      : timeout
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
     const requestId = randomUUID();
     const body = JSON.stringify({
       type: '/problems/invalid-request',
       title: PROBLEMS['invalid-request'].title,
       status,
-      detail: overflow ? 'The request headers are larger than the gateway accepts (16 KB).' : timeout ? 'The request did not arrive in time.' : 'The request could not be parsed as HTTP.',
+      detail: overflow
+        ? 'The request headers are larger than the gateway accepts (16 KB).'
+        : timeout
+          ? 'The request did not arrive in time.'
+          : 'The request could not be parsed as HTTP.',
       instance: '/',
       requestId,
       retryable: false,
     });
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         `Cache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   });

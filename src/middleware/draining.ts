@@ -11,6 +11,8 @@ import type { Express } from 'express';
 import type { Lifecycle } from '../routes/health.js';
 
 export function closeConnectionsWhileDraining(app: Express, lifecycle: Lifecycle): void {
+  // Called below with `.apply(this, …)`, on the response it belongs to.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const writeHead = ServerResponse.prototype.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
   app.response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     if (lifecycle.shuttingDown && !this.headersSent) this.setHeader('Connection', 'close');

@@ -2,8 +2,8 @@
  * `DELETE /cache/customers/{provider}/{id}` (scope `cache:purge`): drops one cached entry, a customer or a
  * cached `customer-not-found`, so that the next lookup reads the upstream. Alone, a replica drops its own copy.
  * In a fleet (Redis), the purge deletes the shared L2 entry and tells every replica's L1 before it answers 204;
- * with Redis unavailable it drops this replica's copy, answers 202 (accepted, not yet everywhere) and sends
- * the purge to the fleet once Redis is back.
+ * with Redis unavailable it drops this replica's copy, answers 202 (accepted, not yet everywhere) and sends the
+ * purge to the fleet once Redis is back.
  */
 import { Router, type Request } from 'express';
 import { cacheKey } from '../core/cache.js';
@@ -12,9 +12,10 @@ import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider, requireScope } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { providerFor, validId } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export function cacheRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/cache/customers/:provider/:id')
     .delete(async (req: Request<{ provider: string; id: string }>, res) => {
@@ -26,15 +27,28 @@ export function cacheRouter(services: Services): Router {
       const key = cacheKey(runtime.adapter.id, id);
       const local = services.cache.delete(key);
       const fleet = services.fleet ? await services.fleet.purge(key) : undefined;
-      const where = fleet ? 'in the fleet' : 'on this replica';
       if (!local && !fleet?.existed && fleet?.shared !== false) {
-        throw new GatewayError('not-found', { provider: runtime.adapter.id, detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${where}.` });
+        throw new GatewayError('not-found', {
+          provider: runtime.adapter.id,
+          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${fleet ? 'in the fleet' : 'on this replica'}.`,
+        });
       }
-      const client = (res.locals.client as { name?: string } | undefined)?.name;
-      services.logger.info({ requestId: res.locals.requestId, provider: runtime.adapter.id, client, fleet: fleet ? (fleet.shared ? 'shared' : 'pending') : undefined }, 'cache entry purged');
-      res.setHeader('Cache-Control', 'no-store');
+      services.logger.info(
+        {
+          requestId: res.locals.requestId,
+          provider: runtime.adapter.id,
+          client: (res.locals.client as { name?: string } | undefined)?.name,
+          ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending' } : {}),
+        },
+        'cache entry purged',
+      );
       if (fleet && !fleet.shared) {
-        res.status(202).json({ status: 'pending', detail: 'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas get the purge once it is back.' });
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(202).json({
+          status: 'pending',
+          detail:
+            'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas get the purge once it is back.',
+        });
         return;
       }
       res.status(204).end();

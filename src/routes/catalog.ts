@@ -3,16 +3,22 @@
  * so that dashboards check ids the way the server does) and a description of each problem type.
  */
 import { Router } from 'express';
+import { listOf } from '../core/listing.js';
 import { idPatternOf } from '../core/provider.js';
 import { GatewayError, isProblemCode, PROBLEMS } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import type { Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 export function catalogRouter(services: Services): Router {
-  const router = Router();
-  const providers = [...services.providers.values()].map(({ adapter }) => {
+  const router = Router(ROUTING);
+  const providers = [...services.providers.values()].map(({ adapter, env }) => {
     const pattern = idPatternOf(adapter.idRule);
-    return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId };
+    const list = listOf(adapter, env);
+    const capabilities = ['lookup', ...(list ? ['list'] : []), ...(adapter.balances ? ['balances'] : [])];
+    // What the list can filter on, so that a dashboard offers only filters the upstream applies.
+    const listFilters = list ? { status: list.statuses ?? [], name: list.name === true } : null;
+    return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId, capabilities, listFilters };
   });
   const providersBody = JSON.stringify({ data: providers });
 

@@ -7,9 +7,11 @@ import { resolve } from 'node:path';
 import express, { Router, type Request } from 'express';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
+import { ROUTING } from './routing.js';
 
 /** The page loads nothing but its own assets and calls nothing but this gateway. */
-export const CONSOLE_CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+export const CONSOLE_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 const PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
@@ -21,7 +23,7 @@ const PAGE_HEADERS: Record<string, string> = {
 export function consoleRouter(dir: string): Router {
   const root = resolve(dir);
   // Strict, so that `/console` and `/console/` are different routes: the first redirects to the second.
-  const router = Router({ strict: true });
+  const router = Router(ROUTING);
 
   router
     .route('/')
@@ -37,14 +39,22 @@ export function consoleRouter(dir: string): Router {
     .route('/console/')
     .get((_req, res, next) => {
       res.set(PAGE_HEADERS);
-      res.sendFile('index.html', { root, cacheControl: false, dotfiles: 'deny' }, (error?: NodeJS.ErrnoException & { status?: number }) => {
-        if (!error || res.headersSent) return;
-        if (error.code === 'ENOENT' || error.status === 404) {
-          next(new GatewayError('not-found', { detail: 'The support console has not been built: run npm run build:console.' }));
-          return;
-        }
-        next(error);
-      });
+      res.sendFile(
+        'index.html',
+        { root, cacheControl: false, dotfiles: 'deny' },
+        (error?: NodeJS.ErrnoException & { status?: number }) => {
+          if (!error || res.headersSent) return;
+          if (error.code === 'ENOENT' || error.status === 404) {
+            next(
+              new GatewayError('not-found', {
+                detail: 'The support console has not been built: run npm run build:console.',
+              }),
+            );
+            return;
+          }
+          next(error);
+        },
+      );
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 

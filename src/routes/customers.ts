@@ -1,19 +1,22 @@
 /**
- * `GET /customers/{provider}/{id}`: validate, look up, render the common model with its cache headers
- * (design §3). A hit serves the entry's ready-made bytes; only `meta` is built per request.
+ * `GET /customers/{provider}/{id}`: validate, look up, render the common model with its cache headers. A hit
+ * serves the entry's ready-made bytes; only `meta` is built per request.
  */
 import { Router, type Request, type Response } from 'express';
-import { viewOf, rawViewOf, type LookupResult } from '../core/lookup.js';
+import { viewOf } from '../core/cache.js';
+import { cacheStatusOf, metaCacheOf } from '../core/cache-outcome.js';
+import type { LookupResult } from '../core/lookup.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
 import { GatewayError } from '../core/problems.js';
-import type { LookupTelemetry } from '../core/upstream.js';
 import { methodNotAllowed } from '../middleware/problems.js';
-import { requireProvider } from '../security/grants.js';
+import { clientOf, hasScope, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 const INCLUDE_VALUES = new Set(['raw']);
 
 export function customersRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/:provider/:id')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {
@@ -25,8 +28,25 @@ export function customersRouter(services: Services): Router {
       const includeRaw = parseInclude(query.include, runtime.adapter.id, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
-      const result = await services.lookup.lookup(runtime, id, { requestId: res.locals.requestId as string, noCache: wantsNoCache(req), telemetry: res.locals.telemetry as LookupTelemetry | undefined });
-      render(req, res, runtime, result, includeRaw);
+      // Bypassing the cache costs upstream calls: it needs the scope cache:bypass; without it, a plain lookup.
+      const noCache = wantsNoCache(req);
+      const mayBypass = hasScope(clientOf(res), 'cache:bypass');
+      const options = {
+        requestId: res.locals.requestId as string,
+        callerKey: callerKeyOf(req, res),
+        noCache: noCache && mayBypass,
+        bypassNotGranted: noCache && !mayBypass,
+        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+      };
+      let result: LookupResult;
+      try {
+        result = await services.lookup.lookup(runtime, id, options);
+      } catch (error) {
+        // A cached customer-not-found says how the cache answered it, for the request log.
+        if (error instanceof GatewayError && error.cache) res.locals.cache = error.cache;
+        throw error;
+      }
+      render(req, res, services, runtime, id, result, includeRaw);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -34,43 +54,70 @@ export function customersRouter(services: Services): Router {
 
 export function providerFor(services: Services, name: string): ProviderService {
   const runtime = services.providers.get(name);
-  if (!runtime) throw new GatewayError('unknown-provider', { detail: `No enabled provider is called "${truncate(name)}".` });
+  if (!runtime)
+    throw new GatewayError('unknown-provider', { detail: `No enabled provider is called "${truncate(name)}".` });
   return runtime;
 }
 
-/** The id as the upstream will see it: NFC, and valid by the provider's rule. */
+/** The id as the upstream will see it: NFC (the only place it is normalised), and valid by the provider's rule. */
 export function validId(runtime: ProviderService, id: string): string {
   const normalized = id.normalize('NFC');
   if (runtime.adapter.idRule.validate(normalized).error) {
-    throw new GatewayError('invalid-request', { provider: runtime.adapter.id, detail: `"${truncate(id)}" is not a valid ${runtime.adapter.displayName} customer id.` });
+    throw new GatewayError('invalid-request', {
+      provider: runtime.adapter.id,
+      detail: `"${truncate(id)}" is not a valid ${runtime.adapter.displayName} customer id.`,
+    });
   }
   return normalized;
 }
 
 function parseInclude(value: unknown, provider: string, query: object): boolean {
-  // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather than ignore it.
+  // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather
+  // than ignore it.
   if (Object.keys(query).some((key) => key.startsWith('include['))) {
-    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" takes plain values: include=raw.' });
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: 'The query parameter "include" takes plain values: include=raw.',
+    });
   }
   if (value === undefined) return false;
-  const values = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [null]));
+  const values = (Array.isArray(value) ? value : [value]).flatMap((v) =>
+    typeof v === 'string' ? v.split(',') : [null],
+  );
   const bad = values.find((v) => v === null || !INCLUDE_VALUES.has(v.trim()));
-  if (bad !== undefined) throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" accepts: raw.' });
+  if (bad !== undefined)
+    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" accepts: raw.' });
   return values.length > 0;
+}
+
+/** Whose turn a lookup waits in when the upstream quota is short: the authenticated client, or the address. */
+export function callerKeyOf(req: Request, res: Response): string {
+  const client = clientOf(res);
+  return client.kind === 'open' ? `ip:${req.ip ?? 'unknown'}` : `${client.kind}:${client.name}`;
 }
 
 function wantsNoCache(req: Request): boolean {
   return /(^|,)\s*no-cache\s*(,|$)/i.test(req.get('cache-control') ?? '');
 }
 
-function render(req: Request, res: Response, runtime: ProviderService, result: LookupResult, includeRaw: boolean): void {
+function render(
+  req: Request,
+  res: Response,
+  services: Services,
+  runtime: ProviderService,
+  id: string,
+  result: LookupResult,
+  includeRaw: boolean,
+): void {
   const clearPii = res.locals.clearPii === true;
-  const view = viewOf(result.entry, clearPii);
-  const raw = includeRaw ? rawViewOf(result.entry, clearPii, runtime.adapter.rawNationalIdPaths ?? []) : undefined;
+  const entry = includeRaw ? services.lookup.withRaw(runtime, id, result.entry, clearPii) : result.entry;
+  const view = viewOf(entry, clearPii);
+  const raw = includeRaw ? view.raw : undefined;
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
-  res.setHeader('Cache-Status', result.cacheStatus);
-  res.setHeader('Cache-Control', `private, max-age=${result.maxAge}`);
+  res.setHeader('Cache-Status', cacheStatusOf(result.cache));
+  // A national id in clear is never kept by the caller's cache (a browser's is on disk).
+  res.setHeader('Cache-Control', view.clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
   res.setHeader('ETag', etag);
   if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
     res.status(304).end();
@@ -78,7 +125,8 @@ function render(req: Request, res: Response, runtime: ProviderService, result: L
   }
   const meta = {
     requestId: res.locals.requestId as string,
-    cache: result.cache,
+    cache: metaCacheOf(result.cache),
+    ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
     ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
   };

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { openApiDocument } from '../openapi/document.js';
 import type { Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 const ASSETS_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 /** The only files served from the package, by their public name. */
@@ -29,7 +30,11 @@ const PAGE = `<!doctype html>
     <link rel="icon" type="image/png" href="docs/favicon-32x32.png">
   </head>
   <body>
-    <main id="swagger-ui"><noscript>This page needs JavaScript; the description itself is at <a href="openapi.json">openapi.json</a>.</noscript></main>
+    <main id="swagger-ui">
+      <noscript>
+        This page needs JavaScript; the description itself is at <a href="openapi.json">openapi.json</a>.
+      </noscript>
+    </main>
     <script src="docs/swagger-ui-bundle.js"></script>
     <script src="docs/init.js"></script>
   </body>
@@ -42,9 +47,16 @@ const INIT_SCRIPT = `window.addEventListener('load', function () {
 `;
 
 export function docsRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   const adapters = [...services.providers.values()].map((p) => p.adapter);
-  const document = JSON.stringify(openApiDocument({ version: services.config.version, adapters }));
+  const document = JSON.stringify(
+    openApiDocument({
+      version: services.config.version,
+      adapters,
+      open: services.config.security.open,
+      operatorPortSeparate: services.config.metricsPort !== undefined,
+    }),
+  );
 
   // Made once: the document, the page and its start script never change while the process runs.
   const fixed: [path: string, type: string, body: string][] = [

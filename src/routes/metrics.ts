@@ -2,9 +2,10 @@
 import { Router } from 'express';
 import { methodNotAllowed } from '../middleware/problems.js';
 import type { Services } from '../services.js';
+import { ROUTING } from './routing.js';
 
 export function metricsRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/metrics')
     .get(async (_req, res) => {

@@ -1,8 +1,8 @@
 /**
- * HTTP hardening for a JSON API (issue 5): helmet's headers with a strict Content-Security-Policy (everything
+ * HTTP hardening for a JSON API: helmet's headers with a strict Content-Security-Policy (everything
  * from the gateway's own origin: enough for the support console under /console/, which loads only its own
- * scripts and styles), and a cap on the URL length. The header size cap is a property of the
- * listening server (src/http-server.ts).
+ * scripts and styles), one Host header, and a cap on the URL length. The header size cap and the bounds on
+ * slow clients are properties of the listening server (src/http-server.ts).
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
@@ -57,9 +57,27 @@ function fixedHeaders(middleware: RequestHandler): RequestHandler {
 export function urlLengthLimit(maxUrlLength: number): RequestHandler {
   return (req, _res, next) => {
     if (req.originalUrl.length > maxUrlLength) {
-      next(new GatewayError('invalid-request', { detail: `The request URL is longer than ${maxUrlLength} characters.` }));
+      next(
+        new GatewayError('invalid-request', { detail: `The request URL is longer than ${maxUrlLength} characters.` }),
+      );
       return;
     }
     next();
   };
 }
+
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host header; two (which node would quietly reduce to
+ * the first) or none (node's own refusal has no body) are answered 400 `invalid-request`.
+ */
+export const singleHost: RequestHandler = (req, _res, next) => {
+  let hosts = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.length === 4 && raw[i]?.toLowerCase() === 'host') hosts += 1;
+  const needsHost = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+  if (hosts > 1)
+    next(new GatewayError('invalid-request', { detail: 'The request carries more than one Host header.' }));
+  else if (hosts === 0 && needsHost)
+    next(new GatewayError('invalid-request', { detail: 'An HTTP/1.1 request needs a Host header.' }));
+  else next();
+};

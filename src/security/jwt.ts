@@ -1,10 +1,12 @@
 /**
  * JWT bearer tokens issued for the API gateway in front: verified with `jose` against the issuer's JWKS
- * (fetched and cached by jose), with issuer, audience, expiry, not-before and algorithm checks. Provider access
- * and scopes come from configurable claims.
+ * (fetched and cached by jose), with issuer, audience, expiry, not-before and algorithm checks, and a bounded
+ * lifetime: `iat` is required, not in the future, and neither the token's age nor its whole lifetime
+ * (`exp − iat`) may exceed `GATEWAY_JWT_MAX_AGE_SECONDS` (a token valid for ten years is a leaked password).
+ * Provider access and scopes come from configurable claims; the subject must be a well-formed client name.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { SCOPES, type JwtSettings, type Scope } from '../../config/security.js';
+import { CLIENT_NAME, SCOPES, type JwtSettings, type Scope } from '../../config/security.js';
 import type { Client } from './grants.js';
 
 /** Three dot-separated base64url parts (the signature may be empty, as in `alg: none`): a JWS compact token. */
@@ -25,7 +27,11 @@ export class JwtVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(private readonly settings: JwtSettings) {
-    this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl), {
+      timeoutDuration: 3000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+    });
   }
 
   async verify(token: string): Promise<Client> {
@@ -36,20 +42,32 @@ export class JwtVerifier {
         audience: [...this.settings.audience],
         algorithms: [...this.settings.algorithms],
         clockTolerance: this.settings.clockToleranceSeconds,
-        requiredClaims: ['exp'],
+        // jose requires `iat` with a maximum age, and refuses one in the future (beyond the tolerance).
+        maxTokenAge: this.settings.maxAgeSeconds,
+        requiredClaims: ['exp', 'iat'],
       }));
     } catch (error) {
-      if (isJwksFailure(error)) throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', { cause: error });
+      if (isJwksFailure(error))
+        throw new TokenCheckUnavailableError(error instanceof errors.JOSEError ? error.code : 'jwks-fetch-failed', {
+          cause: error,
+        });
       // The code and, for a claim check, the claim's name: enough to diagnose, nothing of the token itself.
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
       throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
     }
+    if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.settings.maxAgeSeconds + this.settings.clockToleranceSeconds) {
+      throw new InvalidTokenError('ERR_JWT_LIFETIME_TOO_LONG exp');
+    }
     const name = firstString(payload.sub, payload.azp, payload.client_id);
     if (!name) throw new InvalidTokenError('token names no subject (sub, azp or client_id)');
+    // The name goes into problem details and logs: only the characters a configured client name may have.
+    if (!CLIENT_NAME.test(name)) throw new InvalidTokenError('token subject is not a valid client name');
     return {
       name,
       providers: words(payload[this.settings.providersClaim]),
-      scopes: words(payload[this.settings.scopeClaim]).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+      scopes: words(payload[this.settings.scopeClaim]).filter((s): s is Scope =>
+        (SCOPES as readonly string[]).includes(s),
+      ),
       kind: 'jwt',
     };
   }
@@ -61,7 +79,8 @@ function isJwksFailure(error: unknown): boolean {
   return error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_INVALID' || error.code === 'ERR_JOSE_GENERIC';
 }
 
-const firstString = (...values: unknown[]): string | undefined => values.find((v): v is string => typeof v === 'string' && v !== '');
+const firstString = (...values: unknown[]): string | undefined =>
+  values.find((v): v is string => typeof v === 'string' && v !== '');
 
 /** A claim as a list: an array of strings, or one space- or comma-separated string (OAuth `scope` style). */
 function words(claim: unknown): string[] {

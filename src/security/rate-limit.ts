@@ -1,7 +1,7 @@
 /**
- * The gateway's own per-client limit (issue 5): a fixed one-minute window per client (per IP when the gateway
+ * The gateway's own per-client limit: a fixed one-minute window per client (per IP when the gateway
  * runs open), the IETF draft-8 `RateLimit`/`RateLimit-Policy` headers, and past the limit a `rate-limited`
- * problem rendered by the one problem handler. Counters live in this process, or, in a fleet, in Redis
+ * problem rendered by the one problem handler. Counters live in this process or, in a fleet, in Redis
  * (src/fleet/rate-limits.ts), so that a client's budget is the same however many replicas answer it.
  *
  * Counting is rate-limiter-flexible's in-memory limiter, one per distinct limit. (express-rate-limit did the
@@ -19,7 +19,20 @@ import { clientOf, type Client } from './grants.js';
 
 const WINDOW_SECONDS = 60;
 
-/** Makes the counter of one distinct limit (points per `duration` seconds). */
+/** What the `RateLimit` header says: the policy's name, what is left of it, and when it resets. */
+export interface RateLimitState {
+  name: string;
+  remaining: number;
+  resetSeconds: number;
+}
+
+export const rateLimitHeader = ({ name, remaining, resetSeconds }: RateLimitState): string =>
+  `${name}; r=${remaining}; t=${resetSeconds}`;
+
+/** Whole seconds until the window resets, at least 1: `Retry-After` and `RateLimit`'s `t` use this one value. */
+const resetSecondsOf = (state: RateLimiterRes): number => Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+
+/** Makes the counter of one distinct limit: `points` per `duration` seconds. */
 export type LimiterFactory = (points: number, duration: number) => RateLimiterAbstract;
 
 const inMemory: LimiterFactory = (points, duration) => new RateLimiterMemory({ points, duration });
@@ -43,26 +56,28 @@ export function clientRateLimit(security: SecurityConfig, makeLimiter: LimiterFa
     const key = keyOf(client, req);
     const name = `"per-client-${limit}-in-1min"`;
     const setHeaders = (state: RateLimiterRes) => {
-      res.setHeader('RateLimit', `${name}; r=${state.remainingPoints}; t=${Math.ceil(state.msBeforeNext / 1000)}`);
+      const budget: RateLimitState = { name, remaining: state.remainingPoints, resetSeconds: resetSecondsOf(state) };
+      // Kept for the problem handler: an answer with Retry-After names the same reset in RateLimit.
+      res.locals.rateLimit = budget;
+      res.setHeader('RateLimit', rateLimitHeader(budget));
       res.setHeader('RateLimit-Policy', `${name}; q=${limit}; w=${WINDOW_SECONDS}; pk=:${partitionKey(key)}:`);
     };
-    limiterFor(limit)
-      .consume(key)
-      .then(
-        (state) => {
-          setHeaders(state);
-          next();
-        },
-        (refusal: unknown) => {
-          if (!(refusal instanceof RateLimiterRes)) {
-            next(refusal);
-            return;
-          }
+    // Spends `points` of the budget; a batch spends one more per lookup it holds (`res.locals.spendRateLimit`).
+    const spend = (points: number): Promise<void> =>
+      limiterFor(limit)
+        .consume(key, points)
+        .then(setHeaders, (refusal: unknown) => {
+          if (!(refusal instanceof RateLimiterRes)) throw refusal;
           setHeaders(refusal);
-          const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-          next(new GatewayError('rate-limited', { retryAfterSeconds, detail: `The caller "${client.name}" exceeded ${limit} requests per minute.` }));
-        },
-      );
+          throw new GatewayError('rate-limited', {
+            retryAfterSeconds: resetSecondsOf(refusal),
+            detail: `The caller "${client.name}" exceeded ${limit} requests per minute.`,
+          });
+        });
+    spend(1).then(() => {
+      res.locals.spendRateLimit = spend;
+      next();
+    }, next);
   };
 }
 
@@ -78,13 +93,16 @@ function keyOf(client: Client, req: Request): string {
 export function addressKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   const address = ipaddr.process(ip);
-  return address.kind() === 'ipv6' ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56` : address.toString();
+  return address.kind() === 'ipv6'
+    ? `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/56`).toString()}/56`
+    : address.toString();
 }
 
 /** draft-8's partition key: an opaque tag of the budget, never the client's name or address itself. */
 const partitionKeys = new LRUCache<string, string>({ max: 10_000 });
 function partitionKey(key: string): string {
   let tag = partitionKeys.get(key);
-  if (tag === undefined) partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
+  if (tag === undefined)
+    partitionKeys.set(key, (tag = Buffer.from(hash('sha256', key).slice(0, 12)).toString('base64')));
   return tag;
 }

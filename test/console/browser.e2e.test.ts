@@ -109,7 +109,7 @@ describeInBrowser('support console in a real browser', () => {
 
   const consoleUrl = (query = '', gateway: TestGateway = gw) => `${gateway.url}/console/${query}`;
   /** An expression evaluated in the page (a string: this program is type-checked without the DOM library). */
-  const inPage = <T>(expression: string, on: Page = page): Promise<T> => on.evaluate(expression) as Promise<T>;
+  const inPage = <T>(expression: string, on: Page = page): Promise<T> => on.evaluate<T>(expression);
   const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
   const isCustomerRequest = (provider: string, id: string) => (request: Request) => new URL(request.url()).pathname === `/customers/${provider}/${id}`;
 

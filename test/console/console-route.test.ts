@@ -8,7 +8,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { notFound, problemHandler } from '../../src/middleware/problems.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY, consoleRouter } from '../../src/routes/console.js';
 
-const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
+const quiet = createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
 
 function appFor(dir: string) {
   const app = express();
@@ -68,7 +68,7 @@ describe('consoleRouter', () => {
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body.type).toBe('/problems/not-found');
+    expect((res.body as { type?: string }).type).toBe('/problems/not-found');
   });
 
   it('redirects / and /console to /console/, keeping a deep link’s query', async () => {
@@ -89,7 +89,7 @@ describe('consoleRouter', () => {
   it('says how to build the console when it has not been built', async () => {
     const res = await request(appFor(missing)).get('/console/');
     expect(res.status).toBe(404);
-    expect(res.body.detail).toBe('The support console has not been built: run npm run build:console.');
+    expect((res.body as { detail?: string }).detail).toBe('The support console has not been built: run npm run build:console.');
     expect(res.headers['cache-control']).toBe('no-store');
   });
 });

@@ -1,6 +1,6 @@
 import { checkId, cleanId, compilePattern, idRuleOf } from '../../console/src/id-rule.js';
 
-// The rules as GET /providers serves them (design §6).
+// The rules as GET /providers serves them (`idPattern`).
 const tango = idRuleOf({ idPattern: '^[A-Za-z0-9-]{5,100}$' });
 const adobe = idRuleOf({ idPattern: '^[\\p{L}0-9-]{4,40}$' });
 const frontpayment = idRuleOf({ idPattern: '^[A-Za-z0-9]{4,64}$' });

@@ -1,6 +1,6 @@
 /**
- * The customer cache as callers see it (design §3 "Cache fine print", §4 "Caching of outcomes"): hits,
- * coalescing, `no-cache`, ETags, the LRU bound, stale-if-error and the negative cache.
+ * The customer cache as callers see it: hits, coalescing, `no-cache`, ETags, the LRU bounds (entries and bytes,
+ * views attached later included), stale-if-error and the negative cache.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
@@ -10,7 +10,8 @@ interface Answer {
   meta: { requestId: string; cache: string; fetchedAt: string; ageSeconds: number };
 }
 
-const maxAgeOf = (res: Response) => Number(/^private, max-age=(\d+)$/.exec(res.headers.get('cache-control') ?? '')?.[1]);
+const maxAgeOf = (res: Response) =>
+  Number(/^private, max-age=(\d+)$/.exec(res.headers.get('cache-control') ?? '')?.[1]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('with a 5 second TTL', () => {
@@ -43,7 +44,7 @@ describe('with a 5 second TTL', () => {
     expect(calls()).toBe(1);
   });
 
-  test('Cache-Control: no-cache from the caller skips the fresh entry: one more upstream call, fwd=request', async () => {
+  test('Cache-Control: no-cache skips the fresh entry: one more upstream call, fwd=request', async () => {
     await gw.lookup('tango', 'acme-wellness');
     const res = await gw.lookup('tango', 'acme-wellness', { headers: { 'Cache-Control': 'no-cache' } });
     expect(res.status).toBe(200);
@@ -72,13 +73,19 @@ describe('with a 5 second TTL', () => {
 
   test('concurrent Cache-Control: no-cache lookups share one upstream call too', async () => {
     gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } }),
+      ),
+    );
     expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
     expect(calls()).toBe(1);
-    expect(answers.filter((r) => r.headers.get('cache-status') === 'customer-gateway; fwd=request; stored')).toHaveLength(1);
+    expect(
+      answers.filter((r) => r.headers.get('cache-status') === 'customer-gateway; fwd=request; stored'),
+    ).toHaveLength(1);
   });
 
-  test('concurrent lookups of a cold id that Tango does not know share one call and all get customer-not-found', async () => {
+  test('concurrent lookups of a cold id Tango does not know share one call, all get customer-not-found', async () => {
     gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
     const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'nobody-here')));
     expect(calls()).toBe(1);
@@ -119,13 +126,25 @@ describe('with a 5 second TTL', () => {
       expect(again.headers.get('etag')).toBe(etag);
     });
 
+    test('a refresh that reads the same body keeps the ETag, so the caller can still revalidate', async () => {
+      const res = await gw.lookup('tango', 'no-accounts-yet', { headers: { 'Cache-Control': 'no-cache' } });
+      expect(res.headers.get('cache-status')).toBe('customer-gateway; fwd=request; stored');
+      expect(res.headers.get('etag')).toBe(etag);
+    });
+
     test('?include=raw changes the ETag, and the data ETag no longer matches', async () => {
-      const raw = await gw.lookup('tango', 'no-accounts-yet', { query: 'include=raw', headers: { 'If-None-Match': etag } });
+      const raw = await gw.lookup('tango', 'no-accounts-yet', {
+        query: 'include=raw',
+        headers: { 'If-None-Match': etag },
+      });
       expect(raw.status).toBe(200);
       const rawEtag = raw.headers.get('etag');
       expect(rawEtag).toMatch(/^"[^"]+"$/);
       expect(rawEtag).not.toBe(etag);
-      const again = await gw.lookup('tango', 'no-accounts-yet', { query: 'include=raw', headers: { 'If-None-Match': rawEtag ?? '' } });
+      const again = await gw.lookup('tango', 'no-accounts-yet', {
+        query: 'include=raw',
+        headers: { 'If-None-Match': rawEtag ?? '' },
+      });
       expect(again.status).toBe(304);
     });
   });
@@ -133,8 +152,18 @@ describe('with a 5 second TTL', () => {
   test('a customer-not-found replaces a cached customer', async () => {
     const first = await gw.lookup('tango', 'aeroskobing-velvaere');
     expect(first.status).toBe(200);
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 404, body: { httpCode: 404, message: 'Customer not found', i18nKey: 'NOT_FOUND' } } });
-    await expectProblem(await gw.lookup('tango', 'aeroskobing-velvaere', { headers: { 'Cache-Control': 'no-cache' } }), 'customer-not-found', { cached: true });
+    gw.sim('tango').inject({
+      fault: {
+        kind: 'status',
+        status: 404,
+        body: { httpCode: 404, message: 'Customer not found', i18nKey: 'NOT_FOUND' },
+      },
+    });
+    await expectProblem(
+      await gw.lookup('tango', 'aeroskobing-velvaere', { headers: { 'Cache-Control': 'no-cache' } }),
+      'customer-not-found',
+      { cached: true },
+    );
     gw.sim('tango').clearFaults();
     // The customer is gone from the cache: the negative entry answers, without calling Tango.
     const after = await gw.lookup('tango', 'aeroskobing-velvaere');
@@ -166,7 +195,8 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
   afterAll(async () => gw.close());
 
   test('a third customer evicts the least recently used one', async () => {
-    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings']) expect((await gw.lookup('tango', id)).status).toBe(200);
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings'])
+      expect((await gw.lookup('tango', id)).status).toBe(200);
     expect(gw.services.cache.size).toBe(2);
     expect(gw.sim('tango').stats.apiRequests).toBe(3);
     // zanzibar-health was evicted: it goes upstream again (and evicts acme-wellness).
@@ -176,6 +206,39 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
     const res = await gw.lookup('tango', 'dormant-holdings');
     expect(((await res.json()) as Answer).meta.cache).toBe('hit');
     expect(gw.sim('tango').stats.apiRequests).toBe(4);
+  });
+
+  test('peeking at an entry does not make it recent: the peeked one is still the one evicted', async () => {
+    gw.services.cache.delete('tango:zanzibar-health');
+    gw.services.cache.delete('tango:acme-wellness');
+    gw.services.cache.delete('tango:dormant-holdings');
+    for (const id of ['zanzibar-health', 'acme-wellness']) expect((await gw.lookup('tango', id)).status).toBe(200);
+    expect(gw.services.cache.peek('tango:zanzibar-health')?.kind).toBe('customer');
+    expect((await gw.lookup('tango', 'dormant-holdings')).status).toBe(200);
+    expect(gw.services.cache.peek('tango:zanzibar-health')).toBeUndefined();
+    expect(gw.services.cache.peek('tango:acme-wellness')?.kind).toBe('customer');
+  });
+});
+
+describe('a ?include=raw view attached to a cached entry', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => gw.close());
+
+  test('counts toward CACHE_MAX_BYTES once, when it is made, and a hit with it adds nothing more', async () => {
+    expect((await gw.lookup('frontpayment', 'CSRT1700000001')).status).toBe(200);
+    const before = gw.services.cache.bytes;
+    const withRaw = await gw.lookup('frontpayment', 'CSRT1700000001', { query: 'include=raw' });
+    expect(withRaw.headers.get('cache-status')).toMatch(/; hit; ttl=/);
+    const { raw } = (await withRaw.json()) as { raw: unknown };
+    // The masked raw is a new string (the national id masked), so the entry holds its bytes now.
+    expect(gw.services.cache.bytes - before).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(raw)));
+    const after = gw.services.cache.bytes;
+    expect((await gw.lookup('frontpayment', 'CSRT1700000001', { query: 'include=raw' })).status).toBe(200);
+    expect(gw.services.cache.bytes).toBe(after);
+    expect(gw.services.cache.size).toBe(1);
   });
 });
 
@@ -187,7 +250,14 @@ describe('with CACHE_MAX_BYTES=3000', () => {
   afterAll(async () => gw.close());
 
   test('the cache stays within its byte budget, evicting the least recently used customers', async () => {
-    const ids = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet', 'aeroskobing-velvaere'];
+    const ids = [
+      'zanzibar-health',
+      'acme-wellness',
+      'dormant-holdings',
+      'edge-case-co',
+      'no-accounts-yet',
+      'aeroskobing-velvaere',
+    ];
     for (const id of ids) expect((await gw.lookup('tango', id)).status).toBe(200);
     expect(gw.services.cache.bytes).toBeLessThanOrEqual(3000);
     expect(gw.services.cache.size).toBeLessThan(ids.length);
@@ -195,11 +265,15 @@ describe('with CACHE_MAX_BYTES=3000', () => {
     expect(((await (await gw.lookup('tango', 'aeroskobing-velvaere')).json()) as Answer).meta.cache).toBe('hit');
   });
 
-  test('an entry counts its serialised bytes, not its characters (a unicode name weighs more than its length)', async () => {
-    const res = await gw.lookup('tango', 'aeroskobing-velvaere', { query: 'include=raw', headers: { 'Cache-Control': 'no-cache' } });
+  test('an entry counts its serialised bytes, not its characters (a unicode name weighs more)', async () => {
+    const res = await gw.lookup('tango', 'aeroskobing-velvaere', {
+      query: 'include=raw',
+      headers: { 'Cache-Control': 'no-cache' },
+    });
     const body = (await res.json()) as Answer & { raw: unknown };
     // Only this entry may remain: drop the others to read its weight alone.
-    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet']) gw.services.cache.delete(`tango:${id}`);
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet'])
+      gw.services.cache.delete(`tango:${id}`);
     const serialised = Buffer.byteLength(JSON.stringify(body.data)) + Buffer.byteLength(JSON.stringify(body.raw));
     expect(gw.services.cache.size).toBe(1);
     expect(gw.services.cache.bytes).toBeGreaterThanOrEqual(serialised);
@@ -221,8 +295,11 @@ describe('with CACHE_MAX_BYTES=3000', () => {
 describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150' } });
-    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'gone-for-now']) await gw.lookup('tango', id);
+    gw = await startTestGateway({
+      env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150' },
+    });
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'gone-for-now'])
+      await gw.lookup('tango', id);
     await sleep(1100);
   });
   afterAll(async () => gw.close());
@@ -244,7 +321,7 @@ describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
     expect(body.data.id).toBe(`tango:${id}`);
   });
 
-  test('a customer-not-found is cached only for CACHE_NOT_FOUND_TTL_SECONDS: afterwards Tango is asked again', async () => {
+  test('a customer-not-found is cached only for CACHE_NOT_FOUND_TTL_SECONDS, then Tango is asked again', async () => {
     const res = await gw.lookup('tango', 'gone-for-now');
     expect(res.headers.get('cache-status')).toBe('customer-gateway; fwd=miss; stored');
     await expectProblem(res, 'customer-not-found', { cached: true });
@@ -257,7 +334,13 @@ describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
   });
 
   test('a Tango 404 is never covered by a stale customer', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 404, body: { message: 'gone', i18nKey: 'NOT_FOUND', i18nTokenReplacements: [] } } });
+    gw.sim('tango').inject({
+      fault: {
+        kind: 'status',
+        status: 404,
+        body: { message: 'gone', i18nKey: 'NOT_FOUND', i18nTokenReplacements: [] },
+      },
+    });
     await expectProblem(await gw.lookup('tango', 'edge-case-co'), 'customer-not-found', { cached: true });
   });
 });

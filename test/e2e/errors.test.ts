@@ -1,5 +1,5 @@
 /**
- * Every row of the error table (design §4) that applies to Tango, through the real gateway in front of the
+ * Every row of the error table (README, errors) that applies to Tango, through the real gateway in front of the
  * real Tango simulator. Each problem is checked for the RFC 9457 fields, its content type and `no-store`.
  */
 import { TANGO_SIM_KEY, TANGO_SIM_PLATFORM } from '../../providers/tango/simulator.js';
@@ -52,7 +52,7 @@ describe('requests the gateway refuses itself', () => {
 
   test('a path no route serves is not-found', async () => {
     await expectProblem(await fetch(`${gw.url}/no/such/route`), 'not-found');
-    await expectProblem(await fetch(`${gw.url}/customers/tango`), 'not-found');
+    await expectProblem(await fetch(`${gw.url}/customers/tango/zanzibar-health/extra`), 'not-found');
   });
 
   test('a method the lookup route does not serve is method-not-allowed with Allow listing GET and HEAD', async () => {

@@ -113,7 +113,7 @@ describe('classification', () => {
 
 test('a wrong bearer token is upstream-auth-failed with the 401 envelope, without a retry', async () => {
   const standalone = await frontpaymentSimulator({ rateLimitPerSecond: 0 });
-  const wrong = await startTestGateway({ env: { ...ENV, FRONTPAYMENT_BASE_URL: standalone.baseUrl, FRONTPAYMENT_TOKEN: 'not-the-token' } });
+  const wrong = await startTestGateway({ env: { ...ENV, GATEWAY_ALLOW_ANONYMOUS: 'true', FRONTPAYMENT_BASE_URL: standalone.baseUrl, FRONTPAYMENT_TOKEN: 'not-the-token' } });
   try {
     const res = await wrong.lookup('frontpayment', 'CSRT1511414842');
     expect(res.status).toBe(502);

@@ -1,5 +1,5 @@
 /**
- * The lookup route end to end (design §3, §5, §6): what the caller gets, what Tango receives, and which
+ * The lookup route end to end (docs/api.md): what the caller gets, what Tango receives, and which
  * requests never reach Tango at all.
  */
 import { readFileSync } from 'node:fs';
@@ -69,12 +69,12 @@ describe('X-Request-Id', () => {
 describe('the request Tango receives', () => {
   test('carries Basic auth, the gateway’s User-Agent and Accept: application/json', async () => {
     await gw.lookup('tango', 'acme-wellness', { headers: NO_CACHE });
-    const request = gw.sim('tango').log[0];
-    expect(request?.method).toBe('GET');
-    expect(request?.path).toBe('/customers/acme-wellness');
-    expect(request?.headers.authorization).toBe(`Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:${TANGO_SIM_KEY}`).toString('base64')}`);
-    expect(request?.headers['user-agent']).toBe(`customer-gateway/${version}`);
-    expect(request?.headers.accept).toBe('application/json');
+    const received = gw.sim('tango').log[0];
+    expect(received?.method).toBe('GET');
+    expect(received?.path).toBe('/customers/acme-wellness');
+    expect(received?.headers.authorization).toBe(`Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:${TANGO_SIM_KEY}`).toString('base64')}`);
+    expect(received?.headers['user-agent']).toBe(`customer-gateway/${version}`);
+    expect(received?.headers.accept).toBe('application/json');
   });
 
   test('carries the id path-encoded', async () => {

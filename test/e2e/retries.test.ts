@@ -1,6 +1,8 @@
 /**
- * The retry policy, per-attempt timeout and deadline of design §4, read from what the Tango simulator saw
- * (its request log with arrival times).
+ * The retry policy, per-attempt timeout and deadline, read from what the Tango simulator saw (its request log with
+ * arrival times). Upper bounds on durations are generous, for a loaded 2-core machine: each one only has to tell
+ * the rule under test apart from the next-slowest way the lookup could have ended. The exact waits and deadline
+ * decisions are pinned with a controlled clock in test/unit/pipeline.test.ts.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
@@ -25,7 +27,9 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 describe('retry count and spacing (TANGO_RETRIES=2)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -85,7 +89,9 @@ describe('retry count and spacing (TANGO_RETRIES=2)', () => {
 describe('a Retry-After that would end past the deadline (TANGO_DEADLINE_MS=1500)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '1500' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '500', TANGO_DEADLINE_MS: '1500' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -97,7 +103,8 @@ describe('a Retry-After that would end past the deadline (TANGO_DEADLINE_MS=1500
     const problem = await expectProblem(res, 'upstream-rate-limited');
     expect(problem.upstreamStatus).toBe(429);
     expect(gw.sim('tango').stats.apiRequests).toBe(1);
-    expect(ms).toBeLessThan(750);
+    // Waiting for Retry-After, or until the 1.5 s deadline, would take at least 1500 ms.
+    expect(ms).toBeLessThan(1400);
   });
 
   test('a 503 with Retry-After: 5 stops at once as upstream-error and passes Retry-After on', async () => {
@@ -106,14 +113,16 @@ describe('a Retry-After that would end past the deadline (TANGO_DEADLINE_MS=1500
     expect(res.headers.get('retry-after')).toBe('5');
     await expectProblem(res, 'upstream-error');
     expect(gw.sim('tango').stats.apiRequests).toBe(1);
-    expect(ms).toBeLessThan(750);
+    expect(ms).toBeLessThan(1400);
   });
 });
 
 describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -124,14 +133,15 @@ describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
     await expectProblem(res, 'upstream-timeout');
     expect(ms).toBeGreaterThanOrEqual(140);
     // Far below the 5 s deadline: only the per-attempt timeout can have ended it (slack for a loaded machine).
-    expect(ms).toBeLessThan(150 + 600);
+    expect(ms).toBeLessThan(2500);
   });
 
   test('the timeout covers the whole response: a body that stalls halfway is cut too', async () => {
     gw.sim('tango').inject({ fault: { kind: 'slow-body', ms: 1000 } });
     const [res, ms] = await timed(() => gw.lookup('tango', ID, NO_CACHE));
     await expectProblem(res, 'upstream-timeout');
-    expect(ms).toBeLessThan(150 + 600);
+    // The body stalls for 1 s and the deadline is 5 s: well under both, only the attempt timeout cut it.
+    expect(ms).toBeLessThan(900);
   });
 
   test('a slow answer inside the timeout is served', async () => {
@@ -144,7 +154,9 @@ describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
 describe('every attempt cut at the timeout, retried (TANGO_TIMEOUT_MS=150, TANGO_RETRIES=2)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '150', TANGO_DEADLINE_MS: '5000' },
+    });
   });
   afterAll(async () => gw.close());
 
@@ -156,7 +168,9 @@ describe('every attempt cut at the timeout, retried (TANGO_TIMEOUT_MS=150, TANGO
     // Each gap is one cut attempt (~150 ms) plus the backoff (200 ms, then 400 ms, jitter up to double).
     const [first, second] = gaps(gw);
     expect(first).toBeGreaterThanOrEqual(150 + 200 - 10);
-    expect(first).toBeLessThan(150 + 400 + 300);
+    // The jitter's upper bound is pinned with a controlled clock in the unit test; here only that the second
+    // wait is the doubled one.
+    expect(first).toBeLessThan(2000);
     expect(second).toBeGreaterThanOrEqual(150 + 400 - 10);
   });
 });
@@ -164,7 +178,9 @@ describe('every attempt cut at the timeout, retried (TANGO_TIMEOUT_MS=150, TANGO
 describe('the lookup deadline (TANGO_DEADLINE_MS=300, TANGO_TIMEOUT_MS=1000)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '300' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '300' },
+    });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -174,24 +190,29 @@ describe('the lookup deadline (TANGO_DEADLINE_MS=300, TANGO_TIMEOUT_MS=1000)', (
     const [res, ms] = await timed(() => gw.lookup('tango', ID, NO_CACHE));
     await expectProblem(res, 'upstream-timeout');
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(300 + 500);
+    // The attempt timeout is 1000 ms: ending before it shows the 300 ms deadline cut the attempt.
+    expect(ms).toBeLessThan(950);
   });
 });
 
 describe('a deadline shorter than the first backoff (TANGO_DEADLINE_MS=150)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '150' } });
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '2', TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '150' },
+    });
   });
   afterAll(async () => gw.close());
 
   // Whatever the jitter, the first wait (≥ 200 ms) ends past this deadline, so the outcome is deterministic.
-  test('a 503 stops the lookup at once with the last failure’s problem, not a timeout: no wait, one attempt', async () => {
+  test('a 503 stops the lookup at once with the last failure’s problem, not a timeout: one attempt', async () => {
     gw.sim('tango').inject({ fault: { kind: 'status', status: 503 } });
     const [res, ms] = await timed(() => gw.lookup('tango', ID, NO_CACHE));
     const problem = await expectProblem(res, 'upstream-error');
     expect(problem.upstreamStatus).toBe(503);
     expect(gw.sim('tango').stats.apiRequests).toBe(1);
-    expect(ms).toBeLessThan(150);
+    // That no wait was started (rather than one cut short at the deadline, which would end near 150 ms too) is
+    // pinned with a controlled clock in test/unit/pipeline.test.ts; on the wall clock only a generous bound.
+    expect(ms).toBeLessThan(1000);
   });
 });

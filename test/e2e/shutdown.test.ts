@@ -32,12 +32,12 @@ async function startServer(env: Record<string, string> = {}): Promise<Running> {
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<{ url: string; simulatorOrigin: string }>((resolve, reject) => {
     let port: unknown;
-    createInterface({ input: child.stdout! }).on('line', (text) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
       const line = JSON.parse(text) as Record<string, unknown>;
       lines.push(line);
       if (line.msg === 'customer-gateway listening') port = line.port;
       if (line.provider === 'tango' && typeof line.simulator === 'string' && port !== undefined) {
-        resolve({ url: `http://127.0.0.1:${String(port)}`, simulatorOrigin: new URL(line.simulator).origin });
+        resolve({ url: `http://127.0.0.1:${Number(port)}`, simulatorOrigin: new URL(line.simulator).origin });
       }
     });
     void exit.then((code) => reject(new Error(`the server exited early (${code})`)));

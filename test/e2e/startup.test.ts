@@ -1,5 +1,5 @@
 /**
- * The process itself (design §7, §8): a bad configuration stops it with one line naming the variable; no
+ * The process itself: a bad configuration stops it with one line naming the variable; no
  * configuration at all starts the sandbox and logs a ready-to-paste curl.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Tango's optional OAuth (design §5): a bearer token from the token endpoint, cached, refreshed once after an
+ * Tango's optional OAuth (docs/providers.md): a bearer token from the token endpoint, cached, refreshed once after an
  * upstream 401; a second 401 or a refused token request is upstream-auth-failed. The simulator serves both the
  * API and the token endpoint, as Tango's auth host would.
  */
@@ -22,6 +22,8 @@ const tokenRequests = () => sim.log.filter((r) => r.path === '/oauth/token').len
 function oauthGateway(secret = TANGO_SIM_OAUTH.secret): Promise<TestGateway> {
   return startTestGateway({
     env: {
+      // A standalone simulator is a real upstream to the gateway: running open takes the explicit switch.
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
       TANGO_BASE_URL: sim.baseUrl,
       TANGO_TOKEN_URL: `${sim.origin}/oauth/token`,
       TANGO_CLIENT_ID: TANGO_SIM_OAUTH.id,

@@ -9,6 +9,8 @@ beforeAll(async () => {
   sim = await tangoSimulator({ rateLimitPerSecond: 0 });
   gw = await startTestGateway({
     env: {
+      // A standalone simulator is a real upstream to the gateway: running open takes the explicit switch.
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
       TANGO_BASE_URL: sim.baseUrl,
       TANGO_TOKEN_URL: `${sim.origin}/oauth/token`,
       TANGO_CLIENT_ID: TANGO_SIM_OAUTH.id,

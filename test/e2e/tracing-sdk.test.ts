@@ -24,7 +24,9 @@ afterAll(async () => {
 
 test('each attempt is its own client span under the server span, in the caller’s trace, and its id goes upstream', async () => {
   gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, times: 1 });
-  const res = await gw.lookup('tango', 'zanzibar-health', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` } });
+  const res = await gw.lookup('tango', 'zanzibar-health', {
+    headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
+  });
   expect(res.status).toBe(200);
   await new Promise((resolve) => setImmediate(resolve));
 
@@ -59,4 +61,20 @@ test('a request without a caller trace starts a new trace that still reaches the
   expect(server?.parentSpanContext).toBeUndefined();
   const sent = String(gw.sim('tango').log[0]?.headers.traceparent);
   expect(sent.split('-')[1]).toBe(server?.spanContext().traceId);
+});
+
+test('with the SDK too, the caller’s tracestate and baggage stay at the gateway', async () => {
+  gw.sim('tango').reset();
+  // An id not looked up before: the answer comes from the upstream, not from the cache.
+  const res = await gw.lookup('tango', 'dormant-holdings', {
+    headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, tracestate: 'evil=payload', baggage: 'user=alice' },
+  });
+  expect(res.status).toBe(200);
+  const sent = gw.sim('tango').log.map((r) => r.headers);
+  expect(sent.length).toBeGreaterThan(0);
+  for (const headers of sent) {
+    expect(String(headers.traceparent)).toContain(TRACE_ID);
+    expect(headers.tracestate).toBeUndefined();
+    expect(headers.baggage).toBeUndefined();
+  }
 });

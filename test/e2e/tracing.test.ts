@@ -32,7 +32,9 @@ test('the caller’s trace id reaches the upstream, with a new span id for every
 
 test('the request log carries the trace id', async () => {
   await gw.lookup('tango', 'acme-wellness', { headers: { traceparent: TRACEPARENT, 'X-Request-Id': 'trace-log-1' } });
-  expect(gw.logs().find((l) => l.requestId === 'trace-log-1' && l.msg === 'request completed')).toMatchObject({ traceId: TRACE_ID });
+  expect(gw.logs().find((l) => l.requestId === 'trace-log-1' && l.msg === 'request completed')).toMatchObject({
+    traceId: TRACE_ID,
+  });
 });
 
 test('without a caller trace and without an SDK, no traceparent is invented', async () => {
@@ -44,4 +46,17 @@ test('a malformed traceparent is ignored', async () => {
   const res = await gw.lookup('tango', 'no-accounts-yet', { headers: { traceparent: '00-zzzz-not-a-trace-01' } });
   expect(res.status).toBe(200);
   expect(upstreamTraceparents()).toEqual([undefined]);
+});
+
+test('the caller’s tracestate and baggage never reach the upstream; its trace id does', async () => {
+  // An id no other test here looks up: the answer comes from the upstream, not from the cache.
+  const res = await gw.lookup('tango', 'edge-case-co', {
+    headers: { traceparent: TRACEPARENT, tracestate: 'evil=payload,internal=secret', baggage: 'user=alice,tenant=bob' },
+  });
+  expect(res.status).toBe(200);
+  const [request] = gw.sim('tango').log;
+  expect(String(request?.headers.traceparent)).toContain(TRACE_ID);
+  expect(request?.headers.tracestate).toBeUndefined();
+  expect(request?.headers.baggage).toBeUndefined();
+  expect(JSON.stringify(request?.headers)).not.toMatch(/evil|payload|alice/);
 });

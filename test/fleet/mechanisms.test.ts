@@ -38,10 +38,18 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
       done();
     },
   });
-  const logger = createLogger({ level: 'debug', destination });
+  const logger = createLogger({ level: 'debug', destination, adapters: [] });
   const fleet = new Fleet({ redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 200, size: 2, encryptionKey: undefined, ...overrides }, logger);
   fleets.push(fleet);
   return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function until(condition: () => Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function ready(...list: Fleet[]): Promise<void> {
@@ -54,9 +62,11 @@ async function ready(...list: Fleet[]): Promise<void> {
 
 function customerEntry(id: string, withClear = false): CustomerEntry {
   const now = Date.now();
-  const masked = { data: JSON.stringify({ id: `tango:${id}`, nationalId: '*******2345' }), etag: '"v-masked"' };
-  const clear = withClear ? { data: JSON.stringify({ id: `tango:${id}`, nationalId: '01017012345' }), etag: '"v-clear"' } : masked;
-  return { kind: 'customer', rawText: `{"customerIdentifier":"${id}"}`, fetchedAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000, bytes: 1, masked, clear };
+  const masked = { data: JSON.stringify({ id: `tango:${id}`, nationalId: '*******2345' }), etag: '"v1.m"', clearNationalId: false };
+  const clear = withClear
+    ? { data: JSON.stringify({ id: `tango:${id}`, nationalId: '01017012345' }), etag: '"v1.c"', clearNationalId: true }
+    : masked;
+  return { kind: 'customer', version: 'v1', rawText: `{"customerIdentifier":"${id}"}`, fetchedAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000, bytes: 1, masked, clear };
 }
 
 describe('the L2 store', () => {
@@ -70,6 +80,7 @@ describe('the L2 store', () => {
     expect(read.masked).toEqual(entry.masked);
     expect(read.clear).toEqual(entry.clear);
     expect(read.rawText).toBe(entry.rawText);
+    expect(read.version).toBe(entry.version);
     expect([read.fetchedAt, read.freshUntil, read.staleUntil]).toEqual([entry.fetchedAt, entry.freshUntil, entry.staleUntil]);
     const keys = await raw.keys('*');
     expect(keys).toHaveLength(1);
@@ -221,7 +232,7 @@ describe('the fleet quota', () => {
     const grants: number[] = [];
     await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
-        await (i % 2 ? qa : qb).acquire(Date.now() + 5000);
+        await (i % 2 ? qa : qb).acquire(Date.now() + 5000, `caller-${i}`);
         grants.push(performance.now());
       }),
     );
@@ -237,52 +248,63 @@ describe('the fleet quota', () => {
     const a = startFleet().fleet;
     await ready(a);
     const q = a.quota('tango', 1);
-    await q.acquire(Date.now() + 5000);
+    await q.acquire(Date.now() + 5000, 'c');
     const started = Date.now();
-    await expect(q.acquire(Date.now() + 200)).rejects.toMatchObject({ code: 'provider-unavailable', retryAfterSeconds: 2 });
+    await expect(q.acquire(Date.now() + 200, 'c')).rejects.toMatchObject({ code: 'provider-unavailable', retryAfterSeconds: 2 });
     expect(Date.now() - started).toBeLessThan(150);
   });
 });
 
 describe('shared tokens', () => {
   const token = (value: string) => ({ value, refreshAt: Date.now() + 60_000, expiresAt: Date.now() + 120_000 });
-  const fetchWork = (count: { n: number }, value: string) => ({
-    fetch: async () => {
-      count.n += 1;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return token(value);
-    },
-    share: () => undefined,
-    rebuild: () => new Error('unused'),
-    timeout: () => new Error('timeout'),
-  });
 
-  test('one token fetch for the fleet; a refusal at one replica deletes it for all and tells every replica', async () => {
+  test('one token fetch for the fleet: one replica gets the lease and fetches, the others wait and read its token', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
-    const count = { n: 0 };
-    const got = await Promise.all([a, b, a, b].map((f) => f.tokens.obtain('cred', Date.now() + 3000, fetchWork(count, 'tok-1'))));
-    expect(count.n).toBe(1);
-    expect(got.every((t) => t.value === 'tok-1')).toBe(true);
+    const [sa, sb] = [a.tokens.store('cred', 1000), b.tokens.store('cred', 1000)];
+    const first = await sa.get();
+    expect(first).toBeUndefined();
+    // b asks while a fetches: it waits for a's token instead of fetching its own.
+    const waiting = sb.get();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sa.set(token('tok-1'));
+    expect((await waiting)?.value).toBe('tok-1');
     // The credential's name is a digest; the token itself is never in a key.
     expect((await raw.keys('*')).some((k) => k.includes('tok-1'))).toBe(false);
+  });
 
-    const dropped: string[] = [];
-    b.tokens.onDropped((credential) => dropped.push(credential));
-    await a.tokens.invalidate('cred', 'tok-1');
-    expect(await b.tokens.read('cred')).toBeUndefined();
-    const until = Date.now() + 2000;
-    while (dropped.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(dropped).toEqual(['cred']);
+  test('a refusal at one replica deletes the token for the fleet and every replica drops its copy', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const [sa, sb] = [a.tokens.store('cred1', 1000), b.tokens.store('cred1', 1000)];
+    expect(await sa.get()).toBeUndefined();
+    await sa.set(token('tok-1'));
+    expect((await sb.get())?.value).toBe('tok-1');
+    await sa.drop(token('tok-1'));
+    // b no longer holds it, and Redis neither: b is the one to fetch the next token.
+    await until(async () => (await sb.get()) === undefined);
   });
 
   test('refusing an old token does not delete the newer one another replica fetched', async () => {
     const a = startFleet().fleet;
     await ready(a);
-    await a.tokens.obtain('cred2', Date.now() + 3000, fetchWork({ n: 0 }, 'tok-new'));
-    await a.tokens.invalidate('cred2', 'tok-old');
-    expect((await a.tokens.read('cred2'))?.value).toBe('tok-new');
+    const sa = a.tokens.store('cred2', 1000);
+    expect(await sa.get()).toBeUndefined();
+    await sa.set(token('tok-new'));
+    await sa.drop(token('tok-old'));
+    expect((await sa.get())?.value).toBe('tok-new');
+  });
+
+  test('a replica that took the lease and died: after the lease runs out, a waiter fetches', async () => {
+    const b = startFleet().fleet;
+    await ready(b);
+    const sb = b.tokens.store('cred3', 300);
+    await raw.set(`test:lease:token:cred3`, 'dead-holder', 'PX', 300);
+    const started = Date.now();
+    expect(await sb.get()).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });
 
@@ -313,8 +335,8 @@ describe('purges and health', () => {
     expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();
     expect(await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'))).toBe(false);
     // Share of 20/s over a fleet of 2: 10/s locally, so two slots are 110 ms apart.
-    await q.acquire(Date.now() + 5000);
-    await q.acquire(Date.now() + 5000);
+    await q.acquire(Date.now() + 5000, 'c');
+    await q.acquire(Date.now() + 5000, 'c');
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await a.purge('tango:zanzibar-health')).toEqual({ shared: false, existed: false });

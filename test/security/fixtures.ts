@@ -42,6 +42,9 @@ export interface SignOptions {
   foreignKey?: boolean;
   kid?: string;
   omitExp?: boolean;
+  /** Seconds from now for `iat` (negative: issued in the past; positive: in the future); default now. */
+  issuedAt?: number;
+  omitIat?: boolean;
 }
 
 export async function startIssuer(): Promise<Issuer> {
@@ -67,8 +70,8 @@ export async function startIssuer(): Promise<Issuer> {
       const jwt = new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
         .setIssuer(options.issuer ?? ISSUER)
-        .setAudience(options.audience ?? AUDIENCE)
-        .setIssuedAt(now);
+        .setAudience(options.audience ?? AUDIENCE);
+      if (!options.omitIat) jwt.setIssuedAt(now + (options.issuedAt ?? 0));
       if (!options.omitExp) jwt.setExpirationTime(now + (options.expiresIn ?? 300));
       if (options.notBefore !== undefined) jwt.setNotBefore(now + options.notBefore);
       return jwt.sign(key);

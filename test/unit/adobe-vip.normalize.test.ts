@@ -16,7 +16,16 @@ describe('the Adobe normaliser', () => {
       nationalId: null,
       organization: { name: 'Fairmont', registrationNumber: null, marketSegment: 'EDU', marketSubSegments: ['K_12'] },
       addresses: [
-        { type: 'company', line1: '200 Fairmont Ave', line2: 'Apt 123', city: 'San Jose', region: 'CA', postalCode: '95110-1234', country: 'US', phone: '800-123-4567' },
+        {
+          type: 'company',
+          line1: '200 Fairmont Ave',
+          line2: 'Apt 123',
+          city: 'San Jose',
+          region: 'CA',
+          postalCode: '95110-1234',
+          country: 'US',
+          phone: '800-123-4567',
+        },
       ],
       contacts: [{ firstName: 'Mickey', lastName: 'Mouse', email: 'mickey@mouse.com', phone: '408-123-4567' }],
       accounts: [],
@@ -26,7 +35,13 @@ describe('the Adobe normaliser', () => {
         globalSalesEnabled: false,
         cotermDate: '2020-05-02',
         discounts: [{ offerType: 'LICENSE', level: '02' }],
-        linkedMembership: { id: '51001315', name: 'This is the Group Created for 1005513636', type: 'STANDARD', linkedMembershipType: 'OWNER', creationDate: '2024-07-17T03:47:35' },
+        linkedMembership: {
+          id: '51001315',
+          name: 'This is the Group Created for 1005513636',
+          type: 'STANDARD',
+          linkedMembershipType: 'OWNER',
+          creationDate: '2024-07-17T03:47:35',
+        },
       },
     });
   });
@@ -57,18 +72,40 @@ describe('the Adobe normaliser', () => {
       ...FAIRMONT,
       companyProfile: { ...FAIRMONT.companyProfile, marketSegment: 'GOV', marketSubSegments: ['FEDERAL'] },
       benefits: [{ type: 'LARGE_GOVERNMENT_AGENCY', status: 'ACTIVE' }],
-      linkedMembership: { id: '1', name: 'LGA', type: 'STANDARD', linkedMembershipType: 'OWNER', country: 'US', benefitTypes: ['LARGE_GOVERNMENT_AGENCY'] },
+      linkedMembership: {
+        id: '1',
+        name: 'LGA',
+        type: 'STANDARD',
+        linkedMembershipType: 'OWNER',
+        country: 'US',
+        benefitTypes: ['LARGE_GOVERNMENT_AGENCY'],
+      },
       tags: ['HVD_MIGRATED_CUSTOMER'],
     };
     const customer = normalizeAdobeCustomer(lga);
-    expect(customer.organization).toEqual({ name: 'Fairmont', registrationNumber: null, marketSegment: 'GOV', marketSubSegments: ['FEDERAL'] });
+    expect(customer.organization).toEqual({
+      name: 'Fairmont',
+      registrationNumber: null,
+      marketSegment: 'GOV',
+      marketSubSegments: ['FEDERAL'],
+    });
     expect(customer.providerDetails.benefits).toEqual([{ type: 'LARGE_GOVERNMENT_AGENCY', status: 'ACTIVE' }]);
-    expect(customer.providerDetails.linkedMembership).toMatchObject({ country: 'US', benefitTypes: ['LARGE_GOVERNMENT_AGENCY'] });
+    expect(customer.providerDetails.linkedMembership).toMatchObject({
+      country: 'US',
+      benefitTypes: ['LARGE_GOVERNMENT_AGENCY'],
+    });
     expect(customer.providerDetails.tags).toEqual(['HVD_MIGRATED_CUSTOMER']);
   });
 
-  test('a sparse profile: missing sub-segments become [], absent blocks are empty, empty strings null, absent details omitted', () => {
-    const customer = normalizeAdobeCustomer({ customerId: 'P1', resellerId: '', cotermDate: '', creationDate: 'not-a-date', status: '1000', companyProfile: { companyName: 'Sparse', marketSegment: 'COM', preferredLanguage: '' } });
+  test('a sparse profile: no sub-segments → [], absent blocks empty, empty strings null, no absent details', () => {
+    const customer = normalizeAdobeCustomer({
+      customerId: 'P1',
+      resellerId: '',
+      cotermDate: '',
+      creationDate: 'not-a-date',
+      status: '1000',
+      companyProfile: { companyName: 'Sparse', marketSegment: 'COM', preferredLanguage: '' },
+    });
     expect(customer).toMatchObject({
       displayName: 'Sparse',
       createdAt: null,
@@ -83,15 +120,35 @@ describe('the Adobe normaliser', () => {
   });
 
   test('a lower-case country is upper-cased and a missing address line 2 is null', () => {
-    const customer = normalizeAdobeCustomer({ ...FAIRMONT, companyProfile: { ...FAIRMONT.companyProfile, address: { country: 'dk', city: 'Ærø', addressLine1: 'Søndergade 1' } } });
-    expect(customer.addresses).toEqual([{ type: 'company', line1: 'Søndergade 1', line2: null, city: 'Ærø', region: null, postalCode: null, country: 'DK', phone: null }]);
+    const customer = normalizeAdobeCustomer({
+      ...FAIRMONT,
+      companyProfile: {
+        ...FAIRMONT.companyProfile,
+        address: { country: 'dk', city: 'Ærø', addressLine1: 'Søndergade 1' },
+      },
+    });
+    expect(customer.addresses).toEqual([
+      {
+        type: 'company',
+        line1: 'Søndergade 1',
+        line2: null,
+        city: 'Ærø',
+        region: null,
+        postalCode: null,
+        country: 'DK',
+        phone: null,
+      },
+    ]);
   });
 
-  test.each([[null], [[]], ['text'], [{}], [{ companyProfile: 'x', status: 1000, contacts: [null] }]])('never throws on %j', (body) => {
-    const customer = normalizeAdobeCustomer(body);
-    expect(customer.type).toBe('organization');
-    expect(customer.providerDetails).toBeDefined();
-  });
+  test.each([[null], [[]], ['text'], [{}], [{ companyProfile: 'x', status: 1000, contacts: [null] }]])(
+    'never throws on %j',
+    (body) => {
+      const customer = normalizeAdobeCustomer(body);
+      expect(customer.type).toBe('organization');
+      expect(customer.providerDetails).toBeDefined();
+    },
+  );
 });
 
 describe('Adobe classification', () => {

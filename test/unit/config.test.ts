@@ -1,5 +1,5 @@
 /**
- * Configuration (design §7): parsed once, a bad value rejected with one line naming the variable, and
+ * Configuration (docs/configuration.md): parsed once, a bad value rejected with one line naming the variable, and
  * `.env.example` listing every variable the config and the adapters declare.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,13 +27,37 @@ describe('loadConfig rejects a bad value with one line naming the variable', () 
     ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['a cache bound of 0 entries', { CACHE_MAX_ENTRIES: '0' }, 'CACHE_MAX_ENTRIES'],
     ['an unknown provider', { PROVIDERS: 'nope' }, 'PROVIDERS'],
-    ['a base URL that is not a URL', { TANGO_BASE_URL: 'not a url', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' }, 'TANGO_BASE_URL'],
-    ['a base URL with a trailing slash', { TANGO_BASE_URL: `${TANGO_URL}/`, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' }, 'TANGO_BASE_URL'],
-    ['a base URL without the platform name', { TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_KEY: 'k' }, 'TANGO_PLATFORM_NAME'],
-    ['a base URL without the platform key', { TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p' }, 'TANGO_PLATFORM_KEY'],
+    [
+      'a base URL that is not a URL',
+      { TANGO_BASE_URL: 'not a url', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' },
+      'TANGO_BASE_URL',
+    ],
+    [
+      'a base URL with a trailing slash',
+      { TANGO_BASE_URL: `${TANGO_URL}/`, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' },
+      'TANGO_BASE_URL',
+    ],
+    [
+      'a base URL without the platform name',
+      { TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_KEY: 'k' },
+      'TANGO_PLATFORM_NAME',
+    ],
+    [
+      'a base URL without the platform key',
+      { TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p' },
+      'TANGO_PLATFORM_KEY',
+    ],
     ['production without a base URL', { NODE_ENV: 'production' }, 'TANGO_BASE_URL'],
-    ['a token URL without a client id', { TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_SECRET: 's' }, 'TANGO_CLIENT_ID'],
-    ['a token URL without a client secret', { TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_ID: 'c' }, 'TANGO_CLIENT_SECRET'],
+    [
+      'a token URL without a client id',
+      { TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_SECRET: 's' },
+      'TANGO_CLIENT_ID',
+    ],
+    [
+      'a token URL without a client secret',
+      { TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_ID: 'c' },
+      'TANGO_CLIENT_SECRET',
+    ],
     ['a client id without a token URL', { TANGO_CLIENT_ID: 'c', TANGO_CLIENT_SECRET: 's' }, 'TANGO_CLIENT_ID'],
     ['a client secret alone', { TANGO_CLIENT_SECRET: 's' }, 'TANGO_CLIENT_SECRET'],
   ])('%s', (_name, env, variable) => {
@@ -51,7 +75,14 @@ describe('loadConfig accepts', () => {
   test('no configuration at all: sandbox with the documented defaults', () => {
     const config = loadConfig({}, adapters);
     expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', production: false, logLevel: 'info' });
-    expect(config.cache).toEqual({ ttlSeconds: 300, staleIfErrorSeconds: 3600, staleWhileRevalidateSeconds: 0, notFoundTtlSeconds: 30, maxEntries: 10000, maxBytes: 67108864 });
+    expect(config.cache).toEqual({
+      ttlSeconds: 300,
+      staleIfErrorSeconds: 3600,
+      staleWhileRevalidateSeconds: 0,
+      notFoundTtlSeconds: 30,
+      maxEntries: 10000,
+      maxBytes: 67108864,
+    });
     expect(config.providers.map((p) => p.id)).toEqual(adapters.map((a) => a.id));
     expect(config.providers.find((p) => p.id === 'tango')).toMatchObject({
       baseUrl: undefined,
@@ -66,24 +97,61 @@ describe('loadConfig accepts', () => {
   });
 
   test('Tango with a base URL and Basic credentials', () => {
-    const tango = loadConfig({ TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k', TANGO_CACHE_TTL_SECONDS: '60' }, adapters).providers.find((p) => p.id === 'tango');
-    expect(tango).toMatchObject({ baseUrl: TANGO_URL, cacheTtlSeconds: 60, env: { TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' } });
+    const tango = loadConfig(
+      {
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
+        TANGO_BASE_URL: TANGO_URL,
+        TANGO_PLATFORM_NAME: 'p',
+        TANGO_PLATFORM_KEY: 'k',
+        TANGO_CACHE_TTL_SECONDS: '60',
+      },
+      adapters,
+    ).providers.find((p) => p.id === 'tango');
+    expect(tango).toMatchObject({
+      baseUrl: TANGO_URL,
+      cacheTtlSeconds: 60,
+      env: { TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' },
+    });
   });
 
   test('Tango with a base URL and complete OAuth instead of Basic', () => {
-    const env = { TANGO_BASE_URL: TANGO_URL, TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token', TANGO_CLIENT_ID: 'c', TANGO_CLIENT_SECRET: 's' };
+    const env = {
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      TANGO_BASE_URL: TANGO_URL,
+      TANGO_TOKEN_URL: 'https://sandbox-auth.tangocard.com/oauth/token',
+      TANGO_CLIENT_ID: 'c',
+      TANGO_CLIENT_SECRET: 's',
+    };
     const tango = loadConfig(env, adapters).providers.find((p) => p.id === 'tango');
-    expect(tango?.env).toMatchObject({ TANGO_CLIENT_ID: 'c', TANGO_OAUTH_SCOPE: 'raas.all', TANGO_OAUTH_AUDIENCE: 'https://api.tangocard.com/' });
+    expect(tango?.env).toMatchObject({
+      TANGO_CLIENT_ID: 'c',
+      TANGO_OAUTH_SCOPE: 'raas.all',
+      TANGO_OAUTH_AUDIENCE: 'https://api.tangocard.com/',
+    });
   });
 
   test('production with its one enabled provider configured', () => {
     // Inbound API keys too, which production requires once the security feature is in (ignored where it is not).
     const GATEWAY_API_KEYS = JSON.stringify([{ name: 'ops', keySha256: ['a'.repeat(64)], providers: ['*'] }]);
-    expect(() => loadConfig({ NODE_ENV: 'production', GATEWAY_API_KEYS, PROVIDERS: 'tango', TANGO_BASE_URL: TANGO_URL, TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' }, adapters)).not.toThrow();
+    expect(() =>
+      loadConfig(
+        {
+          NODE_ENV: 'production',
+          GATEWAY_API_KEYS,
+          PROVIDERS: 'tango',
+          TANGO_BASE_URL: TANGO_URL,
+          TANGO_PLATFORM_NAME: 'p',
+          TANGO_PLATFORM_KEY: 'k',
+        },
+        adapters,
+      ),
+    ).not.toThrow();
   });
 
   test('an empty variable counts as unset', () => {
-    expect(loadConfig({ TANGO_TIMEOUT_MS: '' }, adapters).providers.find((p) => p.id === 'tango')?.timeoutMs).toBe(3000);
+    expect(loadConfig({ TANGO_TIMEOUT_MS: '' }, adapters).providers.find((p) => p.id === 'tango')?.timeoutMs).toBe(
+      3000,
+    );
   });
 });
 
@@ -96,7 +164,7 @@ describe('.env.example', () => {
     .join('\n');
   const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
 
-  /** Every variable config/ declares (the keys of its joi objects) and, per adapter, the generic `${p}_…` keys and its own. */
+  /** Every variable config/ declares (its joi objects' keys) and, per adapter, the generic `${p}_…` and its own. */
   function declared(): string[] {
     const names = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s/gm)].map((m) => m[1] ?? '');
     const generic = [...source.matchAll(/`\$\{p\}_([A-Z0-9_]+)`/g)].map((m) => m[1] ?? '');
@@ -120,7 +188,10 @@ describe('.env.example', () => {
     lines.forEach((line, index) => {
       if (!/^#?\s*[A-Z][A-Z0-9_]*=/.test(line)) return;
       // A variable line follows a comment line or another variable of the same commented group.
-      const before = lines.slice(0, index).reverse().find((l) => !/^#?\s*[A-Z][A-Z0-9_]*=/.test(l));
+      const before = lines
+        .slice(0, index)
+        .reverse()
+        .find((l) => !/^#?\s*[A-Z][A-Z0-9_]*=/.test(l));
       expect({ line, comment: before?.startsWith('#') }).toEqual({ line, comment: true });
     });
   });

@@ -22,7 +22,11 @@ function tableRows(section: string): { code: string; status: number; when: strin
   const rows: { code: string; status: number; when: string }[] = [];
   for (const line of lines.slice(header + 2)) {
     if (!line.trim().startsWith('|')) break;
-    const [code = '', status = '', ...when] = line.trim().slice(1, -1).split('|').map((cell) => cell.trim());
+    const [code = '', status = '', ...when] = line
+      .trim()
+      .slice(1, -1)
+      .split('|')
+      .map((cell) => cell.trim());
     rows.push({ code: code.replace(/`/g, ''), status: Number(status), when: when.join('|') });
   }
   return rows;
@@ -30,7 +34,9 @@ function tableRows(section: string): { code: string; status: number; when: strin
 
 test('the README’s error table lists exactly the codes and statuses of PROBLEMS, in order', () => {
   const rows = tableRows(errorsSection());
-  expect(rows.map(({ code, status }) => ({ code, status }))).toEqual(Object.entries(PROBLEMS).map(([code, { status }]) => ({ code, status })));
+  expect(rows.map(({ code, status }) => ({ code, status }))).toEqual(
+    Object.entries(PROBLEMS).map(([code, { status }]) => ({ code, status })),
+  );
 });
 
 test('every row of the README’s error table says when it happens', () => {
@@ -40,7 +46,9 @@ test('every row of the README’s error table says when it happens', () => {
 test('the errors section shows an example problem body with every field of the format', () => {
   const json = /```json\n([\s\S]*?)\n```/.exec(errorsSection())?.[1];
   const example = JSON.parse(json ?? 'null') as Record<string, unknown>;
-  expect(Object.keys(example).sort()).toEqual(['detail', 'instance', 'provider', 'requestId', 'retryable', 'status', 'title', 'type', 'upstreamStatus'].sort());
+  expect(Object.keys(example).sort()).toEqual(
+    ['detail', 'instance', 'provider', 'requestId', 'retryable', 'status', 'title', 'type', 'upstreamStatus'].sort(),
+  );
   const code = String(example.type).replace('/problems/', '');
   expect(PROBLEMS[code as keyof typeof PROBLEMS]).toMatchObject({ status: example.status, title: example.title });
 });

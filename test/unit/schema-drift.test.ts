@@ -8,7 +8,13 @@ const schema: SchemaDeclaration = {
 
 describe('schemaDriftOf', () => {
   test('a body that matches the declaration has no drift', () => {
-    const body = { id: '1', name: 'A', profile: { address: { city: 'Oslo' } }, accounts: [{ id: 'a', status: 'ACTIVE' }], tags: ['x'] };
+    const body = {
+      id: '1',
+      name: 'A',
+      profile: { address: { city: 'Oslo' } },
+      accounts: [{ id: 'a', status: 'ACTIVE' }],
+      tags: ['x'],
+    };
     expect(schemaDriftOf(schema, body)).toEqual({ unknown: [], missing: [] });
   });
 
@@ -23,11 +29,17 @@ describe('schemaDriftOf', () => {
         { id: 'b', status: 'ACTIVE', label: 'y' },
       ],
     };
-    expect(schemaDriftOf(schema, body).unknown.sort()).toEqual(['accounts[].label', 'profile.address.street', 'region']);
+    expect(schemaDriftOf(schema, body).unknown.sort()).toEqual([
+      'accounts[].label',
+      'profile.address.street',
+      'region',
+    ]);
   });
 
   test('a known field with nothing declared below it is opaque', () => {
-    expect(schemaDriftOf(schema, { id: '1', name: 'A', accounts: [], extra: { anything: { goes: true } } }).unknown).toEqual([]);
+    expect(
+      schemaDriftOf(schema, { id: '1', name: 'A', accounts: [], extra: { anything: { goes: true } } }).unknown,
+    ).toEqual([]);
   });
 
   test('missing means the container is there but the field is not; null counts as present', () => {

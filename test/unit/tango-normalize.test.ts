@@ -1,12 +1,12 @@
 /**
- * Tango's normaliser against Tango's documented payload and its variants (design §3, shared/providers/tango.md).
+ * Tango's normaliser against Tango's documented payload and its variants (the common model: docs/api.md).
  * The normaliser is pure, so it is called directly; the e2e tests cover the same mapping through HTTP.
  */
 import { tango } from '../../providers/tango/adapter.js';
 
 /**
- * The example of "Get details for a specific customer" (developers.tangocard.com/docs/get-details-for-a-specific-customer),
- * verbatim: every string is the literal "string".
+ * The example of "Get details for a specific customer", verbatim
+ * (https://developers.tangocard.com/docs/get-details-for-a-specific-customer): every string is the literal "string".
  */
 const DOCUMENTED = {
   customerIdentifier: 'string',
@@ -25,14 +25,21 @@ const DOCUMENTED = {
   ],
 };
 
-/** The design's own example (design §3): the payload Tango sends for Zanzibar Health Group. */
+/** Tango's documented example: the payload Tango sends for Zanzibar Health Group (the README's example answer). */
 const ZANZIBAR = {
   customerIdentifier: 'zanzibar-health',
   displayName: 'Zanzibar Health Group',
   status: 'active',
   createdAt: '2024-03-11T19:30:55.706Z',
   accounts: [
-    { accountIdentifier: 'zanzibar-main', accountNumber: 'A51721736', displayName: 'Main budget', createdAt: '2024-03-11T19:30:55.706Z', status: 'ACTIVE', currencyCode: 'USD' },
+    {
+      accountIdentifier: 'zanzibar-main',
+      accountNumber: 'A51721736',
+      displayName: 'Main budget',
+      createdAt: '2024-03-11T19:30:55.706Z',
+      status: 'ACTIVE',
+      currencyCode: 'USD',
+    },
   ],
 };
 
@@ -59,7 +66,8 @@ function deepFreeze<T>(value: T): T {
 
 const normalize = (body: unknown) => tango.normalize(deepFreeze(body));
 const withStatus = (status: unknown) => normalize({ ...ZANZIBAR, status });
-const withAccount = (account: Record<string, unknown>) => normalize({ ...ZANZIBAR, accounts: [{ ...ZANZIBAR.accounts[0], ...account }] }).accounts[0];
+const withAccount = (account: Record<string, unknown>) =>
+  normalize({ ...ZANZIBAR, accounts: [{ ...ZANZIBAR.accounts[0], ...account }] }).accounts[0];
 
 test('Tango’s documented example normalises with its unmapped "string" statuses as unknown', () => {
   expect(normalize(DOCUMENTED)).toEqual({
@@ -69,7 +77,17 @@ test('Tango’s documented example normalises with its unmapped "string" statuse
     providerStatus: 'string',
     createdAt: '2024-03-11T19:30:55.706Z',
     accounts: [
-      { id: 'string', number: 'string', displayName: 'string', status: 'unknown', providerStatus: 'string', currency: 'string', balance: null, contactEmail: null, createdAt: '2024-03-11T19:30:55.706Z' },
+      {
+        id: 'string',
+        number: 'string',
+        displayName: 'string',
+        status: 'unknown',
+        providerStatus: 'string',
+        currency: 'string',
+        balance: null,
+        contactEmail: null,
+        createdAt: '2024-03-11T19:30:55.706Z',
+      },
     ],
   });
 });
@@ -82,7 +100,17 @@ test('the design’s Zanzibar example normalises to the design’s common model'
     providerStatus: 'active',
     createdAt: '2024-03-11T19:30:55.706Z',
     accounts: [
-      { id: 'zanzibar-main', number: 'A51721736', displayName: 'Main budget', status: 'active', providerStatus: 'ACTIVE', currency: 'USD', balance: null, contactEmail: null, createdAt: '2024-03-11T19:30:55.706Z' },
+      {
+        id: 'zanzibar-main',
+        number: 'A51721736',
+        displayName: 'Main budget',
+        status: 'active',
+        providerStatus: 'ACTIVE',
+        currency: 'USD',
+        balance: null,
+        contactEmail: null,
+        createdAt: '2024-03-11T19:30:55.706Z',
+      },
     ],
   });
 });
@@ -138,9 +166,27 @@ describe('account status', () => {
 
 describe('normalisation fine print', () => {
   test('empty strings become null, on the customer and on its accounts', () => {
-    const customer = normalize({ customerIdentifier: 'empty-co', displayName: '', status: '', createdAt: '', accounts: [{ accountIdentifier: '', accountNumber: '', displayName: '', createdAt: '', status: '', currencyCode: '' }] });
+    const customer = normalize({
+      customerIdentifier: 'empty-co',
+      displayName: '',
+      status: '',
+      createdAt: '',
+      accounts: [
+        { accountIdentifier: '', accountNumber: '', displayName: '', createdAt: '', status: '', currencyCode: '' },
+      ],
+    });
     expect(customer).toMatchObject({ displayName: null, providerStatus: null, createdAt: null });
-    expect(customer.accounts[0]).toEqual({ id: null, number: null, displayName: null, status: 'unknown', providerStatus: null, currency: null, balance: null, contactEmail: null, createdAt: null });
+    expect(customer.accounts[0]).toEqual({
+      id: null,
+      number: null,
+      displayName: null,
+      status: 'unknown',
+      providerStatus: null,
+      currency: null,
+      balance: null,
+      contactEmail: null,
+      createdAt: null,
+    });
   });
 
   test('an unparseable date becomes null', () => {
@@ -149,17 +195,27 @@ describe('normalisation fine print', () => {
   });
 
   test('dates are re-emitted as UTC ISO 8601 with milliseconds', () => {
-    expect(normalize({ ...ZANZIBAR, createdAt: '2024-03-11T21:30:55.706+02:00' }).createdAt).toBe('2024-03-11T19:30:55.706Z');
+    expect(normalize({ ...ZANZIBAR, createdAt: '2024-03-11T21:30:55.706+02:00' }).createdAt).toBe(
+      '2024-03-11T19:30:55.706Z',
+    );
     expect(withAccount({ createdAt: '2020-01-01T00:00:00Z' })?.createdAt).toBe('2020-01-01T00:00:00.000Z');
   });
 
   test('unknown fields are ignored, on the customer and on its accounts', () => {
-    const customer = normalize({ ...ZANZIBAR, region: 'EU', tier: { level: 3 }, accounts: [{ ...ZANZIBAR.accounts[0], fundingNotification: [{ emailAddress: 'x@y.z' }], extra: 1 }] });
+    const customer = normalize({
+      ...ZANZIBAR,
+      region: 'EU',
+      tier: { level: 3 },
+      accounts: [{ ...ZANZIBAR.accounts[0], fundingNotification: [{ emailAddress: 'x@y.z' }], extra: 1 }],
+    });
     expect(customer).toEqual(normalize(ZANZIBAR));
   });
 
   test('a balance or contact email in the payload is not taken: both stay null until balances are asked for', () => {
-    expect(withAccount({ currentBalance: 1250.5, contactEmail: 'finance@zanzibar.example' })).toMatchObject({ balance: null, contactEmail: null });
+    expect(withAccount({ currentBalance: 1250.5, contactEmail: 'finance@zanzibar.example' })).toMatchObject({
+      balance: null,
+      contactEmail: null,
+    });
   });
 
   test.each([
@@ -177,10 +233,19 @@ describe('normalisation fine print', () => {
   });
 
   test('a body with only the id normalises with nulls, never a throw', () => {
-    expect(normalize({ customerIdentifier: 'bare-minimum' })).toEqual({ ...EMPTY_PARTS, displayName: null, status: 'unknown', providerStatus: null, createdAt: null, accounts: [] });
+    expect(normalize({ customerIdentifier: 'bare-minimum' })).toEqual({
+      ...EMPTY_PARTS,
+      displayName: null,
+      status: 'unknown',
+      providerStatus: null,
+      createdAt: null,
+      accounts: [],
+    });
   });
 
   test('unicode names pass through unchanged', () => {
-    expect(normalize({ ...ZANZIBAR, displayName: 'Ærøskøbing Velvære ApS — 健康' }).displayName).toBe('Ærøskøbing Velvære ApS — 健康');
+    expect(normalize({ ...ZANZIBAR, displayName: 'Ærøskøbing Velvære ApS — 健康' }).displayName).toBe(
+      'Ærøskøbing Velvære ApS — 健康',
+    );
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * The bulkhead of one provider, on cockatiel: at most `<P>_MAX_CONCURRENCY` attempts in flight and `<P>_MAX_QUEUE`
+ * waiting, so that a hanging provider holds at most its own sockets and pending promises, whatever the load.
+ * A wait in the queue ends at the lookup's latest start; a running attempt has its own timeout.
+ */
+import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
+import type { Deadline } from './deadline.js';
+import { GatewayError } from './problems.js';
+
+const NO_SLOT_IN_TIME = 'No upstream slot of this provider came free within the lookup deadline.';
+
+export class ProviderBulkhead {
+  private readonly policy: BulkheadPolicy;
+
+  constructor(
+    private readonly provider: string,
+    private readonly maxConcurrency: number,
+    private readonly maxQueue: number,
+  ) {
+    this.policy = bulkhead(maxConcurrency, maxQueue);
+  }
+
+  /** Runs `attempt` in a slot; refused before the wire when the queue is full or no slot comes by the latest start. */
+  async execute<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
+    let running = false;
+    let onAbort: (() => void) | undefined;
+    // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers
+    // it now.
+    const expired = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        if (!running) reject(this.refusal(NO_SLOT_IN_TIME));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const run = () => {
+      // Dequeued just as the deadline passed: not worth a call.
+      if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
+      running = true;
+      return attempt();
+    };
+    try {
+      return await Promise.race([this.policy.execute(run, signal), expired]);
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError)
+        throw this.refusal('Too many requests to this provider are in flight or queued.');
+      if (error instanceof TaskCancelledError) throw this.refusal(NO_SLOT_IN_TIME);
+      throw error;
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  get inFlight(): number {
+    return this.maxConcurrency - this.policy.executionSlots;
+  }
+
+  get queued(): number {
+    return this.maxQueue - this.policy.queueSlots;
+  }
+
+  private refusal(detail: string): GatewayError {
+    return new GatewayError('provider-unavailable', {
+      provider: this.provider,
+      detail,
+      retryAfterSeconds: 1,
+      refusedBeforeWire: true,
+    });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * `GET /customers/{provider}?limit=&cursor=&status=&name=`: a provider's customers a page at a time, in the
+ * common model, masked for the caller as a lookup is; `links.next` is the path of the next page, null on the last.
+ */
+import { Router, type Request } from 'express';
+import { parseListQuery } from '../core/listing.js';
+import { maskCustomer } from '../core/pii.js';
+import type { LookupTelemetry } from '../core/pipeline.js';
+import { methodNotAllowed } from '../middleware/problems.js';
+import { requireProvider } from '../security/grants.js';
+import type { Services } from '../services.js';
+import { providerFor } from './customers.js';
+import { ROUTING } from './routing.js';
+
+export function listsRouter(services: Services): Router {
+  const router = Router(ROUTING);
+  router
+    .route('/customers/:provider')
+    .get(async (req: Request<{ provider: string }>, res) => {
+      const runtime = providerFor(services, req.params.provider);
+      const provider = runtime.adapter.id;
+      requireProvider(res, provider);
+      res.locals.provider = provider;
+      const query = parseListQuery(req.query, provider);
+      const result = await services.lists.list(
+        runtime,
+        query,
+        res.locals.requestId as string,
+        res.locals.telemetry as LookupTelemetry | undefined,
+      );
+
+      const clearPii = res.locals.clearPii === true;
+      const data = clearPii ? result.customers : result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const next = result.next === null ? null : nextLink(provider, query.limit, result.next, query.filters);
+      const meta = {
+        requestId: res.locals.requestId as string,
+        cache: result.cache,
+        fetchedAt: new Date(result.fetchedAt).toISOString(),
+        ageSeconds: Math.max(0, Math.floor((Date.now() - result.fetchedAt) / 1000)),
+        limit: query.limit,
+        count: data.length,
+      };
+      res.locals.cache = result.cache;
+      res.setHeader('Cache-Status', result.cacheStatus);
+      // National ids in clear are never stored by a cache on the way (as for a lookup).
+      const clearNationalId = clearPii && data.some((c) => c.nationalId !== null);
+      res.setHeader('Cache-Control', clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
+      res
+        .status(200)
+        .type('application/json')
+        .send(JSON.stringify({ data, links: { next }, meta }));
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+  return router;
+}
+
+function nextLink(
+  provider: string,
+  limit: number,
+  cursor: string,
+  filters: { status?: string; name?: string },
+): string {
+  const params = new URLSearchParams({ limit: String(limit), cursor });
+  if (filters.status !== undefined) params.set('status', filters.status);
+  if (filters.name !== undefined) params.set('name', filters.name);
+  return `/customers/${encodeURIComponent(provider)}?${params.toString()}`;
+}

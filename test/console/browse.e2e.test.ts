@@ -1,0 +1,194 @@
+/**
+ * The console's many-customer panels in a real browser (playwright-core driving Debian's chromium) against the
+ * real gateway in sandbox mode: a provider's list a page at a time with its filters, a row opening the customer,
+ * and the box for many ids answered through the batch route.
+ *
+ *   NODE_OPTIONS=--experimental-vm-modules npx jest test/console/browse.e2e.test.ts
+ *
+ * As in browser.e2e.test.ts: any script error, CSP violation or request leaving loopback fails the test, and
+ * nothing waits a fixed time.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildConsole } from '../../console/build.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const enabled = existsSync(CHROMIUM) || process.env.CI === 'true';
+const describeInBrowser = enabled ? describe : describe.skip;
+const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface ApiPage {
+  data: { providerId: string; displayName: string | null }[];
+  links: { next: string | null };
+}
+
+describeInBrowser('support console: browsing and many ids', () => {
+  let gw: TestGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+  let batchRequests: string[];
+
+  const inPage = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+
+  /** Every customer of a listing, as the API gives it. */
+  async function apiWalk(first: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let path: string | null = first; path !== null;) {
+      const body = (await (await fetch(`${gw.url}${path}`)).json()) as ApiPage;
+      ids.push(...body.data.map((c) => c.providerId));
+      path = body.links.next;
+    }
+    return ids;
+  }
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await buildConsole();
+    [gw, browser] = await Promise.all([
+      startTestGateway({ env: { LOG_LEVEL: 'warn' } }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+        ],
+      }),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+  });
+
+  beforeEach(async () => {
+    pageErrors = [];
+    batchRequests = [];
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.exposeBinding('reportCspViolation', (_source, text: string) => {
+      pageErrors.push(`csp: ${text}`);
+    });
+    await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
+      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')))`);
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))
+        pageErrors.push(`console: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.hostname !== '127.0.0.1') pageErrors.push(`external request: ${request.url()}`);
+      if (url.pathname === '/customers/batch') batchRequests.push(request.method());
+    });
+    await page.goto(`${gw.url}/console/`);
+    await page.locator('#browse-provider:not([disabled])').waitFor();
+  });
+
+  afterEach(async () => {
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('lists a provider’s customers page by page, each once, and a row opens the customer', async () => {
+    const expected = await apiWalk('/customers/tango?limit=100');
+    expect(expected.length).toBeGreaterThan(5);
+    await page.getByLabel('Provider to browse').selectOption('tango');
+    await page.getByLabel('Per page').selectOption('5');
+    await page.getByRole('button', { name: 'List customers' }).click();
+
+    const seen: string[] = [];
+    for (let pageNo = 1; ; pageNo += 1) {
+      await page.locator('#browse-line', { hasText: `Page ${pageNo}:` }).waitFor();
+      seen.push(...(await page.locator('.browse-table tbody td[data-label="Id"]').allTextContents()));
+      const next = page.getByRole('button', { name: 'Next page' });
+      if ((await next.count()) === 0) break;
+      await next.click();
+    }
+    expect(seen).toEqual(expected);
+    expect(await page.locator('#browse-line').textContent()).toMatch(/the last page/);
+    await shot('browse-tango');
+
+    // A row opens the customer in the lookup panel, with its deep link.
+    await page.getByRole('button', { name: 'First page' }).click();
+    await page.locator('#browse-line', { hasText: 'Page 1:' }).waitFor();
+    await page.locator('.browse-table').getByRole('link', { name: 'Zanzibar Health Group' }).click();
+    await page.locator('#customer-name', { hasText: 'Zanzibar Health Group' }).waitFor();
+    expect(new URL(page.url()).search).toBe('?provider=tango&id=zanzibar-health');
+  });
+
+  test('each provider offers the filters its list takes; a provider without a list is not offered', async () => {
+    const browseOptions = await page
+      .locator('#browse-provider option')
+      .evaluateAll((options) => options.map((o) => (o as { value: string }).value));
+    expect(browseOptions).toEqual(['tango', 'adobe-vip']);
+    await page.getByLabel('Provider to browse').selectOption('adobe-vip');
+    const statuses = await page.locator('#browse-status option').allTextContents();
+    expect(statuses).toEqual(['Any status', 'Active', 'Pending', 'Inactive']);
+    await page.getByLabel('Customer status').selectOption('pending');
+    await page.getByLabel('Name', { exact: true }).fill('Pending');
+    await page.getByRole('button', { name: 'List customers' }).click();
+    await page.locator('#browse-line', { hasText: 'Page 1:' }).waitFor();
+    const names = await page.locator('.browse-table tbody td[data-label="Name"]').allTextContents();
+    const api = (await (await fetch(`${gw.url}/customers/adobe-vip?status=pending&name=Pending`)).json()) as ApiPage;
+    expect(names).toEqual(api.data.map((c) => c.displayName ?? c.providerId));
+  });
+
+  test('pasted ids are answered in one table through the batch route, in order; a found row opens', async () => {
+    await page.getByLabel('Provider of the ids').selectOption('tango');
+    await page
+      .getByLabel('Customer ids')
+      .fill('zanzibar-health\nno-such-customer, abc\n  acme-wellness  zanzibar-health');
+    await page.getByRole('button', { name: 'Look up all' }).click();
+    await page.locator('#batch-line', { hasText: '3 of 5 found.' }).waitFor();
+    expect(batchRequests).toEqual(['POST']);
+    const rows = page.locator('.batch-table tbody tr');
+    expect(
+      await rows.evaluateAll((trs) => trs.map((tr) => (tr as { dataset: { status: string } }).dataset.status)),
+    ).toEqual(['200', '404', '400', '200', '200']);
+    expect(await rows.locator('td[data-label="Id"]').allTextContents()).toEqual([
+      'zanzibar-health',
+      'no-such-customer',
+      'abc',
+      'acme-wellness',
+      'zanzibar-health',
+    ]);
+    expect(await rows.nth(1).textContent()).toContain('Customer not found');
+    expect(await rows.nth(2).textContent()).toContain('Invalid request');
+    await shot('batch-tango');
+    expect(await axe()).toEqual([]);
+
+    await rows.nth(3).getByRole('link', { name: 'Acme Wellness' }).click();
+    await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+  });
+
+  test('more than 100 ids are refused in the field, and nothing is sent', async () => {
+    await page.getByLabel('Customer ids').fill(Array.from({ length: 101 }, (_, i) => `synthetic-${i}`).join('\n'));
+    await page.getByRole('button', { name: 'Look up all' }).click();
+    await page.locator('#batch-ids-error', { hasText: '101 ids: at most 100 at once.' }).waitFor();
+    expect(await page.getByLabel('Customer ids').getAttribute('aria-invalid')).toBe('true');
+    expect(batchRequests).toEqual([]);
+  });
+
+  async function axe(): Promise<string[]> {
+    await page.evaluate(axeSource);
+    return inPage<string[]>(`axe.run(document).then((result) =>
+      result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
+  }
+});
