@@ -31,7 +31,9 @@ export function fleetSettings(v: Record<string, unknown>): FleetConfig {
   const key = v.CACHE_ENCRYPTION_KEY as string | undefined;
   const encryptionKey = key === undefined ? undefined : Buffer.from(key, 'base64');
   if (encryptionKey && encryptionKey.length !== 32) {
-    throw new ConfigError('Configuration error: "CACHE_ENCRYPTION_KEY" must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+    throw new ConfigError(
+      'Configuration error: "CACHE_ENCRYPTION_KEY" must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+    );
   }
   return Object.freeze({
     redisUrl: v.REDIS_URL as string | undefined,

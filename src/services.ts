@@ -177,7 +177,10 @@ function fleetSeams(fleet: Fleet, config: Config): ServiceSeams {
     tokenStore: (provider) => {
       const settings = settingsOf(provider);
       // The credential is known to the fleet by a digest of the provider's own keys (its secrets among them).
-      const credential = credentialName([provider, ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? ''])]);
+      const credential = credentialName([
+        provider,
+        ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? '']),
+      ]);
       return fleet.tokens.store(credential, (settings?.timeoutMs ?? 3000) + 1000);
     },
   };

@@ -40,7 +40,8 @@ export function fleetLease(fleet: Fleet, deadlineMs: (provider: string) => numbe
           new GatewayError('upstream-timeout', {
             provider,
             detail:
-              'Another replica of the gateway is reading this customer from the upstream and did not finish within the deadline.',
+              'Another replica of the gateway is reading this customer from the upstream and did not finish ' +
+              'within the deadline.',
             transient: true,
           }),
       });

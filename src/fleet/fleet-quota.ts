@@ -11,6 +11,7 @@
  * one spacing after the last slot it had, so the switch adds no burst of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { LocalQuota, quotaRefusal, type UpstreamQuota } from '../core/quota.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
@@ -65,7 +66,9 @@ export class FleetQuota implements UpstreamQuota {
     let wait: number;
     try {
       const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - Date.now()));
-      [granted, wait] = await this.redis.run('evalsha', (c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
+      [granted, wait] = await this.redis.run('evalsha', (c) =>
+        c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait),
+      );
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
       return this.acquireAlone(deadline, callerKey);
@@ -108,6 +111,6 @@ declare module 'ioredis' {
 }
 
 /** Registers the slot script on a client (EVALSHA, loaded once per connection by ioredis). */
-export function defineQuotaScript(client: import('ioredis').Redis): void {
+export function defineQuotaScript(client: Redis): void {
   client.defineCommand('fleetNextSlot', { numberOfKeys: 1, lua: NEXT_SLOT });
 }

@@ -44,7 +44,13 @@ export class Fleet {
     metrics?: RedisMetrics,
   ) {
     this.cipher = config.encryptionKey ? new ValueCipher(config.encryptionKey) : undefined;
-    this.redis = new FleetRedis({ url: config.redisUrl, keyPrefix: config.keyPrefix, timeoutMs: config.timeoutMs, logger, metrics });
+    this.redis = new FleetRedis({
+      url: config.redisUrl,
+      keyPrefix: config.keyPrefix,
+      timeoutMs: config.timeoutMs,
+      logger,
+      metrics,
+    });
     defineQuotaScript(this.redis.client);
     this.events = new FleetEvents(this.redis, this.cipher);
     this.cache = new SharedCache(this.redis, this.cipher);
@@ -101,7 +107,10 @@ export class Fleet {
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
       this.pendingPurges.add(cacheKey);
-      this.logger.warn({ pendingPurges: this.pendingPurges.size }, 'cache purge could not reach redis: it is sent again when redis is back');
+      this.logger.warn(
+        { pendingPurges: this.pendingPurges.size },
+        'cache purge could not reach redis: it is sent again when redis is back',
+      );
       return { shared: false, existed: false };
     }
   }

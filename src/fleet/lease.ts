@@ -22,7 +22,8 @@ const RECHECK_MS = 500;
 
 /** Deletes the lease only if this holder still owns it (it may have expired and been taken over). */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
 
 export interface SharedLoad<T> {
   /** The result another replica stored, if it is there and usable; undefined otherwise. */

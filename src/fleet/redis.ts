@@ -76,7 +76,9 @@ export class FleetRedis {
     // ioredis emits connection errors as events; without a listener they would be thrown. The transitions
     // below are what gets logged, once each.
     for (const connectionOf of [this.client, this.subscriber]) {
-      connectionOf.on('error', (error: Error) => options.logger.debug({ err: error.message }, 'redis: connection error'));
+      connectionOf.on('error', (error: Error) =>
+        options.logger.debug({ err: error.message }, 'redis: connection error'),
+      );
     }
     this.client.on('ready', () => {
       this.failures = 0;
@@ -137,7 +139,9 @@ export class FleetRedis {
   async close(): Promise<void> {
     this.closed = true;
     const ended = (connection: Redis) =>
-      connection.status === 'end' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('end', () => resolve()));
+      connection.status === 'end'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => connection.once('end', () => resolve()));
     const both = Promise.all([ended(this.client), ended(this.subscriber)]);
     this.client.disconnect();
     this.subscriber.disconnect();
@@ -153,7 +157,11 @@ export class FleetRedis {
     this.options.metrics?.redisUp(to === 'up');
     if (to === 'up') this.options.logger.info({ redis: 'up', reason }, 'redis: sharing state with the fleet');
     // A replica that starts without Redis says so too: it serves on its own until Redis answers.
-    else this.options.logger.warn({ redis: 'degraded', reason, was: from }, 'redis: unavailable, serving from local state');
+    else
+      this.options.logger.warn(
+        { redis: 'degraded', reason, was: from },
+        'redis: unavailable, serving from local state',
+      );
     for (const listener of this.listeners) listener(to);
   }
 }

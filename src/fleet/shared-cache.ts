@@ -120,7 +120,12 @@ export class SharedCache {
             kind: 'not-found',
             fetchedAt: entry.fetchedAt,
             freshUntil: entry.freshUntil,
-            error: { code: entry.error.code, detail: entry.error.message, provider: entry.error.provider, upstreamStatus: entry.error.upstreamStatus },
+            error: {
+              code: entry.error.code,
+              detail: entry.error.message,
+              provider: entry.error.provider,
+              upstreamStatus: entry.error.upstreamStatus,
+            },
           };
     const json = Buffer.from(JSON.stringify(stored));
     return this.cipher ? this.cipher.seal(json, redisKey) : json;
@@ -156,7 +161,10 @@ export class SharedCache {
       fetchedAt: stored.fetchedAt,
       freshUntil: stored.freshUntil,
       staleUntil: stored.staleUntil,
-      bytes: Buffer.byteLength(stored.rawText) + Buffer.byteLength(stored.masked.data) + (clear === stored.masked ? 0 : Buffer.byteLength(clear.data)),
+      bytes:
+        Buffer.byteLength(stored.rawText) +
+        Buffer.byteLength(stored.masked.data) +
+        (clear === stored.masked ? 0 : Buffer.byteLength(clear.data)),
       masked: stored.masked,
       clear,
     };

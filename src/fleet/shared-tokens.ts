@@ -45,7 +45,11 @@ export class SharedTokens {
   /** The token store of one credential; `leaseMs` is how long one token request may take. */
   store(credential: string, leaseMs: number): TokenStore {
     let store = this.stores.get(credential);
-    if (!store) this.stores.set(credential, (store = new FleetTokenStore(this.redis, this.events, this.cipher, credential, leaseMs)));
+    if (!store)
+      this.stores.set(
+        credential,
+        (store = new FleetTokenStore(this.redis, this.events, this.cipher, credential, leaseMs)),
+      );
     return store;
   }
 }
@@ -113,7 +117,7 @@ class FleetTokenStore implements TokenStore {
     }
   }
 
-  /** The upstream refused `token`: gone from this replica, from Redis if it is still the stored one, and from every replica. */
+  /** The upstream refused `token`: gone here, from Redis if it is still the stored one, and from every replica. */
   async drop(token: StoredToken): Promise<void> {
     const digest = tokenDigest(token.value);
     this.forget(digest);

@@ -667,7 +667,8 @@ function schemas(providerIds: string[]): Record<string, Schema> {
         },
         fleet: {
           type: 'object',
-          description: 'With `REDIS_URL`: `redis` (`up` or `degraded`), the event subscription, fleet size, encryption.',
+          description:
+            'With `REDIS_URL`: `redis` (`up` or `degraded`), the event subscription, fleet size, encryption.',
         },
       },
       ['status'],

@@ -27,10 +27,11 @@ export function cacheRouter(services: Services): Router {
       const key = cacheKey(runtime.adapter.id, id);
       const local = services.cache.delete(key);
       const fleet = services.fleet ? await services.fleet.purge(key) : undefined;
+      const where = fleet ? 'in the fleet' : 'on this replica';
       if (!local && !fleet?.existed && fleet?.shared !== false) {
         throw new GatewayError('not-found', {
           provider: runtime.adapter.id,
-          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${fleet ? 'in the fleet' : 'on this replica'}.`,
+          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${where}.`,
         });
       }
       services.logger.info(
@@ -47,7 +48,8 @@ export function cacheRouter(services: Services): Router {
         res.status(202).json({
           status: 'pending',
           detail:
-            'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas get the purge once it is back.',
+            'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas ' +
+            'get the purge once it is back.',
         });
         return;
       }

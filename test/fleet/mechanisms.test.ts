@@ -39,7 +39,10 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
     },
   });
   const logger = createLogger({ level: 'debug', destination, adapters: [] });
-  const fleet = new Fleet({ redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 200, size: 2, encryptionKey: undefined, ...overrides }, logger);
+  const fleet = new Fleet(
+    { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 200, size: 2, encryptionKey: undefined, ...overrides },
+    logger,
+  );
   fleets.push(fleet);
   return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
@@ -53,24 +56,38 @@ async function until(condition: () => Promise<boolean>, ms = 3000): Promise<void
 }
 
 async function ready(...list: Fleet[]): Promise<void> {
-  const until = Date.now() + 5000;
+  const end = Date.now() + 5000;
   while (!list.every((f) => f.health === 'up' && f.events.listening)) {
-    if (Date.now() > until) throw new Error('fleet did not connect');
+    if (Date.now() > end) throw new Error('fleet did not connect');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 function customerEntry(id: string, withClear = false): CustomerEntry {
   const now = Date.now();
-  const masked = { data: JSON.stringify({ id: `tango:${id}`, nationalId: '*******2345' }), etag: '"v1.m"', clearNationalId: false };
+  const masked = {
+    data: JSON.stringify({ id: `tango:${id}`, nationalId: '*******2345' }),
+    etag: '"v1.m"',
+    clearNationalId: false,
+  };
   const clear = withClear
     ? { data: JSON.stringify({ id: `tango:${id}`, nationalId: '01017012345' }), etag: '"v1.c"', clearNationalId: true }
     : masked;
-  return { kind: 'customer', version: 'v1', rawText: `{"customerIdentifier":"${id}"}`, fetchedAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000, bytes: 1, masked, clear };
+  return {
+    kind: 'customer',
+    version: 'v1',
+    rawText: `{"customerIdentifier":"${id}"}`,
+    fetchedAt: now,
+    freshUntil: now + 60_000,
+    staleUntil: now + 120_000,
+    bytes: 1,
+    masked,
+    clear,
+  };
 }
 
 describe('the L2 store', () => {
-  test('an entry written by one replica is read by another with the same views and ETags, for its fresh time plus the stale window', async () => {
+  test('an entry one replica wrote is read by another: same views and ETags, kept for fresh + stale time', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
@@ -81,7 +98,11 @@ describe('the L2 store', () => {
     expect(read.clear).toEqual(entry.clear);
     expect(read.rawText).toBe(entry.rawText);
     expect(read.version).toBe(entry.version);
-    expect([read.fetchedAt, read.freshUntil, read.staleUntil]).toEqual([entry.fetchedAt, entry.freshUntil, entry.staleUntil]);
+    expect([read.fetchedAt, read.freshUntil, read.staleUntil]).toEqual([
+      entry.fetchedAt,
+      entry.freshUntil,
+      entry.staleUntil,
+    ]);
     const keys = await raw.keys('*');
     expect(keys).toHaveLength(1);
     // No customer id in the key: provider and a digest.
@@ -105,15 +126,30 @@ describe('the L2 store', () => {
     const b = startFleet().fleet;
     await ready(a, b);
     const now = Date.now();
-    const entry: NotFoundEntry = { kind: 'not-found', error: new GatewayError('customer-not-found', { provider: 'tango', detail: 'No such customer.', upstreamStatus: 404 }), fetchedAt: now, freshUntil: now + 30_000, bytes: 256 };
+    const entry: NotFoundEntry = {
+      kind: 'not-found',
+      error: new GatewayError('customer-not-found', {
+        provider: 'tango',
+        detail: 'No such customer.',
+        upstreamStatus: 404,
+      }),
+      fetchedAt: now,
+      freshUntil: now + 30_000,
+      bytes: 256,
+    };
     await a.cache.set('tango:nobody-here', entry);
     const read = (await b.cache.get('tango:nobody-here')) as NotFoundEntry;
     expect(read.kind).toBe('not-found');
-    expect(read.error).toMatchObject({ code: 'customer-not-found', provider: 'tango', upstreamStatus: 404, message: 'No such customer.' });
+    expect(read.error).toMatchObject({
+      code: 'customer-not-found',
+      provider: 'tango',
+      upstreamStatus: 404,
+      message: 'No such customer.',
+    });
     expect(await raw.pttl((await raw.keys('*'))[0] ?? '')).toBeLessThanOrEqual(30_000);
   });
 
-  test('with CACHE_ENCRYPTION_KEY values are sealed: no clear text in Redis, replicas with the key read them, others do not', async () => {
+  test('CACHE_ENCRYPTION_KEY seals values: no clear text in Redis; replicas with the key read them', async () => {
     const key = randomBytes(32);
     const a = startFleet({ encryptionKey: key }).fleet;
     const b = startFleet({ encryptionKey: key }).fleet;
@@ -158,14 +194,16 @@ describe('lease coalescing', () => {
     timeout: () => new GatewayError('upstream-timeout', { detail: 'timed out' }),
   });
 
-  test('concurrent loads of one name at two replicas run once; the others are notified and read the result', async () => {
+  test('concurrent loads of one name at two replicas run once; the others are notified and read it', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
     const loads = { n: 0 };
     const stored = new Map<string, string>();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).coalescer.run('k1', Date.now() + 5000, work(loads, stored, 'k1'))),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).coalescer.run('k1', Date.now() + 5000, work(loads, stored, 'k1')),
+      ),
     );
     expect(loads.n).toBe(1);
     expect(results.every((r) => r.value === 'value')).toBe(true);
@@ -216,7 +254,9 @@ describe('lease coalescing', () => {
     await ready(a, b);
     const holder = a.coalescer.run('k4', Date.now() + 5000, work({ n: 0 }, new Map(), 'k4', 1500));
     await new Promise((resolve) => setTimeout(resolve, 30));
-    await expect(b.coalescer.run('k4', Date.now() + 300, work({ n: 0 }, new Map(), 'k4'))).rejects.toMatchObject({ code: 'upstream-timeout' });
+    await expect(b.coalescer.run('k4', Date.now() + 300, work({ n: 0 }, new Map(), 'k4'))).rejects.toMatchObject({
+      code: 'upstream-timeout',
+    });
     await holder;
   });
 });
@@ -250,7 +290,10 @@ describe('the fleet quota', () => {
     const q = a.quota('tango', 1);
     await q.acquire(Date.now() + 5000, 'c');
     const started = Date.now();
-    await expect(q.acquire(Date.now() + 200, 'c')).rejects.toMatchObject({ code: 'provider-unavailable', retryAfterSeconds: 2 });
+    await expect(q.acquire(Date.now() + 200, 'c')).rejects.toMatchObject({
+      code: 'provider-unavailable',
+      retryAfterSeconds: 2,
+    });
     expect(Date.now() - started).toBeLessThan(150);
   });
 });
@@ -258,7 +301,7 @@ describe('the fleet quota', () => {
 describe('shared tokens', () => {
   const token = (value: string) => ({ value, refreshAt: Date.now() + 60_000, expiresAt: Date.now() + 120_000 });
 
-  test('one token fetch for the fleet: one replica gets the lease and fetches, the others wait and read its token', async () => {
+  test('one token fetch for the fleet: the lease holder fetches, the others wait and read its token', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
@@ -318,18 +361,18 @@ describe('purges and health', () => {
     await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
     expect(await a.purge('tango:zanzibar-health')).toEqual({ shared: true, existed: true });
     expect(await b.cache.get('tango:zanzibar-health')).toBeUndefined();
-    const until = Date.now() + 2000;
-    while (seen.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    const end = Date.now() + 2000;
+    while (seen.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen).toEqual(['tango:zanzibar-health']);
   });
 
-  test('Redis killed: commands fail fast, the quota falls back to its share, each transition is logged once; restarted: sharing resumes', async () => {
+  test('Redis killed: fail fast, quota at its share, transitions logged once; restarted: sharing resumes', async () => {
     const { fleet: a, logs } = startFleet();
     await ready(a);
     const q = a.quota('frontpayment', 20);
     await redis.kill();
-    const until = Date.now() + 3000;
-    while (a.health !== 'degraded' && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    const end = Date.now() + 3000;
+    while (a.health !== 'degraded' && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(a.health).toBe('degraded');
     const started = Date.now();
     expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();

@@ -14,7 +14,13 @@ let b: TestGateway;
 // The machine running the suite is shared and often loaded: a Redis command gets 1 s here instead of the
 // production 50 ms, so that a busy event loop is not mistaken for a failing Redis. Failure is tested by
 // killing the server, which fails commands at once whatever the timeout.
-const FLEET_ENV = { PROVIDERS: 'tango', TANGO_RATE_LIMIT_PER_SECOND: '1', FLEET_SIZE: '2', REDIS_TIMEOUT_MS: '1000', LOG_LEVEL: 'info' };
+const FLEET_ENV = {
+  PROVIDERS: 'tango',
+  TANGO_RATE_LIMIT_PER_SECOND: '1',
+  FLEET_SIZE: '2',
+  REDIS_TIMEOUT_MS: '1000',
+  LOG_LEVEL: 'info',
+};
 
 async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -24,15 +30,28 @@ async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Pr
   }
 }
 
-const readiness = async (gw: TestGateway) => (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; fleet?: { redis: string } };
-const sharing = async () => (await readiness(a)).status === 'ready' && (await readiness(b)).status === 'ready' && a.services.fleet?.events.listening === true && b.services.fleet?.events.listening === true;
+const readiness = async (gw: TestGateway) =>
+  (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; fleet?: { redis: string } };
+const sharing = async () =>
+  (await readiness(a)).status === 'ready' &&
+  (await readiness(b)).status === 'ready' &&
+  a.services.fleet?.events.listening === true &&
+  b.services.fleet?.events.listening === true;
 
 beforeAll(async () => {
   redis = await TestRedis.start();
   // Replica a runs Tango's simulator (enforcing 1 request per second); replica b is pointed at the same one.
   a = await startTestGateway({ env: { ...FLEET_ENV, REDIS_URL: redis.url }, simulator: () => ({}) });
   const tango = a.sim('tango');
-  b = await startTestGateway({ env: { ...FLEET_ENV, REDIS_URL: redis.url, GATEWAY_ALLOW_ANONYMOUS: 'true', TANGO_BASE_URL: tango.baseUrl, ...tango.env } });
+  b = await startTestGateway({
+    env: {
+      ...FLEET_ENV,
+      REDIS_URL: redis.url,
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      TANGO_BASE_URL: tango.baseUrl,
+      ...tango.env,
+    },
+  });
   await until(sharing);
   // Each replica's first upstream request opens its connection and runs code paths for the first time: on a
   // loaded machine it can reach the simulator 150 ms after its slot, more than the quota's 100 ms allowance
@@ -76,7 +95,9 @@ test('100 concurrent lookups of one new customer spread over both replicas cost 
   const sim = a.sim('tango');
   const before = sim.stats.apiRequests;
   const rateLimitedBefore = sim.stats.rateLimited;
-  const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).lookup('tango', 'synthetic-100')));
+  const answers = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).lookup('tango', 'synthetic-100')),
+  );
   expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
   expect(sim.stats.apiRequests - before).toBe(1);
   const statuses = answers.map((r) => r.headers.get('cache-status') ?? '');
@@ -84,7 +105,7 @@ test('100 concurrent lookups of one new customer spread over both replicas cost 
   expect(sim.stats.rateLimited).toBe(rateLimitedBefore);
 });
 
-test('both replicas busy with different customers: never more than one upstream call in any one-second window', async () => {
+test('both busy with different customers: never more than one upstream call in any one-second window', async () => {
   const sim = a.sim('tango');
   const arrivals = recordArrivals(sim);
   const rateLimitedBefore = sim.stats.rateLimited;
@@ -111,7 +132,7 @@ test('a purge at one replica is seen at the other before it answers', async () =
   expect(sim.stats.apiRequests - before).toBe(1);
 });
 
-test('with Redis killed both replicas keep answering 200 and /readyz says degraded (200); restarted, sharing resumes', async () => {
+test('Redis killed: both answer 200, /readyz says degraded (200); restarted, sharing resumes', async () => {
   await redis.kill();
   await until(async () => (await readiness(a)).status === 'degraded' && (await readiness(b)).status === 'degraded');
   const ready = await fetch(`${b.url}/readyz`);
@@ -119,7 +140,12 @@ test('with Redis killed both replicas keep answering 200 and /readyz says degrad
   expect(((await ready.json()) as { fleet: { redis: string } }).fleet.redis).toBe('degraded');
 
   // Cached at each replica, and new customers through the upstream at each replica's share of the quota.
-  const answers = await Promise.all([a.lookup('tango', 'zanzibar-health'), b.lookup('tango', 'zanzibar-health'), a.lookup('tango', 'synthetic-300'), b.lookup('tango', 'synthetic-301')]);
+  const answers = await Promise.all([
+    a.lookup('tango', 'zanzibar-health'),
+    b.lookup('tango', 'zanzibar-health'),
+    a.lookup('tango', 'synthetic-300'),
+    b.lookup('tango', 'synthetic-301'),
+  ]);
   expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   const purge = await fetch(`${a.url}/cache/customers/tango/synthetic-300`, { method: 'DELETE' });
   expect(purge.status).toBe(202);
