@@ -16,16 +16,20 @@ export type CacheOutcome =
    */
   | { kind: 'miss'; forward: 'miss' | 'request'; collapsed: boolean; stored: boolean };
 
-/** The RFC 9211 `Cache-Status` header value. */
-export function cacheStatusOf(outcome: CacheOutcome): string {
+/**
+ * The RFC 9211 `Cache-Status` header value. `partial`: the answer lacks a part (`?include=balances` whose accounts
+ * read failed), which is why it is fresh for a short while only.
+ */
+export function cacheStatusOf(outcome: CacheOutcome, partial = false): string {
+  const detail = partial ? '; detail=partial' : '';
   switch (outcome.kind) {
     case 'hit':
-      return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}`;
+      return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}${detail}`;
     case 'stale':
       return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}; detail=${outcome.detail}`;
     case 'miss':
-      if (outcome.collapsed) return `${CACHE_NAME}; fwd=${outcome.forward}; collapsed`;
-      return `${CACHE_NAME}; fwd=${outcome.forward}${outcome.stored ? '; stored' : ''}`;
+      if (outcome.collapsed) return `${CACHE_NAME}; fwd=${outcome.forward}; collapsed${detail}`;
+      return `${CACHE_NAME}; fwd=${outcome.forward}${outcome.stored ? '; stored' : ''}${detail}`;
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { PartialNote } from './balances.js';
 import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import type { GatewayError } from './problems.js';
@@ -39,6 +40,8 @@ export interface CustomerEntry {
   readonly masked: View;
   /** …and for those who may; the same object when the customer carries no national id. */
   readonly clear: View;
+  /** A partial answer (`?include=balances` whose accounts read failed): what is missing and why. */
+  readonly partial?: PartialNote;
 }
 
 export interface NotFoundEntry {
@@ -160,13 +163,16 @@ export function customerEntry(
   fetchedAt: number,
   ttlSeconds: number,
   policy: EntryPolicy,
+  /** `?include=balances`: the balances merged into the customer, or the note of what is missing. */
+  extra: { enrich?: (customer: Customer) => Customer; partial?: PartialNote } = {},
 ): CustomerEntry {
-  const customer: Customer = {
+  const normalized: Customer = {
     id: `${adapter.id}:${id}`,
     provider: adapter.id,
     providerId: id,
     ...adapter.normalize(upstream.body),
   };
+  const customer = extra.enrich ? extra.enrich(normalized) : normalized;
   const masked = buildView(maskCustomer(customer));
   const clear = customer.nationalId === null ? masked : buildView(customer);
   const freshUntil = fetchedAt + ttlSeconds * 1000;
@@ -184,6 +190,7 @@ export function customerEntry(
       (clear === masked ? 0 : Buffer.byteLength(clear.data)),
     masked,
     clear,
+    ...(extra.partial ? { partial: extra.partial } : {}),
   };
 }
 
