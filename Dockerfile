@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # customer-gateway: build with the dev toolchain, run with production dependencies only, as a non-root user.
 #   docker build -t customer-gateway .
-#   docker run --rm -p 3000:3000 -e NODE_ENV= customer-gateway        # sandbox: built-in simulators
 #   docker run --rm -p 3000:3000 --env-file prod.env customer-gateway  # real upstreams (NODE_ENV=production)
+# The image has no sandbox mode: the simulators stay out of it (`npm start` outside the image keeps them), and
+# started without base URLs it stops with one line naming the variables to set.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -15,6 +16,10 @@ COPY providers ./providers
 # The support console's page and assets, built into dist/console by `npm run build`.
 COPY console ./console
 RUN npm run build
+# Sandbox-only modules (the simulator kit, each provider's simulator and seeds) are loaded with a dynamic
+# import() in sandbox mode only; the production program never reaches them (test/e2e/production-build.test.ts
+# runs this line on a build and starts what is left).
+RUN find dist \( -name 'simulator.*' -o -name 'seeds.*' \) -type f -delete
 
 FROM node:20-bookworm-slim AS production-deps
 WORKDIR /app

@@ -177,7 +177,7 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
       const verdict = (adapter.classify?.(response.status, body) ?? defaultClassification(response.status)).verdict;
       if (verdict === 'ok') {
         const customer: Customer = { id: `${adapter.id}:${id}`, provider: adapter.id, providerId: id, ...adapter.normalize(body) };
-        truth.set(id, { kind: 'customer', data: JSON.parse(JSON.stringify(maskCustomer(customer))) as Customer });
+        truth.set(id, { kind: 'customer', data: JSON.parse(JSON.stringify(maskCustomer(customer, adapter.personalData?.data))) as Customer });
       } else if (verdict === 'not-found') {
         truth.set(id, { kind: 'not-found' });
       } else {
@@ -281,7 +281,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done();
     },
   });
-  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', destination: logSink }));
+  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', adapters, destination: logSink }));
   const server: Server = await new Promise((resolve) => {
     const s = buildApp(services).listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   if (kind === 'gateway') {
     const config = loadConfig(process.env, adapters);
     // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, adapters });
     const services = createServices(config, adapters, logger);
     const port = await listen(createGatewayServer(buildApp(services), config.security));
     // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   if (kind === 'memory') {
     const count = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
     const config = loadConfig(process.env, adapters);
-    const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const logger = createLogger({ level: 'silent', adapters, destination: new Writable({ write: (_c, _e, done) => done() }) });
     const services = createServices(config, adapters, logger);
     const tango = services.providers.get('tango');
     if (!tango) throw new Error('tango is not enabled');

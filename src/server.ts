@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const sandboxed = loaded.providers.some((p) => !p.baseUrl);
-  const logger = createLogger({ level: loaded.logLevel, pretty: sandboxed && process.stdout.isTTY });
+  const logger = createLogger({ level: loaded.logLevel, adapters, pretty: sandboxed && process.stdout.isTTY });
   const sandbox = await startSandbox(loaded, adapters);
   const config = sandbox.config;
   const tracing = startTracing(config.otlpEndpoint, config.version);

@@ -10,7 +10,6 @@ import { country, isoDate, isRecord, mapStatus, objectList, pick, stringList, te
 import { requiredWithBaseUrl, type Classification, type ProviderAdapter } from '../../src/core/provider.js';
 import { adobeList } from './listing.js';
 import type { AdobeCustomer } from './schema.js';
-import { adobeVipSimulator } from './simulator.js';
 
 /** https://developer.adobe.com/vipmp/docs/references/error-handling (customer account codes). */
 const STATUS: Record<string, CustomerStatus> = {
@@ -147,5 +146,6 @@ export const adobeVip: ProviderAdapter = {
   customerIdOf: (body) => (isRecord(body) ? body.customerId : undefined),
   normalize: normalizeAdobeCustomer,
   list: adobeList,
-  simulator: adobeVipSimulator,
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).adobeVipSimulator(options),
 };

@@ -10,7 +10,6 @@ import { country, isRecord, mapStatus, text } from '../../src/core/normalize.js'
 import { requiredWithBaseUrl, type Classification, type ProviderAdapter } from '../../src/core/provider.js';
 import { defaultClassification } from '../../src/core/upstream.js';
 import type { FrontpaymentCustomer } from './schema.js';
-import { frontpaymentSimulator } from './simulator.js';
 
 const STATUS: Record<string, CustomerStatus> = { active: 'active', inactive: 'inactive' };
 const TYPE: Record<string, CustomerType> = { private: 'individual', corporate: 'organization' };
@@ -96,6 +95,8 @@ export const frontpayment: ProviderAdapter = {
   classify: classifyFrontpayment,
   customerIdOf: (body) => (isRecord(body) && isRecord(body.data) ? body.data.uuid : undefined),
   normalize: normalizeFrontpaymentCustomer,
-  rawNationalIdPaths: ['data.personalNumber'],
-  simulator: frontpaymentSimulator,
+  // The fødselsnummer: masked in `raw` (the normaliser maps it to `nationalId`) and kept out of the logs.
+  personalData: { raw: ['data.personalNumber'] },
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).frontpaymentSimulator(options),
 };

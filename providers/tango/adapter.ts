@@ -9,7 +9,6 @@ import { isoDate, isRecord, mapStatus, objectList, text } from '../../src/core/n
 import type { ProviderAdapter } from '../../src/core/provider.js';
 import { tangoBalances, tangoList } from './listing.js';
 import { TANGO_CUSTOMER_SCHEMA, type TangoCustomer } from './schema.js';
-import { tangoSimulator } from './simulator.js';
 
 const CUSTOMER_STATUS: Record<string, CustomerStatus> = { active: 'active', inactive: 'inactive' };
 
@@ -102,5 +101,6 @@ export const tango: ProviderAdapter = {
 
   list: tangoList,
   balances: tangoBalances,
-  simulator: tangoSimulator,
+  // Loaded on demand, so that the production program never imports a simulator.
+  simulator: async (options) => (await import('./simulator.js')).tangoSimulator(options),
 };

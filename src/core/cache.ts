@@ -7,7 +7,7 @@
  * entry can still be served when the upstream fails. Entries are immutable: a view attached later (`?include=raw`)
  * replaces the entry with a larger one, so that every byte an entry holds counts toward `CACHE_MAX_BYTES`.
  */
-import { hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { PartialNote } from './balances.js';
 import type { Customer } from './model.js';
@@ -19,7 +19,9 @@ export interface View {
   /** `data` serialised once, with its strong ETag. */
   readonly data: string;
   readonly etag: string;
-  /** `raw` serialised once, and the ETag over data and raw, made on the first `?include=raw`. */
+  /** The answer carries a national id in clear (`Cache-Control: no-store`). */
+  readonly clearNationalId: boolean;
+  /** `raw` serialised once, with the ETag of data and raw together, made on the first `?include=raw`. */
   readonly raw?: { readonly json: string; readonly etag: string };
 }
 
@@ -29,6 +31,11 @@ export interface View {
  */
 export interface CustomerEntry {
   readonly kind: 'customer';
+  /**
+   * A random version, made when the entry is stored and kept with it (in every tier), from which its ETags are
+   * made: the same at every replica, different for each view, and revealing nothing of the data.
+   */
+  readonly version: string;
   /** The upstream body as received. */
   readonly rawText: string;
   readonly fetchedAt: number;
@@ -144,15 +151,14 @@ export class CustomerCache {
 /** The cache key of a customer; `id` is the validated id (NFC already). */
 export const cacheKey = (provider: string, id: string): string => `${provider}:${id}`;
 
-/** A strong ETag over the serialised bytes it stands for. */
-export function etagOf(...parts: string[]): string {
-  // One-shot: cheaper than a Hash object on every miss. The NUL byte keeps ("ab", "c") apart from ("a", "bc").
-  return `"${hash('sha1', parts.join('\0'), 'base64url')}"`;
-}
+/** A new entry version: 96 random bits. */
+export const newVersion = (): string => randomBytes(12).toString('base64url');
 
-function buildView(customer: Customer): View {
-  const data = JSON.stringify(customer);
-  return { data, etag: etagOf(data) };
+/** The strong ETag of one view of an entry version: `m` masked, `c` clear, `+raw` with `raw`. */
+const etagOf = (version: string, view: 'm' | 'c', raw = false): string => `"${version}.${view}${raw ? '+raw' : ''}"`;
+
+function buildView(customer: Customer, version: string, view: 'm' | 'c'): View {
+  return { data: JSON.stringify(customer), etag: etagOf(version, view), clearNationalId: view === 'c' };
 }
 
 /** A fresh customer entry: normalised, masked, serialised once. */
@@ -163,6 +169,7 @@ export function customerEntry(
   fetchedAt: number,
   ttlSeconds: number,
   policy: EntryPolicy,
+  version: string = newVersion(),
   /** `?include=balances`: the balances merged into the customer, or the note of what is missing. */
   extra: { enrich?: (customer: Customer) => Customer; partial?: PartialNote } = {},
 ): CustomerEntry {
@@ -173,13 +180,18 @@ export function customerEntry(
     ...adapter.normalize(upstream.body),
   };
   const customer = extra.enrich ? extra.enrich(normalized) : normalized;
-  const masked = buildView(maskCustomer(customer));
-  const clear = customer.nationalId === null ? masked : buildView(customer);
+  const personal = adapter.personalData;
+  const maskedCustomer = maskCustomer(customer, personal?.data);
+  const masked = buildView(maskedCustomer, version, 'm');
+  // One view serves both policies only when neither `data` nor the body holds personal data.
+  const nothingPersonal = maskedCustomer === customer && maskRaw(upstream.body, personal?.raw ?? []) === upstream.body;
+  const clear = nothingPersonal ? masked : buildView(customer, version, 'c');
   const freshUntil = fetchedAt + ttlSeconds * 1000;
   // How long the LRU keeps the entry: the longer of the stale-if-error and stale-while-revalidate windows.
   const staleMs = Math.max(policy.staleIfErrorSeconds, policy.staleWhileRevalidateSeconds ?? 0) * 1000;
   return {
     kind: 'customer',
+    version,
     rawText: upstream.text,
     fetchedAt,
     freshUntil,
@@ -204,17 +216,17 @@ export const viewOf = (entry: CustomerEntry, clearPii: boolean): View => (clearP
 export function withRawView(
   entry: CustomerEntry,
   clearPii: boolean,
-  nationalIdPaths: readonly string[],
+  personalDataPaths: readonly string[],
 ): CustomerEntry {
   const view = viewOf(entry, clearPii);
   if (view.raw) return entry;
-  // One view serves both policies when `data` has no national id: its raw is masked all the same.
+  // One view serves both policies when neither `data` nor the body holds personal data.
   const shared = entry.masked === entry.clear;
-  const mask = (shared || !clearPii) && nationalIdPaths.length > 0;
-  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), nationalIdPaths)) : entry.rawText;
-  // Nothing to mask (no national id in the body): keep the body's own string, not a copy of it.
+  const mask = (shared || !clearPii) && personalDataPaths.length > 0;
+  const masked = mask ? JSON.stringify(maskRaw(JSON.parse(entry.rawText), personalDataPaths)) : entry.rawText;
+  // Nothing to mask (no personal data in the body): keep the body's own string, not a copy of it.
   const json = masked === entry.rawText ? entry.rawText : masked;
-  const raw = { json, etag: etagOf(view.data, json) };
+  const raw = { json, etag: etagOf(entry.version, view.clearNationalId ? 'c' : 'm', true) };
   const withRaw: View = { ...view, raw };
   // An unmasked raw shares the body's string: only its ETag is new.
   const added = (json === entry.rawText ? 0 : Buffer.byteLength(json)) + raw.etag.length;

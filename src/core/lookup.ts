@@ -31,6 +31,8 @@ export interface LookupOptions {
   callerKey: string;
   /** The caller sent `Cache-Control: no-cache` and may bypass the cache: skip the fresh and the negative entry. */
   noCache: boolean;
+  /** The caller sent `Cache-Control: no-cache` without the scope to bypass the cache: the answer says so. */
+  bypassNotGranted?: boolean;
   /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
   telemetry?: LookupTelemetry;
   /** `?include=balances`: the customer with its accounts' balances, cached apart from the plain lookup. */
@@ -62,17 +64,19 @@ export class LookupService {
   /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
     const key = options.balances ? balancesKey(cacheKey(runtime.adapter.id, id)) : cacheKey(runtime.adapter.id, id);
+    const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
+      this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
     const now = Date.now();
     if (!options.noCache) {
       const cached = this.cache.get(key);
       if (cached && now < cached.freshUntil)
-        return this.answer(cached, {
+        return answer(cached, {
           kind: 'hit',
           ttlSeconds: Math.max(0, Math.floor((cached.freshUntil - now) / 1000)),
         });
       if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
         this.revalidate(runtime, key, id, options);
-        return this.answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
+        return answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
       }
     }
 
@@ -88,20 +92,20 @@ export class LookupService {
           { provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code },
           'serving stale customer after upstream failure',
         );
-        return this.answer(stale, staleOutcome(stale, 'stale-if-error'));
+        return answer(stale, staleOutcome(stale, 'stale-if-error'));
       }
       this.hooks.onCacheLookup?.(progress.initiated ? 'miss' : 'collapsed');
       throw error;
     }
     if (progress.fromSharedTier)
-      return this.answer(entry, {
+      return answer(entry, {
         kind: 'hit',
         ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
       });
     const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
     // The entry's own fresh time: the provider's TTL, or less for a partial answer.
     const maxAge = Math.max(0, Math.round((entry.freshUntil - entry.fetchedAt) / 1000));
-    return this.answer(entry, outcome, maxAge);
+    return answer(entry, outcome, maxAge);
   }
 
   /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */
@@ -112,7 +116,7 @@ export class LookupService {
     clearPii: boolean,
     balances = false,
   ): CustomerEntry {
-    const next = withRawView(entry, clearPii, runtime.adapter.rawNationalIdPaths ?? []);
+    const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
     const key = cacheKey(runtime.adapter.id, id);
     if (next !== entry) this.cache.replace(balances ? balancesKey(key) : key, entry, next);
     return next;

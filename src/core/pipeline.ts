@@ -31,7 +31,7 @@ import type { AuthScheme } from './auth.js';
 import { partialNote, PARTIAL_TTL_SECONDS, readBalances, withBalances } from './balances.js';
 import { ProviderBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { ProviderBulkhead } from './bulkhead.js';
-import { customerEntry, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
+import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
 import { Deadline, systemClock, type Clock } from './deadline.js';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
@@ -144,7 +144,7 @@ export class LookupPipeline {
       }
       // 3. One load in the fleet, 4. the provider's upstream path, 5. stored for the fleet.
       return this.lease.run(key, async () => {
-        const fresh = await this.fromUpstream(runtime, id, options, options.balances);
+        const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
         await this.shared.write(key, fresh);
         return fresh;
       });
@@ -153,6 +153,7 @@ export class LookupPipeline {
 
   private async fromUpstream(
     runtime: ProviderRuntime,
+    key: string,
     id: string,
     caller: CallerContext,
     balances = false,
@@ -174,18 +175,26 @@ export class LookupPipeline {
       }
       throw error;
     }
-    if (!balances) return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy);
+    if (!balances) {
+      // An unchanged body keeps its version, so that callers' ETags still validate after a refresh.
+      const previous = this.cache.peek(key);
+      const version =
+        previous?.kind === 'customer' && previous.rawText === result.text ? previous.version : newVersion();
+      return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy, version);
+    }
     // `?include=balances`: the accounts read follows, through the same gates. If it fails, the answer is partial:
     // the customer without balances, fresh for `PARTIAL_TTL_SECONDS` at most so that they are tried again soon.
     try {
       const read = await readBalances(runtime, id, caller);
       const enrich = (customer: Customer) => withBalances(customer, read);
       const ttl = runtime.cacheTtlSeconds;
-      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, { enrich });
+      // Always a new version: the balances may change while the customer's body does not.
+      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, newVersion(), { enrich });
     } catch (error) {
       if (!(error instanceof GatewayError) || error.code === 'internal-error') throw error;
       const ttl = Math.min(runtime.cacheTtlSeconds, PARTIAL_TTL_SECONDS);
-      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, { partial: partialNote(error) });
+      const partial = partialNote(error);
+      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, newVersion(), { partial });
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The provider contract (design §2). An adapter is a declaration plus a pure normaliser; everything with I/O,
- * timing or failure handling lives once in `src/core`.
+ * The provider contract. An adapter is a declaration plus a pure normaliser; everything with I/O, timing or
+ * failure handling lives once in `src/core`. Adding a provider: docs/adding-a-provider.md.
  */
 import Joi from 'joi';
 import type { AuthScheme, AuthKit } from './auth.js';
@@ -8,7 +8,9 @@ import type { CustomerStatus, NormalizedCustomer } from './model.js';
 import type { SchemaDeclaration } from './schema-drift.js';
 import type { SimulatorOptions, Simulator } from './simulator.js';
 
-/** What the core hands every attempt (design §5). */
+/**
+ * What the core hands every attempt: the adapter only chooses the headers that carry these values.
+ */
 export interface AttemptContext {
   /** A new UUID for every attempt (Adobe `X-Request-Id`). */
   attemptId: string;
@@ -43,6 +45,17 @@ export interface Classification {
   upstreamStatus?: number;
   /** A short, secret-free reason for logs and the problem's detail. */
   reason?: string;
+}
+
+/**
+ * Paths of personal data, dotted, with `[]` for every element of an array (`people[].taxId`). Both lists also
+ * name the keys that log redaction removes wherever they appear.
+ */
+export interface PersonalDataPaths {
+  /** In the upstream body, as served by `?include=raw` (`data.personalNumber`). */
+  raw: readonly string[];
+  /** In the common model, beyond `nationalId` (`providerDetails.guarantorTaxIds`). */
+  data?: readonly string[];
 }
 
 /** The list filters on common fields that an upstream can apply. */
@@ -110,7 +123,7 @@ export interface ProviderAdapter {
   displayName: string;
   /** An id that the built-in simulator knows, for examples and `GET /providers`. */
   exampleId: string;
-  /** A valid provider identifier; invalid ids never reach the upstream (design §6). */
+  /** A valid provider identifier; invalid ids never reach the upstream. */
   idRule: Joi.StringSchema;
   /** The provider's own env keys (credentials and the like), besides the generic `<P>_…` keys the core adds. */
   config: Record<string, Joi.Schema>;
@@ -126,8 +139,12 @@ export interface ProviderAdapter {
   customerIdOf(body: unknown): unknown;
   /** Raw upstream body → common model. Pure and total: never throws for a field the model allows to be null. */
   normalize(body: unknown): NormalizedCustomer;
-  /** Dotted paths in the raw body that hold a national id, masked in `?include=raw` like `nationalId`. */
-  rawNationalIdPaths?: readonly string[];
+  /**
+   * Where this provider's personal data lives (a national id and the like), masked for every caller without
+   * `pii:read` and redacted from every log line, whatever its JSON type (docs/security.md). Without it, the
+   * provider has none beyond the common model's `nationalId`, which the core always masks.
+   */
+  personalData?: PersonalDataPaths;
   /**
    * The body paths the adapter knows and expects (`accounts[].status`), for the schema-drift metrics: each
    * fresh body is compared once per fetch. Without it, no drift is measured for the provider.
@@ -137,7 +154,11 @@ export interface ProviderAdapter {
   list?: ListDeclaration;
   /** The balances of a customer's accounts (`?include=balances`); without it, balances are not offered. */
   balances?: BalancesDeclaration;
-  /** A real HTTP server that behaves like the upstream (design §8). */
+  /**
+   * Starts a real HTTP server that behaves like the upstream, for sandbox mode and tests. Implemented with a
+   * dynamic `import()` of the provider's simulator module, so that the production program never loads a simulator
+   * (and the container image holds none).
+   */
   simulator(options?: SimulatorOptions): Promise<Simulator>;
 }
 
@@ -153,6 +174,6 @@ export function idPatternOf(rule: Joi.StringSchema): { source: string; flags: st
   return { source: regex.slice(1, end), flags: regex.slice(end + 1) };
 }
 
-/** A credential that becomes required once the provider has a base URL (design §7). */
+/** A credential that becomes required once the provider has a base URL (its credentials go with it). */
 export const requiredWithBaseUrl = (prefix: string, rule: Joi.Schema): Joi.Schema =>
   rule.when(`${prefix}_BASE_URL`, { is: Joi.exist(), then: Joi.required() });

@@ -9,7 +9,7 @@ import type { LookupResult } from '../core/lookup.js';
 import type { LookupTelemetry } from '../core/pipeline.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
-import { clientOf, requireProvider } from '../security/grants.js';
+import { clientOf, hasScope, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 import { ROUTING } from './routing.js';
 
@@ -33,10 +33,14 @@ export function customersRouter(services: Services): Router {
       const include = parseInclude(query.include, runtime, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
+      // Bypassing the cache costs upstream calls: it needs the scope cache:bypass; without it, a plain lookup.
+      const noCache = wantsNoCache(req);
+      const mayBypass = hasScope(clientOf(res), 'cache:bypass');
       const options = {
         requestId: res.locals.requestId as string,
         callerKey: callerKeyOf(req, res),
-        noCache: wantsNoCache(req),
+        noCache: noCache && mayBypass,
+        bypassNotGranted: noCache && !mayBypass,
         telemetry: res.locals.telemetry as LookupTelemetry | undefined,
         balances: include.balances,
       };
@@ -130,7 +134,8 @@ function render(
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
   res.setHeader('Cache-Status', cacheStatusOf(result.cache, entry.partial !== undefined));
-  res.setHeader('Cache-Control', `private, max-age=${result.maxAge}`);
+  // A national id in clear is never kept by the caller's cache (a browser's is on disk).
+  res.setHeader('Cache-Control', view.clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
   res.setHeader('ETag', etag);
   if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
     res.status(304).end();
@@ -139,6 +144,7 @@ function render(
   const meta = {
     requestId: res.locals.requestId as string,
     cache: metaCacheOf(result.cache),
+    ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
     ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
     // A partial answer says what it lacks and why (`?include=balances` whose accounts read failed).

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { notFound, problemHandler } from '../../src/middleware/problems.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY, consoleRouter } from '../../src/routes/console.js';
 
-const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
+const quiet = createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
 
 function appFor(dir: string) {
   const app = express();

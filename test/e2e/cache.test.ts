@@ -126,6 +126,12 @@ describe('with a 5 second TTL', () => {
       expect(again.headers.get('etag')).toBe(etag);
     });
 
+    test('a refresh that reads the same body keeps the ETag, so the caller can still revalidate', async () => {
+      const res = await gw.lookup('tango', 'no-accounts-yet', { headers: { 'Cache-Control': 'no-cache' } });
+      expect(res.headers.get('cache-status')).toBe('customer-gateway; fwd=request; stored');
+      expect(res.headers.get('etag')).toBe(etag);
+    });
+
     test('?include=raw changes the ETag, and the data ETag no longer matches', async () => {
       const raw = await gw.lookup('tango', 'no-accounts-yet', {
         query: 'include=raw',

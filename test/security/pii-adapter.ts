@@ -20,7 +20,7 @@ export const piiTestAdapter: ProviderAdapter = {
   auth: (env) => bearerAuth(env.PIITEST_TOKEN ?? ''),
   request: (id) => ({ path: `/people/${encodeURIComponent(id)}` }),
   customerIdOf: (body) => (isRecord(body) ? body.uuid : undefined),
-  rawNationalIdPaths: ['personalNumber'],
+  personalData: { raw: ['personalNumber'] },
   normalize: (body) => {
     const raw = isRecord(body) ? body : {};
     return {

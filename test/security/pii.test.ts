@@ -70,9 +70,31 @@ test('with pii:read, the national id is clear in data and in raw, under another 
   expect(clear.body.data.nationalId).toBe(PII_CUSTOMER.personalNumber);
   expect(clear.body.raw?.personalNumber).toBe(PII_CUSTOMER.personalNumber);
   expect(clear.res.headers.get('etag')).not.toBe(masked.res.headers.get('etag'));
+  // An answer with the national id in clear is never kept by the caller's cache; a masked one may be.
+  expect(clear.res.headers.get('cache-control')).toBe('no-store');
+  expect(masked.res.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+  expect((await read(gw, xApiKey(PII_KEY))).res.headers.get('cache-control')).toBe('no-store');
   // A masked ETag never validates the clear answer (and the other way round).
   const revalidate = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: { ...bearer(PII_KEY), 'If-None-Match': String(masked.res.headers.get('etag')) }, query: 'include=raw' });
   expect(revalidate.status).toBe(200);
+});
+
+test('the ETags reveal nothing of the data: no hash of the clear answer, a new tag for a new entry', async () => {
+  const { createHash } = await import('node:crypto');
+  const first = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: xApiKey(PII_KEY) });
+  const text = await first.text();
+  const data = JSON.stringify((JSON.parse(text) as { data: unknown }).data);
+  const etag = String(first.headers.get('etag'));
+  for (const algorithm of ['sha1', 'sha256', 'md5']) {
+    for (const encoding of ['base64url', 'base64', 'hex'] as const) {
+      expect(etag).not.toContain(createHash(algorithm).update(data).digest(encoding).slice(0, 16));
+    }
+  }
+  // The same data stored anew (after a purge) gets another version: the tag follows the entry, not the bytes.
+  gw.services.cache.delete(`piitest:${PII_CUSTOMER.id}`);
+  const again = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: xApiKey(PII_KEY) });
+  expect(JSON.stringify(((await again.json()) as { data: unknown }).data)).toBe(data);
+  expect(again.headers.get('etag')).not.toBe(etag);
 });
 
 test('a JWT carries pii:read in its scope claim, or does not', async () => {

@@ -67,7 +67,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       done();
     },
   });
-  const logger = createLogger({ level: sandbox.config.logLevel, destination });
+  const logger = createLogger({ level: sandbox.config.logLevel, adapters, destination });
   const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
   const services = createServices(config, adapters, logger);
   // The server as src/server.ts builds it: header cap, parser refusals as problems, express's prototypes.
