@@ -43,8 +43,7 @@ export async function expectProblem(
     title,
     status,
     detail: expect.any(String) as unknown,
-    // The path as sent, a valid URI reference: the URL parser already escapes what may not stand in a path,
-    // except a "%" that starts no escape, which the gateway encodes as "%25".
+    // The path as sent, made a valid URI reference: a `%` that starts no escape is itself escaped.
     instance: new URL(res.url).pathname.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'),
     requestId: res.headers.get('x-request-id'),
     retryable: RETRYABLE.has(status),
