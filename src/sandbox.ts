@@ -34,7 +34,13 @@ export async function startSandbox(
         throw isMissingModule(error) ? noSimulatorsError(config) : error;
       });
       simulators.set(settings.id, simulator);
-      providers.push(Object.freeze({ ...settings, baseUrl: simulator.baseUrl, env: Object.freeze({ ...settings.env, ...simulator.env }) }));
+      providers.push(
+        Object.freeze({
+          ...settings,
+          baseUrl: simulator.baseUrl,
+          env: Object.freeze({ ...settings.env, ...simulator.env }),
+        }),
+      );
     }
   } catch (error) {
     await Promise.all([...simulators.values()].map((s) => s.close()));

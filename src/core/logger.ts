@@ -43,7 +43,9 @@ function redactPath(segments: readonly string[]): string {
 export function personalDataRedactPaths(adapters: readonly ProviderAdapter[]): string[] {
   const declared = adapters.flatMap((a) => [...(a.personalData?.raw ?? []), ...(a.personalData?.data ?? [])]);
   // `people[].taxId` → `people`, `*`, `taxId`.
-  const paths = declared.map((path) => path.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '*'] : [s])));
+  const paths = declared.map((path) =>
+    path.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '*'] : [s])),
+  );
   const keys = new Set([...MODEL_PERSONAL_DATA, ...paths.map((segments) => segments.at(-1) ?? '*')]);
   keys.delete('*');
   const out = [...keys].flatMap((key) => [[key], ['*', key], ['*', '*', key]]);

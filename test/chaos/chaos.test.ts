@@ -33,7 +33,9 @@ test('under injected faults every answer is correct or a sane problem, quotas ho
   expect(musts).toEqual([]);
   expect(report.lookups).toBe(300);
   expect(report.providers.map((p) => p.provider).sort()).toEqual(adapters.map((a) => a.id).sort());
-  expect(report.providers.reduce((sum, p) => sum + p.upstreamCalls, 0)).toBeGreaterThanOrEqual(MIN_CALLS_TO_JUDGE_FAULT_SHARE);
+  expect(report.providers.reduce((sum, p) => sum + p.upstreamCalls, 0)).toBeGreaterThanOrEqual(
+    MIN_CALLS_TO_JUDGE_FAULT_SHARE,
+  );
   expect(report.faultShare).toBeGreaterThanOrEqual(0.3);
   for (const p of report.providers) {
     expect(p.upstreamCalls).toBeGreaterThan(0);

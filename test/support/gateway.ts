@@ -92,7 +92,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     logText: () => lines.join('\n'),
-    lookup: (provider, id, init = {}) => fetch(`${url}/customers/${provider}/${id}${init.query ? `?${init.query}` : ''}`, init),
+    lookup: (provider, id, init = {}) =>
+      fetch(`${url}/customers/${provider}/${id}${init.query ? `?${init.query}` : ''}`, init),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
