@@ -105,7 +105,7 @@ export const adobeVip: ProviderAdapter = {
   id: 'adobe-vip',
   displayName: 'Adobe VIP Marketplace',
   exampleId: '9876543210',
-  // Adobe's ACCOUNT_ID_REGEX `^[\p{L}\d\-]{4,40}$` (design §6).
+  // Adobe's ACCOUNT_ID_REGEX `^[\p{L}\d\-]{4,40}$`.
   idRule: Joi.string().pattern(/^[\p{L}0-9-]{4,40}$/u),
   config: {
     // The OAuth server-to-server credential of the Adobe Developer Console: client id (also the API key) and secret.

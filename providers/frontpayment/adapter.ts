@@ -80,7 +80,7 @@ export const frontpayment: ProviderAdapter = {
   id: 'frontpayment',
   displayName: 'Frontpayment',
   exampleId: 'CSRT1511414842',
-  // Observed `CSRT1511414842`; Frontpayment publishes no rule (design §6).
+  // Observed `CSRT1511414842`; Frontpayment publishes no rule, so letters and digits, 4 to 64.
   idRule: Joi.string().pattern(/^[A-Za-z0-9]{4,64}$/),
   config: {
     // A static bearer token issued by Frontpayment out of band.

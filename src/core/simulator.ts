@@ -1,7 +1,8 @@
 /**
- * The simulator kit: a real HTTP server on loopback that providers' simulators build on (design §8). It
+ * The simulator kit: a real HTTP server on loopback that providers' simulators build on (sandbox and tests). It
  * counts requests, enforces the upstream's documented rate limit, and injects faults for tests and demos.
- * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox).
+ * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox). Never part of
+ * the production program: adapters load their simulators with a dynamic `import()` in sandbox mode only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
