@@ -7,17 +7,26 @@ export const CACHE_NAME = 'customer-gateway';
 
 export type CacheOutcome =
   /** A fresh entry (a customer or a cached `customer-not-found`); `ttlSeconds` of freshness left. */
-  | { kind: 'hit'; ttlSeconds: number }
-  /** An expired entry: served because the upstream failed, or while it is refreshed in the background. */
-  | { kind: 'stale'; ttlSeconds: number; detail: 'stale-if-error' | 'stale-while-revalidate' }
-  /**
-   * Loaded for this lookup: `forward` is `request` when the caller bypassed the cache (`no-cache`); `collapsed`
-   * when it joined a load already in flight; `stored` when the load's result went into the cache.
-   */
-  | { kind: 'miss'; forward: 'miss' | 'request'; collapsed: boolean; stored: boolean };
+  (
+    | { kind: 'hit'; ttlSeconds: number }
+    /** An expired entry: served because the upstream failed, or while it is refreshed in the background. */
+    | { kind: 'stale'; ttlSeconds: number; detail: 'stale-if-error' | 'stale-while-revalidate' }
+    /**
+     * Loaded for this lookup: `forward` is `request` when the caller bypassed the cache (`no-cache`); `collapsed`
+     * when it joined a load already in flight; `stored` when the load's result went into the cache.
+     */
+    | { kind: 'miss'; forward: 'miss' | 'request'; collapsed: boolean; stored: boolean }
+  ) & {
+    /** The caller sent `Cache-Control: no-cache` without the scope `cache:bypass`: answered as a plain lookup. */
+    bypassNotGranted?: true;
+  };
 
-/** The RFC 9211 `Cache-Status` header value. */
+/** The RFC 9211 `Cache-Status` header value; `bypass=not-granted` says a `no-cache` request was not honoured. */
 export function cacheStatusOf(outcome: CacheOutcome): string {
+  return outcome.bypassNotGranted ? `${statusOf(outcome)}; bypass=not-granted` : statusOf(outcome);
+}
+
+function statusOf(outcome: CacheOutcome): string {
   switch (outcome.kind) {
     case 'hit':
       return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}`;

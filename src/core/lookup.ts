@@ -30,6 +30,8 @@ export interface LookupOptions {
   callerKey: string;
   /** The caller sent `Cache-Control: no-cache` and may bypass the cache: skip the fresh and the negative entry. */
   noCache: boolean;
+  /** The caller sent `Cache-Control: no-cache` without the scope to bypass the cache: the answer says so. */
+  bypassNotGranted?: boolean;
   /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
   telemetry?: LookupTelemetry;
 }
@@ -59,17 +61,19 @@ export class LookupService {
   /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
     const key = cacheKey(runtime.adapter.id, id);
+    const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
+      this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
     const now = Date.now();
     if (!options.noCache) {
       const cached = this.cache.get(key);
       if (cached && now < cached.freshUntil)
-        return this.answer(cached, {
+        return answer(cached, {
           kind: 'hit',
           ttlSeconds: Math.max(0, Math.floor((cached.freshUntil - now) / 1000)),
         });
       if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
         this.revalidate(runtime, key, id, options);
-        return this.answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
+        return answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
       }
     }
 
@@ -85,22 +89,18 @@ export class LookupService {
           { provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code },
           'serving stale customer after upstream failure',
         );
-        return this.answer(stale, staleOutcome(stale, 'stale-if-error'));
+        return answer(stale, staleOutcome(stale, 'stale-if-error'));
       }
       this.hooks.onCacheLookup?.(progress.initiated ? 'miss' : 'collapsed');
       throw error;
     }
     if (progress.fromSharedTier)
-      return this.answer(entry, {
+      return answer(entry, {
         kind: 'hit',
         ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
       });
     const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
-    return this.answer(
-      entry,
-      outcome,
-      entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds,
-    );
+    return answer(entry, outcome, entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds);
   }
 
   /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */

@@ -1,16 +1,24 @@
 /**
- * The OpenAPI 3.1 description served at `GET /openapi.json` (design §4a). Built from the code's own tables
- * where they exist: the problem table (`PROBLEMS`), the registered providers with their id rules, the
- * account and customer status vocabularies. Routes added by later work join the `paths` here.
+ * The OpenAPI 3.1 description served at `GET /openapi.json`. Built from the code's own tables where they
+ * exist: the problem table (`PROBLEMS`), the registered providers with their id rules, the account and
+ * customer status vocabularies. Every operation is one entry of `routes()`: its path, method, parameters,
+ * success answers and the problems it may answer; what every operation shares (security, the problems any
+ * request can meet, HEAD beside GET) is added here once. A new route is one more entry.
  */
 import { idPatternOf, type ProviderAdapter } from '../core/provider.js';
 import { PROBLEMS, type ProblemCode } from '../core/problems.js';
 
 type Schema = Record<string, unknown>;
 
-const ref = (kind: 'schemas' | 'parameters' | 'headers' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const ref = (kind: 'schemas' | 'parameters' | 'headers' | 'responses', name: string) => ({
+  $ref: `#/components/${kind}/${name}`,
+});
 const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
-const object = (properties: Record<string, Schema>, required = Object.keys(properties), extra: Schema = {}): Schema => ({
+const object = (
+  properties: Record<string, Schema>,
+  required = Object.keys(properties),
+  extra: Schema = {},
+): Schema => ({
   type: 'object',
   properties,
   required,
@@ -20,17 +28,14 @@ const object = (properties: Record<string, Schema>, required = Object.keys(prope
 
 const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
 
-/**
- * Problems any operation may answer; each adds its own. A method a path does not serve cannot be an
- * operation: `method-not-allowed` is described once, in `info` and `components.responses`.
- */
-const EVERY_ROUTE: ProblemCode[] = ['rate-limited', 'internal-error'];
-const LOOKUP_PROBLEMS: ProblemCode[] = [
-  'invalid-request',
-  'unauthorized',
-  'forbidden',
-  'unknown-provider',
-  'customer-not-found',
+/** The values `?include=` takes, as the lookup route parses them (the OpenAPI test sends each one). */
+const INCLUDE_VALUES = ['raw'];
+
+/** Problems any request can meet, whatever its route: a malformed request (or Host, or URL), a bug. */
+const ANY_REQUEST: ProblemCode[] = ['invalid-request', 'internal-error'];
+/** Problems of the routes that need a caller: its credentials, its grants and its budget. */
+const CALLER: ProblemCode[] = ['unauthorized', 'forbidden', 'rate-limited'];
+const UPSTREAM: ProblemCode[] = [
   'upstream-auth-failed',
   'upstream-error',
   'upstream-invalid-response',
@@ -39,42 +44,59 @@ const LOOKUP_PROBLEMS: ProblemCode[] = [
   'upstream-timeout',
 ];
 
+/** One operation as the gateway serves it. */
+export interface Route {
+  path: string;
+  method: 'get' | 'post' | 'delete';
+  operationId: string;
+  tag: 'customers' | 'catalog' | 'operations';
+  summary: string;
+  description?: string;
+  /** Besides `X-Request-Id`, which every operation takes. */
+  parameters?: Schema[];
+  requestBody?: Schema;
+  /** Needs an API key or a bearer token (unless the gateway runs open): the routes under /customers and /cache. */
+  caller?: boolean;
+  /** Success (and redirect) answers by status. */
+  answers: Record<string, Schema>;
+  /** The problems this route may answer besides those every request (and every caller route) may. */
+  problems?: ProblemCode[];
+}
+
 export interface DocumentInput {
   version: string;
   adapters: readonly ProviderAdapter[];
+  /** No inbound authentication configured: caller routes also take anonymous requests. */
+  open?: boolean;
+  /** `/metrics` is served on the operator port (`METRICS_PORT`), not here. */
+  operatorPortSeparate?: boolean;
 }
 
-export function openApiDocument({ version, adapters }: DocumentInput): Schema {
+export function openApiDocument({
+  version,
+  adapters,
+  open = false,
+  operatorPortSeparate = false,
+}: DocumentInput): Schema {
   const providerIds = adapters.map((a) => a.id);
   const idPatterns = Object.fromEntries(adapters.map((a) => [a.id, idPatternOf(a.idRule).source]));
-  const idTable = adapters.map((a) => `- \`${a.id}\` (${a.displayName}): \`${idPatterns[a.id]}\`, e.g. \`${a.exampleId}\``).join('\n');
+  const idTable = adapters
+    .map((a) => `- \`${a.id}\` (${a.displayName}): \`${idPatterns[a.id]}\`, e.g. \`${a.exampleId}\``)
+    .join('\n');
   const firstExample = adapters[0];
+  // Either credential; in open mode also none at all (the empty requirement).
+  const callerSecurity = [...(open ? [{}] : []), { apiKey: [] }, { bearer: [] }];
 
-  const customerPathParameters = [ref('parameters', 'provider'), ref('parameters', 'customerId')];
-  const lookup = {
-    tags: ['customers'],
-    summary: 'One customer in the common model',
-    description:
-      'Looks the customer up at the provider (or answers from the cache) and normalises it. `Cache-Control: no-cache` skips the fresh entry; `If-None-Match` is answered 304.',
-    parameters: [...customerPathParameters, ref('parameters', 'include'), ref('parameters', 'If-None-Match'), ref('parameters', 'Cache-Control'), ref('parameters', 'X-Request-Id'), ref('parameters', 'traceparent')],
-    responses: {
-      '200': {
-        description: 'The customer.',
-        headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), 'Cache-Status': ref('headers', 'Cache-Status'), 'Cache-Control': ref('headers', 'Cache-Control'), ETag: ref('headers', 'ETag') },
-        content: { 'application/json': { schema: ref('schemas', 'CustomerAnswer') } },
-      },
-      '304': {
-        description: 'Not modified: `If-None-Match` matched the current ETag.',
-        headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), 'Cache-Status': ref('headers', 'Cache-Status'), 'Cache-Control': ref('headers', 'Cache-Control'), ETag: ref('headers', 'ETag') },
-      },
-      ...problemResponses([...LOOKUP_PROBLEMS, ...EVERY_ROUTE]),
-    },
-  };
-
-  const json = (description: string, schema: Schema, extra: Schema = {}) => ({ description, ...extra, content: { 'application/json': { schema } } });
-  const simpleGet = (tag: string, summary: string, ok: Schema, extra: Schema = {}, problems: ProblemCode[] = []) => ({
-    get: { tags: [tag], summary, parameters: [ref('parameters', 'X-Request-Id')], responses: { '200': ok, ...problemResponses([...problems, ...EVERY_ROUTE]) }, ...extra },
-  });
+  const paths: Record<string, Record<string, Schema>> = {};
+  for (const route of routes(operatorPortSeparate)) {
+    const operation = operationOf(route, callerSecurity);
+    const path = (paths[route.path] ??= {});
+    path[route.method] = operation;
+    // Every GET route answers HEAD (express serves it from the GET handler), without the body.
+    if (route.method === 'get') {
+      path.head = { ...operation, operationId: `${route.operationId}Head`, summary: `${route.summary} (headers only)` };
+    }
+  }
 
   return {
     openapi: '3.1.0',
@@ -82,90 +104,43 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
       title: 'customer-gateway',
       version,
       description:
-        'One HTTP API in front of several customer APIs: `GET /customers/{provider}/{id}` answers one customer in one common shape. ' +
-        'Every error is an RFC 9457 problem (`application/problem+json`); a path no route serves is answered 404 `not-found`, a method a path does not serve 405 `method-not-allowed` with `Allow` ' +
-        '(both in `components.responses`). ' +
-        'Every answer carries `X-Request-Id`.',
+        'One HTTP API in front of several customer APIs: `GET /customers/{provider}/{id}` answers one customer in ' +
+        'one common shape. Every error is an RFC 9457 problem (`application/problem+json`) with `X-Request-Id`; ' +
+        'a path no route serves is answered 404 `not-found`, a method a path does not serve 405 ' +
+        '`method-not-allowed` with `Allow` (`components.responses`). Paths are case-sensitive and a trailing ' +
+        'slash is not an alias. Customer routes need an API key (`X-Api-Key`, or `Authorization: Bearer <key>`) ' +
+        'or a JWT bearer token, unless the gateway runs open (sandbox).',
     },
+    servers: [{ url: '/', description: 'This gateway.' }],
     tags: [
       { name: 'customers', description: 'Customer lookups and the cache.' },
       { name: 'catalog', description: 'What the gateway can tell about itself.' },
       { name: 'operations', description: 'Probes, metrics and documentation.' },
     ],
-    paths: {
-      '/customers/{provider}/{id}': { get: { ...lookup, operationId: 'getCustomer' }, head: { ...lookup, operationId: 'headCustomer', summary: 'As GET, without the body' } },
-      '/cache/customers/{provider}/{id}': {
-        delete: {
-          tags: ['customers'],
-          operationId: 'purgeCustomer',
-          summary: 'Drop one cached entry',
-          description: 'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. Needs the `cache:purge` scope.',
-          parameters: [...customerPathParameters, ref('parameters', 'X-Request-Id')],
-          responses: {
-            '204': { description: 'The entry is gone from this replica’s cache.', headers: { 'X-Request-Id': ref('headers', 'X-Request-Id') } },
-            ...problemResponses(['invalid-request', 'unauthorized', 'forbidden', 'unknown-provider', 'not-found', ...EVERY_ROUTE]),
-          },
-        },
-      },
-      '/providers': simpleGet('catalog', 'The enabled providers and their id rules', json('The enabled providers.', ref('schemas', 'ProviderList')), { operationId: 'listProviders' }),
-      '/problems/{code}': {
-        get: {
-          tags: ['catalog'],
-          operationId: 'describeProblem',
-          summary: 'A short human description of one problem type',
-          parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string', enum: PROBLEM_CODES } }, ref('parameters', 'X-Request-Id')],
-          responses: { '200': json('The problem type.', ref('schemas', 'ProblemType')), ...problemResponses(['not-found', ...EVERY_ROUTE]) },
-        },
-      },
-      '/healthz': simpleGet('operations', 'Liveness: the process answers', json('Alive.', object({ status: { const: 'ok' } })), { operationId: 'liveness' }),
-      '/readyz': {
-        get: {
-          tags: ['operations'],
-          operationId: 'readiness',
-          summary: 'Readiness: configuration loaded and each provider’s local state; never calls an upstream',
-          parameters: [ref('parameters', 'X-Request-Id')],
-          responses: {
-            '200': json('Ready to serve.', ref('schemas', 'Readiness')),
-            '503': json('Shutting down: take this replica out of rotation.', ref('schemas', 'Readiness')),
-            ...problemResponses(EVERY_ROUTE),
-          },
-        },
-      },
-      '/metrics': simpleGet('operations', 'Prometheus metrics', { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } }, { operationId: 'metrics' }),
-      '/openapi.json': simpleGet('operations', 'This document', json('OpenAPI 3.1.', { type: 'object' }), { operationId: 'openapi' }),
-      '/docs': simpleGet('operations', 'A page to read this document', { description: 'HTML (Swagger UI, served from local assets).', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'docs' }),
-      '/docs/{asset}': {
-        get: {
-          tags: ['operations'],
-          operationId: 'docsAsset',
-          summary: 'The docs page’s own files (Swagger UI from local assets, and its start script)',
-          parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: ['init.js', 'swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'] } }],
-          responses: {
-            '200': { description: 'The file.', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'image/png': { schema: { type: 'string' } } } },
-            ...problemResponses(['not-found', ...EVERY_ROUTE]),
-          },
-        },
-      },
-      '/console/': simpleGet('operations', 'The support console', { description: 'HTML: the support console, a page for support staff to look customers up (built by `npm run build`; 404 `not-found` when it was not built).', content: { 'text/html': { schema: { type: 'string' } } } }, { operationId: 'console' }, ['not-found']),
-      '/console/assets/{asset}': {
-        get: {
-          tags: ['operations'],
-          operationId: 'consoleAsset',
-          summary: 'The console’s content-hashed assets (immutable)',
-          parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The asset (script, style sheet or image).' }, ...problemResponses(['not-found', ...EVERY_ROUTE]) },
-        },
-      },
-      '/': {
-        get: { tags: ['operations'], operationId: 'rootRedirect', summary: 'The support console', responses: { '302': { description: 'Redirect to `/console/`.', headers: { Location: { schema: { type: 'string' } } } } } },
-      },
-      '/console': {
-        get: { tags: ['operations'], operationId: 'consoleRedirect', summary: 'The support console', responses: { '301': { description: 'Redirect to `/console/`.', headers: { Location: { schema: { type: 'string' } } } } } },
-      },
-    },
+    paths,
     components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Api-Key',
+          description: 'An API key issued to the calling app.',
+        },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A JWT from the issuer the gateway trusts (its JWKS), or an API key sent as a bearer token.',
+        },
+      },
       parameters: {
-        provider: { name: 'provider', in: 'path', required: true, description: 'An enabled provider (`GET /providers`).', schema: { type: 'string', enum: providerIds } },
+        provider: {
+          name: 'provider',
+          in: 'path',
+          required: true,
+          description: 'An enabled provider (`GET /providers`).',
+          schema: { type: 'string', enum: providerIds },
+        },
         customerId: {
           name: 'id',
           in: 'path',
@@ -175,24 +150,321 @@ export function openApiDocument({ version, adapters }: DocumentInput): Schema {
           'x-id-patterns': idPatterns,
           ...(firstExample ? { example: firstExample.exampleId } : {}),
         },
-        include: { name: 'include', in: 'query', required: false, description: 'Comma list; `raw` adds the upstream body (masked like `data`). Unknown values are `invalid-request`.', schema: { type: 'string', enum: ['raw'] } },
-        'If-None-Match': { name: 'If-None-Match', in: 'header', required: false, description: 'ETags (weak comparison); `*` matches.', schema: { type: 'string' } },
-        'Cache-Control': { name: 'Cache-Control', in: 'header', required: false, description: '`no-cache` skips the fresh cached entry and the negative cache.', schema: { type: 'string' } },
-        'X-Request-Id': { name: 'X-Request-Id', in: 'header', required: false, description: 'Echoed when 1-128 characters of `[A-Za-z0-9._-]`; otherwise a new UUID is used.', schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } },
-        traceparent: { name: 'traceparent', in: 'header', required: false, description: 'W3C Trace Context; continued by the gateway and its upstream calls.', schema: { type: 'string' } },
+        include: {
+          name: 'include',
+          in: 'query',
+          required: false,
+          description:
+            'What to add to the answer, as a comma list (`include=raw`); the parameter may also be repeated. ' +
+            '`raw` adds the upstream body (masked like `data`). An unknown value is `invalid-request`.',
+          style: 'form',
+          explode: false,
+          schema: { type: 'array', items: { type: 'string', enum: INCLUDE_VALUES }, minItems: 1 },
+        },
+        'If-None-Match': {
+          name: 'If-None-Match',
+          in: 'header',
+          required: false,
+          description: 'ETags (weak comparison); `*` matches.',
+          schema: { type: 'string' },
+        },
+        'Cache-Control': {
+          name: 'Cache-Control',
+          in: 'header',
+          required: false,
+          description: '`no-cache` skips the fresh cached entry and the negative cache.',
+          schema: { type: 'string' },
+        },
+        'X-Request-Id': {
+          name: 'X-Request-Id',
+          in: 'header',
+          required: false,
+          description: 'Echoed when 1-128 characters of `[A-Za-z0-9._-]`; otherwise a new UUID is used.',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+        },
+        traceparent: {
+          name: 'traceparent',
+          in: 'header',
+          required: false,
+          description:
+            'W3C Trace Context; its trace id is continued by the gateway and its upstream calls. `tracestate` ' +
+            'and `baggage` are not forwarded.',
+          schema: { type: 'string' },
+        },
       },
       headers: {
-        'X-Request-Id': { description: 'The request id (the caller’s when well-formed).', required: true, schema: { type: 'string' } },
-        'Cache-Status': { description: 'RFC 9211, e.g. `customer-gateway; hit; ttl=240`, `customer-gateway; fwd=miss; stored`.', schema: { type: 'string' } },
-        'Cache-Control': { description: '`private, max-age=N` on customers; `no-store` on errors.', schema: { type: 'string' } },
+        'X-Request-Id': {
+          description: 'The request id (the caller’s when well-formed).',
+          required: true,
+          schema: { type: 'string' },
+        },
+        'Cache-Status': {
+          description: 'RFC 9211, e.g. `customer-gateway; hit; ttl=240`, `customer-gateway; fwd=miss; stored`.',
+          schema: { type: 'string' },
+        },
+        'Cache-Control': {
+          description: '`private, max-age=N` on customers; `no-store` on errors.',
+          schema: { type: 'string' },
+        },
         ETag: { description: 'Strong ETag over `data` (and `raw` when included).', schema: { type: 'string' } },
-        'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
+        'Retry-After': {
+          description: 'Seconds to wait before trying again.',
+          schema: { type: 'string', pattern: '^\\d+$' },
+        },
         Allow: { description: 'The methods the route serves.', schema: { type: 'string' } },
+        Vary: {
+          description: 'The request headers the answer depends on (`Authorization, X-Api-Key` on caller routes).',
+          schema: { type: 'string' },
+        },
+        RateLimit: {
+          description:
+            'The caller’s budget (IETF draft-8): `"<policy>"; r=<remaining>; t=<seconds to reset>`. With ' +
+            '`Retry-After` on the same answer, `t` names the same point in time.',
+          schema: { type: 'string' },
+        },
+        'RateLimit-Policy': {
+          description: 'The caller’s quota (IETF draft-8): `"<policy>"; q=<requests>; w=<window seconds>; pk=:<tag>:`.',
+          schema: { type: 'string' },
+        },
+        'WWW-Authenticate': {
+          description: '`Bearer realm="customer-gateway"`, with `error="invalid_token"` when a credential was refused.',
+          schema: { type: 'string' },
+        },
       },
       responses: Object.fromEntries(PROBLEM_CODES.map((code) => [code, problemResponse([code])])),
       schemas: schemas(providerIds),
     },
   };
+}
+
+/** The operation of one route: its parameters, security, and every status it can answer. */
+function operationOf(route: Route, callerSecurity: Schema[]): Schema {
+  const problems = [...(route.problems ?? []), ...ANY_REQUEST, ...(route.caller ? CALLER : [])];
+  const callerHeaders = route.caller
+    ? {
+        Vary: ref('headers', 'Vary'),
+        RateLimit: ref('headers', 'RateLimit'),
+        'RateLimit-Policy': ref('headers', 'RateLimit-Policy'),
+      }
+    : {};
+  const answers = Object.fromEntries(
+    Object.entries(route.answers).map(([status, answer]) => [
+      status,
+      {
+        ...answer,
+        headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), ...callerHeaders, ...(answer.headers as Schema) },
+      },
+    ]),
+  );
+  return {
+    tags: [route.tag],
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    parameters: [...(route.parameters ?? []), ref('parameters', 'X-Request-Id')],
+    ...(route.requestBody ? { requestBody: route.requestBody } : {}),
+    security: route.caller ? callerSecurity : [],
+    responses: { ...answers, ...problemResponses(problems), ...PARSER_REFUSALS },
+  };
+}
+
+/**
+ * What node's HTTP parser refuses before any route runs, answered with the `invalid-request` problem type and
+ * a status of its own: a request head that takes too long (408) or is too large (431).
+ */
+const PARSER_REFUSALS: Record<string, Schema> = {
+  '408': {
+    ...problemResponse(['invalid-request']),
+    description: 'The request head did not arrive in time (`invalid-request`); the connection is closed.',
+  },
+  '431': {
+    ...problemResponse(['invalid-request']),
+    description: 'The request headers are larger than the gateway accepts (`invalid-request`).',
+  },
+};
+
+/** Every route the gateway serves, as the OpenAPI document describes it. */
+function routes(operatorPortSeparate: boolean): Route[] {
+  const json = (description: string, schema: Schema, headers: Schema = {}): Schema => ({
+    description,
+    headers,
+    content: { 'application/json': { schema } },
+  });
+  const text = (description: string, type: string): Schema => ({
+    description,
+    content: { [type]: { schema: { type: 'string' } } },
+  });
+  const redirect = (description: string): Schema => ({
+    description,
+    headers: { Location: { schema: { type: 'string' } } },
+  });
+  const customer = [ref('parameters', 'provider'), ref('parameters', 'customerId')];
+  const lookupHeaders = {
+    'Cache-Status': ref('headers', 'Cache-Status'),
+    'Cache-Control': ref('headers', 'Cache-Control'),
+    ETag: ref('headers', 'ETag'),
+  };
+  const asset = (name: string, values?: string[]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string', ...(values ? { enum: values } : {}) },
+  });
+
+  return [
+    {
+      path: '/customers/{provider}/{id}',
+      method: 'get',
+      operationId: 'getCustomer',
+      tag: 'customers',
+      summary: 'One customer in the common model',
+      description:
+        'Looks the customer up at the provider (or answers from the cache) and normalises it. ' +
+        '`Cache-Control: no-cache` skips the fresh entry; `If-None-Match` is answered 304.',
+      parameters: [
+        ...customer,
+        ref('parameters', 'include'),
+        ref('parameters', 'If-None-Match'),
+        ref('parameters', 'Cache-Control'),
+        ref('parameters', 'traceparent'),
+      ],
+      caller: true,
+      answers: {
+        '200': json('The customer.', ref('schemas', 'CustomerAnswer'), lookupHeaders),
+        '304': { description: 'Not modified: `If-None-Match` matched the current ETag.', headers: lookupHeaders },
+      },
+      problems: ['unknown-provider', 'customer-not-found', ...UPSTREAM],
+    },
+    {
+      path: '/cache/customers/{provider}/{id}',
+      method: 'delete',
+      operationId: 'purgeCustomer',
+      tag: 'customers',
+      summary: 'Drop one cached entry',
+      description:
+        'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. ' +
+        'Needs the `cache:purge` scope.',
+      parameters: customer,
+      caller: true,
+      answers: { '204': { description: 'The entry is gone from this replica’s cache.' } },
+      problems: ['unknown-provider', 'not-found'],
+    },
+    {
+      path: '/providers',
+      method: 'get',
+      operationId: 'listProviders',
+      tag: 'catalog',
+      summary: 'The enabled providers and their id rules',
+      answers: { '200': json('The enabled providers.', ref('schemas', 'ProviderList')) },
+    },
+    {
+      path: '/problems/{code}',
+      method: 'get',
+      operationId: 'describeProblem',
+      tag: 'catalog',
+      summary: 'A short human description of one problem type',
+      parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string', enum: PROBLEM_CODES } }],
+      answers: { '200': json('The problem type.', ref('schemas', 'ProblemType')) },
+      problems: ['not-found'],
+    },
+    {
+      path: '/healthz',
+      method: 'get',
+      operationId: 'liveness',
+      tag: 'operations',
+      summary: 'Liveness: the process answers',
+      answers: { '200': json('Alive.', object({ status: { const: 'ok' } })) },
+    },
+    {
+      path: '/readyz',
+      method: 'get',
+      operationId: 'readiness',
+      tag: 'operations',
+      summary: 'Readiness: configuration loaded and each provider’s local state; never calls an upstream',
+      description: 'With `METRICS_PORT` set, this port answers the status only; the detail is on the operator port.',
+      answers: {
+        '200': json('Ready to serve.', ref('schemas', 'Readiness')),
+        '503': json('Shutting down: take this replica out of rotation.', ref('schemas', 'Readiness')),
+      },
+    },
+    ...(operatorPortSeparate
+      ? []
+      : [
+          {
+            path: '/metrics',
+            method: 'get',
+            operationId: 'metrics',
+            tag: 'operations',
+            summary: 'Prometheus metrics',
+            answers: { '200': text('Text exposition format 0.0.4.', 'text/plain') },
+          } satisfies Route,
+        ]),
+    {
+      path: '/openapi.json',
+      method: 'get',
+      operationId: 'openapi',
+      tag: 'operations',
+      summary: 'This document',
+      answers: { '200': json('OpenAPI 3.1.', { type: 'object' }) },
+    },
+    {
+      path: '/docs',
+      method: 'get',
+      operationId: 'docs',
+      tag: 'operations',
+      summary: 'A page to read this document',
+      answers: { '200': text('HTML (Swagger UI, served from local assets).', 'text/html') },
+    },
+    {
+      path: '/docs/{asset}',
+      method: 'get',
+      operationId: 'docsAsset',
+      tag: 'operations',
+      summary: 'The docs page’s own files (Swagger UI from local assets, and its start script)',
+      parameters: [asset('asset', ['init.js', 'swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'])],
+      answers: {
+        '200': {
+          description: 'The file.',
+          content: {
+            'text/javascript': { schema: { type: 'string' } },
+            'text/css': { schema: { type: 'string' } },
+            'image/png': { schema: { type: 'string' } },
+          },
+        },
+      },
+      problems: ['not-found'],
+    },
+    {
+      path: '/console',
+      method: 'get',
+      operationId: 'console',
+      tag: 'operations',
+      summary: 'The support console',
+      description:
+        'Redirects to the console page itself, `/console/` (its asset and API paths are relative to it): HTML, ' +
+        'a page for support staff to look customers up (built by `npm run build`; 404 `not-found` when it was ' +
+        'not built).',
+      answers: { '301': redirect('Redirect to `/console/`.') },
+    },
+    {
+      path: '/console/assets/{asset}',
+      method: 'get',
+      operationId: 'consoleAsset',
+      tag: 'operations',
+      summary: 'The console’s content-hashed assets (immutable)',
+      parameters: [asset('asset')],
+      answers: { '200': { description: 'The asset (script, style sheet or image).' } },
+      problems: ['not-found'],
+    },
+    {
+      path: '/',
+      method: 'get',
+      operationId: 'rootRedirect',
+      tag: 'operations',
+      summary: 'The support console',
+      answers: { '302': redirect('Redirect to `/console/`.') },
+    },
+  ];
 }
 
 /** One response per status, listing every problem code the route may answer with that status. */
@@ -202,14 +474,29 @@ function problemResponses(codes: readonly ProblemCode[]): Record<string, Schema>
     const status = PROBLEMS[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [String(status), list.length === 1 ? ref('responses', list[0] as string) : problemResponse(list)]));
+  return Object.fromEntries(
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        list.length === 1 ? ref('responses', list[0] ?? '') : problemResponse(list),
+      ]),
+  );
 }
 
 function problemResponse(codes: readonly ProblemCode[]): Schema {
-  const headers: Record<string, Schema> = { 'X-Request-Id': ref('headers', 'X-Request-Id'), 'Cache-Control': ref('headers', 'Cache-Control') };
+  const headers: Record<string, Schema> = {
+    'X-Request-Id': ref('headers', 'X-Request-Id'),
+    'Cache-Control': ref('headers', 'Cache-Control'),
+    // On the routes that need a caller (absent on the others and on node's own refusals).
+    Vary: ref('headers', 'Vary'),
+    RateLimit: ref('headers', 'RateLimit'),
+    'RateLimit-Policy': ref('headers', 'RateLimit-Policy'),
+  };
   const statuses = codes.map((code) => PROBLEMS[code].status);
   if (statuses.some((s) => s === 429 || s >= 502)) headers['Retry-After'] = ref('headers', 'Retry-After');
   if (codes.includes('method-not-allowed')) headers.Allow = ref('headers', 'Allow');
+  if (codes.includes('unauthorized')) headers['WWW-Authenticate'] = ref('headers', 'WWW-Authenticate');
   return {
     description: codes.map((code) => `\`${code}\`: ${PROBLEMS[code].description}`).join('\n\n'),
     headers,
@@ -221,13 +508,28 @@ function schemas(providerIds: string[]): Record<string, Schema> {
   const string = { type: 'string' };
   const text = nullable('string');
   return {
-    CustomerAnswer: object({ data: ref('schemas', 'Customer'), raw: { description: 'The upstream body as received (national ids masked like `data`), with `?include=raw`.' }, meta: ref('schemas', 'Meta') }, ['data', 'meta']),
-    Meta: object({
-      requestId: string,
-      cache: { type: 'string', enum: ['hit', 'miss', 'stale'] },
-      fetchedAt: { type: 'string', format: 'date-time' },
-      ageSeconds: { type: 'integer', minimum: 0 },
-    }),
+    CustomerAnswer: object(
+      {
+        data: ref('schemas', 'Customer'),
+        raw: { description: 'The upstream body as received (national ids masked like `data`), with `?include=raw`.' },
+        meta: ref('schemas', 'Meta'),
+      },
+      ['data', 'meta'],
+    ),
+    Meta: object(
+      {
+        requestId: string,
+        cache: { type: 'string', enum: ['hit', 'miss', 'stale'] },
+        fetchedAt: { type: 'string', format: 'date-time' },
+        ageSeconds: { type: 'integer', minimum: 0 },
+        cacheBypass: {
+          type: 'string',
+          enum: ['not-granted'],
+          description: 'Cache-Control: no-cache was sent without the scope cache:bypass: answered as a plain lookup.',
+        },
+      },
+      ['requestId', 'cache', 'fetchedAt', 'ageSeconds'],
+    ),
     Customer: object({
       id: { type: 'string', description: '`{provider}:{providerId}`' },
       provider: { type: 'string', enum: providerIds },
@@ -241,14 +543,21 @@ function schemas(providerIds: string[]): Record<string, Schema> {
       email: text,
       phone: text,
       preferredLanguage: text,
-      nationalId: nullable('string', { description: 'Masked (all but the last 4 characters are `*`) unless the caller may read PII.' }),
+      nationalId: nullable('string', {
+        description: 'Masked (all but the last 4 characters are `*`) unless the caller may read PII.',
+      }),
       organization: { oneOf: [ref('schemas', 'Organization'), { type: 'null' }] },
       addresses: { type: 'array', items: ref('schemas', 'Address') },
       contacts: { type: 'array', items: ref('schemas', 'Contact') },
       accounts: { type: 'array', items: ref('schemas', 'Account') },
       providerDetails: { type: 'object', description: 'What has no common field; empty where none.' },
     }),
-    Organization: object({ name: text, registrationNumber: text, marketSegment: text, marketSubSegments: { type: 'array', items: string } }),
+    Organization: object({
+      name: text,
+      registrationNumber: text,
+      marketSegment: text,
+      marketSubSegments: { type: 'array', items: string },
+    }),
     Address: object({
       type: { type: 'string', enum: ['billing', 'shipping', 'company'] },
       line1: text,
@@ -273,19 +582,40 @@ function schemas(providerIds: string[]): Record<string, Schema> {
     }),
     Problem: object(
       {
-        type: { type: 'string', enum: PROBLEM_CODES.map((code) => `/problems/${code}`), description: 'Resolvable: `GET /problems/{code}`.' },
+        type: {
+          type: 'string',
+          enum: PROBLEM_CODES.map((code) => `/problems/${code}`),
+          description: 'Resolvable: `GET /problems/{code}`.',
+        },
         title: string,
-        status: { type: 'integer', enum: [...new Set(PROBLEM_CODES.map((code) => PROBLEMS[code].status))] },
+        status: {
+          type: 'integer',
+          enum: [...new Set([...PROBLEM_CODES.map((code) => PROBLEMS[code].status), 408, 431])].sort((a, b) => a - b),
+        },
         detail: string,
-        instance: { type: 'string', description: 'The request path.' },
+        instance: {
+          type: 'string',
+          format: 'uri-reference',
+          description: 'The request path, percent-encoded where it held characters a URI may not.',
+        },
         requestId: string,
         provider: { type: 'string', description: 'When the path names a known provider.' },
-        upstreamStatus: { type: 'integer', description: 'The status the upstream sent (the envelope’s where it decided).' },
+        upstreamStatus: {
+          type: 'integer',
+          description: 'The status the upstream sent (the envelope’s where it decided).',
+        },
         retryable: { type: 'boolean', description: 'True for 429, 502, 503 and 504.' },
       },
       ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'retryable'],
     ),
-    ProblemType: object({ type: string, code: { type: 'string', enum: PROBLEM_CODES }, title: string, status: { type: 'integer' }, description: string, advice: string }),
+    ProblemType: object({
+      type: string,
+      code: { type: 'string', enum: PROBLEM_CODES },
+      title: string,
+      status: { type: 'integer' },
+      description: string,
+      advice: string,
+    }),
     ProviderList: object({
       data: {
         type: 'array',
@@ -295,9 +625,19 @@ function schemas(providerIds: string[]): Record<string, Schema> {
           idPattern: { type: 'string', description: 'The id rule as a regular-expression source.' },
           idPatternFlags: string,
           exampleId: string,
-          capabilities: { type: 'array', items: { type: 'string', enum: ['lookup', 'list', 'balances'] }, description: 'What the provider offers: lookups, `GET /customers/{provider}`, `?include=balances`.' },
+          capabilities: {
+            type: 'array',
+            items: { type: 'string', enum: ['lookup', 'list', 'balances'] },
+            description: 'What the provider offers: lookups, `GET /customers/{provider}`, `?include=balances`.',
+          },
           listFilters: {
-            oneOf: [object({ status: { type: 'array', items: { type: 'string', enum: ['active', 'pending', 'inactive'] } }, name: { type: 'boolean' } }), { type: 'null' }],
+            oneOf: [
+              object({
+                status: { type: 'array', items: { type: 'string', enum: ['active', 'pending', 'inactive'] } },
+                name: { type: 'boolean' },
+              }),
+              { type: 'null' },
+            ],
             description: 'The filters the list takes (null without a list).',
           },
         }),
@@ -306,14 +646,16 @@ function schemas(providerIds: string[]): Record<string, Schema> {
     Readiness: object(
       {
         status: { type: 'string', enum: ['ready', 'shutting-down'] },
-        config: { const: 'loaded' },
+        config: { const: 'loaded', description: 'Absent on the main port when `METRICS_PORT` serves the detail.' },
         providers: {
           type: 'object',
-          description: 'Per provider: `auth` (the token source’s state, never the token) and, where the provider has them, its breaker and quota state.',
+          description:
+            'Per provider: `auth` (the token source’s state, never the token) and, where the provider has them, ' +
+            'its breaker and quota state.',
           additionalProperties: { type: 'object', properties: { auth: { type: 'object' } }, required: ['auth'] },
         },
       },
-      ['status', 'config', 'providers'],
+      ['status'],
       { additionalProperties: true },
     ),
   };

@@ -13,6 +13,7 @@ import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, mayUseProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
 import { callerKeyOf, providerFor, validId } from './customers.js';
+import { ROUTING } from './routing.js';
 
 export const BATCH_MAX_ITEMS = 100;
 /** 100 lookups with the longest ids any provider allows fit in a fraction of this. */
@@ -28,7 +29,7 @@ interface BatchItem {
 }
 
 export function batchRouter(services: Services): Router {
-  const router = Router();
+  const router = Router(ROUTING);
   router
     .route('/customers/batch')
     .post(readJson, async (req, res) => {

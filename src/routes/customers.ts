@@ -9,7 +9,7 @@ import type { LookupResult } from '../core/lookup.js';
 import type { LookupTelemetry } from '../core/pipeline.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
-import { clientOf, requireProvider } from '../security/grants.js';
+import { clientOf, hasScope, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 import { ROUTING } from './routing.js';
 
@@ -28,10 +28,14 @@ export function customersRouter(services: Services): Router {
       const includeRaw = parseInclude(query.include, runtime.adapter.id, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
+      // Bypassing the cache costs upstream calls: it needs the scope cache:bypass; without it, a plain lookup.
+      const noCache = wantsNoCache(req);
+      const mayBypass = hasScope(clientOf(res), 'cache:bypass');
       const options = {
         requestId: res.locals.requestId as string,
         callerKey: callerKeyOf(req, res),
-        noCache: wantsNoCache(req),
+        noCache: noCache && mayBypass,
+        bypassNotGranted: noCache && !mayBypass,
         telemetry: res.locals.telemetry as LookupTelemetry | undefined,
       };
       let result: LookupResult;
@@ -122,6 +126,7 @@ function render(
   const meta = {
     requestId: res.locals.requestId as string,
     cache: metaCacheOf(result.cache),
+    ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
     ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
   };

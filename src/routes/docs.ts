@@ -49,7 +49,14 @@ const INIT_SCRIPT = `window.addEventListener('load', function () {
 export function docsRouter(services: Services): Router {
   const router = Router(ROUTING);
   const adapters = [...services.providers.values()].map((p) => p.adapter);
-  const document = JSON.stringify(openApiDocument({ version: services.config.version, adapters }));
+  const document = JSON.stringify(
+    openApiDocument({
+      version: services.config.version,
+      adapters,
+      open: services.config.security.open,
+      operatorPortSeparate: services.config.metricsPort !== undefined,
+    }),
+  );
 
   // Made once: the document, the page and its start script never change while the process runs.
   const fixed: [path: string, type: string, body: string][] = [

@@ -19,7 +19,7 @@ const REALM = 'Bearer realm="customer-gateway"';
 export const OPEN_CLIENT: Client = Object.freeze({
   name: 'open',
   providers: ['*'],
-  scopes: ['cache:purge'] as const,
+  scopes: ['cache:purge', 'cache:bypass'] as const,
   kind: 'open' as const,
 });
 

@@ -2,6 +2,7 @@
  * Adobe VIP Marketplace through the real gateway and the real simulator over loopback: IMS tokens (cached,
  * shared, refreshed, retried once after a 401), Adobe's request and correlation ids, and the seeded accounts.
  */
+import { jest } from '@jest/globals';
 import { ADOBE_SIM_CLIENT, adobeVipSimulator, IMS_PATH } from '../../providers/adobe-vip/simulator.js';
 import type { SimLogEntry, Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -157,17 +158,29 @@ describe('the IMS token', () => {
 
   test('is refreshed before it expires (expires_in honoured)', async () => {
     const short = await startTestGateway({ env: ENV, simulator: () => ({ rateLimitPerSecond: 0, tokenLifetimeSeconds: 1 }) });
+    // Only Date is faked, and stands still unless the test moves it: the gateway's token clock and the simulator's
+    // expiry both read Date.now(), so the 1 s lifetime is measured exactly, however slow the machine is. Real timers
+    // (sockets, timeouts) keep running.
+    const allButDate = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate'] as const;
+    const timers = ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+    jest.useFakeTimers({ doNotFake: [...allButDate, ...timers] });
     try {
+      const start = Date.now();
       const shortSim = short.sim('adobe-vip');
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect(tokenCalls(shortSim)).toHaveLength(1);
-      // 1 s lifetime: refreshed once less than 10% (0.1 s) is left, before the simulator would refuse it.
-      await new Promise((resolve) => setTimeout(resolve, 950));
+      // 1 s lifetime: kept while more than 10% (0.1 s) is left, refreshed once less is, before the simulator
+      // would refuse it.
+      jest.setSystemTime(start + 850);
+      expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
+      expect(tokenCalls(shortSim)).toHaveLength(1);
+      jest.setSystemTime(start + 950);
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect(tokenCalls(shortSim)).toHaveLength(2);
-      expect(apiCalls(shortSim).map((e) => e.status)).toEqual([200, 200, 200]);
+      expect(apiCalls(shortSim).map((e) => e.status)).toEqual([200, 200, 200, 200]);
     } finally {
+      jest.useRealTimers();
       await short.close();
     }
   });

@@ -52,7 +52,7 @@ describe('requests the gateway refuses itself', () => {
 
   test('a path no route serves is not-found', async () => {
     await expectProblem(await fetch(`${gw.url}/no/such/route`), 'not-found');
-    await expectProblem(await fetch(`${gw.url}/customers/tango`), 'not-found');
+    await expectProblem(await fetch(`${gw.url}/customers/tango/zanzibar-health/extra`), 'not-found');
   });
 
   test('a method the lookup route does not serve is method-not-allowed with Allow listing GET and HEAD', async () => {

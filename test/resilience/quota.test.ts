@@ -57,7 +57,8 @@ describe('with a quota of 1 per second and a 1.6 s deadline', () => {
     expect(ok).toHaveLength(2);
     expect(refused).toHaveLength(2);
     for (const { res, ms } of refused) {
-      expect(ms).toBeLessThan(500);
+      // Refused at once: waiting for the slot it would have had takes at least 1.1 s (generous for a loaded machine).
+      expect(ms).toBeLessThan(1000);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(2);
       const problem = await problemOf(res);
       expect(problem.type).toBe('/problems/provider-unavailable');
