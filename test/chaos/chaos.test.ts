@@ -7,17 +7,21 @@ import { adapters } from '../../providers/index.js';
 import { envPrefix } from '../../src/core/provider.js';
 import { chaosTable, failedMusts, MIN_CALLS_TO_JUDGE_FAULT_SHARE, runChaos } from '../../bench/chaos-run.js';
 
-test('under injected faults every answer is correct or a sane problem, quotas hold, expired tokens are refreshed, nothing crashes', async () => {
+const MUSTS = 'every answer is correct or a sane problem, quotas hold, expired tokens are refreshed, nothing crashes';
+
+test(`under injected faults ${MUSTS}`, async () => {
   // Breakers kept shut (no ratio, 1000 in a row) so that, with faults in half the calls, enough calls reach every
   // upstream in this short run to judge the faults and each provider's answers: under load, the 250 ms attempt
   // timeouts pile up, and a breaker opened by them (10 in a row did) left a provider almost no not-found answer to
   // judge. The breaker has its own tests, and `npm run chaos` runs with the real settings. A provider with a
   // published quota (Tango's 1 per second) gets a raised one (its simulator enforces the same) for the same reason.
   const lenient = Object.fromEntries(
-    adapters.flatMap((a) => [
+    adapters.flatMap((a): [string, string][] => [
       [`${envPrefix(a.id)}_BREAKER_FAILURE_RATIO`, '0'],
       [`${envPrefix(a.id)}_BREAKER_CONSECUTIVE_FAILURES`, '1000'],
-      ...(a.defaults?.rateLimitPerSecond ? [[`${envPrefix(a.id)}_RATE_LIMIT_PER_SECOND`, '60']] : []),
+      ...(a.defaults?.rateLimitPerSecond
+        ? [[`${envPrefix(a.id)}_RATE_LIMIT_PER_SECOND`, '60'] as [string, string]]
+        : []),
     ]),
   );
   const report = await runChaos({
