@@ -31,10 +31,12 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuthScheme } from './auth.js';
+import { partialNote, PARTIAL_TTL_SECONDS, readBalances, withBalances } from './balances.js';
 import { ProviderBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { ProviderBulkhead } from './bulkhead.js';
 import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
 import { Deadline, systemClock, type Clock } from './deadline.js';
+import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
 import type { AttemptContext, ProviderAdapter, UpstreamRequest } from './provider.js';
 import { LocalQuota, type UpstreamQuota } from './quota.js';
@@ -111,6 +113,8 @@ export interface LoadProgress {
 export interface LoadOptions extends CallerContext {
   /** The caller may bypass the cache (`Cache-Control: no-cache` with the grant): the shared tier is skipped too. */
   noCache: boolean;
+  /** `?include=balances`: the accounts read follows the customer read, into one entry (its own cache key). */
+  balances?: boolean;
 }
 
 /** Keys remembered as just failed; beyond it the oldest are forgotten early (they would call the upstream again). */
@@ -158,7 +162,7 @@ export class LookupPipeline {
       // 4. One load in the fleet, 5. the provider's upstream path, 6. stored for the fleet.
       try {
         return await this.lease.run(key, async () => {
-          const fresh = await this.fromUpstream(runtime, key, id, options);
+          const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
           await this.shared.write(key, fresh);
           return fresh;
         });
@@ -198,15 +202,12 @@ export class LookupPipeline {
     key: string,
     id: string,
     caller: CallerContext,
+    balances = false,
   ): Promise<CacheEntry> {
     const fetchedAt = this.clock.now();
+    let result: UpstreamResult;
     try {
-      const result = await runtime.upstream.fetchCustomer(id, caller);
-      // An unchanged body keeps its version, so that callers' ETags still validate after a refresh.
-      const previous = this.cache.peek(key);
-      const version =
-        previous?.kind === 'customer' && previous.rawText === result.text ? previous.version : newVersion();
-      return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy, version);
+      result = await runtime.upstream.fetchCustomer(id, caller);
     } catch (error) {
       // The upstream says the customer does not exist: remembered briefly, like a customer.
       if (error instanceof GatewayError && error.code === 'customer-not-found') {
@@ -219,6 +220,27 @@ export class LookupPipeline {
         };
       }
       throw error;
+    }
+    if (!balances) {
+      // An unchanged body keeps its version, so that callers' ETags still validate after a refresh.
+      const previous = this.cache.peek(key);
+      const version =
+        previous?.kind === 'customer' && previous.rawText === result.text ? previous.version : newVersion();
+      return customerEntry(runtime.adapter, id, result, fetchedAt, runtime.cacheTtlSeconds, this.policy, version);
+    }
+    // `?include=balances`: the accounts read follows, through the same gates. If it fails, the answer is partial:
+    // the customer without balances, fresh for `PARTIAL_TTL_SECONDS` at most so that they are tried again soon.
+    try {
+      const read = await readBalances(runtime, id, caller);
+      const enrich = (customer: Customer) => withBalances(customer, read);
+      const ttl = runtime.cacheTtlSeconds;
+      // Always a new version: the balances may change while the customer's body does not.
+      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, newVersion(), { enrich });
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.code === 'internal-error') throw error;
+      const ttl = Math.min(runtime.cacheTtlSeconds, PARTIAL_TTL_SECONDS);
+      const partial = partialNote(error);
+      return customerEntry(runtime.adapter, id, result, fetchedAt, ttl, this.policy, newVersion(), { partial });
     }
   }
 }

@@ -4,6 +4,7 @@
  * the purge reaches the replica that serves it.
  */
 import { Router, type Request } from 'express';
+import { balancesKey } from '../core/balances.js';
 import { cacheKey } from '../core/cache.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
@@ -22,7 +23,10 @@ export function cacheRouter(services: Services): Router {
       requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
-      if (!services.cache.delete(cacheKey(runtime.adapter.id, id))) {
+      const key = cacheKey(runtime.adapter.id, id);
+      // The customer and its `?include=balances` variant go together.
+      const purgedBalances = services.cache.delete(balancesKey(key));
+      if (!services.cache.delete(key) && !purgedBalances) {
         throw new GatewayError('not-found', {
           provider: runtime.adapter.id,
           detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.`,

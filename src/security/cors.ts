@@ -1,5 +1,5 @@
 /**
- * CORS for browser dashboards (issue 5), off unless `CORS_ORIGINS` lists exact origins. A tiny origin-list
+ * CORS for browser dashboards, off unless `CORS_ORIGINS` lists exact origins. A tiny origin-list
  * middleware: the `cors` package is not a dependency, and the gateway needs only this much. Credentials travel
  * in the Authorization or X-Api-Key header, never in cookies, so `Access-Control-Allow-Credentials` is not sent.
  */
