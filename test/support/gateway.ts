@@ -46,10 +46,13 @@ export interface TestGateway {
  * Quiet defaults for every provider of the test, read from its registry: no upstream quota (the simulators'
  * own limits are off too, so tests do not wait on them; the quota's own tests set the key), and circuit
  * breakers out of the way of tests that provoke failures on purpose (the breaker's own tests set these keys).
+ * Failures are not remembered between lookups, so that tests provoking failures see every one reach the
+ * upstream; the failure memory's own tests set it.
  */
 export function testDefaults(adapters: readonly ProviderAdapter[]): Record<string, string> {
   return {
     LOG_LEVEL: 'debug',
+    FAILURE_MEMORY_SECONDS: '0',
     ...Object.fromEntries(
       adapters.flatMap((a) => [
         [`${envPrefix(a.id)}_RATE_LIMIT_PER_SECOND`, '0'],
