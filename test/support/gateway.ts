@@ -45,6 +45,9 @@ export interface TestGateway {
 export const TEST_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'debug',
   TANGO_RATE_LIMIT_PER_SECOND: '0',
+  // Failures are not remembered between lookups, so that tests provoking failures see every one reach the
+  // upstream; the failure memory's own tests set it.
+  FAILURE_MEMORY_SECONDS: '0',
   // Circuit breakers stay out of the way of tests that provoke failures on purpose; the breaker's own tests
   // set these keys themselves.
   ...Object.fromEntries(
