@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 afterAll(async () => gw.close());
 
-test('with Tango hanging, two calls are in flight, one waits, the rest are refused at once, and the other provider stays fast', async () => {
+// Two calls in flight, one waiting, the rest refused at once, and the other provider stays fast.
+test('with Tango hanging, the bulkhead bounds what it holds and the other provider stays fast', async () => {
   gw.sim('tango').inject({ fault: { kind: 'hang' } });
   const started = Date.now();
   const ids = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet'];
