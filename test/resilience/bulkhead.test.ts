@@ -43,9 +43,9 @@ test('with Tango hanging, the bulkhead bounds what it holds and the other provid
 
   // Until all five have arrived: two on the wire, one queued (a loaded machine may take a while to send them).
   const state = () => gw.services.providers.get('tango')?.state?.();
-  for (let waited = 0; waited < 700 && !(state()?.inFlight === 2 && state()?.queued === 1); waited += 10) {
+  const settled = () => state()?.inFlight === 2 && state()?.queued === 1 && gw.sim('tango').stats.apiRequests === 2;
+  for (let waited = 0; waited < 700 && !settled(); waited += 10)
     await new Promise((resolve) => setTimeout(resolve, 10));
-  }
   expect(state()).toMatchObject({ inFlight: 2, queued: 1 });
   expect(gw.sim('tango').stats.apiRequests).toBe(2);
 
