@@ -46,6 +46,8 @@ export interface Config {
     maxBytes: number;
   };
   upstreamMaxBodyBytes: number;
+  /** Seconds a lookup that just failed for upstream reasons is answered with that failure without a new call. */
+  failureMemorySeconds: number;
   /** `GET /customers/{provider}`: how long a page is cached, and the secret that signs cursors. */
   lists: { cacheTtlSeconds: number; cursorSecret: string | undefined };
   /** `POST /customers/batch`: when unfinished items are answered `upstream-timeout`. */
@@ -83,6 +85,7 @@ const commonKeys = {
   CACHE_MAX_ENTRIES: positiveInt.default(10000),
   CACHE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
   UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  FAILURE_MEMORY_SECONDS: seconds.default(5),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }),
   LIST_CACHE_TTL_SECONDS: seconds.default(30),
@@ -176,6 +179,7 @@ export function loadConfig(
       maxBytes: v.CACHE_MAX_BYTES as number,
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
+    failureMemorySeconds: v.FAILURE_MEMORY_SECONDS as number,
     lists: Object.freeze({
       cacheTtlSeconds: v.LIST_CACHE_TTL_SECONDS as number,
       cursorSecret: v.LIST_CURSOR_SECRET as string | undefined,

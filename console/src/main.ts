@@ -13,7 +13,7 @@ import { renderCustomer } from './render-customer.js';
 import { renderRecent } from './render-history.js';
 import { renderProblem } from './render-problem.js';
 import { renderRaw } from './render-raw.js';
-import { renderStaleBanner, renderTrust } from './render-trust.js';
+import { renderPartialBanner, renderStaleBanner, renderTrust } from './render-trust.js';
 import { storageOr } from './storage.js';
 import { sameTarget, searchForTarget, targetFromSearch, type LookupTarget } from './url-state.js';
 import { pageElements, setFieldError, show } from './view.js';
@@ -156,7 +156,9 @@ async function lookup(target: LookupTarget, options: LookupOptions = {}): Promis
   announce(options.noCache ? `Asking ${providerName(clean.provider)} again…` : `Looking up ${clean.id} at ${providerName(clean.provider)}…`);
 
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.id : '';
-  const outcome = await client.getCustomer(clean.provider, clean.id, { raw: rawWanted, noCache: options.noCache, signal: controller.signal });
+  // Balances where the provider offers them (an accounts read beside the customer's).
+  const balances = providerInfo(clean.provider)?.capabilities?.includes('balances') === true;
+  const outcome = await client.getCustomer(clean.provider, clean.id, { raw: rawWanted, balances, noCache: options.noCache, signal: controller.signal });
   if (controller.signal.aborted || outcome.kind === 'aborted') return;
   inFlight = null;
   els.result.removeAttribute('aria-busy');
@@ -186,7 +188,7 @@ function showCustomer(target: LookupTarget, doc: CustomerDocument, requestId: st
   els.keyPrompt.hidden = true;
   const name = textOf(doc.data.displayName);
   const stale = doc.meta.cache === 'stale';
-  show(els.staleBanner, stale ? renderStaleBanner(doc.meta) : null);
+  show(els.staleBanner, stale ? renderStaleBanner(doc.meta) : doc.meta.partial ? renderPartialBanner(doc.meta) : null);
   els.customer.replaceChildren(renderCustomer(doc.data, providerName(target.provider)));
   els.trust.replaceChildren(renderTrust(doc.meta, requestId, { onRefresh: () => void lookup(target, { noCache: true }) }));
   els.resultGrid.hidden = false;

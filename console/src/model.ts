@@ -28,6 +28,8 @@ export interface LookupMeta {
   cache: CacheOutcome | string;
   fetchedAt: string;
   ageSeconds: number;
+  /** A partial answer (balances asked but not read): what is missing and why. */
+  partial?: { missing?: string[]; problem?: string; detail?: string };
 }
 
 export interface CustomerDocument {

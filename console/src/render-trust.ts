@@ -51,6 +51,18 @@ export function renderTrust(meta: LookupMeta, requestId: string | null, actions:
 }
 
 /** The banner over a stale answer: the data may be out of date, and why. */
+/** The answer lacks the accounts' balances: the provider's accounts read failed. */
+export function renderPartialBanner(meta: LookupMeta): HTMLElement {
+  const why = typeof meta.partial?.detail === 'string' && meta.partial.detail !== '' ? ` (${meta.partial.detail})` : '';
+  return h(
+    'div',
+    { class: 'banner banner-warn', id: 'partial-notice' },
+    h('h2', { class: 'banner-title', text: 'Balances are not shown' }),
+    h('p', { text: `The customer was found, but the provider’s accounts could not be read${why}.` }),
+    h('p', { text: 'Use “Refresh from provider” to try again.' }),
+  );
+}
+
 export function renderStaleBanner(meta: LookupMeta): HTMLElement {
   const age = formatAge(meta.ageSeconds);
   const fetchedAt = formatDateTime(meta.fetchedAt);

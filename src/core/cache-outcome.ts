@@ -21,20 +21,26 @@ export type CacheOutcome =
     bypassNotGranted?: true;
   };
 
-/** The RFC 9211 `Cache-Status` header value; `bypass=not-granted` says a `no-cache` request was not honoured. */
-export function cacheStatusOf(outcome: CacheOutcome): string {
-  return outcome.bypassNotGranted ? `${statusOf(outcome)}; bypass=not-granted` : statusOf(outcome);
+/**
+ * The RFC 9211 `Cache-Status` header value; `bypass=not-granted` says a `no-cache` request was not honoured.
+ * `partial`: the answer lacks a part (`?include=balances` whose accounts read failed), which is why it is fresh
+ * for a short while only.
+ */
+export function cacheStatusOf(outcome: CacheOutcome, partial = false): string {
+  const status = statusOf(outcome, partial);
+  return outcome.bypassNotGranted ? `${status}; bypass=not-granted` : status;
 }
 
-function statusOf(outcome: CacheOutcome): string {
+function statusOf(outcome: CacheOutcome, partial: boolean): string {
+  const detail = partial ? '; detail=partial' : '';
   switch (outcome.kind) {
     case 'hit':
-      return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}`;
+      return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}${detail}`;
     case 'stale':
       return `${CACHE_NAME}; hit; ttl=${outcome.ttlSeconds}; detail=${outcome.detail}`;
     case 'miss':
-      if (outcome.collapsed) return `${CACHE_NAME}; fwd=${outcome.forward}; collapsed`;
-      return `${CACHE_NAME}; fwd=${outcome.forward}${outcome.stored ? '; stored' : ''}`;
+      if (outcome.collapsed) return `${CACHE_NAME}; fwd=${outcome.forward}; collapsed${detail}`;
+      return `${CACHE_NAME}; fwd=${outcome.forward}${outcome.stored ? '; stored' : ''}${detail}`;
   }
 }
 

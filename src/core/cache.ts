@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { PartialNote } from './balances.js';
 import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import type { GatewayError } from './problems.js';
@@ -46,6 +47,8 @@ export interface CustomerEntry {
   readonly masked: View;
   /** …and for those who may; the same object when the customer carries no national id. */
   readonly clear: View;
+  /** A partial answer (`?include=balances` whose accounts read failed): what is missing and why. */
+  readonly partial?: PartialNote;
 }
 
 export interface NotFoundEntry {
@@ -167,13 +170,16 @@ export function customerEntry(
   ttlSeconds: number,
   policy: EntryPolicy,
   version: string = newVersion(),
+  /** `?include=balances`: the balances merged into the customer, or the note of what is missing. */
+  extra: { enrich?: (customer: Customer) => Customer; partial?: PartialNote } = {},
 ): CustomerEntry {
-  const customer: Customer = {
+  const normalized: Customer = {
     id: `${adapter.id}:${id}`,
     provider: adapter.id,
     providerId: id,
     ...adapter.normalize(upstream.body),
   };
+  const customer = extra.enrich ? extra.enrich(normalized) : normalized;
   const personal = adapter.personalData;
   const maskedCustomer = maskCustomer(customer, personal?.data);
   const masked = buildView(maskedCustomer, version, 'm');
@@ -196,6 +202,7 @@ export function customerEntry(
       (clear === masked ? 0 : Buffer.byteLength(clear.data)),
     masked,
     clear,
+    ...(extra.partial ? { partial: extra.partial } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type CustomerEntry,
   type EntryPolicy,
 } from './cache.js';
+import { balancesKey } from './balances.js';
 import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
 import type { LoadProgress, LookupPipeline, LookupTelemetry, ProviderRuntime } from './pipeline.js';
 import { GatewayError, type ProblemCode } from './problems.js';
@@ -34,6 +35,8 @@ export interface LookupOptions {
   bypassNotGranted?: boolean;
   /** The request's trace context for upstream attempts, and where their count is kept (for the request log). */
   telemetry?: LookupTelemetry;
+  /** `?include=balances`: the customer with its accounts' balances, cached apart from the plain lookup. */
+  balances?: boolean;
 }
 
 /** How each lookup used the cache (metrics): `collapsed` joined an upstream call already in flight. */
@@ -60,7 +63,7 @@ export class LookupService {
 
   /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
-    const key = cacheKey(runtime.adapter.id, id);
+    const key = options.balances ? balancesKey(cacheKey(runtime.adapter.id, id)) : cacheKey(runtime.adapter.id, id);
     const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
       this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
     const now = Date.now();
@@ -100,13 +103,22 @@ export class LookupService {
         ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
       });
     const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
-    return answer(entry, outcome, entry.kind === 'customer' ? runtime.cacheTtlSeconds : this.policy.notFoundTtlSeconds);
+    // The entry's own fresh time: the provider's TTL, or less for a partial answer.
+    const maxAge = Math.max(0, Math.round((entry.freshUntil - entry.fetchedAt) / 1000));
+    return answer(entry, outcome, maxAge);
   }
 
   /** `?include=raw`: the entry with its raw view for this PII policy, made once and counted in the cache's bytes. */
-  withRaw(runtime: ProviderRuntime, id: string, entry: CustomerEntry, clearPii: boolean): CustomerEntry {
+  withRaw(
+    runtime: ProviderRuntime,
+    id: string,
+    entry: CustomerEntry,
+    clearPii: boolean,
+    balances = false,
+  ): CustomerEntry {
     const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
-    if (next !== entry) this.cache.replace(cacheKey(runtime.adapter.id, id), entry, next);
+    const key = cacheKey(runtime.adapter.id, id);
+    if (next !== entry) this.cache.replace(balances ? balancesKey(key) : key, entry, next);
     return next;
   }
 
@@ -130,7 +142,12 @@ export class LookupService {
 
   /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
   private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
-    const background = { requestId: options.requestId, callerKey: options.callerKey, noCache: false };
+    const background = {
+      requestId: options.requestId,
+      callerKey: options.callerKey,
+      noCache: false,
+      balances: options.balances === true,
+    };
     this.pipeline
       .load(runtime, key, id, background, { initiated: false, fromSharedTier: false })
       .catch((error: unknown) => {

@@ -60,6 +60,7 @@ function shareFailure(error: unknown): SharedFailure | undefined {
     provider: error.provider,
     upstreamStatus: error.upstreamStatus,
     retryAfterSeconds: error.retryAfterSeconds,
+    unwell: error.unwell,
   };
 }
 
@@ -70,5 +71,6 @@ function rebuildFailure(failure: SharedFailure, provider: string): Error {
     provider: failure.provider ?? provider,
     upstreamStatus: failure.upstreamStatus,
     retryAfterSeconds: failure.retryAfterSeconds,
+    unwell: failure.unwell ?? false,
   });
 }

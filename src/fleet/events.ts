@@ -16,6 +16,8 @@ export interface SharedFailure {
   provider?: string;
   upstreamStatus?: number;
   retryAfterSeconds?: number;
+  /** The failure says the upstream is unwell (the waiters remember it briefly, as the holder does). */
+  unwell?: boolean;
 }
 
 export type FleetEvent =

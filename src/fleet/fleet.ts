@@ -96,17 +96,18 @@ export class Fleet {
   }
 
   /**
-   * Deletes the L2 entry and tells every replica to drop its L1 copy, before resolving. Redis unavailable: the
-   * purge is kept and sent again once Redis is back.
+   * Deletes the L2 entries and tells every replica to drop its L1 copies, before resolving. Redis unavailable:
+   * the purge is kept and sent again once Redis is back.
    */
-  async purge(cacheKey: string): Promise<PurgeOutcome> {
+  async purge(cacheKeys: readonly string[]): Promise<PurgeOutcome> {
     try {
-      const existed = await this.cache.delete(cacheKey);
-      await this.events.publish({ t: 'purge', key: cacheKey });
+      let existed = false;
+      for (const key of cacheKeys) if (await this.cache.delete(key)) existed = true;
+      for (const key of cacheKeys) await this.events.publish({ t: 'purge', key });
       return { shared: true, existed };
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
-      this.pendingPurges.add(cacheKey);
+      for (const key of cacheKeys) this.pendingPurges.add(key);
       this.logger.warn(
         { pendingPurges: this.pendingPurges.size },
         'cache purge could not reach redis: it is sent again when redis is back',

@@ -29,7 +29,7 @@ const object = (
 const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
 
 /** The values `?include=` takes, as the lookup route parses them (the OpenAPI test sends each one). */
-const INCLUDE_VALUES = ['raw'];
+const INCLUDE_VALUES = ['raw', 'balances'];
 
 /** Problems any request can meet, whatever its route: a malformed request (or Host, or URL), a bug. */
 const ANY_REQUEST: ProblemCode[] = ['invalid-request', 'internal-error'];
@@ -156,7 +156,9 @@ export function openApiDocument({
           required: false,
           description:
             'What to add to the answer, as a comma list (`include=raw`); the parameter may also be repeated. ' +
-            '`raw` adds the upstream body (masked like `data`). An unknown value is `invalid-request`.',
+            '`raw` adds the upstream body (masked like `data`); `balances` fills `accounts[].balance` from the ' +
+            'provider’s accounts endpoint (providers with the `balances` capability; elsewhere `invalid-request`). ' +
+            'An unknown value is `invalid-request`.',
           style: 'form',
           explode: false,
           schema: { type: 'array', items: { type: 'string', enum: INCLUDE_VALUES }, minItems: 1 },
@@ -334,6 +336,74 @@ function routes(operatorPortSeparate: boolean): Route[] {
         '304': { description: 'Not modified: `If-None-Match` matched the current ETag.', headers: lookupHeaders },
       },
       problems: ['unknown-provider', 'customer-not-found', ...UPSTREAM],
+    },
+    {
+      path: '/customers/batch',
+      method: 'post',
+      operationId: 'batchLookup',
+      tag: 'customers',
+      summary: 'Up to 100 lookups in one request',
+      description:
+        'Each result, in the request’s order, is what `GET /customers/{provider}/{id}` would answer: ' +
+        '`{status: 200, data, meta}` or `{status, problem}`. Duplicates are looked up once; each item counts ' +
+        'toward the caller’s rate limit; items unfinished at `BATCH_DEADLINE_MS` are `upstream-timeout`.',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: ref('schemas', 'BatchRequest') } },
+      },
+      caller: true,
+      answers: { '200': json('The results, in order.', ref('schemas', 'BatchAnswer')) },
+      problems: ['request-too-large'],
+    },
+    // Before `/customers/{provider}`: a concrete path wins over a template.
+    {
+      path: '/customers/{provider}',
+      method: 'get',
+      operationId: 'listCustomers',
+      tag: 'customers',
+      summary: 'A provider’s customers, a page at a time',
+      description:
+        'Follow `links.next` until it is null to read every customer of the listing once. The cursor is opaque ' +
+        'and bound to the provider and the filters (another provider or other filters: `invalid-request`). ' +
+        'Providers without a list (`capabilities` in `GET /providers`) answer `operation-not-supported`.',
+      parameters: [
+        ref('parameters', 'provider'),
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          description: 'From `links.next` of the previous page.',
+          schema: { type: 'string', minLength: 1 },
+        },
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          description: 'The statuses the provider filters on (`listFilters` in `GET /providers`).',
+          schema: { type: 'string', enum: ['active', 'pending', 'inactive'] },
+        },
+        {
+          name: 'name',
+          in: 'query',
+          required: false,
+          description: 'Passed to the upstream’s name filter (Adobe: the start of the company name).',
+          schema: { type: 'string', minLength: 1, maxLength: 100 },
+        },
+      ],
+      caller: true,
+      answers: {
+        '200': json('One page.', ref('schemas', 'CustomerPage'), {
+          'Cache-Status': ref('headers', 'Cache-Status'),
+          'Cache-Control': ref('headers', 'Cache-Control'),
+        }),
+      },
+      problems: ['unknown-provider', 'operation-not-supported', ...UPSTREAM],
     },
     {
       path: '/cache/customers/{provider}/{id}',
@@ -534,9 +604,50 @@ function schemas(providerIds: string[]): Record<string, Schema> {
           enum: ['not-granted'],
           description: 'Cache-Control: no-cache was sent without the scope cache:bypass: answered as a plain lookup.',
         },
+        partial: {
+          ...object({
+            missing: { type: 'array', items: { type: 'string', enum: ['balances'] } },
+            problem: { type: 'string', enum: PROBLEM_CODES },
+            detail: string,
+          }),
+          description: '`?include=balances` whose accounts read failed: the customer without balances (200).',
+        },
       },
       ['requestId', 'cache', 'fetchedAt', 'ageSeconds'],
     ),
+    CustomerPage: object({
+      data: { type: 'array', items: ref('schemas', 'Customer') },
+      links: object({ next: { type: ['string', 'null'], description: 'Path and query of the next page.' } }),
+      meta: object({
+        requestId: string,
+        cache: { type: 'string', enum: ['hit', 'miss'] },
+        fetchedAt: { type: 'string', format: 'date-time' },
+        ageSeconds: { type: 'integer', minimum: 0 },
+        limit: { type: 'integer', minimum: 1, maximum: 100 },
+        count: { type: 'integer', minimum: 0 },
+      }),
+    }),
+    BatchRequest: object({
+      lookups: {
+        type: 'array',
+        maxItems: 100,
+        items: object({
+          provider: { type: 'string', minLength: 1 },
+          id: { type: 'string', minLength: 1, maxLength: 1024 },
+        }),
+      },
+    }),
+    BatchAnswer: object({
+      results: {
+        type: 'array',
+        items: {
+          oneOf: [
+            object({ status: { const: 200 }, data: ref('schemas', 'Customer'), meta: ref('schemas', 'Meta') }),
+            object({ status: { type: 'integer', minimum: 400 }, problem: ref('schemas', 'Problem') }),
+          ],
+        },
+      },
+    }),
     Customer: object({
       id: { type: 'string', description: '`{provider}:{providerId}`' },
       provider: { type: 'string', enum: providerIds },

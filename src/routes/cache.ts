@@ -6,6 +6,7 @@
  * purge to the fleet once Redis is back.
  */
 import { Router, type Request } from 'express';
+import { balancesKey } from '../core/balances.js';
 import { cacheKey } from '../core/cache.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
@@ -25,8 +26,10 @@ export function cacheRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
       const key = cacheKey(runtime.adapter.id, id);
-      const local = services.cache.delete(key);
-      const fleet = services.fleet ? await services.fleet.purge(key) : undefined;
+      // The customer and its `?include=balances` variant go together.
+      const keys = [key, balancesKey(key)];
+      const local = keys.map((k) => services.cache.delete(k)).some(Boolean);
+      const fleet = services.fleet ? await services.fleet.purge(keys) : undefined;
       const where = fleet ? 'in the fleet' : 'on this replica';
       if (!local && !fleet?.existed && fleet?.shared !== false) {
         throw new GatewayError('not-found', {

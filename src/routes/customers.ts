@@ -13,7 +13,12 @@ import { clientOf, hasScope, requireProvider } from '../security/grants.js';
 import type { ProviderService, Services } from '../services.js';
 import { ROUTING } from './routing.js';
 
-const INCLUDE_VALUES = new Set(['raw']);
+const INCLUDE_VALUES = new Set(['raw', 'balances']);
+
+interface Include {
+  raw: boolean;
+  balances: boolean;
+}
 
 export function customersRouter(services: Services): Router {
   const router = Router(ROUTING);
@@ -25,7 +30,7 @@ export function customersRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       // express 5 parses the query string anew on every read of req.query.
       const query = req.query;
-      const includeRaw = parseInclude(query.include, runtime.adapter.id, query);
+      const include = parseInclude(query.include, runtime, query);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
       // Bypassing the cache costs upstream calls: it needs the scope cache:bypass; without it, a plain lookup.
@@ -37,6 +42,7 @@ export function customersRouter(services: Services): Router {
         noCache: noCache && mayBypass,
         bypassNotGranted: noCache && !mayBypass,
         telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+        balances: include.balances,
       };
       let result: LookupResult;
       try {
@@ -46,7 +52,7 @@ export function customersRouter(services: Services): Router {
         if (error instanceof GatewayError && error.cache) res.locals.cache = error.cache;
         throw error;
       }
-      render(req, res, services, runtime, id, result, includeRaw);
+      render(req, res, services, runtime, id, result, include);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -71,7 +77,10 @@ export function validId(runtime: ProviderService, id: string): string {
   return normalized;
 }
 
-function parseInclude(value: unknown, provider: string, query: object): boolean {
+function parseInclude(value: unknown, runtime: ProviderService, query: object): Include {
+  const provider = runtime.adapter.id;
+  // Balances are offered only by a provider that declares them.
+  const accepted = runtime.adapter.balances ? 'raw, balances' : 'raw';
   // `include[]=raw` or `include[a]=b` mean to be `include`, in a syntax this API does not take: say so rather
   // than ignore it.
   if (Object.keys(query).some((key) => key.startsWith('include['))) {
@@ -80,14 +89,20 @@ function parseInclude(value: unknown, provider: string, query: object): boolean 
       detail: 'The query parameter "include" takes plain values: include=raw.',
     });
   }
-  if (value === undefined) return false;
+  if (value === undefined) return { raw: false, balances: false };
   const values = (Array.isArray(value) ? value : [value]).flatMap((v) =>
     typeof v === 'string' ? v.split(',') : [null],
   );
   const bad = values.find((v) => v === null || !INCLUDE_VALUES.has(v.trim()));
-  if (bad !== undefined)
-    throw new GatewayError('invalid-request', { provider, detail: 'The query parameter "include" accepts: raw.' });
-  return values.length > 0;
+  const balances = values.some((v) => v?.trim() === 'balances');
+  if (bad !== undefined || (balances && !runtime.adapter.balances)) {
+    const offered = balances && bad === undefined ? `${runtime.adapter.displayName} does not offer balances; ` : '';
+    throw new GatewayError('invalid-request', {
+      provider,
+      detail: `${offered}The query parameter "include" accepts: ${accepted}.`,
+    });
+  }
+  return { raw: values.some((v) => v?.trim() === 'raw'), balances };
 }
 
 /** Whose turn a lookup waits in when the upstream quota is short: the authenticated client, or the address. */
@@ -107,15 +122,18 @@ function render(
   runtime: ProviderService,
   id: string,
   result: LookupResult,
-  includeRaw: boolean,
+  include: Include,
 ): void {
   const clearPii = res.locals.clearPii === true;
-  const entry = includeRaw ? services.lookup.withRaw(runtime, id, result.entry, clearPii) : result.entry;
+  const includeRaw = include.raw;
+  const entry = includeRaw
+    ? services.lookup.withRaw(runtime, id, result.entry, clearPii, include.balances)
+    : result.entry;
   const view = viewOf(entry, clearPii);
   const raw = includeRaw ? view.raw : undefined;
   const etag = raw ? raw.etag : view.etag;
   res.locals.cache = result.cache;
-  res.setHeader('Cache-Status', cacheStatusOf(result.cache));
+  res.setHeader('Cache-Status', cacheStatusOf(result.cache, entry.partial !== undefined));
   // A national id in clear is never kept by the caller's cache (a browser's is on disk).
   res.setHeader('Cache-Control', view.clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
   res.setHeader('ETag', etag);
@@ -129,6 +147,8 @@ function render(
     ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
     ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
+    // A partial answer says what it lacks and why (`?include=balances` whose accounts read failed).
+    ...(entry.partial ? { partial: entry.partial } : {}),
   };
   const body = `{"data":${view.data}${raw ? `,"raw":${raw.json}` : ''},"meta":${JSON.stringify(meta)}}`;
   res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');

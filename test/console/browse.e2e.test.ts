@@ -184,6 +184,23 @@ describeInBrowser('support console: browsing and many ids', () => {
     expect(batchRequests).toEqual([]);
   });
 
+  test('Tango accounts show balances; when only the accounts read fails, the card says they are missing', async () => {
+    await page.goto(`${gw.url}/console/?provider=tango&id=aeroskobing-velvaere`);
+    await page.locator('.card-accounts td[data-label="Balance"]', { hasText: '€99.99' }).waitFor();
+
+    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: '/accounts' });
+    try {
+      await page.goto(`${gw.url}/console/?provider=tango&id=dormant-holdings`);
+      await page.locator('#partial-notice', { hasText: 'Balances are not shown' }).waitFor();
+      expect(await page.locator('#customer-name').textContent()).toBe('Dormant Holdings');
+      const balances = await page.locator('.card-accounts td[data-label="Balance"]').allTextContents();
+      expect(balances.every((text) => text.includes('not known'))).toBe(true);
+      await shot('partial-balances');
+    } finally {
+      gw.sim('tango').clearFaults();
+    }
+  });
+
   async function axe(): Promise<string[]> {
     await page.evaluate(axeSource);
     return inPage<string[]>(`axe.run(document).then((result) =>

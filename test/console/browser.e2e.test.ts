@@ -264,8 +264,9 @@ describeInBrowser('support console in a real browser', () => {
         name: 'Zanzibar Health Group',
         eyebrow: 'Tango Card RaaS · Organization',
         accounts: [
-          { Number: 'A51721736', Name: 'Main budget', Status: 'Active', Currency: 'USD', Balance: '— not known' },
-          { Number: 'A51721737', Name: 'EU rewards', Status: 'Suspended (FROZEN)', Currency: 'EUR', Balance: '— not known' },
+          // Tango offers balances: the console asks for them (include=balances), read from the accounts endpoint.
+          { Number: 'A51721736', Name: 'Main budget', Status: 'Active', Currency: 'USD', Balance: '$1,250.50' },
+          { Number: 'A51721737', Name: 'EU rewards', Status: 'Suspended (FROZEN)', Currency: 'EUR', Balance: '€0.00' },
         ],
       },
       ['No addresses.', 'No contacts.'],

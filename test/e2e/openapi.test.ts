@@ -158,6 +158,45 @@ describe('real answers match the document', () => {
   });
 });
 
+describe('lists, balances and batches match the document', () => {
+  test('a list page, a provider without a list, a bad limit, a forged cursor', async () => {
+    await expectDocumented('GET', '/customers/tango?limit=2&status=active', 200);
+    await expectDocumented('GET', '/customers/adobe-vip?name=Fair', 200);
+    await expectDocumented('GET', '/customers/frontpayment', 404);
+    await expectDocumented('GET', '/customers/tango?limit=0', 400);
+    await expectDocumented('GET', '/customers/tango?cursor=made-up', 400);
+  });
+
+  test('balances, whole and partial', async () => {
+    await expectDocumented('GET', '/customers/tango/acme-wellness?include=balances', 200);
+    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: '/accounts' });
+    const partial = await expectDocumented('GET', '/customers/tango/dormant-holdings?include=balances', 200);
+    expect(partial.body).toContain('"partial"');
+    await expectDocumented('GET', '/customers/adobe-vip/9876543210?include=balances', 400);
+  });
+
+  test('a batch, a malformed one and one over the size limit', async () => {
+    const post = async (body: string, status: number) => {
+      const res = await fetch(`${gw.url}/customers/batch`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      const real = { method: 'POST', status: res.status, headers: res.headers, body: await res.text() };
+      expect(real.status).toBe(status);
+      expect(checker.checkAnswer(checker.responseFor('POST', '/customers/batch', status), real)).toEqual([]);
+    };
+    const lookups = [
+      { provider: 'tango', id: 'zanzibar-health' },
+      { provider: 'tango', id: 'no-such-customer' },
+      { provider: 'nobody', id: 'x' },
+    ];
+    await post(JSON.stringify({ lookups }), 200);
+    await post('{"lookups": 3}', 400);
+    await post(JSON.stringify({ lookups: [{ provider: 'tango', id: 'x'.repeat(70_000) }] }), 413);
+  });
+});
+
 describe('what outside tools check', () => {
   type Operation = {
     security?: Record<string, string[]>[];

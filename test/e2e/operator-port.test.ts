@@ -4,6 +4,7 @@
  * And the exposition passes the rules `promtool check metrics` applies (checked here, so that CI needs no
  * promtool binary).
  */
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildOperatorApp } from '../../src/app.js';
@@ -48,6 +49,40 @@ describe('with METRICS_PORT set', () => {
     }
   });
 });
+
+test('the real process with METRICS_PORT listens on both ports, and the operator port serves /metrics', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    // Both ports are logged before the sandbox's curl lines; generous bound: tsx starts slowly on a loaded machine.
+    const ports = await new Promise<{ main: number; operator: number }>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`not listening within 25 s: ${out}`)), 25_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const lines = out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg: string; port?: number });
+        const main = lines.find((l) => l.msg === 'customer-gateway listening')?.port;
+        const operator = lines.find((l) => l.msg.startsWith('operator port listening'))?.port;
+        if (main && operator) {
+          clearTimeout(timer);
+          resolve({ main, operator });
+        }
+      });
+    });
+    expect(ports.operator).not.toBe(ports.main);
+    expect((await fetch(`http://127.0.0.1:${ports.operator}/metrics`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.main}/metrics`)).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${ports.main}/readyz`)).json()).toEqual({ status: 'ready' });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}, 30_000);
 
 /** The exposition's metric families: name, type and whether it has HELP. */
 function families(text: string): { name: string; type: string; help: boolean }[] {

@@ -359,7 +359,7 @@ describe('purges and health', () => {
     const seen: string[] = [];
     b.onPurge((key) => seen.push(key));
     await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
-    expect(await a.purge('tango:zanzibar-health')).toEqual({ shared: true, existed: true });
+    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: true, existed: true });
     expect(await b.cache.get('tango:zanzibar-health')).toBeUndefined();
     const end = Date.now() + 2000;
     while (seen.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -382,7 +382,7 @@ describe('purges and health', () => {
     await q.acquire(Date.now() + 5000, 'c');
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(await a.purge('tango:zanzibar-health')).toEqual({ shared: false, existed: false });
+    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: false, existed: false });
 
     await redis.restart();
     raw.disconnect();
