@@ -7,7 +7,7 @@ import { adapters } from '../../providers/index.js';
 import { envPrefix } from '../../src/core/provider.js';
 import { chaosTable, failedMusts, MIN_CALLS_TO_JUDGE_FAULT_SHARE, runChaos } from '../../bench/chaos-run.js';
 
-test('under injected faults every answer is correct or a sane problem, quotas hold, expired tokens are refreshed, nothing crashes', async () => {
+test('under faults: right answers or sane problems, quotas held, expired tokens refreshed, no crash', async () => {
   // Breakers kept shut (no ratio, 1000 in a row) so that, with faults in half the calls, enough calls reach every
   // upstream in this short run to judge the faults and each provider's answers: under load, the 250 ms attempt
   // timeouts pile up, and a breaker opened by them (10 in a row did) left a provider almost no not-found answer to
