@@ -384,6 +384,89 @@ async function isolation(): Promise<void> {
   );
 }
 
+/** One request on a keep-alive agent: how long until the whole answer arrived, and its bytes on the wire. */
+function timedRequest(
+  agent: http.Agent,
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ ms: number; status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const headers: Record<string, string> = { ...AUTH, ...(body ? { 'content-type': 'application/json' } : {}) };
+    const req = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
+      // Status line and headers as sent (node keeps them in rawHeaders), then the body.
+      let bytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
+      for (let i = 0; i < res.rawHeaders.length; i += 2) bytes += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`.length;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, bytes }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/** 100 cached customers: one batch against 100 single lookups (one after the other, and 10 at a time). */
+async function batch(): Promise<void> {
+  const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
+  const env = gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', PROVIDERS: 'tango' });
+  const gateway = await start<{ port: number }>('gateway', env);
+  const ids = Array.from({ length: 100 }, (_, i) => `synthetic-${7_000_000 + i}`);
+  const body = JSON.stringify({ lookups: ids.map((id) => ({ provider: 'tango', id })) });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  const rounds = Number(process.env.BENCH_BATCH_ROUNDS ?? 200);
+  const post = () => timedRequest(agent, gateway.port, 'POST', '/customers/batch', body);
+  const one = (id: string) => timedRequest(agent, gateway.port, 'GET', `/customers/tango/${id}`);
+  type Run = { ms: number; bytes: number };
+  const sequential = async (): Promise<Run> => {
+    const started = performance.now();
+    let bytes = 0;
+    for (const id of ids) bytes += (await one(id)).bytes;
+    return { ms: performance.now() - started, bytes };
+  };
+  const tenAtATime = async (): Promise<Run> => {
+    const started = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < ids.length; i += 10) {
+      for (const r of await Promise.all(ids.slice(i, i + 10).map(one))) bytes += r.bytes;
+    }
+    return { ms: performance.now() - started, bytes };
+  };
+  // Warm: the first batch fills the cache; then both paths run a while before they are measured.
+  const warm = await post();
+  if (warm.status !== 200) throw new Error(`warm-up batch answered ${warm.status}`);
+  for (let i = 0; i < 20; i += 1) {
+    await post();
+    await sequential();
+  }
+  const batches: Run[] = [];
+  const singles: Run[] = [];
+  const parallel: Run[] = [];
+  let ok = 0;
+  for (let i = 0; i < rounds; i += 1) {
+    const answer = await post();
+    if (answer.status === 200) ok += 1;
+    batches.push(answer);
+    singles.push(await sequential());
+    parallel.push(await tenAtATime());
+  }
+  agent.destroy();
+  const ms = (runs: Run[]) => medianOf(runs.map((r) => r.ms));
+  const kib = (runs: Run[]) => round(medianOf(runs.map((r) => r.bytes)) / 1024, 1);
+  const bytesRatio = medianOf(batches.map((r) => r.bytes)) / medianOf(singles.map((r) => r.bytes));
+  rows.push(
+    { scenario: 'batch', figure: `100 cached Tango customers, median of ${rounds} rounds (batches answered 200)`, value: `${ok} of ${rounds}` },
+    { scenario: 'batch', figure: 'one POST /customers/batch: ms; KiB answered (request body KiB)', value: `${round(ms(batches))}; ${kib(batches)} (${round(Buffer.byteLength(body) / 1024, 1)})` },
+    { scenario: 'batch', figure: '100 GET lookups one after the other: ms; KiB answered', value: `${round(ms(singles))}; ${kib(singles)}` },
+    { scenario: 'batch', figure: '100 GET lookups 10 at a time: ms; KiB answered', value: `${round(ms(parallel))}; ${kib(parallel)}` },
+    { scenario: 'batch', figure: 'time: batch / sequential; batch / 10 at a time', value: `${round(ms(batches) / ms(singles))}; ${round(ms(batches) / ms(parallel))}` },
+    { scenario: 'batch', figure: 'bytes answered: batch / singles', value: round(bytesRatio) },
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   execFileSync('npx', ['tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
@@ -395,6 +478,7 @@ async function main(): Promise<void> {
     ['quota', quota],
     ['memory', memory],
     ['isolation', isolation],
+    ['batch', batch],
   ];
   const unknown = only.filter((name) => !scenarios.some(([known]) => known === name));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${scenarios.map(([name]) => name).join(', ')}`);

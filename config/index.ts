@@ -45,6 +45,8 @@ export interface Config {
     maxBytes: number;
   };
   upstreamMaxBodyBytes: number;
+  /** Seconds a lookup that just failed for upstream reasons is answered with that failure without a new call. */
+  failureMemorySeconds: number;
   /** `GET /customers/{provider}`: how long a page is cached, and the secret that signs cursors. */
   lists: { cacheTtlSeconds: number; cursorSecret: string | undefined };
   /** `POST /customers/batch`: when unfinished items are answered `upstream-timeout`. */
@@ -80,6 +82,7 @@ const commonKeys = {
   CACHE_MAX_ENTRIES: positiveInt.default(10000),
   CACHE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
   UPSTREAM_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  FAILURE_MEMORY_SECONDS: seconds.default(5),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }),
   LIST_CACHE_TTL_SECONDS: seconds.default(30),
@@ -100,7 +103,9 @@ function providerKeys(adapter: ProviderAdapter, production: boolean): Record<str
     [`${p}_DEADLINE_MS`]: positiveInt.default(8000),
     [`${p}_RETRIES`]: Joi.number().integer().min(0).max(10).default(2),
     [`${p}_CACHE_TTL_SECONDS`]: seconds,
-    [`${p}_RATE_LIMIT_PER_SECOND`]: Joi.number().min(0).default(adapter.defaults?.rateLimitPerSecond ?? 0),
+    [`${p}_RATE_LIMIT_PER_SECOND`]: Joi.number()
+      .min(0)
+      .default(adapter.defaults?.rateLimitPerSecond ?? 0),
     [`${p}_MAX_CONCURRENCY`]: positiveInt.default(32),
     [`${p}_MAX_QUEUE`]: seconds.default(32),
     [`${p}_BREAKER_CONSECUTIVE_FAILURES`]: positiveInt.default(5),
@@ -112,7 +117,10 @@ function providerKeys(adapter: ProviderAdapter, production: boolean): Record<str
 }
 
 /** Validates `env` against the schema of the gateway and of each enabled provider. Throws `ConfigError`. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, adapters: readonly ProviderAdapter[]): Config {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  adapters: readonly ProviderAdapter[],
+): Config {
   const production = isProduction(env.NODE_ENV);
   const known = adapters.map((a) => a.id);
   const enabledIds = parseProviders(env.PROVIDERS, known);
@@ -167,7 +175,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
       maxBytes: v.CACHE_MAX_BYTES as number,
     }),
     upstreamMaxBodyBytes: v.UPSTREAM_MAX_BODY_BYTES as number,
-    lists: Object.freeze({ cacheTtlSeconds: v.LIST_CACHE_TTL_SECONDS as number, cursorSecret: v.LIST_CURSOR_SECRET as string | undefined }),
+    failureMemorySeconds: v.FAILURE_MEMORY_SECONDS as number,
+    lists: Object.freeze({
+      cacheTtlSeconds: v.LIST_CACHE_TTL_SECONDS as number,
+      cursorSecret: v.LIST_CURSOR_SECRET as string | undefined,
+    }),
     batch: Object.freeze({ deadlineMs: v.BATCH_DEADLINE_MS as number }),
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
@@ -181,14 +193,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ad
 }
 
 /** `production`, whatever its case, and the common short form `prod`: what an operator means by either. */
-export const isProduction = (nodeEnv: string | undefined): boolean => ['production', 'prod'].includes((nodeEnv ?? '').trim().toLowerCase());
+export const isProduction = (nodeEnv: string | undefined): boolean =>
+  ['production', 'prod'].includes((nodeEnv ?? '').trim().toLowerCase());
 
 /** `PROVIDERS=tango,adobe-vip`; unset means all; an unknown name is a configuration error. */
 function parseProviders(value: string | undefined, known: string[]): string[] {
   if (value === undefined || value.trim() === '') return known;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.find((n) => !known.includes(n));
-  if (unknown) throw new ConfigError(`Configuration error: "PROVIDERS" names an unknown provider "${unknown}" (known: ${known.join(', ')})`);
+  if (unknown)
+    throw new ConfigError(
+      `Configuration error: "PROVIDERS" names an unknown provider "${unknown}" (known: ${known.join(', ')})`,
+    );
   return names;
 }
 

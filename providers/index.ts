@@ -1,4 +1,7 @@
-/** The provider registry: one line per provider (design §1). */
+/**
+ * The provider registry: one line per provider. Adding one: a folder beside these, a line here, its keys in
+ * `.env.example` (docs/adding-a-provider.md).
+ */
 import type { ProviderAdapter } from '../src/core/provider.js';
 import { adobeVip } from './adobe-vip/adapter.js';
 import { frontpayment } from './frontpayment/adapter.js';

@@ -34,7 +34,13 @@ export async function startSandbox(
         throw isMissingModule(error) ? noSimulatorsError(config) : error;
       });
       simulators.set(settings.id, simulator);
-      providers.push(Object.freeze({ ...settings, baseUrl: simulator.baseUrl, env: Object.freeze({ ...settings.env, ...simulator.env }) }));
+      providers.push(
+        Object.freeze({
+          ...settings,
+          baseUrl: simulator.baseUrl,
+          env: Object.freeze({ ...settings.env, ...simulator.env }),
+        }),
+      );
     }
   } catch (error) {
     await Promise.all([...simulators.values()].map((s) => s.close()));
@@ -56,6 +62,7 @@ const isMissingModule = (error: unknown): boolean =>
 function noSimulatorsError(config: Config): Error {
   const missing = config.providers.filter((p) => !p.baseUrl).map((p) => `${envPrefix(p.id)}_BASE_URL`);
   return new Error(
-    `this build has no sandbox mode (its simulators are left out): set ${missing.join(', ')} and the credentials that go with them`,
+    `this build has no sandbox mode (its simulators are left out): set ${missing.join(', ')} ` +
+      'and the credentials that go with them',
   );
 }

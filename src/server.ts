@@ -42,18 +42,33 @@ async function main(): Promise<void> {
   });
   const { port } = server.address() as AddressInfo;
   // The operator port (metrics, readiness detail): for the cluster only, never published through the API gateway.
-  const operator = config.metricsPort === undefined ? undefined : createGatewayServer(buildOperatorApp(services, { lifecycle }), config.security).listen(config.metricsPort, config.host);
+  const operator =
+    config.metricsPort === undefined
+      ? undefined
+      : createGatewayServer(buildOperatorApp(services, { lifecycle }), config.security).listen(
+          config.metricsPort,
+          config.host,
+        );
   if (operator) {
     await new Promise<void>((resolve, reject) => {
       operator.once('listening', resolve);
       operator.once('error', reject);
     });
-    logger.info({ port: (operator.address() as AddressInfo).port }, 'operator port listening: /metrics, /readyz detail');
+    logger.info(
+      { port: (operator.address() as AddressInfo).port },
+      'operator port listening: /metrics, /readyz detail',
+    );
   }
-  logger.info({ port, version: config.version, providers: config.providers.map((p) => p.id) }, 'customer-gateway listening');
+  logger.info(
+    { port, version: config.version, providers: config.providers.map((p) => p.id) },
+    'customer-gateway listening',
+  );
   for (const [id, simulator] of sandbox.simulators) {
     const adapter = adapters.find((a) => a.id === id);
-    logger.info({ provider: id, simulator: simulator.baseUrl }, `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`);
+    logger.info(
+      { provider: id, simulator: simulator.baseUrl },
+      `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`,
+    );
   }
 
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests finish (their

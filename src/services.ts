@@ -130,7 +130,14 @@ export function createServices(
     staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
     notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
   };
-  const pipeline = new LookupPipeline(cache, policy, seams.sharedCache, seams.lease);
+  const pipeline = new LookupPipeline(
+    cache,
+    policy,
+    seams.sharedCache,
+    seams.lease,
+    undefined,
+    config.failureMemorySeconds,
+  );
   const lookup = new LookupService(cache, pipeline, policy, logger, {
     onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
   });

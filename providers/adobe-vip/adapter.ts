@@ -30,7 +30,16 @@ const STATUS_REASON: Record<string, string> = {
 /** Adobe codes that say the gateway's request was wrong (missing correlation id…): never the caller's fault. */
 const GATEWAY_FAULT_CODES = new Set(['4119', '4120', '1121', '1122']);
 
-const PROVIDER_DETAILS = ['resellerId', 'externalReferenceId', 'globalSalesEnabled', 'cotermDate', 'discounts', 'benefits', 'linkedMembership', 'tags'] as const;
+const PROVIDER_DETAILS = [
+  'resellerId',
+  'externalReferenceId',
+  'globalSalesEnabled',
+  'cotermDate',
+  'discounts',
+  'benefits',
+  'linkedMembership',
+  'tags',
+] as const;
 
 const credential = Joi.string();
 
@@ -38,7 +47,11 @@ export const IMS_TOKEN_URL = 'https://ims-na1.adobelogin.com/ims/token/v3';
 
 /** `ADOBE_VIP_SCOPES` is comma-separated in env; IMS takes one comma-joined `scope` field. */
 const scopeList = (scopes: string | undefined): string =>
-  (scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean).join(',');
+  (scopes ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(',');
 
 /** Adobe's own error code, when the body carries one. */
 const adobeCode = (body: unknown): string | undefined =>
@@ -47,9 +60,11 @@ const adobeCode = (body: unknown): string | undefined =>
 export function classifyAdobe(status: number, body: unknown): Classification | undefined {
   const code = adobeCode(body);
   const reason = code ? `Adobe answered ${status} with code ${code}.` : undefined;
-  if (status === 404) return code === undefined || code === '1116' ? { verdict: 'not-found', reason } : { verdict: 'unexpected', reason };
+  if (status === 404)
+    return code === undefined || code === '1116' ? { verdict: 'not-found', reason } : { verdict: 'unexpected', reason };
   if (status === 429 || code === '4118') return { verdict: 'rate-limited', reason };
-  if (status === 400) return { verdict: code !== undefined && GATEWAY_FAULT_CODES.has(code) ? 'unexpected' : 'bad-request', reason };
+  if (status === 400)
+    return { verdict: code !== undefined && GATEWAY_FAULT_CODES.has(code) ? 'unexpected' : 'bad-request', reason };
   if (status === 401) return { verdict: 'unauthorized', reason };
   if (status === 403) return { verdict: 'forbidden', reason };
   return undefined;
@@ -66,20 +81,23 @@ export function normalizeAdobeCustomer(body: unknown) {
   }));
   const address = isRecord(profile?.address) ? profile.address : undefined;
   const addresses: Address[] = address
-    ? [{
-        type: 'company',
-        line1: text(address.addressLine1),
-        line2: text(address.addressLine2),
-        city: text(address.city),
-        region: text(address.region),
-        postalCode: text(address.postalCode),
-        country: country(address.country),
-        phone: text(address.phoneNumber),
-      }]
+    ? [
+        {
+          type: 'company',
+          line1: text(address.addressLine1),
+          line2: text(address.addressLine2),
+          city: text(address.city),
+          region: text(address.region),
+          postalCode: text(address.postalCode),
+          country: country(address.country),
+          phone: text(address.phoneNumber),
+        },
+      ]
     : [];
   const status = text(raw.status);
   const details = pick(raw, PROVIDER_DETAILS);
-  for (const key of ['resellerId', 'externalReferenceId', 'cotermDate'] as const) if (key in details) details[key] = text(details[key]);
+  for (const key of ['resellerId', 'externalReferenceId', 'cotermDate'] as const)
+    if (key in details) details[key] = text(details[key]);
   return {
     type: 'organization' as const,
     displayName: text(profile?.companyName),
@@ -92,7 +110,12 @@ export function normalizeAdobeCustomer(body: unknown) {
     preferredLanguage: text(profile?.preferredLanguage),
     nationalId: null,
     organization: profile
-      ? { name: text(profile.companyName), registrationNumber: null, marketSegment: text(profile.marketSegment), marketSubSegments: stringList(profile.marketSubSegments) }
+      ? {
+          name: text(profile.companyName),
+          registrationNumber: null,
+          marketSegment: text(profile.marketSegment),
+          marketSubSegments: stringList(profile.marketSubSegments),
+        }
       : null,
     addresses,
     contacts,
@@ -105,14 +128,16 @@ export const adobeVip: ProviderAdapter = {
   id: 'adobe-vip',
   displayName: 'Adobe VIP Marketplace',
   exampleId: '9876543210',
-  // Adobe's ACCOUNT_ID_REGEX `^[\p{L}\d\-]{4,40}$` (design §6).
+  // Adobe's ACCOUNT_ID_REGEX `^[\p{L}\d\-]{4,40}$`.
   idRule: Joi.string().pattern(/^[\p{L}0-9-]{4,40}$/u),
   config: {
     // The OAuth server-to-server credential of the Adobe Developer Console: client id (also the API key) and secret.
     ADOBE_VIP_API_KEY: requiredWithBaseUrl('ADOBE_VIP', credential),
     ADOBE_VIP_CLIENT_SECRET: requiredWithBaseUrl('ADOBE_VIP', credential),
     ADOBE_VIP_SCOPES: requiredWithBaseUrl('ADOBE_VIP', credential),
-    ADOBE_VIP_TOKEN_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default(IMS_TOKEN_URL),
+    ADOBE_VIP_TOKEN_URL: Joi.string()
+      .uri({ scheme: ['http', 'https'] })
+      .default(IMS_TOKEN_URL),
     // The reseller whose customers `GET /customers/adobe-vip` lists; without it, listing is not offered.
     ADOBE_VIP_RESELLER_ID: Joi.string().max(40),
   },
@@ -122,7 +147,11 @@ export const adobeVip: ProviderAdapter = {
       clientCredentialsAuth(
         {
           tokenUrl: env.ADOBE_VIP_TOKEN_URL ?? IMS_TOKEN_URL,
-          form: { client_id: env.ADOBE_VIP_API_KEY ?? '', client_secret: env.ADOBE_VIP_CLIENT_SECRET ?? '', scope: scopeList(env.ADOBE_VIP_SCOPES) },
+          form: {
+            client_id: env.ADOBE_VIP_API_KEY ?? '',
+            client_secret: env.ADOBE_VIP_CLIENT_SECRET ?? '',
+            scope: scopeList(env.ADOBE_VIP_SCOPES),
+          },
         },
         kit,
       ),

@@ -17,14 +17,28 @@ export const FAIRMONT: AdobeCustomer = {
     preferredLanguage: 'en-US',
     marketSegment: 'EDU',
     marketSubSegments: ['K_12'],
-    address: { country: 'US', region: 'CA', city: 'San Jose', addressLine1: '200 Fairmont Ave', addressLine2: 'Apt 123', postalCode: '95110-1234', phoneNumber: '800-123-4567' },
+    address: {
+      country: 'US',
+      region: 'CA',
+      city: 'San Jose',
+      addressLine1: '200 Fairmont Ave',
+      addressLine2: 'Apt 123',
+      postalCode: '95110-1234',
+      phoneNumber: '800-123-4567',
+    },
     contacts: [{ firstName: 'Mickey', lastName: 'Mouse', email: 'mickey@mouse.com', phoneNumber: '408-123-4567' }],
   },
   discounts: [{ offerType: 'LICENSE', level: '02' }],
   cotermDate: '2020-05-02',
   creationDate: '2019-05-02T22:49:52Z',
   status: '1000',
-  linkedMembership: { id: '51001315', name: 'This is the Group Created for 1005513636', type: 'STANDARD', linkedMembershipType: 'OWNER', creationDate: '2024-07-17T03:47:35' },
+  linkedMembership: {
+    id: '51001315',
+    name: 'This is the Group Created for 1005513636',
+    type: 'STANDARD',
+    linkedMembershipType: 'OWNER',
+    creationDate: '2024-07-17T03:47:35',
+  },
   links: links('9876543210'),
 };
 
@@ -40,8 +54,22 @@ function company(customerId: string, companyName: string, status: string, city: 
       preferredLanguage: 'en-US',
       marketSegment: 'COM',
       marketSubSegments: [],
-      address: { country: 'US', region: 'WA', city, addressLine1: '1 Main St', postalCode: '98101', phoneNumber: '206-555-0100' },
-      contacts: [{ firstName: 'Pat', lastName: 'Admin', email: `admin@${customerId.toLowerCase()}.example`, phoneNumber: '206-555-0101' }],
+      address: {
+        country: 'US',
+        region: 'WA',
+        city,
+        addressLine1: '1 Main St',
+        postalCode: '98101',
+        phoneNumber: '206-555-0100',
+      },
+      contacts: [
+        {
+          firstName: 'Pat',
+          lastName: 'Admin',
+          email: `admin@${customerId.toLowerCase()}.example`,
+          phoneNumber: '206-555-0101',
+        },
+      ],
     },
     discounts: [{ offerType: 'LICENSE', level: '01' }],
     cotermDate: '',
@@ -64,8 +92,22 @@ export const ADOBE_SEEDS: AdobeCustomer[] = [
       preferredLanguage: 'en-US',
       marketSegment: 'GOV',
       marketSubSegments: ['FEDERAL'],
-      address: { country: 'US', region: 'DC', city: 'Washington', addressLine1: '1849 C St NW', postalCode: '20240', phoneNumber: '202-555-0199' },
-      contacts: [{ firstName: 'Grace', lastName: 'Hopper', email: 'grace.hopper@parks.example.gov', phoneNumber: '202-555-0142' }],
+      address: {
+        country: 'US',
+        region: 'DC',
+        city: 'Washington',
+        addressLine1: '1849 C St NW',
+        postalCode: '20240',
+        phoneNumber: '202-555-0199',
+      },
+      contacts: [
+        {
+          firstName: 'Grace',
+          lastName: 'Hopper',
+          email: 'grace.hopper@parks.example.gov',
+          phoneNumber: '202-555-0142',
+        },
+      ],
     },
     discounts: [{ offerType: 'LICENSE', level: '06' }],
     benefits: [{ type: 'LARGE_GOVERNMENT_AGENCY', status: 'ACTIVE' }],
@@ -87,11 +129,21 @@ export const ADOBE_SEEDS: AdobeCustomer[] = [
   {
     // Three-year commit, accepted.
     ...company('P1005230000', 'Contoso Design Studio', '1000', 'Seattle'),
-    discounts: [{ offerType: 'LICENSE', level: '12' }, { offerType: 'CONSUMABLES', level: 'TB' }],
-    benefits: [{
-      type: 'THREE_YEAR_COMMIT',
-      commitment: { startDate: '2024-03-01', endDate: '2027-03-01', status: 'COMMITTED', minimumQuantities: [{ offerType: 'LICENSE', quantity: 10 }] },
-    }],
+    discounts: [
+      { offerType: 'LICENSE', level: '12' },
+      { offerType: 'CONSUMABLES', level: 'TB' },
+    ],
+    benefits: [
+      {
+        type: 'THREE_YEAR_COMMIT',
+        commitment: {
+          startDate: '2024-03-01',
+          endDate: '2027-03-01',
+          status: 'COMMITTED',
+          minimumQuantities: [{ offerType: 'LICENSE', quantity: 10 }],
+        },
+      },
+    ],
   },
   company('P1002000001', 'Pending Learning Co', '1002', 'Portland'),
   company('P1004000001', 'Inactive Widgets Inc', '1004', 'Boise'),

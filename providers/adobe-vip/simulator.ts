@@ -4,11 +4,22 @@
  * idempotency replay: the same `X-Correlation-Id` gets the original answer again, for 10 days.
  */
 import { randomUUID } from 'node:crypto';
-import { bearerToken, Simulator, SimTokens, type SimRequest, type SimResponse, type SimulatorOptions } from '../../src/core/simulator.js';
+import {
+  bearerToken,
+  Simulator,
+  SimTokens,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorOptions,
+} from '../../src/core/simulator.js';
 import type { AdobeError, ImsToken } from './schema.js';
 import { ADOBE_SEEDS } from './seeds.js';
 
-export const ADOBE_SIM_CLIENT = { id: 'sandbox-adobe-client-id', secret: 'sandbox-adobe-client-secret', scopes: 'openid,AdobeID,read_organizations' };
+export const ADOBE_SIM_CLIENT = {
+  id: 'sandbox-adobe-client-id',
+  secret: 'sandbox-adobe-client-secret',
+  scopes: 'openid,AdobeID,read_organizations',
+};
 export const IMS_PATH = '/ims/token/v3';
 /** Adobe's sample answers `expires_in: 86399` (24 hours). */
 const TOKEN_LIFETIME_SECONDS = 86399;
@@ -20,7 +31,10 @@ const CUSTOMER_ID = /^[\p{L}\d-]{4,40}$/u;
 
 export const adobeError = (code: string, message: string): AdobeError => ({ code, message });
 
-const fail = (status: number, code: string, message: string): SimResponse => ({ status, body: adobeError(code, message) });
+const fail = (status: number, code: string, message: string): SimResponse => ({
+  status,
+  body: adobeError(code, message),
+});
 
 /** The reseller whose customers the seeds are; the sandbox lists them (`ADOBE_VIP_RESELLER_ID`). */
 export const ADOBE_SIM_RESELLER_ID = '5556667778';
@@ -36,13 +50,24 @@ function customerList(resellerId: string, query: URLSearchParams): SimResponse {
   const limit = Number(query.get('limit') ?? '20');
   const offset = Number(query.get('offset') ?? '0');
   const status = query.get('status') ?? '1000';
-  if (!Number.isInteger(limit) || limit < 1 || limit > 50 || !Number.isInteger(offset) || offset < 0 || !LIST_STATUSES.has(status)) {
-    return { status: 400, body: { ...adobeError('1117', 'Some Fields are Invalid'), additionalDetails: ['limit', 'offset', 'status'] } };
+  if (
+    !Number.isInteger(limit) ||
+    limit < 1 ||
+    limit > 50 ||
+    !Number.isInteger(offset) ||
+    offset < 0 ||
+    !LIST_STATUSES.has(status)
+  ) {
+    return {
+      status: 400,
+      body: { ...adobeError('1117', 'Some Fields are Invalid'), additionalDetails: ['limit', 'offset', 'status'] },
+    };
   }
   const pattern = query.get('company-name');
   const name = pattern === null ? undefined : new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'iu');
   const matching = ADOBE_SEEDS.filter(
-    (c) => c.resellerId === resellerId && c.status === status && (!name || name.test(c.companyProfile?.companyName ?? '')),
+    (c) =>
+      c.resellerId === resellerId && c.status === status && (!name || name.test(c.companyProfile?.companyName ?? '')),
   );
   const accounts = matching.slice(offset, offset + limit).map((c) => ({
     externalReferenceId: c.externalReferenceId,
@@ -78,7 +103,10 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
 
   const resource = (request: SimRequest): SimResponse => {
     const reseller = /^\/v3\/resellers\/([^/]+)\/customers$/.exec(request.path);
-    if (reseller?.[1]) return request.method === 'GET' ? customerList(decodeURIComponent(reseller[1]), request.query) : fail(405, '405', 'Method not allowed');
+    if (reseller?.[1])
+      return request.method === 'GET'
+        ? customerList(decodeURIComponent(reseller[1]), request.query)
+        : fail(405, '405', 'Method not allowed');
     const match = /^\/v3\/customers\/([^/]+)$/.exec(request.path);
     if (!match?.[1]) return fail(404, '404', 'Resource not found');
     if (request.method !== 'GET') return fail(405, '405', 'Method not allowed');
@@ -96,16 +124,19 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
     if (token === 'invalid') return fail(401, '4116', 'Authorization token is invalid');
     // [INFERRED] Adobe documents no error for these headers; a missing required field is 1122.
     if (!/application\/json/.test(h.accept ?? '')) return fail(400, '1122', 'Missing required fields: Accept');
-    if (!/application\/json/.test(h['content-type'] ?? '')) return fail(400, '1122', 'Missing required fields: Content-Type');
+    if (!/application\/json/.test(h['content-type'] ?? ''))
+      return fail(400, '1122', 'Missing required fields: Content-Type');
     const correlationId = String(h['x-correlation-id'] ?? '');
     if (correlationId.trim() === '') return fail(400, '4119', 'Correlation ID is Invalid or Missing');
 
     const key = `${request.method} ${request.path}`;
     // A duplicate correlation id gets the original answer; its request id is then not evaluated.
     const replay = recall(replays, correlationId);
-    if (replay && replay.key === key) return { ...replay.answer, headers: { ...replay.answer.headers, 'X-Simulator-Replayed': 'true' } };
+    if (replay?.key === key)
+      return { ...replay.answer, headers: { ...replay.answer.headers, 'X-Simulator-Replayed': 'true' } };
 
-    const requestId = typeof h['x-request-id'] === 'string' && h['x-request-id'] !== '' ? h['x-request-id'] : randomUUID();
+    const requestId =
+      typeof h['x-request-id'] === 'string' && h['x-request-id'] !== '' ? h['x-request-id'] : randomUUID();
     const seen = recall(requestIds, requestId);
     if (seen && seen.correlationId !== correlationId) return fail(400, '4120', 'Duplicate Request ID');
     remember(requestIds, requestId, { at: Date.now(), correlationId });
@@ -121,10 +152,17 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
     if (request.path !== IMS_PATH) return undefined;
     if (request.method !== 'POST') return { status: 405, body: { error: 'method_not_allowed' } };
     const form = new URLSearchParams(request.body);
-    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' } };
-    if (form.get('client_id') !== ADOBE_SIM_CLIENT.id) return { status: 400, body: { error: 'invalid_client', error_description: 'invalid client_id parameter' } };
-    if (form.get('client_secret') !== ADOBE_SIM_CLIENT.secret) return { status: 401, body: { error: 'invalid_client', error_description: 'invalid client_secret parameter' } };
-    if (!form.get('scope')) return { status: 400, body: { error: 'invalid_scope', error_description: 'scope is missing' } };
+    if (form.get('grant_type') !== 'client_credentials')
+      return {
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' },
+      };
+    if (form.get('client_id') !== ADOBE_SIM_CLIENT.id)
+      return { status: 400, body: { error: 'invalid_client', error_description: 'invalid client_id parameter' } };
+    if (form.get('client_secret') !== ADOBE_SIM_CLIENT.secret)
+      return { status: 401, body: { error: 'invalid_client', error_description: 'invalid client_secret parameter' } };
+    if (!form.get('scope'))
+      return { status: 400, body: { error: 'invalid_scope', error_description: 'scope is missing' } };
     const issued = tokens.issue('adobe-sim-');
     const body: ImsToken = { access_token: issued.token, token_type: 'bearer', expires_in: issued.expiresIn };
     return { status: 200, body };
@@ -146,7 +184,11 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
         ADOBE_VIP_RESELLER_ID: ADOBE_SIM_RESELLER_ID,
       },
       // "Currently there is no limiting being done" (Adobe's status codes page); 429 is code 4118.
-      rateLimited: () => ({ status: 429, headers: { 'Retry-After': '1' }, body: adobeError('4118', 'Too many requests') }),
+      rateLimited: () => ({
+        status: 429,
+        headers: { 'Retry-After': '1' },
+        body: adobeError('4118', 'Too many requests'),
+      }),
       handle,
       handleOther,
     },

@@ -29,9 +29,12 @@ export function classifyFrontpayment(httpStatus: number, body: unknown): Classif
   const upstreamStatus = fromEnvelope ? statusCode : undefined;
   const message = typeof envelope.message === 'string' ? envelope.message : undefined;
   // The message is an i18n key such as `customerNotFound`: safe to put in the problem detail.
-  const reason = message && /^[A-Za-z0-9 ._-]{1,80}$/.test(message) ? `Frontpayment answered ${status} (${message}).` : undefined;
+  const reason =
+    message && /^[A-Za-z0-9 ._-]{1,80}$/.test(message) ? `Frontpayment answered ${status} (${message}).` : undefined;
   if (status === 404) {
-    return message === 'customerNotFound' ? { verdict: 'not-found', upstreamStatus, reason } : { verdict: 'unexpected', upstreamStatus, reason };
+    return message === 'customerNotFound'
+      ? { verdict: 'not-found', upstreamStatus, reason }
+      : { verdict: 'unexpected', upstreamStatus, reason };
   }
   if (!fromEnvelope) return httpStatus === 510 ? { verdict: 'server-error', reason } : undefined;
   return { ...defaultClassification(status), upstreamStatus, reason };
@@ -46,7 +49,18 @@ function e164(countryCode: unknown, msisdn: unknown): string | null {
 
 function address(type: 'billing' | 'shipping', value: unknown): Address[] {
   if (!isRecord(value)) return [];
-  return [{ type, line1: text(value.street), line2: null, city: text(value.city), region: null, postalCode: text(value.zip), country: country(value.country), phone: null }];
+  return [
+    {
+      type,
+      line1: text(value.street),
+      line2: null,
+      city: text(value.city),
+      region: null,
+      postalCode: text(value.zip),
+      country: country(value.country),
+      phone: null,
+    },
+  ];
 }
 
 export function normalizeFrontpaymentCustomer(body: unknown) {
@@ -68,7 +82,14 @@ export function normalizeFrontpaymentCustomer(body: unknown) {
     // Unmasked here: the core masks it per caller (src/core/pii.ts), in data, raw and logs.
     nationalId: text(raw.personalNumber),
     organization:
-      type === 'organization' ? { name: text(raw.name), registrationNumber: text(raw.organizationId), marketSegment: null, marketSubSegments: [] } : null,
+      type === 'organization'
+        ? {
+            name: text(raw.name),
+            registrationNumber: text(raw.organizationId),
+            marketSegment: null,
+            marketSubSegments: [],
+          }
+        : null,
     addresses: [...address('billing', addresses.billing), ...address('shipping', addresses.shipping)],
     contacts: [],
     accounts: [],
@@ -80,7 +101,7 @@ export const frontpayment: ProviderAdapter = {
   id: 'frontpayment',
   displayName: 'Frontpayment',
   exampleId: 'CSRT1511414842',
-  // Observed `CSRT1511414842`; Frontpayment publishes no rule (design §6).
+  // Observed `CSRT1511414842`; Frontpayment publishes no rule, so letters and digits, 4 to 64.
   idRule: Joi.string().pattern(/^[A-Za-z0-9]{4,64}$/),
   config: {
     // A static bearer token issued by Frontpayment out of band.

@@ -3,7 +3,13 @@
  * Frontpayment's envelope, 404 `customerNotFound`, the demo server's rate-limit headers, seeded customers.
  * 510 ("Execution Exception Occurred") comes from fault injection, with `FRONTPAYMENT_510` as its body.
  */
-import { bearerToken, Simulator, type SimRequest, type SimResponse, type SimulatorOptions } from '../../src/core/simulator.js';
+import {
+  bearerToken,
+  Simulator,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorOptions,
+} from '../../src/core/simulator.js';
 import type { FrontpaymentEnvelope } from './schema.js';
 import { FRONTPAYMENT_SEEDS } from './seeds.js';
 
@@ -19,11 +25,23 @@ export const FRONTPAYMENT_510: FrontpaymentEnvelope = {
   errors: [],
 };
 
-export const CUSTOMER_NOT_FOUND: FrontpaymentEnvelope = { status_code: 404, status_message: 'Not Found', message: 'customerNotFound', is_data: false, data: null };
+export const CUSTOMER_NOT_FOUND: FrontpaymentEnvelope = {
+  status_code: 404,
+  status_message: 'Not Found',
+  message: 'customerNotFound',
+  is_data: false,
+  data: null,
+};
 
 const envelope = (status: number, statusMessage: string, message: string): SimResponse => ({
   status,
-  body: { status_code: status, status_message: statusMessage, message, is_error: true, errors: null } satisfies FrontpaymentEnvelope,
+  body: {
+    status_code: status,
+    status_message: statusMessage,
+    message,
+    is_error: true,
+    errors: null,
+  } satisfies FrontpaymentEnvelope,
 });
 
 // The demo server's headers (recorded July 2025): nginx, a 240-per-window limit, no caching.
@@ -38,7 +56,13 @@ function handle(request: SimRequest): SimResponse {
   const id = decodeURIComponent(match[1]);
   const data = FRONTPAYMENT_SEEDS.find((c) => c.uuid === id);
   if (!data) return { status: 404, body: CUSTOMER_NOT_FOUND };
-  const body: FrontpaymentEnvelope = { status_code: 200, status_message: 'OK', message: 'customerDetailsRetrievedSuccessfully', is_data: true, data };
+  const body: FrontpaymentEnvelope = {
+    status_code: 200,
+    status_message: 'OK',
+    message: 'customerDetailsRetrievedSuccessfully',
+    is_data: true,
+    data,
+  };
   return { status: 200, body };
 }
 

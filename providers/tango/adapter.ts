@@ -37,8 +37,16 @@ export const tango: ProviderAdapter = {
     TANGO_PLATFORM_KEY: basicCredential,
     // Optional OAuth client credentials instead of Basic; all three or none.
     TANGO_TOKEN_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
-    TANGO_CLIENT_ID: Joi.string().when('TANGO_TOKEN_URL', { is: Joi.exist(), then: Joi.required(), otherwise: Joi.forbidden() }),
-    TANGO_CLIENT_SECRET: Joi.string().when('TANGO_TOKEN_URL', { is: Joi.exist(), then: Joi.required(), otherwise: Joi.forbidden() }),
+    TANGO_CLIENT_ID: Joi.string().when('TANGO_TOKEN_URL', {
+      is: Joi.exist(),
+      then: Joi.required(),
+      otherwise: Joi.forbidden(),
+    }),
+    TANGO_CLIENT_SECRET: Joi.string().when('TANGO_TOKEN_URL', {
+      is: Joi.exist(),
+      then: Joi.required(),
+      otherwise: Joi.forbidden(),
+    }),
     TANGO_OAUTH_SCOPE: Joi.string().default('raas.all'),
     TANGO_OAUTH_AUDIENCE: Joi.string().default('https://api.tangocard.com/'),
   },

@@ -19,7 +19,16 @@ export const TANGO_CUSTOMER_SCHEMA: SchemaDeclaration = {
     'accounts[].status',
     'accounts[].currencyCode',
   ],
-  expected: ['customerIdentifier', 'displayName', 'status', 'createdAt', 'accounts', 'accounts[].accountIdentifier', 'accounts[].status', 'accounts[].currencyCode'],
+  expected: [
+    'customerIdentifier',
+    'displayName',
+    'status',
+    'createdAt',
+    'accounts',
+    'accounts[].accountIdentifier',
+    'accounts[].status',
+    'accounts[].currencyCode',
+  ],
 };
 
 /** `GET /customers/{customerIdentifier}` → CustomerViewSummary. */

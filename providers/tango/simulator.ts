@@ -3,7 +3,14 @@
  * ErrorDTO error bodies, `X-REQUEST-ID` on every answer, Tango's 1 request per second, seeded customers.
  */
 import { randomUUID } from 'node:crypto';
-import { basicCredentials, bearerToken, Simulator, type SimRequest, type SimResponse, type SimulatorOptions } from '../../src/core/simulator.js';
+import {
+  basicCredentials,
+  bearerToken,
+  Simulator,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorOptions,
+} from '../../src/core/simulator.js';
 import type { TangoAccount, TangoCustomer, TangoErrorDTO, TangoErrorInfo } from './schema.js';
 
 export const TANGO_SIM_PLATFORM = 'customer-gateway-sandbox';
@@ -19,8 +26,25 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
     status: 'ACTIVE',
     createdAt: '2024-03-11T19:30:55.706Z',
     accounts: [
-      { accountIdentifier: 'zanzibar-main', accountNumber: 'A51721736', displayName: 'Main budget', createdAt: '2024-03-11T19:30:55.706Z', status: 'ACTIVE', currencyCode: 'USD', currentBalance: 1250.5, contactEmail: 'finance@zanzibar.example' },
-      { accountIdentifier: 'zanzibar-eu', accountNumber: 'A51721737', displayName: 'EU rewards', createdAt: '2024-05-02T08:00:00.000Z', status: 'FROZEN', currencyCode: 'EUR', currentBalance: 0 },
+      {
+        accountIdentifier: 'zanzibar-main',
+        accountNumber: 'A51721736',
+        displayName: 'Main budget',
+        createdAt: '2024-03-11T19:30:55.706Z',
+        status: 'ACTIVE',
+        currencyCode: 'USD',
+        currentBalance: 1250.5,
+        contactEmail: 'finance@zanzibar.example',
+      },
+      {
+        accountIdentifier: 'zanzibar-eu',
+        accountNumber: 'A51721737',
+        displayName: 'EU rewards',
+        createdAt: '2024-05-02T08:00:00.000Z',
+        status: 'FROZEN',
+        currencyCode: 'EUR',
+        currentBalance: 0,
+      },
     ],
   },
   {
@@ -29,7 +53,15 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
     status: 'active',
     createdAt: '2023-11-20T10:15:00.000Z',
     accounts: [
-      { accountIdentifier: 'acme-rewards', accountNumber: 'A10000001', displayName: 'Acme rewards', createdAt: '2023-11-20T10:16:00.000Z', status: 'ACTIVE', currencyCode: 'USD', currentBalance: 5000 },
+      {
+        accountIdentifier: 'acme-rewards',
+        accountNumber: 'A10000001',
+        displayName: 'Acme rewards',
+        createdAt: '2023-11-20T10:16:00.000Z',
+        status: 'ACTIVE',
+        currencyCode: 'USD',
+        currentBalance: 5000,
+      },
     ],
   },
   {
@@ -39,9 +71,33 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
     status: 'INACTIVE',
     createdAt: '2020-01-01T00:00:00Z',
     accounts: [
-      { accountIdentifier: 'dormant-a', accountNumber: 'A20000001', displayName: 'Old budget', createdAt: '2020-01-01T00:00:00Z', status: 'INACTIVE', currencyCode: 'CAD', currentBalance: 0 },
-      { accountIdentifier: 'dormant-b', accountNumber: 'A20000002', displayName: 'Paused budget', createdAt: '2020-01-02T00:00:00Z', status: 'DISABLED', currencyCode: 'GBP', currentBalance: 12 },
-      { accountIdentifier: 'dormant-c', accountNumber: 'A20000003', displayName: 'Closed budget', createdAt: '2020-01-03T00:00:00Z', status: 'DELETED', currencyCode: 'AUD', currentBalance: 0 },
+      {
+        accountIdentifier: 'dormant-a',
+        accountNumber: 'A20000001',
+        displayName: 'Old budget',
+        createdAt: '2020-01-01T00:00:00Z',
+        status: 'INACTIVE',
+        currencyCode: 'CAD',
+        currentBalance: 0,
+      },
+      {
+        accountIdentifier: 'dormant-b',
+        accountNumber: 'A20000002',
+        displayName: 'Paused budget',
+        createdAt: '2020-01-02T00:00:00Z',
+        status: 'DISABLED',
+        currencyCode: 'GBP',
+        currentBalance: 12,
+      },
+      {
+        accountIdentifier: 'dormant-c',
+        accountNumber: 'A20000003',
+        displayName: 'Closed budget',
+        createdAt: '2020-01-03T00:00:00Z',
+        status: 'DELETED',
+        currencyCode: 'AUD',
+        currentBalance: 0,
+      },
     ],
   },
   {
@@ -52,10 +108,24 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
     createdAt: 'not-a-date',
     region: 'EU',
     accounts: [
-      { accountIdentifier: 'edge-a', accountNumber: 'A30000001', displayName: 'Edge', createdAt: '2022-02-02T02:02:02Z', status: 'UNDER_REVIEW', currencyCode: 'PLN', currentBalance: 1 },
+      {
+        accountIdentifier: 'edge-a',
+        accountNumber: 'A30000001',
+        displayName: 'Edge',
+        createdAt: '2022-02-02T02:02:02Z',
+        status: 'UNDER_REVIEW',
+        currencyCode: 'PLN',
+        currentBalance: 1,
+      },
     ],
   },
-  { customerIdentifier: 'no-accounts-yet', displayName: 'No Accounts Yet', status: 'ACTIVE', createdAt: '2025-06-01T12:00:00Z', accounts: [] },
+  {
+    customerIdentifier: 'no-accounts-yet',
+    displayName: 'No Accounts Yet',
+    status: 'ACTIVE',
+    createdAt: '2025-06-01T12:00:00Z',
+    accounts: [],
+  },
   {
     // More accounts than one page of Tango's accounts endpoint holds (at most 200), so balances need two pages.
     customerIdentifier: 'many-budgets-group',
@@ -78,7 +148,15 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
     status: 'ACTIVE',
     createdAt: '2024-08-08T08:08:08.808Z',
     accounts: [
-      { accountIdentifier: 'aero-main', accountNumber: 'A40000001', displayName: 'Velvære', createdAt: '2024-08-08T08:08:08.808Z', status: 'ACTIVE', currencyCode: 'EUR', currentBalance: 99.99 },
+      {
+        accountIdentifier: 'aero-main',
+        accountNumber: 'A40000001',
+        displayName: 'Velvære',
+        createdAt: '2024-08-08T08:08:08.808Z',
+        status: 'ACTIVE',
+        currencyCode: 'EUR',
+        currentBalance: 99.99,
+      },
     ],
   },
 ];
@@ -93,7 +171,15 @@ function syntheticCustomer(id: string): (TangoCustomer & { accounts: TangoAccoun
     status: Number(n) % 10 === 0 ? 'INACTIVE' : 'ACTIVE',
     createdAt: new Date(Date.UTC(2024, 0, 1) + Number(n) * 60_000).toISOString(),
     accounts: [
-      { accountIdentifier: `${id}-main`, accountNumber: `S${n.padStart(8, '0')}`, displayName: 'Main budget', createdAt: '2024-01-01T00:00:00.000Z', status: 'ACTIVE', currencyCode: 'USD', currentBalance: Number(n) % 1000 },
+      {
+        accountIdentifier: `${id}-main`,
+        accountNumber: `S${n.padStart(8, '0')}`,
+        displayName: 'Main budget',
+        createdAt: '2024-01-01T00:00:00.000Z',
+        status: 'ACTIVE',
+        currencyCode: 'USD',
+        currentBalance: Number(n) % 1000,
+      },
     ],
   };
 }
@@ -110,7 +196,10 @@ function paged(request: SimRequest, path: string, list: unknown[]): SimResponse 
   const cursor = request.query.get('nextCursor') ?? request.query.get('prevCursor');
   const start = cursor === null ? 0 : decodeCursor(cursor);
   if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 200 || start === undefined) {
-    return { status: 400, body: errorInfo(400, 'Bad Request', path, 'Invalid paging parameters', 'INVALID_PAGINATION') };
+    return {
+      status: 400,
+      body: errorInfo(400, 'Bad Request', path, 'Invalid paging parameters', 'INVALID_PAGINATION'),
+    };
   }
   const items = list.slice(start, start + maxResults);
   const end = start + items.length;
@@ -134,8 +223,23 @@ function decodeCursor(cursor: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-export function errorInfo(status: number, phrase: string, path: string, message: string, i18nKey: string): TangoErrorInfo {
-  return { timestamp: new Date().toISOString(), requestId: randomUUID(), path, httpCode: status, httpPhrase: phrase, i18nKey, message, errors: [] };
+export function errorInfo(
+  status: number,
+  phrase: string,
+  path: string,
+  message: string,
+  i18nKey: string,
+): TangoErrorInfo {
+  return {
+    timestamp: new Date().toISOString(),
+    requestId: randomUUID(),
+    path,
+    httpCode: status,
+    httpPhrase: phrase,
+    i18nKey,
+    message,
+    errors: [],
+  };
 }
 
 function errorDto(message: string, i18nKey: string): TangoErrorDTO {
@@ -152,12 +256,24 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     return bearer !== undefined && tokens.has(bearer);
   };
 
-  const withRequestId = (answer: SimResponse): SimResponse => ({ ...answer, headers: { 'X-REQUEST-ID': randomUUID(), ...answer.headers } });
+  const withRequestId = (answer: SimResponse): SimResponse => ({
+    ...answer,
+    headers: { 'X-REQUEST-ID': randomUUID(), ...answer.headers },
+  });
 
   const handle = (request: SimRequest): SimResponse => {
     const fullPath = BASE_PATH + request.path;
     if (!authorized(request)) {
-      return { status: 401, body: errorInfo(401, 'Unauthorized', fullPath, 'Full authentication is required to access this resource', 'UNAUTHORIZED') };
+      return {
+        status: 401,
+        body: errorInfo(
+          401,
+          'Unauthorized',
+          fullPath,
+          'Full authentication is required to access this resource',
+          'UNAUTHORIZED',
+        ),
+      };
     }
     const accept = request.headers.accept;
     if (accept && !/application\/json|\*\/\*/.test(accept)) {
@@ -166,22 +282,38 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     if (request.method !== 'GET') return { status: 405, body: errorDto('Method not allowed', 'METHOD_NOT_ALLOWED') };
 
     const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (segments[0] !== 'customers') return { status: 404, body: errorInfo(404, 'Not Found', fullPath, 'No resource at this path', 'NOT_FOUND') };
+    if (segments[0] !== 'customers')
+      return { status: 404, body: errorInfo(404, 'Not Found', fullPath, 'No resource at this path', 'NOT_FOUND') };
     if (segments.length === 1) {
       const status = request.query.get('status');
       // [INFERRED] Tango does not say how `displayName` matches; the simulator matches a part, ignoring case.
       const name = request.query.get('displayName')?.toLowerCase();
       const list = CUSTOMERS.filter(
-        (c) => (!status || c.status?.toUpperCase() === status.toUpperCase()) && (!name || (c.displayName ?? '').toLowerCase().includes(name)),
+        (c) =>
+          (!status || c.status?.toUpperCase() === status.toUpperCase()) &&
+          (!name || (c.displayName ?? '').toLowerCase().includes(name)),
       ).map(({ accounts, ...c }) => ({ ...c, accounts: accounts.map(summary) }));
       return paged(request, fullPath, list);
     }
     const id = segments[1] ?? '';
     if (!/^[-a-zA-Z0-9]{5,100}$/.test(id)) {
-      return { status: 400, body: errorInfo(400, 'Bad Request', fullPath, 'The customer identifier is not valid', 'INVALID_CUSTOMER_IDENTIFIER') };
+      return {
+        status: 400,
+        body: errorInfo(
+          400,
+          'Bad Request',
+          fullPath,
+          'The customer identifier is not valid',
+          'INVALID_CUSTOMER_IDENTIFIER',
+        ),
+      };
     }
     const customer = CUSTOMERS.find((c) => c.customerIdentifier === id) ?? syntheticCustomer(id);
-    if (!customer) return { status: 404, body: errorInfo(404, 'Not Found', fullPath, `Customer ${id} not found`, 'CUSTOMER_NOT_FOUND') };
+    if (!customer)
+      return {
+        status: 404,
+        body: errorInfo(404, 'Not Found', fullPath, `Customer ${id} not found`, 'CUSTOMER_NOT_FOUND'),
+      };
     if (segments.length === 2) return { status: 200, body: { ...customer, accounts: customer.accounts.map(summary) } };
     if (segments.length === 3 && segments[2] === 'accounts') {
       return paged(request, fullPath, customer.accounts);
@@ -201,7 +333,10 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const token = `tango-sim-${randomUUID()}`;
     tokens.add(token);
-    return { status: 200, body: { access_token: token, scope: form.get('scope'), expires_in: 86400, token_type: 'Bearer' } };
+    return {
+      status: 200,
+      body: { access_token: token, scope: form.get('scope'), expires_in: 86400, token_type: 'Bearer' },
+    };
   };
 
   return Simulator.start(
@@ -214,7 +349,13 @@ export async function tangoSimulator(options: SimulatorOptions = {}): Promise<Si
       seedIds: CUSTOMERS.map((c) => String(c.customerIdentifier)),
       rateLimited: (request) => ({
         status: 429,
-        body: errorInfo(429, 'Too Many Requests', BASE_PATH + request.path, 'Exceeded the allowable TPS rate limit', 'TOO_MANY_REQUESTS'),
+        body: errorInfo(
+          429,
+          'Too Many Requests',
+          BASE_PATH + request.path,
+          'Exceeded the allowable TPS rate limit',
+          'TOO_MANY_REQUESTS',
+        ),
       }),
       handle: (request) => withRequestId(handle(request)),
       handleOther,

@@ -8,6 +8,12 @@
  * refused credential is a healthy upstream giving an answer: it counts as a success, so it closes a half-open
  * circuit and resets the consecutive count. (Refused credentials are for on-call, not for a breaker: opening
  * would only hide `upstream-auth-failed` behind `provider-unavailable`.)
+ *
+ * The circuit opens on evidence that the provider is unwell, not that one customer is: a key (a customer id)
+ * counts only with its first failing lookup in a `<P>_BREAKER_WINDOW_MS` window, that lookup's retries included
+ * but never more than `<P>_BREAKER_CONSECUTIVE_FAILURES` - 1 failures, so one record the upstream always fails
+ * on cannot open the circuit for every other customer, however often it is looked up; a provider failing for
+ * many ids opens it after as many failing attempts as it always did. A half-open probe counts whatever its key.
  */
 import {
   BrokenCircuitError,
@@ -19,6 +25,7 @@ import {
   type CircuitBreakerPolicy,
   type IBreaker,
 } from 'cockatiel';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
 import { GatewayError } from './problems.js';
 
@@ -48,6 +55,16 @@ class ProbeNotSent extends Error {
     super(refusal.message);
   }
 }
+
+/** A failure of a key already counted in this window: it goes around the breaker, neither failure nor success. */
+class AlreadyCounted extends Error {
+  constructor(readonly failure: GatewayError) {
+    super(failure.message);
+  }
+}
+
+/** Keys remembered per window; beyond it the oldest are forgotten and would count again (the safe side). */
+const MAX_COUNTED_KEYS = 10_000;
 
 /** Opens when either the consecutive count or the failure ratio says so, and remembers which one did. */
 class ConsecutiveOrRatioBreaker implements IBreaker {
@@ -102,6 +119,8 @@ export class ProviderBreaker {
   private openedAt = 0;
   /** cockatiel announces the half-open probe synchronously right before it runs it: the next call is the probe. */
   private probeNext = false;
+  /** Keys whose failures were counted in the current window: by which lookup, and how many. */
+  private readonly counted: LRUCache<string, { lookup: object; failures: number }>;
 
   constructor(
     private readonly provider: string,
@@ -109,6 +128,7 @@ export class ProviderBreaker {
     logger: Logger,
     onState?: (provider: string, state: BreakerState) => void,
   ) {
+    this.counted = new LRUCache({ max: MAX_COUNTED_KEYS, ttl: settings.windowMs });
     this.breaker = new ConsecutiveOrRatioBreaker(settings, () => lastFailureError(this.policy));
     this.policy = circuitBreaker(
       handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent),
@@ -147,8 +167,11 @@ export class ProviderBreaker {
     });
   }
 
-  /** Runs one upstream attempt through the breaker. While open: `provider-unavailable` with `Retry-After`. */
-  async execute<T>(attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one upstream attempt through the breaker. While open: `provider-unavailable` with `Retry-After`. `about`
+   * names what the attempt is for (a customer id, and the lookup the attempt belongs to): see the header.
+   */
+  async execute<T>(attempt: () => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = await this.policy.execute(async () => {
@@ -161,12 +184,17 @@ export class ProviderBreaker {
           // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open
           // circuit from closing.
           if (isProbe && error instanceof GatewayError && error.refusedBeforeWire) throw new ProbeNotSent(error);
-          if (error instanceof GatewayError && (error.unwell || error.refusedBeforeWire)) throw error;
+          if (error instanceof GatewayError && error.refusedBeforeWire) throw error;
+          if (error instanceof GatewayError && error.unwell) {
+            if (about && !isProbe && !this.counts(about)) throw new AlreadyCounted(error);
+            throw error;
+          }
           return { error };
         }
       });
     } catch (error) {
       if (error instanceof ProbeNotSent) throw error.refusal;
+      if (error instanceof AlreadyCounted) throw error.failure;
       if (error instanceof BrokenCircuitError) {
         throw new GatewayError('provider-unavailable', {
           provider: this.provider,
@@ -178,6 +206,18 @@ export class ProviderBreaker {
     }
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
+  }
+
+  /** Whether a failure of `about` counts, noting it if it does. */
+  private counts({ key, lookup }: { key: string; lookup: object }): boolean {
+    const seen = this.counted.get(key);
+    if (!seen) {
+      this.counted.set(key, { lookup, failures: 1 });
+      return true;
+    }
+    if (seen.lookup !== lookup || seen.failures >= this.settings.consecutiveFailures - 1) return false;
+    seen.failures += 1;
+    return true;
   }
 
   get state(): BreakerState {

@@ -4,7 +4,7 @@
  * the logger is made: the core names no provider's field.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { MODEL_PERSONAL_DATA, segmentsOf } from './pii.js';
+import { MODEL_PERSONAL_DATA } from './pii.js';
 import type { ProviderAdapter } from './provider.js';
 
 /** Paths that may carry a secret, wherever they appear in a log object. */
@@ -23,20 +23,37 @@ export const SECRET_REDACT_PATHS = [
   '*.password',
 ];
 
+/** A pino redaction path from segments (`*` is any key or array index); odd keys in brackets. */
+function redactPath(segments: readonly string[]): string {
+  return segments
+    .map((segment, i) => {
+      if (segment === '*' || /^[A-Za-z_$][\w$]*$/.test(segment)) return i === 0 ? segment : `.${segment}`;
+      return `[${JSON.stringify(segment)}]`;
+    })
+    .join('');
+}
+
 /**
- * Each personal-data key (the last segment of every declared path, and the model's `nationalId`) at the top of
- * a log object and up to two levels below it, whatever the value's type: log objects are kept flat and never
- * carry an upstream body, so this is a safety net, and each deeper level would cost every log line about 5 µs.
+ * The providers' declared personal data, whatever the value's type: the key of each path's last segment (and the
+ * model's `nationalId`) at the top of a log object and up to two levels below it, and each declared path itself
+ * at the top or one level below (under `body`, say) where it reaches deeper than that. Log objects are kept flat
+ * and never carry an upstream body, so this is a safety net; each deeper wildcard level would cost every log
+ * line about 5 µs.
  */
 export function personalDataRedactPaths(adapters: readonly ProviderAdapter[]): string[] {
   const declared = adapters.flatMap((a) => [...(a.personalData?.raw ?? []), ...(a.personalData?.data ?? [])]);
-  const keys = new Set([...MODEL_PERSONAL_DATA, ...declared.map((path) => segmentsOf(path).at(-1) ?? '')]);
-  keys.delete('');
-  return [...keys].flatMap((key) => {
-    const plain = /^[A-Za-z_$][\w$]*$/.test(key);
-    const member = plain ? `.${key}` : `[${JSON.stringify(key)}]`;
-    return [plain ? key : member, `*${member}`, `*.*${member}`];
-  });
+  // `people[].taxId` → `people`, `*`, `taxId`.
+  const paths = declared.map((path) =>
+    path.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '*'] : [s])),
+  );
+  const keys = new Set([...MODEL_PERSONAL_DATA, ...paths.map((segments) => segments.at(-1) ?? '*')]);
+  keys.delete('*');
+  const out = [...keys].flatMap((key) => [[key], ['*', key], ['*', '*', key]]);
+  for (const segments of paths) {
+    if (segments.length > 3) out.push(segments);
+    if (segments.length > 2) out.push(['*', ...segments]);
+  }
+  return [...new Set(out.map(redactPath))];
 }
 
 export interface LoggerOptions {

@@ -3,6 +3,8 @@
  *
  *   coalesce        one load per key in this process (lru-cache's fetch), joined by concurrent lookups
  *   shared tier     L2, read on an L1 miss and written on every load (none by default; Redis for a fleet)
+ *   failure memory  a key whose load just failed for upstream reasons is answered with that failure
+ *                   (`FAILURE_MEMORY_SECONDS`) without calling the upstream again
  *   lease           one load per key in the fleet (none by default: the process is the fleet)
  *   the provider's upstream path, with ONE deadline (`<P>_DEADLINE_MS`) computed when it starts:
  *     retry         p-retry: `<P>_RETRIES` more attempts after a transient failure; the wait before each one
@@ -24,6 +26,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
+import { LRUCache } from 'lru-cache';
 import pRetry, { AbortError } from 'p-retry';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -114,13 +117,25 @@ export interface LoadOptions extends CallerContext {
   balances?: boolean;
 }
 
+/** Keys remembered as just failed; beyond it the oldest are forgotten early (they would call the upstream again). */
+const MAX_REMEMBERED_FAILURES = 10_000;
+
+interface RememberedFailure {
+  error: GatewayError;
+  until: number;
+}
+
 export class LookupPipeline {
+  private readonly failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES });
+
   constructor(
     private readonly cache: CustomerCache,
     private readonly policy: EntryPolicy,
     private readonly shared: SharedCache = noSharedCache,
     private readonly lease: LoadLease = processLease,
     private readonly clock: Clock = systemClock,
+    /** `FAILURE_MEMORY_SECONDS`; 0 = off. */
+    private readonly failureMemorySeconds = 0,
   ) {}
 
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
@@ -142,12 +157,43 @@ export class LookupPipeline {
           return shared;
         }
       }
-      // 3. One load in the fleet, 4. the provider's upstream path, 5. stored for the fleet.
-      return this.lease.run(key, async () => {
-        const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
-        await this.shared.write(key, fresh);
-        return fresh;
-      });
+      // 3. A key that just failed for upstream reasons gets that failure again (unless the caller bypasses).
+      if (!options.noCache) this.throwRememberedFailure(key);
+      // 4. One load in the fleet, 5. the provider's upstream path, 6. stored for the fleet.
+      try {
+        return await this.lease.run(key, async () => {
+          const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
+          await this.shared.write(key, fresh);
+          return fresh;
+        });
+      } catch (error) {
+        this.rememberFailure(key, error);
+        throw error;
+      }
+    });
+  }
+
+  /** Only failures that say the upstream is unwell are remembered: not a refused credential, a 400 or a gate. */
+  private rememberFailure(key: string, error: unknown): void {
+    if (this.failureMemorySeconds <= 0 || !(error instanceof GatewayError) || !error.unwell) return;
+    const ttl = this.failureMemorySeconds * 1000;
+    this.failures.set(key, { error, until: this.clock.now() + ttl }, { ttl });
+  }
+
+  /** The same problem, with `Retry-After` until the memory ends (or the upstream's own, if longer). */
+  private throwRememberedFailure(key: string): void {
+    const remembered = this.failures.get(key);
+    if (!remembered) return;
+    const leftMs = remembered.until - this.clock.now();
+    if (leftMs <= 0) return;
+    const { error } = remembered;
+    throw new GatewayError(error.code, {
+      detail: error.message,
+      provider: error.provider,
+      upstreamStatus: error.upstreamStatus,
+      retryAfterSeconds: Math.max(error.retryAfterSeconds ?? 0, Math.ceil(leftMs / 1000)),
+      unwell: false,
+      refusedBeforeWire: true,
     });
   }
 
@@ -250,6 +296,8 @@ export interface UpstreamCall<T> {
   accept(body: unknown, contentType: string, status: number): T;
   /** Reads a 404 as a wrong path (`upstream-error`) rather than a missing customer. */
   notFoundIsWrongPath?: boolean;
+  /** What the call is about (a customer id): the breaker counts its failures once per window. */
+  key?: string;
 }
 
 /**
@@ -324,6 +372,7 @@ export class ProviderPipeline {
   fetchCustomer(id: string, caller: CallerContext): Promise<UpstreamResult> {
     return this.call(
       {
+        key: id,
         request: (attempt) => this.adapter.request(id, attempt),
         accept: (body, contentType, status) => {
           const accepted = acceptedBody(this.adapter, id, body, contentType, status);
@@ -390,8 +439,9 @@ export class ProviderPipeline {
     for (;;) {
       if (deadline.remaining() <= 0) throw attempts.lastFailure ?? timeoutError(this.adapter.id);
       try {
-        return await this.breaker.execute(() =>
-          this.bulkhead.execute(deadline, () => this.attempt(call, caller, attempts, deadline)),
+        return await this.breaker.execute(
+          () => this.bulkhead.execute(deadline, () => this.attempt(call, caller, attempts, deadline)),
+          call.key === undefined ? undefined : { key: call.key, lookup: attempts },
         );
       } catch (error) {
         const failure = error instanceof GatewayError ? error : unexpectedError(this.adapter.id, error);

@@ -36,7 +36,10 @@ export type Verdict =
   | 'forbidden'
   | 'rate-limited'
   | 'server-error'
-  /** An answer the gateway caused or cannot interpret (an unexpected status, Adobe 4119): `upstream-error`, not retried. */
+  /**
+   * An answer the gateway caused or cannot interpret (an unexpected status, Adobe 4119): `upstream-error`, not
+   * retried.
+   */
   | 'unexpected';
 
 export interface Classification {

@@ -1,7 +1,8 @@
 /**
- * The simulator kit: a real HTTP server on loopback that providers' simulators build on (design §8). It
+ * The simulator kit: a real HTTP server on loopback that providers' simulators build on (sandbox and tests). It
  * counts requests, enforces the upstream's documented rate limit, and injects faults for tests and demos.
- * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox).
+ * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox). Never part of
+ * the production program: adapters load their simulators with a dynamic `import()` in sandbox mode only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -48,14 +49,20 @@ export interface FaultRule {
   times?: number;
   /** Share of matching requests it applies to, 0..1 (default 1). */
   probability?: number;
-  /** Only requests whose path contains this string. Outside the API (a token endpoint) only rules with a matching `match` apply. */
+  /**
+   * Only requests whose path contains this string. Outside the API (a token endpoint) only rules with a matching
+   * `match` apply.
+   */
   match?: string;
 }
 
 export interface SimulatorOptions {
   port?: number;
   host?: string;
-  /** Requests per second before the upstream's own 429; `0` turns the limit off. Default: the upstream's documented limit. */
+  /**
+   * Requests per second before the upstream's own 429; `0` turns the limit off. Default: the upstream's documented
+   * limit.
+   */
   rateLimitPerSecond?: number;
   /** Lifetime (`expires_in`) of the tokens a simulator with a token endpoint issues; tests make it short. */
   tokenLifetimeSeconds?: number;
@@ -101,10 +108,20 @@ export interface SimulatorStats {
 }
 
 export class Simulator {
-  readonly stats: SimulatorStats = { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0, faultKinds: {} };
+  readonly stats: SimulatorStats = {
+    requests: 0,
+    apiRequests: 0,
+    rateLimited: 0,
+    faults: 0,
+    maxPerSecond: 0,
+    faultKinds: {},
+  };
   /** Arrival times of the API requests of the last second, for `maxPerSecond`. */
   private recent: number[] = [];
-  /** The last 200 requests, for tests to read headers and ordering, with the status answered (when a full answer was sent). */
+  /**
+   * The last 200 requests, for tests to read headers and ordering, with the status answered (when a full answer was
+   * sent).
+   */
   readonly log: SimLogEntry[] = [];
   private rules: (FaultRule & { used: number })[] = [];
   private windowStart = 0;
@@ -173,7 +190,14 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
-    Object.assign(this.stats, { requests: 0, apiRequests: 0, rateLimited: 0, faults: 0, maxPerSecond: 0, faultKinds: {} });
+    Object.assign(this.stats, {
+      requests: 0,
+      apiRequests: 0,
+      rateLimited: 0,
+      faults: 0,
+      maxPerSecond: 0,
+      faultKinds: {},
+    });
     this.recent = [];
     this.log.length = 0;
     this.windowCount = 0;
@@ -212,7 +236,8 @@ export class Simulator {
     };
 
     if (!inApi) {
-      const other = async (r: SimRequest) => (await this.spec.handleOther?.(r)) ?? { status: 404, body: { message: 'Not Found' } };
+      const other = async (r: SimRequest) =>
+        (await this.spec.handleOther?.(r)) ?? { status: 404, body: { message: 'Not Found' } };
       const fault = this.pickFault(request, true);
       if (fault?.kind === 'latency') await sleep(fault.ms);
       else if (fault) return this.applyFault(fault, request, res, entry, other);
@@ -228,7 +253,13 @@ export class Simulator {
 
     if (this.overRateLimit()) {
       this.stats.rateLimited += 1;
-      return reply(this.spec.rateLimited?.(request) ?? { status: 429, headers: { 'Retry-After': '1' }, body: { message: 'Too Many Requests' } });
+      return reply(
+        this.spec.rateLimited?.(request) ?? {
+          status: 429,
+          headers: { 'Retry-After': '1' },
+          body: { message: 'Too Many Requests' },
+        },
+      );
     }
     return reply(await this.spec.handle(request));
   }
@@ -255,7 +286,12 @@ export class Simulator {
     for (const rule of this.rules) {
       if (rule.match === undefined ? matchRequired : !request.path.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
-      if (rule.fault.kind === 'expired-token' && rule.fault.minAgeMs !== undefined && !this.tokenOlderThan(request, rule.fault.minAgeMs)) continue;
+      if (
+        rule.fault.kind === 'expired-token' &&
+        rule.fault.minAgeMs !== undefined &&
+        !this.tokenOlderThan(request, rule.fault.minAgeMs)
+      )
+        continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       rule.used += 1;
       this.stats.faults += 1;
@@ -280,7 +316,11 @@ export class Simulator {
     switch (fault.kind) {
       case 'status':
         entry.status = fault.status;
-        return send(res, { status: fault.status, headers: fault.headers, body: fault.body ?? { message: `Injected ${fault.status}` } });
+        return send(res, {
+          status: fault.status,
+          headers: fault.headers,
+          body: fault.body ?? { message: `Injected ${fault.status}` },
+        });
       case 'reset':
         res.socket?.destroy();
         return;
@@ -298,7 +338,13 @@ export class Simulator {
           entry.status = 401;
           return send(res, await this.spec.handle(request));
         }
-        return send(res, await this.spec.handle({ ...request, headers: { ...request.headers, authorization: 'Bearer expired-token' } }));
+        return send(
+          res,
+          await this.spec.handle({
+            ...request,
+            headers: { ...request.headers, authorization: 'Bearer expired-token' },
+          }),
+        );
       }
       case 'content-type': {
         const answer = await handle(request);
@@ -311,9 +357,13 @@ export class Simulator {
         const answer = await handle(request);
         const text = JSON.stringify(answer.body);
         const half = Math.floor(text.length / 2);
-        res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+        res.writeHead(answer.status, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(Buffer.byteLength(text)),
+        });
         if (fault.kind === 'truncated') {
-          // Cut the connection once the first half is on the wire (node holds the first write back until the next tick).
+          // Cut the connection once the first half is on the wire (node holds the first write back until the next
+          // tick).
           res.write(text.slice(0, half), () => res.socket?.destroy());
           return;
         }
@@ -332,7 +382,10 @@ export class Simulator {
     }
   }
 
-  /** `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats (and tokens issued). */
+  /**
+   * `POST` a `FaultRule` (or a list) to add faults, `DELETE` to clear them, `GET` for the stats (and tokens
+   * issued).
+   */
   private control(method: string, body: string, res: ServerResponse): void {
     if (method === 'DELETE') {
       this.clearFaults();
@@ -347,7 +400,10 @@ export class Simulator {
         return send(res, { status: 400, body: { message: 'expected a JSON fault rule' } });
       }
     }
-    return send(res, { status: 200, body: { stats: this.stats, rules: this.rules, tokensIssued: this.spec.tokens?.issued ?? null } });
+    return send(res, {
+      status: 200,
+      body: { stats: this.stats, rules: this.rules, tokensIssued: this.spec.tokens?.issued ?? null },
+    });
   }
 }
 
@@ -370,7 +426,6 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
-
 
 /** Reads `user:password` from a Basic `Authorization` header, or undefined. */
 export function basicCredentials(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {

@@ -30,7 +30,9 @@ export function listsRouter(services: Services): Router {
       );
 
       const clearPii = res.locals.clearPii === true;
-      const data = clearPii ? result.customers : result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const data = clearPii
+        ? result.customers
+        : result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
       const next = result.next === null ? null : nextLink(provider, query.limit, result.next, query.filters);
       const meta = {
         requestId: res.locals.requestId as string,

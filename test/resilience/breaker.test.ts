@@ -1,11 +1,15 @@
 /**
  * The circuit breaker per provider: opens on consecutive failures or a failure ratio, only for failures that
  * say the upstream is unwell; fails fast with provider-unavailable (or stale) while open; probes half-open.
+ * One customer id counts only with its first failing lookup per window, so the tests that open the circuit fail
+ * several ids, as a provider that is really unwell does.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { problemOf } from './support.js';
 
 const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
+/** Seeded Tango customers, failed by a fault that matches every path. */
+const FAILING_IDS = ['acme-wellness', 'dormant-holdings', 'edge-case-co'];
 
 describe('consecutive failures', () => {
   let gw: TestGateway;
@@ -28,7 +32,7 @@ describe('consecutive failures', () => {
     const sim = gw.sim('tango');
     expect((await gw.lookup('tango', 'zanzibar-health')).status).toBe(200);
     sim.inject({ fault: { kind: 'status', status: 503 } });
-    for (let i = 0; i < 3; i++) expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);
+    for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(502);
     expect(state()).toBe('open');
     const calls = sim.stats.apiRequests;
 
@@ -60,7 +64,7 @@ describe('consecutive failures', () => {
   test('a failed probe opens it again, logged once with the reason', async () => {
     const sim = gw.sim('tango');
     sim.inject({ fault: { kind: 'hang' } });
-    for (let i = 0; i < 3; i++) expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
+    for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(504);
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
     expect(state()).toBe('open');
@@ -78,10 +82,11 @@ describe('consecutive failures', () => {
     for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(400);
     expect(state()).toBe('closed');
 
-    sim.inject({ fault: { kind: 'status', status: 500 }, match: 'acme' });
-    for (let i = 0; i < 2; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(502);
+    // Two failing ids, a 404, two more: never three failures in a row.
+    sim.inject({ fault: { kind: 'status', status: 500 }, match: 'broken-' });
+    for (const id of ['broken-a', 'broken-b']) expect((await gw.lookup('tango', id, NO_CACHE)).status).toBe(502);
     expect((await gw.lookup('tango', 'missing-x')).status).toBe(404);
-    for (let i = 0; i < 2; i++) expect((await gw.lookup('tango', 'acme-wellness', NO_CACHE)).status).toBe(502);
+    for (const id of ['broken-c', 'broken-d']) expect((await gw.lookup('tango', id, NO_CACHE)).status).toBe(502);
     expect(state()).toBe('closed');
   });
 });
@@ -96,10 +101,10 @@ describe('failure ratio', () => {
   afterAll(async () => gw.close());
 
   test('more than half of the calls failing over the window opens it, though no run of failures is long', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: 'acme' });
+    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: 'broken-' });
     const answers: number[] = [];
     for (let i = 0; i < 60 && gw.services.providers.get('tango')?.state?.().breaker === 'closed'; i++) {
-      const id = i % 3 === 0 ? 'zanzibar-health' : 'acme-wellness';
+      const id = i % 3 === 0 ? 'zanzibar-health' : `broken-${i}`;
       answers.push((await gw.lookup('tango', id, NO_CACHE)).status);
     }
     expect(gw.services.providers.get('tango')?.state?.().breaker).toBe('open');
@@ -151,5 +156,58 @@ describe('a half-open probe refused by the quota', () => {
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
     expect(state()).toBe('closed');
     expect(sim.stats.apiRequests).toBe(calls + 1);
+  });
+});
+
+describe('one bad record stays one bad record (the defaults: 5 in a row, 2 retries, 5 s of failure memory)', () => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway({
+      env: {
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '5',
+        TANGO_BREAKER_FAILURE_RATIO: '0.5',
+        TANGO_RETRIES: '2',
+        TANGO_TIMEOUT_MS: '500',
+        FAILURE_MEMORY_SECONDS: '5',
+      },
+    });
+  });
+  afterEach(async () => gw.close());
+  const state = () => gw.services.providers.get('tango')?.state?.().breaker;
+
+  test('after one Tango id failed 8 times in a row, a healthy Tango customer is answered 200', async () => {
+    const sim = gw.sim('tango');
+    sim.inject({ fault: { kind: 'status', status: 503 }, match: 'broken-record' });
+    // The first lookup makes its three attempts; the next three within the failure memory are answered from it,
+    // with the same problem and Retry-After, without a call.
+    expect((await gw.lookup('tango', 'broken-record')).status).toBe(502);
+    expect(sim.stats.apiRequests).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const remembered = await gw.lookup('tango', 'broken-record');
+      expect(remembered.status).toBe(502);
+      expect(Number(remembered.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await remembered.json()) as { type: string; upstreamStatus: number }).upstreamStatus).toBe(503);
+    }
+    expect(sim.stats.apiRequests).toBe(3);
+    // A caller that may bypass the cache reaches the upstream each time: 12 more failing attempts of that one id.
+    for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', 'broken-record', NO_CACHE)).status).toBe(502);
+    expect(sim.stats.apiRequests).toBe(15);
+    expect(state()).toBe('closed');
+    const healthy = await gw.lookup('tango', 'zanzibar-health');
+    expect(healthy.status).toBe(200);
+  });
+
+  test('a provider failing for many ids still opens the circuit after as many failing attempts as before', async () => {
+    gw.sim('tango').inject({ fault: { kind: 'status', status: 503 } });
+    // Three attempts per lookup: the second id's second attempt makes five in a row and opens the circuit, which
+    // refuses that lookup's third attempt.
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);
+    expect(state()).toBe('closed');
+    expect((await gw.lookup('tango', 'dormant-holdings')).status).toBe(503);
+    expect(state()).toBe('open');
+    expect(gw.sim('tango').stats.apiRequests).toBe(5);
+    const refused = await gw.lookup('tango', 'zanzibar-health');
+    expect(refused.status).toBe(503);
+    expect((await problemOf(refused)).type).toBe('/problems/provider-unavailable');
   });
 });

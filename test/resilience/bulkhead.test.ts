@@ -33,30 +33,40 @@ test('with Tango hanging, two calls are in flight, one waits, the rest are refus
   const ids = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet'];
   const pending = ids.map(async (id) => {
     const res = await gw.lookup('tango', id);
-    return { status: res.status, ms: Date.now() - started, type: res.status === 200 ? '' : (await problemOf(res)).type };
+    return {
+      status: res.status,
+      ms: Date.now() - started,
+      type: res.status === 200 ? '' : (await problemOf(res)).type,
+    };
   });
 
-  await new Promise((resolve) => setTimeout(resolve, 250));
-  const guard = gw.services.providers.get('tango')?.state?.();
-  expect(guard).toMatchObject({ inFlight: 2, queued: 1 });
+  // Until all five have arrived: two on the wire, one queued (a loaded machine may take a while to send them).
+  const state = () => gw.services.providers.get('tango')?.state?.();
+  for (let waited = 0; waited < 700 && !(state()?.inFlight === 2 && state()?.queued === 1); waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(state()).toMatchObject({ inFlight: 2, queued: 1 });
   expect(gw.sim('tango').stats.apiRequests).toBe(2);
 
   for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings']) {
     const t = Date.now();
     const res = await gw.lookup('mirror', id, { headers: { 'Cache-Control': 'no-cache' } });
     expect(res.status).toBe(200);
-    expect(Date.now() - t).toBeLessThan(150);
+    // Tango's lookups hang for a second: the other provider's answers come well before (generous for load).
+    expect(Date.now() - t).toBeLessThan(600);
   }
 
   const answers = await Promise.all(pending);
-  const refusedAtOnce = answers.filter((a) => a.status === 503 && a.ms < 200);
+  // At once: long before the queued one gives up at 750 ms (generous for a loaded machine).
+  const refusedAtOnce = answers.filter((a) => a.status === 503 && a.ms < 600);
   expect(refusedAtOnce).toHaveLength(2);
   for (const a of refusedAtOnce) expect(a.type).toBe('/problems/provider-unavailable');
   // The two in flight time out at the deadline; the queued one gives up when a slot could no longer leave it a
   // quarter of its timeout (at 750 ms), without calling the upstream.
   expect(answers.filter((a) => a.status === 504)).toHaveLength(2);
   expect(answers.filter((a) => a.status === 503)).toHaveLength(3);
-  expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1500);
+  // Nothing hangs past the 1 s deadline for long (slack for a loaded machine).
+  expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(2500);
   expect(gw.sim('tango').stats.apiRequests).toBe(2);
   expect(gw.services.providers.get('tango')?.state?.()).toMatchObject({ inFlight: 0, queued: 0 });
 });

@@ -51,7 +51,10 @@ export const piiTestAdapter: ProviderAdapter = {
           if (bearerToken(request.headers) !== SIM_TOKEN) return { status: 401, body: { message: 'unauthorized' } };
           const id = decodeURIComponent(request.path.split('/')[2] ?? '');
           if (id !== PII_CUSTOMER.id) return { status: 404, body: { message: 'not found' } };
-          return { status: 200, body: { uuid: PII_CUSTOMER.id, name: PII_CUSTOMER.name, personalNumber: PII_CUSTOMER.personalNumber } };
+          return {
+            status: 200,
+            body: { uuid: PII_CUSTOMER.id, name: PII_CUSTOMER.name, personalNumber: PII_CUSTOMER.personalNumber },
+          };
         },
       },
       options,

@@ -42,22 +42,30 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export const TEST_DEFAULTS: Record<string, string> = {
-  LOG_LEVEL: 'debug',
-  TANGO_RATE_LIMIT_PER_SECOND: '0',
-  // Circuit breakers stay out of the way of tests that provoke failures on purpose; the breaker's own tests
-  // set these keys themselves.
-  ...Object.fromEntries(
-    allAdapters.flatMap((a) => [
-      [`${envPrefix(a.id)}_BREAKER_CONSECUTIVE_FAILURES`, '1000'],
-      [`${envPrefix(a.id)}_BREAKER_FAILURE_RATIO`, '0'],
-    ]),
-  ),
-};
+/**
+ * Quiet defaults for every provider of the test, read from its registry: no upstream quota (the simulators'
+ * own limits are off too, so tests do not wait on them; the quota's own tests set the key), and circuit
+ * breakers out of the way of tests that provoke failures on purpose (the breaker's own tests set these keys).
+ * Failures are not remembered between lookups, so that tests provoking failures see every one reach the
+ * upstream; the failure memory's own tests set it.
+ */
+export function testDefaults(adapters: readonly ProviderAdapter[]): Record<string, string> {
+  return {
+    LOG_LEVEL: 'debug',
+    FAILURE_MEMORY_SECONDS: '0',
+    ...Object.fromEntries(
+      adapters.flatMap((a) => [
+        [`${envPrefix(a.id)}_RATE_LIMIT_PER_SECOND`, '0'],
+        [`${envPrefix(a.id)}_BREAKER_CONSECUTIVE_FAILURES`, '1000'],
+        [`${envPrefix(a.id)}_BREAKER_FAILURE_RATIO`, '0'],
+      ]),
+    ),
+  };
+}
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const adapters = options.adapters ?? allAdapters;
-  const env = { ...TEST_DEFAULTS, ...options.env };
+  const env = { ...testDefaults(adapters), ...options.env };
   const loaded = loadConfig(env, adapters);
   const sandbox = await startSandbox(loaded, adapters, options.simulator ?? (() => ({ rateLimitPerSecond: 0 })));
   const lines: string[] = [];
@@ -87,7 +95,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     logText: () => lines.join('\n'),
-    lookup: (provider, id, init = {}) => fetch(`${url}/customers/${provider}/${id}${init.query ? `?${init.query}` : ''}`, init),
+    lookup: (provider, id, init = {}) =>
+      fetch(`${url}/customers/${provider}/${id}${init.query ? `?${init.query}` : ''}`, init),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
