@@ -28,7 +28,8 @@ describe('consecutive failures', () => {
   afterEach(async () => gw.close());
   const state = () => gw.services.providers.get('tango')?.state?.().breaker;
 
-  test('three 503s open it; while open nothing reaches the upstream, a cached customer is served stale, others get provider-unavailable; a probe closes it', async () => {
+  // While open nothing reaches the upstream, a cached customer is served stale, others get provider-unavailable.
+  test('three 503s open it; while open: stale or provider-unavailable, no call; a probe closes it', async () => {
     const sim = gw.sim('tango');
     expect((await gw.lookup('tango', 'zanzibar-health')).status).toBe(200);
     sim.inject({ fault: { kind: 'status', status: 503 } });
@@ -95,7 +96,12 @@ describe('failure ratio', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({
-      env: { TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '1000', TANGO_BREAKER_FAILURE_RATIO: '0.5', TANGO_BREAKER_WINDOW_MS: '5000' },
+      env: {
+        TANGO_RETRIES: '0',
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '1000',
+        TANGO_BREAKER_FAILURE_RATIO: '0.5',
+        TANGO_BREAKER_WINDOW_MS: '5000',
+      },
     });
   });
   afterAll(async () => gw.close());
@@ -119,7 +125,8 @@ describe('a half-open probe refused by the quota', () => {
   beforeAll(async () => {
     gw = await startTestGateway({
       env: {
-        // One slot every 1.1 s, and a deadline far shorter: a lookup right after another is refused by the quota at once.
+        // One slot every 1.1 s, and a deadline far shorter: a lookup right after another is refused by the quota
+        // at once.
         TANGO_RATE_LIMIT_PER_SECOND: '1',
         TANGO_RETRIES: '0',
         TANGO_TIMEOUT_MS: '200',
@@ -134,7 +141,8 @@ describe('a half-open probe refused by the quota', () => {
   afterAll(async () => gw.close());
   const state = () => gw.services.providers.get('tango')?.state?.().breaker;
 
-  test('sends nothing and does not close the circuit: it opens again, logged with that reason, and a later probe that is sent closes it', async () => {
+  // It opens again, logged with that reason, and a later probe that is sent closes it.
+  test('sends nothing and does not close the circuit', async () => {
     const sim = gw.sim('tango');
     sim.inject({ fault: { kind: 'status', status: 503 }, times: 1 });
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);

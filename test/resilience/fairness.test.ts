@@ -60,7 +60,7 @@ describe('Cache-Control: no-cache needs the scope cache:bypass', () => {
   afterAll(async () => gw.close());
   const noCache = (key: string) => ({ headers: { ...xApiKey(key), 'Cache-Control': 'no-cache' } });
 
-  test('without it, the request is a plain lookup (a hit here), and Cache-Status and meta say the bypass was not granted', async () => {
+  test('without it: a plain lookup (a hit here), Cache-Status and meta say the bypass was not granted', async () => {
     expect((await gw.lookup('tango', 'acme-wellness', { headers: xApiKey(OTHER) })).status).toBe(200);
     const calls = gw.sim('tango').stats.apiRequests;
     const res = await gw.lookup('tango', 'acme-wellness', noCache(OTHER));
