@@ -6,7 +6,7 @@
 import { LocalQuota } from '../../src/core/quota.js';
 import { GatewayError } from '../../src/core/problems.js';
 
-test('a newcomer of another caller is served after one of the flooding caller’s lookups, not after all of them', async () => {
+test('another caller’s newcomer is served after one of the flooding caller’s lookups, not all of them', async () => {
   // 10 per second: a slot every 110 ms; the first one is free.
   const quota = new LocalQuota('unit', 10);
   const far = Date.now() + 60_000;
