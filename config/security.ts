@@ -1,6 +1,7 @@
 /**
- * The security block of the configuration: inbound authentication (API keys, JWT), the gateway's
- * own rate limit, and the HTTP hardening knobs (slow and numerous clients included). Kept apart from `index.ts` so that it reads as one unit.
+ * The security block of the configuration: inbound authentication (API keys, JWT), the gateway's own rate
+ * limit, and the HTTP hardening knobs (slow and numerous clients included). Kept apart from `index.ts` so that
+ * it reads as one unit.
  */
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -185,7 +186,8 @@ export function securitySettings(v: Record<string, unknown>, options: SecurityOp
   }
   if (open && options.realUpstreams.length > 0 && !allowAnonymous) {
     throw new ConfigError(
-      `Configuration error: a real upstream is configured (${options.realUpstreams.join(', ')}) without inbound authentication: set ${AUTH_VARIABLES}, or "GATEWAY_ALLOW_ANONYMOUS=true" to run open on purpose`,
+      `Configuration error: a real upstream is configured (${options.realUpstreams.join(', ')}) without inbound ` +
+        `authentication: set ${AUTH_VARIABLES}, or "GATEWAY_ALLOW_ANONYMOUS=true" to run open on purpose`,
     );
   }
   const connections: ConnectionLimits = Object.freeze({
@@ -236,8 +238,10 @@ function apiKeyClients(v: Record<string, unknown>, knownProviders: readonly stri
   } catch {
     throw new ConfigError(`Configuration error: "${variable}" is not valid JSON`);
   }
-  const { value, error } = keyFileSchema.validate(parsed, { convert: true, abortEarly: true });
+  const result = keyFileSchema.validate(parsed, { convert: true, abortEarly: true });
+  const { error } = result;
   if (error) throw new ConfigError(`Configuration error: "${variable}": ${error.details[0]?.message ?? error.message}`);
+  const value: unknown = result.value;
   const list = (Array.isArray(value) ? value : (value as { clients: unknown[] }).clients) as Omit<
     ApiKeyClient,
     'rateLimitPerMinute'
@@ -269,7 +273,8 @@ function jwtSettings(v: Record<string, unknown>): JwtSettings | undefined {
   const bad = algorithms.find((a) => !JWT_ALGORITHMS.includes(a));
   if (bad !== undefined || algorithms.length === 0) {
     throw new ConfigError(
-      `Configuration error: "GATEWAY_JWT_ALGORITHMS" accepts asymmetric algorithms only (${JWT_ALGORITHMS.join(', ')}); got "${bad ?? ''}"`,
+      `Configuration error: "GATEWAY_JWT_ALGORITHMS" accepts asymmetric algorithms only ` +
+        `(${JWT_ALGORITHMS.join(', ')}); got "${bad ?? ''}"`,
     );
   }
   return Object.freeze({
@@ -291,7 +296,8 @@ function trustProxy(value: string): TrustProxy {
   if (v === 'false' || v === '0') return false;
   if (v === 'true') {
     throw new ConfigError(
-      'Configuration error: "TRUST_PROXY=true" would let any caller choose its own address with X-Forwarded-For: give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+      'Configuration error: "TRUST_PROXY=true" would let any caller choose its own address with X-Forwarded-For: ' +
+        'give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
     );
   }
   if (/^\d+$/.test(v)) return Number(v);
@@ -299,7 +305,8 @@ function trustProxy(value: string): TrustProxy {
   const bad = entries.find((entry) => !NAMED_RANGES.includes(entry) && !isAddressOrCidr(entry));
   if (bad !== undefined || entries.length === 0) {
     throw new ConfigError(
-      `Configuration error: "TRUST_PROXY" must be false, a hop count, or a comma list of addresses/CIDRs (${NAMED_RANGES.join(', ')} allowed); got "${bad ?? value}"`,
+      `Configuration error: "TRUST_PROXY" must be false, a hop count, or a comma list of addresses/CIDRs ` +
+        `(${NAMED_RANGES.join(', ')} allowed); got "${bad ?? value}"`,
     );
   }
   return Object.freeze(entries);

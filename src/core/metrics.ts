@@ -45,7 +45,9 @@ export class GatewayMetrics {
   });
   private readonly upstreamDuration = new Histogram({
     name: 'upstream_request_duration_seconds',
-    help: 'Time of one upstream attempt, by provider and outcome (the verdict, or the problem code of a transport failure).',
+    help:
+      'Time of one upstream attempt, by provider and outcome (the verdict, or the problem code of a transport ' +
+      'failure).',
     labelNames: ['provider', 'outcome'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
@@ -58,7 +60,9 @@ export class GatewayMetrics {
   });
   private readonly cacheLookups = new Counter({
     name: 'cache_lookups_total',
-    help: 'Customer lookups by cache outcome: hit (fresh), miss (went upstream), collapsed (joined a fetch in flight), stale (served after an upstream failure).',
+    help:
+      'Customer lookups by cache outcome: hit (fresh), miss (went upstream), collapsed (joined a fetch in ' +
+      'flight), stale (served after an upstream failure).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -70,13 +74,17 @@ export class GatewayMetrics {
   });
   private readonly schemaUnknown = new Counter({
     name: 'upstream_schema_unknown_fields_total',
-    help: 'Fields in fresh upstream bodies that the adapter does not know, by provider and field path (capped; the rest is "other").',
+    help:
+      'Fields in fresh upstream bodies that the adapter does not know, by provider and field path (capped; the ' +
+      'rest is "other").',
     labelNames: ['provider', 'field'] as const,
     registers: [this.registry],
   });
   private readonly schemaMissing = new Counter({
     name: 'upstream_schema_missing_fields_total',
-    help: 'Fields the adapter expects that a fresh upstream body lacked, by provider and field path (capped; the rest is "other").',
+    help:
+      'Fields the adapter expects that a fresh upstream body lacked, by provider and field path (capped; the ' +
+      'rest is "other").',
     labelNames: ['provider', 'field'] as const,
     registers: [this.registry],
   });
@@ -159,7 +167,10 @@ export class GatewayMetrics {
     for (const s of ['closed', 'open', 'half-open'] as const) gauge.set({ provider, state: s }, s === state ? 1 : 0);
   }
 
-  /** An attempt waited `seconds` for the provider's quota slot (`upstream_quota_wait_seconds`; only providers with a quota). */
+  /**
+   * An attempt waited `seconds` for the provider's quota slot (`upstream_quota_wait_seconds`; only providers
+   * with a quota).
+   */
   quotaWait(provider: string, seconds: number): void {
     this.metric(
       'upstream_quota_wait_seconds',

@@ -12,7 +12,7 @@ import { GatewayError } from '../core/problems.js';
 import { ApiKeyRegistry } from './api-keys.js';
 import { AuthFailureThrottle } from './auth-failures.js';
 import { hasScope, type Client } from './grants.js';
-import { InvalidTokenError, JwtVerifier, looksLikeJwt, TokenCheckUnavailableError } from './jwt.js';
+import { type InvalidTokenError, JwtVerifier, looksLikeJwt, TokenCheckUnavailableError } from './jwt.js';
 
 const REALM = 'Bearer realm="customer-gateway"';
 
@@ -29,7 +29,8 @@ export function authenticate(security: SecurityConfig, logger: Logger): RequestH
   const throttle = new AuthFailureThrottle(security.authFailuresPerMinute);
   if (security.open) {
     logger.warn(
-      'no inbound authentication configured (GATEWAY_API_KEYS_FILE, GATEWAY_API_KEYS, GATEWAY_JWT_JWKS_URL): the gateway is OPEN to every caller, national ids stay masked; never run this way in production',
+      'no inbound authentication configured (GATEWAY_API_KEYS_FILE, GATEWAY_API_KEYS, GATEWAY_JWT_JWKS_URL): ' +
+        'the gateway is OPEN to every caller, national ids stay masked; never run this way in production',
     );
   }
 

@@ -22,7 +22,7 @@ afterAll(async () => {
   await tracing.shutdown();
 });
 
-test('each attempt is its own client span under the server span, in the caller’s trace, and its id goes upstream', async () => {
+test('each attempt is a client span under the server span, in the caller’s trace; its id goes upstream', async () => {
   gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, times: 1 });
   const res = await gw.lookup('tango', 'zanzibar-health', {
     headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
