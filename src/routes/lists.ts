@@ -30,9 +30,8 @@ export function listsRouter(services: Services): Router {
       );
 
       const clearPii = res.locals.clearPii === true;
-      const data = clearPii
-        ? result.customers
-        : result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const masked = result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const data = clearPii ? result.customers : masked;
       const next = result.next === null ? null : nextLink(provider, query.limit, result.next, query.filters);
       const meta = {
         requestId: res.locals.requestId as string,
@@ -44,8 +43,8 @@ export function listsRouter(services: Services): Router {
       };
       res.locals.cache = result.cache;
       res.setHeader('Cache-Status', result.cacheStatus);
-      // National ids in clear are never stored by a cache on the way (as for a lookup).
-      const clearNationalId = clearPii && data.some((c) => c.nationalId !== null);
+      // Personal data in clear is never stored by a cache on the way (as for a lookup).
+      const clearNationalId = clearPii && masked.some((c, i) => c !== result.customers[i]);
       res.setHeader('Cache-Control', clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
       res
         .status(200)
