@@ -9,7 +9,7 @@ import type { LookupTelemetry } from '../core/pipeline.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
-import { providerFor } from './customers.js';
+import { callerKeyOf, providerFor } from './customers.js';
 import { ROUTING } from './routing.js';
 
 export function listsRouter(services: Services): Router {
@@ -22,12 +22,11 @@ export function listsRouter(services: Services): Router {
       requireProvider(res, provider);
       res.locals.provider = provider;
       const query = parseListQuery(req.query, provider);
-      const result = await services.lists.list(
-        runtime,
-        query,
-        res.locals.requestId as string,
-        res.locals.telemetry as LookupTelemetry | undefined,
-      );
+      const result = await services.lists.list(runtime, query, {
+        requestId: res.locals.requestId as string,
+        callerKey: callerKeyOf(req, res),
+        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+      });
 
       const clearPii = res.locals.clearPii === true;
       const masked = result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
