@@ -116,7 +116,7 @@ function faultMix(p: number, maxBodyBytes: number, expired: { probability: numbe
   return [...rules, { fault: { kind: 'expired-token', minAgeMs: expired.minAgeMs }, probability: expired.probability }];
 }
 
-/** The settings of the run: short timeouts so that hangs cost little, short TTLs so that lookups keep reaching upstream. */
+/** The run's settings: short timeouts so that hangs cost little, short TTLs so that lookups keep reaching upstream. */
 function chaosEnv(adapters: readonly ProviderAdapter[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
     LOG_LEVEL: 'info',
@@ -387,7 +387,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           report.stale += 1;
           mine.stale += 1;
         } else if (body.meta.ageSeconds > config.cache.ttlSeconds) {
-          return wrong(`${key}: a ${body.meta.cache} answer ${body.meta.ageSeconds} s old, past the ${config.cache.ttlSeconds} s TTL`);
+          const { cache, ageSeconds } = body.meta;
+          return wrong(`${key}: a ${cache} answer ${ageSeconds} s old, past the ${config.cache.ttlSeconds} s TTL`);
         }
         report.correct += 1;
         mine.customers += 1;
@@ -478,7 +479,7 @@ const WEATHER: Record<string, number> = {
 
 /** Below this many upstream calls the faulted share is reported but too noisy to judge. */
 export const MIN_CALLS_TO_JUDGE_FAULT_SHARE = 100;
-/** A provider's own share is judged from this many calls on (at 43% expected, 30% is then over 3.5 standard deviations away). */
+/** A provider's own share is judged from this many calls on (at 43% expected, 30% is 3.5+ standard deviations off). */
 export const MIN_CALLS_TO_JUDGE_PROVIDER_SHARE = 200;
 
 /** The "must" lines that failed, empty when the run passed. */
@@ -497,7 +498,8 @@ export function failedMusts(report: ChaosReport, minFaultShare = 0.3): string[] 
     if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.customers === 0) failed.push(`${p.provider}: no lookup answered a customer, so the oracle judged none`);
     if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.notFound === 0) failed.push(`${p.provider}: no lookup answered customer-not-found for an unknown id`);
     if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_PROVIDER_SHARE && p.faulted / p.upstreamCalls < minFaultShare) {
-      failed.push(`${p.provider}: faults hit ${percent(p.faulted / p.upstreamCalls)} of its upstream calls, under ${minFaultShare * 100}%`);
+      const share = percent(p.faulted / p.upstreamCalls);
+      failed.push(`${p.provider}: faults hit ${share} of its upstream calls, under ${minFaultShare * 100}%`);
     }
     if (p.tokensIssued !== null && p.expiredTokens > 0 && p.tokensIssued === 0) failed.push(`${p.provider}: ${p.expiredTokens} expired tokens but no token refreshed`);
   }
@@ -528,14 +530,36 @@ export function chaosTable(report: ChaosReport): string {
     ['event-loop delay p99 (gateway and load generator share the process)', `${report.loopDelayP99Ms} ms`],
   ];
   const summary = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  const columns = [
+    'provider',
+    'lookups',
+    'customers (stale)',
+    'not found',
+    'problems by code',
+    'upstream calls (faulted)',
+    'max calls in 1 s vs quota',
+    'upstream 429s',
+    'expired tokens → tokens fetched',
+  ];
+  const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
   const perProvider = [
-    '| provider | lookups | customers (stale) | not found | problems by code | upstream calls (faulted) | max calls in 1 s vs quota | upstream 429s | expired tokens → tokens fetched |',
-    '|---|---|---|---|---|---|---|---|---|',
+    row(columns),
+    row(columns.map(() => '---')).replaceAll(' ', ''),
     ...report.providers.map((p) => {
       const problems = Object.fromEntries(Object.entries(p.problems).filter(([code]) => code !== 'customer-not-found'));
       const share = p.upstreamCalls === 0 ? '' : `, ${percent(p.faulted / p.upstreamCalls)}`;
       const tokens = p.tokensIssued === null ? 'static credentials' : `${p.expiredTokens} → ${p.tokensIssued}`;
-      return `| ${p.provider} | ${p.lookups} | ${p.customers} (${p.stale}) | ${p.notFound} | ${codes(problems)} | ${p.upstreamCalls} (${p.faulted}${share}) | ${p.maxCallsInOneSecond} vs ${p.quota > 0 ? `${p.quota}/s` : 'unlimited'} | ${p.upstream429s} | ${tokens} |`;
+      return row([
+        p.provider,
+        p.lookups,
+        `${p.customers} (${p.stale})`,
+        p.notFound,
+        codes(problems),
+        `${p.upstreamCalls} (${p.faulted}${share})`,
+        `${p.maxCallsInOneSecond} vs ${p.quota > 0 ? `${p.quota}/s` : 'unlimited'}`,
+        p.upstream429s,
+        tokens,
+      ]);
     }),
   ];
   return [...(report.label ? [`**${report.label}**`, ''] : []), ...summary, '', ...perProvider].join('\n');

@@ -12,7 +12,7 @@ import { LRUCache } from 'lru-cache';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
 import type { ListDeclaration, ListFilters, ListPageRequest, ProviderAdapter, ProviderEnv } from './provider.js';
-import type { LookupTelemetry, ProviderPipeline } from './pipeline.js';
+import type { CallerContext, ProviderPipeline } from './pipeline.js';
 
 export const LIST_MAX_LIMIT = 100;
 export const LIST_DEFAULT_LIMIT = 20;
@@ -131,12 +131,7 @@ export class ListService {
   }
 
   /** One page of the provider's customers. Throws `GatewayError` (`operation-not-supported`, `invalid-request`…). */
-  async list(
-    runtime: ListRuntime,
-    query: ListQuery,
-    requestId: string,
-    telemetry?: LookupTelemetry,
-  ): Promise<ListResult> {
+  async list(runtime: ListRuntime, query: ListQuery, caller: CallerContext): Promise<ListResult> {
     const provider = runtime.adapter.id;
     const declaration = listOf(runtime.adapter, runtime.env);
     if (!declaration) {
@@ -155,7 +150,7 @@ export class ListService {
 
     const context: PageFetch = {
       initiated: false,
-      load: () => this.load(runtime, declaration, page, requestId, telemetry),
+      load: () => this.load(runtime, declaration, page, caller),
     };
     const now = Date.now();
     const cached = this.pages.get(key);
@@ -222,8 +217,7 @@ export class ListService {
     runtime: ListRuntime,
     declaration: ListDeclaration,
     page: ListPageRequest,
-    requestId: string,
-    telemetry?: LookupTelemetry,
+    caller: CallerContext,
   ): Promise<PageEntry> {
     const { adapter, env } = runtime;
     const fetchedAt = Date.now();
@@ -232,8 +226,10 @@ export class ListService {
         request: (attempt) => declaration.request(page, attempt, env),
         accepts: (body) => declaration.parse(body, page) !== undefined,
       },
-      requestId,
-      telemetry,
+      caller.requestId,
+      caller.telemetry,
+      // The quota serves waiting callers in turn: a list page waits in its caller's turn.
+      caller.callerKey,
     );
     const parsed = declaration.parse(result.body, page);
     if (!parsed)

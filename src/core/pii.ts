@@ -18,7 +18,7 @@ export const MODEL_PERSONAL_DATA = ['nationalId'] as const;
 /** One value masked by the rule above; the same value back when there is nothing to mask. */
 export function maskValue(value: unknown): unknown {
   if (typeof value === 'string') return maskNationalId(value);
-  if (typeof value === 'number' || typeof value === 'bigint') return maskNationalId(String(value));
+  if (typeof value === 'number') return maskNationalId(String(value));
   if (typeof value === 'boolean') return '****';
   if (Array.isArray(value)) return value.map(maskValue);
   if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, leaf]) => [key, maskValue(leaf)]));

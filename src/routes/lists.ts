@@ -9,7 +9,7 @@ import type { LookupTelemetry } from '../core/pipeline.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
-import { providerFor } from './customers.js';
+import { callerKeyOf, providerFor } from './customers.js';
 import { ROUTING } from './routing.js';
 
 export function listsRouter(services: Services): Router {
@@ -22,17 +22,15 @@ export function listsRouter(services: Services): Router {
       requireProvider(res, provider);
       res.locals.provider = provider;
       const query = parseListQuery(req.query, provider);
-      const result = await services.lists.list(
-        runtime,
-        query,
-        res.locals.requestId as string,
-        res.locals.telemetry as LookupTelemetry | undefined,
-      );
+      const result = await services.lists.list(runtime, query, {
+        requestId: res.locals.requestId as string,
+        callerKey: callerKeyOf(req, res),
+        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+      });
 
       const clearPii = res.locals.clearPii === true;
-      const data = clearPii
-        ? result.customers
-        : result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const masked = result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
+      const data = clearPii ? result.customers : masked;
       const next = result.next === null ? null : nextLink(provider, query.limit, result.next, query.filters);
       const meta = {
         requestId: res.locals.requestId as string,
@@ -44,8 +42,8 @@ export function listsRouter(services: Services): Router {
       };
       res.locals.cache = result.cache;
       res.setHeader('Cache-Status', result.cacheStatus);
-      // National ids in clear are never stored by a cache on the way (as for a lookup).
-      const clearNationalId = clearPii && data.some((c) => c.nationalId !== null);
+      // Personal data in clear is never stored by a cache on the way (as for a lookup).
+      const clearNationalId = clearPii && masked.some((c, i) => c !== result.customers[i]);
       res.setHeader('Cache-Control', clearNationalId ? 'no-store' : `private, max-age=${result.maxAge}`);
       res
         .status(200)

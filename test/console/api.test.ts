@@ -25,7 +25,7 @@ const customerDoc = { data: { id: 'tango:zanzibar-health', displayName: 'Zanziba
 const headersOf = (call: Call | undefined) => new Headers(call?.init.headers);
 
 describe('GatewayClient', () => {
-  it('lists providers from { data: [...] } relative to the gateway root, without credentials when no key is set', async () => {
+  it('lists providers from { data: [...] }, without credentials when no key is set', async () => {
     const { fetch, calls } = fakeFetch(() =>
       json({ data: [{ id: 'tango', displayName: 'Tango Card', idPattern: '^[A-Za-z0-9-]{5,100}$', idPatternFlags: '', exampleId: 'zanzibar-health' }] }),
     );

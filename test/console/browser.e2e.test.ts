@@ -74,8 +74,10 @@ interface CardText {
 const READ_CARD = `(() => {
   const card = document.querySelector('article.card');
   const text = (el) => (el ? el.innerText.replace(/\\s+/g, ' ').trim() : '');
-  const fields = (selector) => Object.fromEntries([...card.querySelectorAll(selector + ' .field-row')].map((row) => [text(row.querySelector('dt')), text(row.querySelector('dd'))]));
-  const rows = (selector) => [...card.querySelectorAll(selector + ' tbody tr')].map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.label, text(td)])));
+  const fields = (selector) => Object.fromEntries([...card.querySelectorAll(selector + ' .field-row')]
+    .map((row) => [text(row.querySelector('dt')), text(row.querySelector('dd'))]));
+  const rows = (selector) => [...card.querySelectorAll(selector + ' tbody tr')]
+    .map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.label, text(td)])));
   return {
     eyebrow: text(card.querySelector('.eyebrow')),
     name: text(card.querySelector('#customer-name')),
@@ -141,7 +143,8 @@ describeInBrowser('support console in a real browser', () => {
     });
     // Installed over the DevTools protocol before any script of the page runs; the page's CSP does not govern it.
     await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' (' + e.sourceFile + ':' + e.lineNumber + ')'))`);
+      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')
+        + ' (' + e.sourceFile + ':' + e.lineNumber + ')'))`);
     context.on('page', watch);
     page = await context.newPage();
   }
@@ -150,7 +153,8 @@ describeInBrowser('support console in a real browser', () => {
     // Evaluated over the DevTools protocol, which the page's CSP does not govern.
     await page.evaluate(axeSource);
     return inPage<string[]>(`axe.run(document).then((result) =>
-      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
+      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
   }
 
   beforeAll(async () => {
@@ -194,7 +198,7 @@ describeInBrowser('support console in a real browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  test('GET / leads to the console, served under its own CSP with long-lived hashed assets, nothing from outside', async () => {
+  test('GET / leads to the console, under its own CSP, long-lived hashed assets, nothing from outside', async () => {
     const assets: { url: string; cacheControl: string | undefined }[] = [];
     page.on('response', (response) => {
       if (new URL(response.url()).pathname.startsWith('/console/assets/')) assets.push({ url: response.url(), cacheControl: response.headers()['cache-control'] });
@@ -421,7 +425,7 @@ describeInBrowser('support console in a real browser', () => {
     expect(customerRequests.map((url) => new URL(url).pathname)).toEqual(['/customers/adobe-vip/9876543210']);
   });
 
-  test('"Refresh from provider" sends no-cache; when the provider fails, the stale copy carries a clear banner', async () => {
+  test('"Refresh from provider" sends no-cache; if the provider fails, the stale copy has a clear banner', async () => {
     await page.goto(consoleUrl('?provider=tango&id=acme-wellness'));
     await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
     gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: 'acme-wellness' });
@@ -492,7 +496,7 @@ describeInBrowser('support console in a real browser', () => {
     expect(new URL(page.url()).search).toBe('?provider=tango&id=acme-wellness');
   });
 
-  test('with API keys enabled: asks for a key, says why a key is refused, keeps a good key for this tab only', async () => {
+  test('with API keys: asks for a key, says why a key is refused, keeps a good key for this tab only', async () => {
     const prompt = page.locator('#key-prompt');
     const reason = page.locator('#key-prompt-reason');
     const keyField = page.getByLabel('API key', { exact: true });

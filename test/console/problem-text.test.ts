@@ -54,7 +54,7 @@ describe('tryAgainIn', () => {
 });
 
 describe('describeProblem', () => {
-  it('for customer-not-found, uses the gateway’s sentence, keeps the specific detail and advises checking the id', () => {
+  it('for customer-not-found, uses the gateway’s sentence, keeps the detail and advises checking the id', () => {
     const text = describeProblem({
       status: 404,
       problem: { type: '/problems/customer-not-found', title: 'Customer not found', status: 404, detail: 'Tango has no customer "nobody-here".', requestId: 'req-1', retryable: false },

@@ -31,7 +31,7 @@ beforeEach(() => {
 });
 
 describe('the upstream request', () => {
-  test('carries an IMS token, the API key, a fresh X-Request-Id, an X-Correlation-Id and JSON Accept and Content-Type', async () => {
+  test('carries an IMS token, the API key, X-Request-Id, X-Correlation-Id, JSON Accept and Content-Type', async () => {
     const res = await gw.lookup('adobe-vip', '9876543210', { headers: { 'X-Request-Id': 'caller-request-1' } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { data: { displayName: string } }).data.displayName).toBe('Fairmont');
@@ -58,7 +58,7 @@ describe('the upstream request', () => {
     expect(header(call, 'user-agent')).toMatch(/^customer-gateway\/\d/);
   });
 
-  test('configured credentials: the base URL is the host, ADOBE_VIP_SCOPES is sent comma-joined, nothing secret is logged', async () => {
+  test('configured credentials: base URL is the host, ADOBE_VIP_SCOPES comma-joined, no secret logged', async () => {
     const standalone = await adobeVipSimulator({ rateLimitPerSecond: 0 });
     const configured = await startTestGateway({
       env: {
@@ -253,7 +253,7 @@ describe('Adobe’s answers', () => {
     expect(data.providerDetails.linkedMembership).toMatchObject({ country: 'US', benefitTypes: ['LARGE_GOVERNMENT_AGENCY'] });
   });
 
-  test('404 1116 is customer-not-found and cached; a 404 with another code is upstream-error and not cached', async () => {
+  test('404 1116 is customer-not-found and cached; a 404 with another code is upstream-error, not cached', async () => {
     for (let i = 0; i < 2; i += 1) expect((await gw.lookup('adobe-vip', 'P9990000001')).status).toBe(404);
     expect(apiCalls(sim)).toHaveLength(1);
 
@@ -306,7 +306,7 @@ describe('the simulator, spoken to directly', () => {
     expect(await codeOf(await get('/v3/customers/P0000000', good()))).toEqual([404, '1116']);
   });
 
-  test('a duplicate X-Request-Id with another correlation id is 4120; the same correlation id replays the original answer', async () => {
+  test('a repeated X-Request-Id with a new correlation id is 4120; a repeated correlation id is replayed', async () => {
     const first = good();
     const original = await get('/v3/customers/9876543210', first);
     expect(original.status).toBe(200);

@@ -99,7 +99,7 @@ describe('Tango refusing the gateway’s credentials', () => {
     expect(upstreamCalls()).toBe(1);
   });
 
-  test('a wrong TANGO_PLATFORM_KEY gets Tango’s 401, answered upstream-auth-failed without the key or Tango’s body', async () => {
+  test('a wrong TANGO_PLATFORM_KEY gets Tango’s 401: upstream-auth-failed, without key or Tango’s body', async () => {
     const wrong = await startTestGateway({ providerEnv: { TANGO_PLATFORM_KEY: 'not-the-key' } });
     try {
       const problem = await expectProblem(await wrong.lookup('tango', ID), 'upstream-auth-failed');

@@ -87,7 +87,7 @@ describe('classification', () => {
     expect(sim.stats.apiRequests).toBe(2);
   });
 
-  test('the envelope status_code wins over HTTP 200: an envelope 404 customerNotFound is customer-not-found', async () => {
+  test('the envelope status_code wins over HTTP 200: envelope 404 customerNotFound is customer-not-found', async () => {
     sim.inject({ fault: { kind: 'status', status: 200, body: CUSTOMER_NOT_FOUND }, times: 1 });
     const res = await gw.lookup('frontpayment', 'CSRT9000000200', NO_CACHE);
     expect(res.status).toBe(404);

@@ -73,7 +73,7 @@ const untilLogged = async (server: Running, msg: string): Promise<void> => {
   while (!server.lines.some((l) => l.msg === msg)) await new Promise((resolve) => setTimeout(resolve, 10));
 };
 
-test('SIGTERM during slow lookups: every lookup is answered 200, new connections are refused, exit code 0', async () => {
+test('SIGTERM during slow lookups: every lookup answered 200, new connections refused, exit code 0', async () => {
   const server = await startServer();
   await slowUpstream(server.simulatorOrigin, 800);
   // Two customers (two upstream calls, paced by Tango's 1 request per second) and lookups joined to them.

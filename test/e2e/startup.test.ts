@@ -51,7 +51,7 @@ test.each([
   expect(run.stdout).toBe('');
 }, 30_000);
 
-test('with no configuration the process starts the sandbox, logs a curl per provider, and stops on SIGTERM', async () => {
+test('with no configuration the process starts the sandbox, logs a curl per provider, stops on SIGTERM', async () => {
   const run = await runServer({ PORT: '0', HOST: '127.0.0.1' }, (out) => /curl -s http:\/\/localhost:\d+\/customers\/tango\/zanzibar-health/.test(out));
   expect(run.stdout).toMatch(/curl -s http:\/\/localhost:\d+\/customers\/tango\/zanzibar-health/);
   expect(run.code).toBe(0);
