@@ -12,6 +12,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import { adapters } from '../providers/index.js';
 import { envPrefix } from '../src/core/provider.js';
+import { TestRedis } from '../test/support/redis-server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const QUOTA_SECONDS = Number(process.env.BENCH_QUOTA_SECONDS ?? 20);
@@ -472,6 +473,221 @@ async function batch(): Promise<void> {
   );
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The fleet (docs/fleet.md): replicas sharing one redis-server of the bench's own (no persistence, loopback).
+
+const FLEET_L2_COUNT = Number(process.env.BENCH_FLEET_L2_COUNT ?? 2000);
+
+/** Starts `count` gateway replicas sharing `redisUrl`; resolves with their ports once each one shares state. */
+async function replicas(
+  count: number,
+  sims: SimInfo,
+  redisUrl: string,
+  extra: Record<string, string> = {},
+): Promise<number[]> {
+  const env = gatewayEnv(sims, { REDIS_URL: redisUrl, FLEET_SIZE: String(count), ...extra });
+  const ports = await Promise.all(
+    Array.from({ length: count }, () => start<{ port: number }>('gateway', env).then((r) => r.port)),
+  );
+  await Promise.all(ports.map((port) => untilReadiness(port, 'ready')));
+  return ports;
+}
+
+async function untilReadiness(port: number, status: 'ready' | 'degraded'): Promise<void> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const body = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { status: string };
+    if (body.status === status) return;
+    if (Date.now() > end) throw new Error(`replica on ${port} is not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function withRedis(run: (redis: TestRedis) => Promise<void>): Promise<void> {
+  const redis = await TestRedis.start();
+  try {
+    await run(redis);
+  } finally {
+    await redis.stop();
+  }
+}
+
+/** Three replicas, 1,000 concurrent lookups of one cold id spread over them: one upstream call for the fleet. */
+function fleetHerd(): Promise<void> {
+  return withRedis(async (redis) => {
+    const sims = await start<SimInfo>('simulators');
+    const ports = await replicas(3, sims, redis.url);
+    const origin = sims.tango?.origin ?? '';
+    const before = await simStats(origin);
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        fetch(`http://127.0.0.1:${ports[i % ports.length]}/customers/tango/acme-wellness`, { headers: AUTH }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
+    const calls = (await simStats(origin)).apiRequests - before.apiRequests;
+    const ok = answers.filter((s) => s === 200).length;
+    rows.push(
+      {
+        scenario: 'fleet herd',
+        figure: '3 replicas, 1,000 concurrent lookups of one cold id spread over them: answered 200',
+        value: ok,
+        target: '1000',
+        met: ok === 1000,
+      },
+      { scenario: 'fleet herd', figure: 'upstream calls', value: calls, target: '1', met: calls === 1 },
+    );
+  });
+}
+
+/** Three replicas kept busy with new Tango ids (Tango's 1 request per second enforced): the fleet's upstream rate. */
+function fleetRate(): Promise<void> {
+  return withRedis(async (redis) => {
+    const sims = await start<SimInfo>('simulators');
+    const ports = await replicas(3, sims, redis.url);
+    const origin = sims.tango?.origin ?? '';
+    const before = await simStats(origin);
+    const statuses: Record<string, number> = {};
+    await Promise.all(
+      ports.map((port, r) => {
+        let n = 0;
+        return autocannon({
+          url: `http://127.0.0.1:${port}`,
+          headers: AUTH,
+          connections: 10,
+          duration: QUOTA_SECONDS,
+          requests: [
+            {
+              setupRequest: (request) => ({
+                ...request,
+                path: `/customers/tango/synthetic-${(r + 1) * 1_000_000 + n++}`,
+              }),
+              onResponse: (status) => void (statuses[status] = (statuses[status] ?? 0) + 1),
+            },
+          ],
+        });
+      }),
+    );
+    const after = await simStats(origin);
+    const calls = after.apiRequests - before.apiRequests;
+    rows.push(
+      {
+        scenario: 'fleet rate',
+        figure: `3 replicas × 10 connections of new Tango ids for ${QUOTA_SECONDS} s at TANGO_RATE_LIMIT_PER_SECOND=1: answers by status`,
+        value: Object.entries(statuses)
+          .map(([status, count]) => `${count}× ${status}`)
+          .join(', '),
+      },
+      {
+        scenario: 'fleet rate',
+        figure: 'upstream calls (per second on average)',
+        value: `${calls} (${round(calls / QUOTA_SECONDS)})`,
+      },
+      {
+        scenario: 'fleet rate',
+        figure: 'most upstream calls in any sliding 1 s window',
+        value: after.maxPerSecond,
+        target: '≤ 1',
+        met: after.maxPerSecond <= 1,
+      },
+      {
+        scenario: 'fleet rate',
+        figure: 'upstream 429s (Tango’s own limit struck)',
+        value: after.rateLimited - before.rateLimited,
+        target: '0',
+        met: after.rateLimited === before.rateLimited,
+      },
+    );
+  });
+}
+
+/**
+ * An L2 hit (this replica's L1 cold, another replica loaded the customer) against an L1 hit: added latency at p50
+ * and p99, one request at a time, then the same with values encrypted (CACHE_ENCRYPTION_KEY).
+ */
+function fleetL2(): Promise<void> {
+  return withRedis(async (redis) => {
+    const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
+    const measure = async (label: string, extra: Record<string, string>, prefix: number) => {
+      const env = { TANGO_RATE_LIMIT_PER_SECOND: '0', PROVIDERS: 'tango', CACHE_MAX_ENTRIES: '1000000', ...extra };
+      const [loader, reader] = (await replicas(2, sims, redis.url, env)).map((port) => `http://127.0.0.1:${port}`);
+      if (!loader || !reader) throw new Error('no replicas');
+      const ids = (from: number) => syntheticIds('/customers/tango', from);
+      // The loader reads every customer from the upstream (writing the L2); the reader warms its code paths on
+      // one set (L2, then L1), and is measured on another.
+      await timedLoad(loader, ids(prefix), AUTH, 2 * FLEET_L2_COUNT, 4);
+      await timedLoad(reader, ids(prefix), AUTH, FLEET_L2_COUNT);
+      await timedLoad(reader, ids(prefix), AUTH, FLEET_L2_COUNT);
+      const l2 = await timedLoad(reader, ids(prefix + FLEET_L2_COUNT), AUTH, FLEET_L2_COUNT);
+      const l1 = await timedLoad(reader, ids(prefix + FLEET_L2_COUNT), AUTH, FLEET_L2_COUNT);
+      const addedP50 = round(l2.p50 - l1.p50, 3);
+      rows.push(
+        {
+          scenario: 'fleet L2',
+          figure: `${label}: ${FLEET_L2_COUNT} L2 hits (L1 cold) one at a time, p50 / p99 ms`,
+          value: `${l2.p50} / ${l2.p99}`,
+        },
+        {
+          scenario: 'fleet L2',
+          figure: `${label}: the same ids again, L1 hits, p50 / p99 ms`,
+          value: `${l1.p50} / ${l1.p99}`,
+        },
+        {
+          scenario: 'fleet L2',
+          figure: `${label}: added by the L2, p50 ms (p99 ms)`,
+          value: `${addedP50} (${round(l2.p99 - l1.p99, 3)})`,
+          target: '≤ 1 at p50',
+          met: addedP50 <= 1 && l2.failures === 0 && l1.failures === 0,
+        },
+      );
+      return l2;
+    };
+    const plain = await measure('plain values', { REDIS_KEY_PREFIX: 'bench-plain:' }, 7_000_000);
+    const sealed = await measure(
+      'encrypted values',
+      { REDIS_KEY_PREFIX: 'bench-sealed:', CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+      8_000_000,
+    );
+    rows.push({
+      scenario: 'fleet L2',
+      figure: 'cost of CACHE_ENCRYPTION_KEY on an L2 hit, p50 ms (p99 ms)',
+      value: `${round(sealed.p50 - plain.p50, 3)} (${round(sealed.p99 - plain.p99, 3)})`,
+    });
+  });
+}
+
+/** Cache hits at one of three replicas with Redis up, then with Redis killed: throughput, and never an error. */
+function fleetRedisDown(): Promise<void> {
+  return withRedis(async (redis) => {
+    const sims = await start<SimInfo>('simulators');
+    const ports = await replicas(3, sims, redis.url);
+    const url = `http://127.0.0.1:${ports[0]}/customers/tango/zanzibar-health`;
+    if ((await fetch(url, { headers: AUTH })).status !== 200) throw new Error('warm-up lookup failed');
+    await load({ url, headers: AUTH, duration: 2 }); // warm the JIT
+    const up = await load({ url, headers: AUTH });
+    await redis.kill();
+    await Promise.all(ports.map((port) => untilReadiness(port, 'degraded')));
+    const down = await load({ url, headers: AUTH });
+    const ratio = down.rps / up.rps;
+    rows.push(
+      {
+        scenario: 'fleet Redis down',
+        figure: 'cache hits at one replica, Redis up: req/s (p50 / p99 ms)',
+        value: `${round(up.rps, 0)} (${up.p50} / ${up.p99})`,
+      },
+      {
+        scenario: 'fleet Redis down',
+        figure: 'the same with Redis killed: req/s (p50 / p99 ms), non-2xx + errors',
+        value: `${round(down.rps, 0)} (${down.p50} / ${down.p99}), ${down.non2xx + down.errors}`,
+        target: 'no error',
+        met: down.non2xx + down.errors === 0,
+      },
+      { scenario: 'fleet Redis down', figure: 'throughput Redis down / up', value: round(ratio) },
+    );
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   execFileSync('npx', ['tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
@@ -484,6 +700,10 @@ async function main(): Promise<void> {
     ['memory', memory],
     ['isolation', isolation],
     ['batch', batch],
+    ['fleet-herd', fleetHerd],
+    ['fleet-rate', fleetRate],
+    ['fleet-l2', fleetL2],
+    ['fleet-redis-down', fleetRedisDown],
   ];
   const unknown = only.filter((name) => !scenarios.some(([known]) => known === name));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${scenarios.map(([name]) => name).join(', ')}`);

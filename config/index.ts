@@ -7,6 +7,7 @@ import { parseEnv } from 'node:util';
 import Joi from 'joi';
 import type { BreakerSettings } from '../src/core/breaker.js';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
+import { fleetKeys, fleetSettings, type FleetConfig } from './fleet.js';
 import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
 export interface ProviderSettings {
@@ -58,6 +59,8 @@ export interface Config {
   providers: readonly ProviderSettings[];
   /** Inbound authentication, rate limit and HTTP hardening (config/security.ts). */
   security: SecurityConfig;
+  /** The Redis that replicas share, and how to behave without it (config/fleet.ts). */
+  fleet: FleetConfig;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +132,7 @@ export function loadConfig(
   const schema = Joi.object({
     ...commonKeys,
     ...securityKeys,
+    ...fleetKeys,
     ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
   }).unknown(true);
   const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
@@ -189,6 +193,7 @@ export function loadConfig(
       knownProviders: known,
       realUpstreams: providers.filter((p) => p.baseUrl !== undefined).map((p) => `${envPrefix(p.id)}_BASE_URL`),
     }),
+    fleet: fleetSettings(v),
   });
 }
 

@@ -46,7 +46,9 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   app.use(securityHeaders(), singleHost, urlLengthLimit(security.maxUrlLength), corsOrigins(security.corsOrigins));
   // Customer data and cache control need a known caller; the routes below them stay public for the API
   // gateway's probes. The lookup comes first: it is the hot path, the others are rare.
-  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security));
+  const { fleet } = services;
+  const limiters = fleet ? (points: number, duration: number) => fleet.rateLimiter(points, duration) : undefined;
+  app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, limiters));
   app.use(customersRouter(services));
   // Before the list route, whose `/customers/{provider}` would otherwise take `/customers/batch`.
   app.use(batchRouter(services));

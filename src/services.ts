@@ -2,7 +2,8 @@
  * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
  * one upstream pipeline per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
  * implementations of the cache's second tier, the load lease, the quota and token storage; by default everything
- * stays in this process.
+ * stays in this process. With `REDIS_URL` set, the fleet's Redis (src/fleet/) provides all four, unless the
+ * caller plugged in its own.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -23,6 +24,9 @@ import {
 import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
 import type { UpstreamQuota } from './core/quota.js';
 import type { AuthScheme, TokenStore } from './core/auth.js';
+import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
+import { Fleet } from './fleet/fleet.js';
+import { credentialName } from './fleet/shared-tokens.js';
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
@@ -39,6 +43,8 @@ export interface Services {
   /** Customer lists, a page at a time. */
   lists: ListService;
   metrics: GatewayMetrics;
+  /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
+  fleet: Fleet | undefined;
   close(): void;
 }
 
@@ -56,10 +62,12 @@ export function createServices(
   config: Config,
   adapters: readonly ProviderAdapter[],
   logger: Logger,
-  seams: ServiceSeams = {},
+  plugged: ServiceSeams = {},
 ): Services {
   const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   const metrics = new GatewayMetrics(cache);
+  const fleet = startFleet(config, logger, metrics, cache);
+  const seams = fleet ? { ...fleetSeams(fleet, config), ...plugged } : plugged;
   const agents: (http.Agent | https.Agent)[] = [];
   const providers = new Map<string, ProviderService>();
 
@@ -149,6 +157,38 @@ export function createServices(
     lookup,
     lists: new ListService(config.lists),
     metrics,
-    close: () => agents.forEach((agent) => agent.destroy()),
+    fleet,
+    close: () => {
+      agents.forEach((agent) => agent.destroy());
+      void fleet?.close();
+    },
+  };
+}
+
+/** The fleet's Redis, when `REDIS_URL` is set: a purge anywhere in the fleet drops this replica's copy too. */
+function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, cache: CustomerCache): Fleet | undefined {
+  const { redisUrl } = config.fleet;
+  if (!redisUrl) return undefined;
+  const fleet = new Fleet({ ...config.fleet, redisUrl }, logger, metrics);
+  fleet.onPurge((key) => cache.delete(key));
+  return fleet;
+}
+
+/** Every seam on the fleet's Redis: the L2, the lease, each provider's quota, one token per credential. */
+function fleetSeams(fleet: Fleet, config: Config): ServiceSeams {
+  const settingsOf = (provider: string) => config.providers.find((p) => p.id === provider);
+  return {
+    sharedCache: fleetSharedCache(fleet),
+    lease: fleetLease(fleet, (provider) => settingsOf(provider)?.deadlineMs ?? 8000),
+    quota: (provider, perSecond) => fleet.quota(provider, perSecond),
+    tokenStore: (provider) => {
+      const settings = settingsOf(provider);
+      // The credential is known to the fleet by a digest of the provider's own keys (its secrets among them).
+      const credential = credentialName([
+        provider,
+        ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? '']),
+      ]);
+      return fleet.tokens.store(credential, (settings?.timeoutMs ?? 3000) + 1000);
+    },
   };
 }

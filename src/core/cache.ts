@@ -79,10 +79,21 @@ export interface EntryPolicy {
 
 type Load = () => Promise<CacheEntry>;
 
+/** A load that just failed for upstream reasons, remembered briefly (`FAILURE_MEMORY_SECONDS`). */
+export interface RememberedFailure {
+  readonly error: GatewayError;
+  readonly until: number;
+}
+
+/** Keys remembered as just failed; beyond it the oldest are forgotten early (they would call the upstream again). */
+const MAX_REMEMBERED_FAILURES = 10_000;
+
 export class CustomerCache {
   private readonly lru: LRUCache<string, CacheEntry, Load>;
   /** Loads in flight per key: an entry is not replaced under a load that is about to store a newer one. */
   private readonly loading = new Map<string, number>();
+  /** Keys whose load just failed: kept apart from the entries (a failure never replaces a customer). */
+  private readonly failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES });
 
   constructor(limits: CacheLimits) {
     this.lru = new LRUCache<string, CacheEntry, Load>({
@@ -135,8 +146,20 @@ export class CustomerCache {
     this.lru.set(key, next, { noUpdateTTL: true });
   }
 
+  /** Drops the entry and any remembered failure of the key: the next lookup reads the upstream. */
   delete(key: string): boolean {
-    return this.lru.delete(key);
+    const forgot = this.failures.delete(key);
+    return this.lru.delete(key) || forgot;
+  }
+
+  rememberFailure(key: string, error: GatewayError, ttlMs: number): void {
+    this.failures.set(key, { error, until: Date.now() + ttlMs }, { ttl: ttlMs });
+  }
+
+  /** The failure remembered for the key, while it lasts. */
+  rememberedFailure(key: string): RememberedFailure | undefined {
+    const remembered = this.failures.get(key);
+    return remembered && Date.now() < remembered.until ? remembered : undefined;
   }
 
   get size(): number {

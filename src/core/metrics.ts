@@ -15,6 +15,9 @@ const MISNAMED_DEFAULT_METRICS = [
   'nodejs_active_resources_total',
 ];
 
+/** Seconds: a Redis command on loopback takes tens of microseconds; REDIS_TIMEOUT_MS cuts it at 50 ms by default. */
+const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
 /** Distinct `field` label values per provider and drift metric; past it, new fields are counted as `other`. */
 export const MAX_DRIFT_FIELDS_PER_PROVIDER = 100;
 
@@ -183,6 +186,45 @@ export class GatewayMetrics {
           registers: [this.registry],
         }),
     ).observe({ provider }, seconds);
+  }
+
+  /** One Redis command of the fleet's shared state: its latency, and whether it failed (timeout, connection down). */
+  redisCommand(command: string, seconds: number, failed: boolean): void {
+    this.metric(
+      'redis_command_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'redis_command_duration_seconds',
+          help: 'Time of one Redis command of the fleet’s shared state, by command.',
+          labelNames: ['command'],
+          buckets: REDIS_BUCKETS,
+          registers: [this.registry],
+        }),
+    ).observe({ command }, seconds);
+    const errors = this.metric(
+      'redis_command_errors_total',
+      () =>
+        new Counter({
+          name: 'redis_command_errors_total',
+          help: 'Redis commands that failed (timeout, connection down, server error), by command.',
+          labelNames: ['command'],
+          registers: [this.registry],
+        }),
+    );
+    errors.inc({ command }, failed ? 1 : 0);
+  }
+
+  /** 1 while the fleet's Redis answers, 0 while the replica runs degraded on its own (`fleet_redis_up`). */
+  redisUp(up: boolean): void {
+    this.metric(
+      'fleet_redis_up',
+      () =>
+        new Gauge({
+          name: 'fleet_redis_up',
+          help: 'Whether this replica shares state through Redis (1) or runs degraded on its own (0).',
+          registers: [this.registry],
+        }),
+    ).set(up ? 1 : 0);
   }
 
   private metric<M extends Counter | Gauge | Histogram>(name: string, create: () => M): M {

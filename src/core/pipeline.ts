@@ -26,7 +26,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
-import { LRUCache } from 'lru-cache';
 import pRetry, { AbortError } from 'p-retry';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -63,8 +62,11 @@ export interface SharedCache {
 
 /** Cross-process coalescing: at most one load of a key in the fleet at a time. */
 export interface LoadLease {
-  /** Runs `load` holding the key's lease, or waits for the holder and returns what it stored. */
-  run(key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry>;
+  /**
+   * Runs `load` holding the key's lease, or waits for the holder and returns what it stored (then calls `joined`:
+   * this lookup joined a load in flight elsewhere).
+   */
+  run(key: string, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
 }
 
 export const noSharedCache: SharedCache = {
@@ -104,7 +106,7 @@ export interface ProviderRuntime {
 
 /** What a lookup learns about its load, as it happens (set even when the load fails). */
 export interface LoadProgress {
-  /** This lookup started the load; false: it joined one already in flight. */
+  /** This lookup started the load; false: it joined one already in flight (here, or at another replica). */
   initiated: boolean;
   /** The entry came fresh from the shared tier: no upstream call. */
   fromSharedTier: boolean;
@@ -117,17 +119,7 @@ export interface LoadOptions extends CallerContext {
   balances?: boolean;
 }
 
-/** Keys remembered as just failed; beyond it the oldest are forgotten early (they would call the upstream again). */
-const MAX_REMEMBERED_FAILURES = 10_000;
-
-interface RememberedFailure {
-  error: GatewayError;
-  until: number;
-}
-
 export class LookupPipeline {
-  private readonly failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES });
-
   constructor(
     private readonly cache: CustomerCache,
     private readonly policy: EntryPolicy,
@@ -161,11 +153,15 @@ export class LookupPipeline {
       if (!options.noCache) this.throwRememberedFailure(key);
       // 4. One load in the fleet, 5. the provider's upstream path, 6. stored for the fleet.
       try {
-        return await this.lease.run(key, async () => {
-          const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
-          await this.shared.write(key, fresh);
-          return fresh;
-        });
+        return await this.lease.run(
+          key,
+          async () => {
+            const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
+            await this.shared.write(key, fresh);
+            return fresh;
+          },
+          () => (loaded.initiated = false),
+        );
       } catch (error) {
         this.rememberFailure(key, error);
         throw error;
@@ -176,16 +172,14 @@ export class LookupPipeline {
   /** Only failures that say the upstream is unwell are remembered: not a refused credential, a 400 or a gate. */
   private rememberFailure(key: string, error: unknown): void {
     if (this.failureMemorySeconds <= 0 || !(error instanceof GatewayError) || !error.unwell) return;
-    const ttl = this.failureMemorySeconds * 1000;
-    this.failures.set(key, { error, until: this.clock.now() + ttl }, { ttl });
+    this.cache.rememberFailure(key, error, this.failureMemorySeconds * 1000);
   }
 
   /** The same problem, with `Retry-After` until the memory ends (or the upstream's own, if longer). */
   private throwRememberedFailure(key: string): void {
-    const remembered = this.failures.get(key);
+    const remembered = this.cache.rememberedFailure(key);
     if (!remembered) return;
-    const leftMs = remembered.until - this.clock.now();
-    if (leftMs <= 0) return;
+    const leftMs = remembered.until - Date.now();
     const { error } = remembered;
     throw new GatewayError(error.code, {
       detail: error.message,

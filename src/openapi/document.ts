@@ -413,10 +413,17 @@ function routes(operatorPortSeparate: boolean): Route[] {
       summary: 'Drop one cached entry',
       description:
         'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. ' +
+        'In a fleet (REDIS_URL), the shared cache and every replica drop it before the answer. ' +
         'Needs the `cache:purge` scope.',
       parameters: customer,
       caller: true,
-      answers: { '204': { description: 'The entry is gone from this replica’s cache.' } },
+      answers: {
+        '204': { description: 'The entry is gone (in a fleet: from the shared cache and every replica).' },
+        '202': json(
+          'Fleet only, Redis unavailable: gone from this replica; the others get the purge once Redis is back.',
+          object({ status: { const: 'pending' }, detail: { type: 'string' } }),
+        ),
+      },
       problems: ['unknown-provider', 'not-found'],
     },
     {
@@ -453,7 +460,7 @@ function routes(operatorPortSeparate: boolean): Route[] {
       summary: 'Readiness: configuration loaded and each provider’s local state; never calls an upstream',
       description: 'With `METRICS_PORT` set, this port answers the status only; the detail is on the operator port.',
       answers: {
-        '200': json('Ready to serve.', ref('schemas', 'Readiness')),
+        '200': json('Ready to serve (`degraded`: serving without the fleet’s Redis).', ref('schemas', 'Readiness')),
         '503': json('Shutting down: take this replica out of rotation.', ref('schemas', 'Readiness')),
       },
     },
@@ -756,7 +763,11 @@ function schemas(providerIds: string[]): Record<string, Schema> {
     }),
     Readiness: object(
       {
-        status: { type: 'string', enum: ['ready', 'shutting-down'] },
+        status: {
+          type: 'string',
+          enum: ['ready', 'degraded', 'shutting-down'],
+          description: '`degraded` (still 200): the fleet’s Redis is unavailable; this replica serves on its own.',
+        },
         config: { const: 'loaded', description: 'Absent on the main port when `METRICS_PORT` serves the detail.' },
         providers: {
           type: 'object',
@@ -764,6 +775,11 @@ function schemas(providerIds: string[]): Record<string, Schema> {
             'Per provider: `auth` (the token source’s state, never the token) and, where the provider has them, ' +
             'its breaker and quota state.',
           additionalProperties: { type: 'object', properties: { auth: { type: 'object' } }, required: ['auth'] },
+        },
+        fleet: {
+          type: 'object',
+          description:
+            'With `REDIS_URL`: `redis` (`up` or `degraded`), the event subscription, fleet size, encryption.',
         },
       },
       ['status'],

@@ -1,7 +1,9 @@
 /**
  * `DELETE /cache/customers/{provider}/{id}` (scope `cache:purge`): drops one cached entry, a customer or a
- * cached `customer-not-found`, so that the next lookup reads the upstream. Each replica holds its own cache:
- * the purge reaches the replica that serves it.
+ * cached `customer-not-found`, so that the next lookup reads the upstream. Alone, a replica drops its own copy.
+ * In a fleet (Redis), the purge deletes the shared L2 entry and tells every replica's L1 before it answers 204;
+ * with Redis unavailable it drops this replica's copy, answers 202 (accepted, not yet everywhere) and sends the
+ * purge to the fleet once Redis is back.
  */
 import { Router, type Request } from 'express';
 import { balancesKey } from '../core/balances.js';
@@ -17,7 +19,7 @@ export function cacheRouter(services: Services): Router {
   const router = Router(ROUTING);
   router
     .route('/cache/customers/:provider/:id')
-    .delete((req: Request<{ provider: string; id: string }>, res) => {
+    .delete(async (req: Request<{ provider: string; id: string }>, res) => {
       requireScope(res, 'cache:purge', 'Purging the cache');
       const runtime = providerFor(services, req.params.provider);
       requireProvider(res, runtime.adapter.id);
@@ -25,11 +27,14 @@ export function cacheRouter(services: Services): Router {
       res.locals.provider = runtime.adapter.id;
       const key = cacheKey(runtime.adapter.id, id);
       // The customer and its `?include=balances` variant go together.
-      const purgedBalances = services.cache.delete(balancesKey(key));
-      if (!services.cache.delete(key) && !purgedBalances) {
+      const keys = [key, balancesKey(key)];
+      const local = keys.map((k) => services.cache.delete(k)).some(Boolean);
+      const fleet = services.fleet ? await services.fleet.purge(keys) : undefined;
+      const where = fleet ? 'in the fleet' : 'on this replica';
+      if (!local && !fleet?.existed && fleet?.shared !== false) {
         throw new GatewayError('not-found', {
           provider: runtime.adapter.id,
-          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" on this replica.`,
+          detail: `Nothing is cached for ${runtime.adapter.id} customer "${id}" ${where}.`,
         });
       }
       services.logger.info(
@@ -37,9 +42,20 @@ export function cacheRouter(services: Services): Router {
           requestId: res.locals.requestId,
           provider: runtime.adapter.id,
           client: (res.locals.client as { name?: string } | undefined)?.name,
+          ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending' } : {}),
         },
         'cache entry purged',
       );
+      if (fleet && !fleet.shared) {
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(202).json({
+          status: 'pending',
+          detail:
+            'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas ' +
+            'get the purge once it is back.',
+        });
+        return;
+      }
       res.status(204).end();
     })
     .all(methodNotAllowed(['DELETE']));

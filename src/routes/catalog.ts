@@ -18,7 +18,15 @@ export function catalogRouter(services: Services): Router {
     const capabilities = ['lookup', ...(list ? ['list'] : []), ...(adapter.balances ? ['balances'] : [])];
     // What the list can filter on, so that a dashboard offers only filters the upstream applies.
     const listFilters = list ? { status: list.statuses ?? [], name: list.name === true } : null;
-    return { id: adapter.id, displayName: adapter.displayName, idPattern: pattern.source, idPatternFlags: pattern.flags, exampleId: adapter.exampleId, capabilities, listFilters };
+    return {
+      id: adapter.id,
+      displayName: adapter.displayName,
+      idPattern: pattern.source,
+      idPatternFlags: pattern.flags,
+      exampleId: adapter.exampleId,
+      capabilities,
+      listFilters,
+    };
   });
   const providersBody = JSON.stringify({ data: providers });
 
@@ -34,7 +42,8 @@ export function catalogRouter(services: Services): Router {
     .route('/problems/:code')
     .get((req, res) => {
       const code = req.params.code;
-      if (!isProblemCode(code)) throw new GatewayError('not-found', { detail: `No problem type is called "${code.slice(0, 64)}".` });
+      if (!isProblemCode(code))
+        throw new GatewayError('not-found', { detail: `No problem type is called "${code.slice(0, 64)}".` });
       const { status, title, description, advice } = PROBLEMS[code];
       res.setHeader('Cache-Control', 'public, max-age=3600');
       res.json({ type: `/problems/${code}`, code, title, status, description, advice });

@@ -29,7 +29,10 @@ export function healthRouter(
   router
     .route('/readyz')
     .get((_req, res) => {
-      const status = lifecycle.shuttingDown ? 'shutting-down' : 'ready';
+      // Without Redis a replica still serves (from its L1 and the upstream, at its share of each quota): degraded,
+      // not unready, so that the load balancer keeps sending it traffic.
+      const degraded = services.fleet?.health === 'degraded';
+      const status = lifecycle.shuttingDown ? 'shutting-down' : degraded ? 'degraded' : 'ready';
       res.setHeader('Cache-Control', 'no-store');
       res.status(lifecycle.shuttingDown ? 503 : 200);
       if (!options.detail) {
@@ -40,7 +43,8 @@ export function healthRouter(
       const providers = Object.fromEntries(
         [...services.providers].map(([id, p]) => [id, { auth: p.auth.state(), ...p.state?.() }]),
       );
-      res.json({ status, config: 'loaded', providers });
+      const fleet = services.fleet?.state();
+      res.json({ status, config: 'loaded', providers, ...(fleet ? { fleet } : {}) });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
   return router;

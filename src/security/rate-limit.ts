@@ -1,8 +1,8 @@
 /**
  * The gateway's own per-client limit: a fixed one-minute window per client (per IP when the gateway
  * runs open), the IETF draft-8 `RateLimit`/`RateLimit-Policy` headers, and past the limit a `rate-limited`
- * problem rendered by the one problem handler. Counters live in this process: with several replicas each one
- * counts its own share.
+ * problem rendered by the one problem handler. Counters live in this process or, in a fleet, in Redis
+ * (src/fleet/rate-limits.ts), so that a client's budget is the same however many replicas answer it.
  *
  * Counting is rate-limiter-flexible's in-memory limiter, one per distinct limit. (express-rate-limit did the
  * same job at about a sixth of the cost of a whole cache hit: six awaits, an IP lookup and a SHA-256 on
@@ -12,7 +12,7 @@ import { hash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { SecurityConfig } from '../../config/security.js';
 import { GatewayError } from '../core/problems.js';
 import { clientOf, type Client } from './grants.js';
@@ -32,11 +32,16 @@ export const rateLimitHeader = ({ name, remaining, resetSeconds }: RateLimitStat
 /** Whole seconds until the window resets, at least 1: `Retry-After` and `RateLimit`'s `t` use this one value. */
 const resetSecondsOf = (state: RateLimiterRes): number => Math.max(1, Math.ceil(state.msBeforeNext / 1000));
 
-export function clientRateLimit(security: SecurityConfig): RequestHandler {
-  const limiters = new Map<number, RateLimiterMemory>();
-  const limiterFor = (limit: number): RateLimiterMemory => {
+/** Makes the counter of one distinct limit: `points` per `duration` seconds. */
+export type LimiterFactory = (points: number, duration: number) => RateLimiterAbstract;
+
+const inMemory: LimiterFactory = (points, duration) => new RateLimiterMemory({ points, duration });
+
+export function clientRateLimit(security: SecurityConfig, makeLimiter: LimiterFactory = inMemory): RequestHandler {
+  const limiters = new Map<number, RateLimiterAbstract>();
+  const limiterFor = (limit: number): RateLimiterAbstract => {
     let limiter = limiters.get(limit);
-    if (!limiter) limiters.set(limit, (limiter = new RateLimiterMemory({ points: limit, duration: WINDOW_SECONDS })));
+    if (!limiter) limiters.set(limit, (limiter = makeLimiter(limit, WINDOW_SECONDS)));
     return limiter;
   };
 

@@ -205,6 +205,18 @@ describe('one bad record stays one bad record (the defaults: 5 in a row, 2 retri
     expect(healthy.status).toBe(200);
   });
 
+  test('a purge forgets the remembered failure: the next lookup reads the upstream again', async () => {
+    const sim = gw.sim('tango');
+    sim.inject({ fault: { kind: 'status', status: 503 }, match: 'broken-record' });
+    expect((await gw.lookup('tango', 'broken-record')).status).toBe(502);
+    expect((await gw.lookup('tango', 'broken-record')).status).toBe(502);
+    expect(sim.stats.apiRequests).toBe(3);
+    expect((await fetch(`${gw.url}/cache/customers/tango/broken-record`, { method: 'DELETE' })).status).toBe(204);
+    sim.clearFaults();
+    expect((await gw.lookup('tango', 'broken-record')).status).toBe(404);
+    expect(sim.stats.apiRequests).toBe(4);
+  });
+
   test('a provider failing for many ids still opens the circuit after as many failing attempts as before', async () => {
     gw.sim('tango').inject({ fault: { kind: 'status', status: 503 } });
     // Three attempts per lookup: the second id's second attempt makes five in a row and opens the circuit, which

@@ -1,0 +1,76 @@
+/**
+ * The fleet's implementations of the lookup pipeline's two cache seams (src/core/pipeline.ts):
+ *   - `SharedCache`: the L2 in Redis (shared-cache.ts), read on an L1 miss, written on every load, purged;
+ *   - `LoadLease`: one load per key for the whole fleet (lease.ts). The loading replica stores its result in the
+ *     L2 before the waiting replicas are told; a failure of the loading replica reaches the waiters as the same
+ *     problem (they do not call a failing upstream again); a waiter whose provider deadline passes gives up with
+ *     `upstream-timeout`.
+ */
+import type { CacheEntry } from '../core/cache.js';
+import type { LoadLease, SharedCache } from '../core/pipeline.js';
+import { GatewayError, isProblemCode } from '../core/problems.js';
+import type { SharedFailure } from './events.js';
+import type { Fleet } from './fleet.js';
+
+export function fleetSharedCache(fleet: Fleet): SharedCache {
+  return {
+    read: (key) => fleet.cache.get(key),
+    write: async (key, entry) => void (await fleet.cache.set(key, entry)),
+    delete: async (key) => void (await fleet.cache.delete(key).catch(() => false)),
+  };
+}
+
+/** `deadlineMs(provider)`: how long a lookup of that provider may take, so also how long it may wait. */
+export function fleetLease(fleet: Fleet, deadlineMs: (provider: string) => number): LoadLease {
+  return {
+    async run(key, load, joined) {
+      const provider = key.slice(0, key.indexOf(':'));
+      const deadline = Date.now() + deadlineMs(provider);
+      const result = await fleet.coalescer.run<CacheEntry>(fleet.cache.leaseName(key), deadline, {
+        // What the holder stored; a waiter takes any fresh entry (it reached the lease because there was none).
+        read: async () => {
+          const entry = await fleet.cache.get(key);
+          return entry && Date.now() < entry.freshUntil ? entry : undefined;
+        },
+        // The pipeline's load stores the entry in the L2 (the shared tier) before it resolves.
+        load,
+        share: shareFailure,
+        rebuild: (failure) => rebuildFailure(failure, provider),
+        timeout: () =>
+          new GatewayError('upstream-timeout', {
+            provider,
+            detail:
+              'Another replica of the gateway is reading this customer from the upstream and did not finish ' +
+              'within the deadline.',
+            transient: true,
+          }),
+      });
+      if (result.by === 'joined') joined?.();
+      return result.value;
+    },
+  };
+}
+
+/** Failures of the upstream travel to the waiting replicas; the gateway's own (`internal-error`) do not. */
+function shareFailure(error: unknown): SharedFailure | undefined {
+  if (!(error instanceof GatewayError) || error.code === 'internal-error') return undefined;
+  return {
+    code: error.code,
+    detail: error.message,
+    provider: error.provider,
+    upstreamStatus: error.upstreamStatus,
+    retryAfterSeconds: error.retryAfterSeconds,
+    unwell: error.unwell,
+  };
+}
+
+function rebuildFailure(failure: SharedFailure, provider: string): Error {
+  const code = isProblemCode(failure.code) ? failure.code : 'upstream-error';
+  return new GatewayError(code, {
+    detail: failure.detail,
+    provider: failure.provider ?? provider,
+    upstreamStatus: failure.upstreamStatus,
+    retryAfterSeconds: failure.retryAfterSeconds,
+    unwell: failure.unwell ?? false,
+  });
+}

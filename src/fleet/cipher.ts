@@ -1,0 +1,52 @@
+/**
+ * Encryption at rest of what the gateway stores in Redis (`CACHE_ENCRYPTION_KEY`): AES-256-GCM from
+ * node:crypto, a fresh 96-bit IV per value, and the Redis key as additional authenticated data, so that a
+ * value copied under another key (or altered) fails to open instead of answering for the wrong customer.
+ *
+ * Layout of a sealed value: version byte 0x01 | IV (12) | tag (16) | ciphertext.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
+const VERSION = 0x01;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class ValueCipher {
+  private readonly sealKey: Buffer;
+  /** A second key, derived from the first, for the names of keys (never the same key for two purposes). */
+  private readonly nameKey: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error('CACHE_ENCRYPTION_KEY must be 32 bytes');
+    this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'customer-gateway values', 32));
+    this.nameKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'customer-gateway key names', 32));
+  }
+
+  seal(plain: Buffer | string, aad: string): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
+    cipher.setAAD(Buffer.from(aad));
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.of(VERSION), iv, cipher.getAuthTag(), body]);
+  }
+
+  /** The plain bytes, or undefined when the value is not sealed under this key for this `aad`. */
+  open(sealed: Buffer, aad: string): Buffer | undefined {
+    if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) return undefined;
+    const iv = sealed.subarray(1, 1 + IV_BYTES);
+    const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey, iv);
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A keyed digest for key names: without the key, a guessable id cannot be confirmed from a Redis key. */
+  name(text: string): string {
+    return createHmac('sha256', this.nameKey).update(text).digest('base64url').slice(0, 22);
+  }
+}

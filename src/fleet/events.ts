@@ -1,0 +1,131 @@
+/**
+ * The fleet's event bus: one Redis pub/sub channel (`<prefix>events`) that every replica subscribes to.
+ * It carries what other replicas must learn at once: a shared load finished or failed (waiters stop waiting),
+ * a cache entry was purged (every L1 drops it), a token was refused (every replica drops it).
+ *
+ * Pub/sub delivers to the replicas connected at that moment and keeps nothing: whoever relies on an event
+ * also has a bound on how long it waits for it (lease expiry, deadline).
+ */
+import type { ValueCipher } from './cipher.js';
+import { RedisUnavailable, type FleetRedis } from './redis.js';
+
+/** A failure of a shared load, as the waiters need it to answer the same problem. */
+export interface SharedFailure {
+  code: string;
+  detail: string;
+  provider?: string;
+  upstreamStatus?: number;
+  retryAfterSeconds?: number;
+  /** The failure says the upstream is unwell (the waiters remember it briefly, as the holder does). */
+  unwell?: boolean;
+}
+
+export type FleetEvent =
+  /** The lease holder of `name` stored its result: read it. */
+  | { t: 'done'; name: string }
+  /** The lease holder of `name` failed with this problem. */
+  | { t: 'failed'; name: string; failure: SharedFailure }
+  /** Drop this cache key from every L1. */
+  | { t: 'purge'; key: string }
+  /** The token of `credential` whose digest is `token` was refused by the upstream: drop it. */
+  | { t: 'token'; credential: string; token: string };
+
+type Named = Extract<FleetEvent, { name: string }>;
+
+export class FleetEvents {
+  private readonly channel: string;
+  private readonly handlers = new Set<(event: FleetEvent) => void>();
+  private readonly waiters = new Map<string, Set<(event: Named) => void>>();
+  private subscribed = false;
+
+  constructor(
+    private readonly redis: FleetRedis,
+    private readonly cipher: ValueCipher | undefined,
+  ) {
+    this.channel = redis.key('events');
+    const { subscriber } = redis;
+    // Subscribe on every (re)connection; SUBSCRIBE to a channel already subscribed is harmless.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.channel).then(
+        () => (this.subscribed = true),
+        () => (this.subscribed = false),
+      );
+    });
+    subscriber.on('close', () => (this.subscribed = false));
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (channel.toString() !== this.channel) return;
+      const event = this.decode(message);
+      if (event) this.dispatch(event);
+    });
+  }
+
+  /** Whether events published now will reach this replica. */
+  get listening(): boolean {
+    return this.subscribed && this.redis.subscriber.status === 'ready';
+  }
+
+  /** Publishes to every replica (this one included). Throws `RedisUnavailable` when Redis is. */
+  async publish(event: FleetEvent): Promise<void> {
+    await this.redis.run('publish', (client) => client.publish(this.channel, this.encode(event)));
+  }
+
+  /** Publishes, and says whether it reached Redis, for callers that carry on either way. */
+  async tryPublish(event: FleetEvent): Promise<boolean> {
+    try {
+      await this.publish(event);
+      return true;
+    } catch (error) {
+      if (error instanceof RedisUnavailable) return false;
+      throw error;
+    }
+  }
+
+  on(handler: (event: FleetEvent) => void): void {
+    this.handlers.add(handler);
+  }
+
+  /**
+   * The next `done` or `failed` event for `name`, or undefined after `ms`. Register before checking the state
+   * the event would announce, so that an event published in between is not missed.
+   */
+  next(name: string, ms: number): { event: Promise<Named | undefined>; cancel: () => void } {
+    let waiters = this.waiters.get(name);
+    if (!waiters) this.waiters.set(name, (waiters = new Set()));
+    const set = waiters;
+    let settle: (event: Named | undefined) => void = () => undefined;
+    const event = new Promise<Named | undefined>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => finish(undefined), Math.max(0, ms));
+    const finish = (value: Named | undefined) => {
+      clearTimeout(timer);
+      set.delete(finish);
+      if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
+      settle(value);
+    };
+    set.add(finish);
+    return { event, cancel: () => finish(undefined) };
+  }
+
+  private dispatch(event: FleetEvent): void {
+    if (event.t === 'done' || event.t === 'failed') {
+      for (const waiter of [...(this.waiters.get(event.name) ?? [])]) waiter(event);
+    }
+    for (const handler of this.handlers) handler(event);
+  }
+
+  private encode(event: FleetEvent): Buffer {
+    const json = Buffer.from(JSON.stringify(event));
+    // Event payloads name cache keys (customer ids): sealed like cached values when encryption is on.
+    return this.cipher ? this.cipher.seal(json, this.channel) : json;
+  }
+
+  private decode(message: Buffer): FleetEvent | undefined {
+    const plain = this.cipher ? this.cipher.open(message, this.channel) : message;
+    if (!plain) return undefined;
+    try {
+      const event = JSON.parse(plain.toString('utf8')) as FleetEvent;
+      return typeof event === 'object' && event !== null && typeof event.t === 'string' ? event : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * One provider's upstream quota for the whole fleet: `<P>_RATE_LIMIT_PER_SECOND` is the fleet's rate. A Lua
+ * script in Redis hands out the next slot, spaced `(1000 + 100) / rate` ms apart exactly like the in-memory
+ * quota (the 100 ms absorb the time between a grant and the request reaching the upstream), on Redis's own
+ * clock, so replicas' clocks need not agree. A lookup whose slot would come after its deadline is refused at
+ * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica.
+ *
+ * Redis unavailable: each replica falls back to rate ÷ FLEET_SIZE in memory, which together cannot exceed
+ * the provider's rate on average (uncoordinated replicas may each send in the same second; the upstream's 429
+ * and the gateway's retry absorb that). Across a switch, either way, a replica's next slot comes no sooner than
+ * one spacing after the last slot it had, so the switch adds no burst of its own.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { LocalQuota, quotaRefusal, type UpstreamQuota } from '../core/quota.js';
+import { RedisUnavailable, type FleetRedis } from './redis.js';
+
+const SKEW_ALLOWANCE_MS = 100;
+
+/**
+ * KEYS[1]: the time of the next free slot (ms on Redis's clock). ARGV: spacing ms, longest acceptable wait ms,
+ * shortest wait ms (this replica's own last slot, granted while Redis was unavailable, plus one spacing).
+ * Returns {granted (1|0), wait ms}: granted slots move the next free slot on by one spacing.
+ */
+const NEXT_SLOT = `
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local spacing = tonumber(ARGV[1])
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(nowMs + tonumber(ARGV[3]), free)
+local wait = slot - nowMs
+if wait > tonumber(ARGV[2]) then return {0, math.ceil(wait)} end
+local nextFree = slot + spacing
+redis.call('SET', KEYS[1], string.format('%.3f', nextFree), 'PX', math.ceil(nextFree - nowMs) + 1000)
+return {1, math.ceil(wait)}
+`;
+
+export class FleetQuota implements UpstreamQuota {
+  readonly spacingMs: number;
+  private readonly key: string;
+  private readonly fallback: LocalQuota;
+  /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
+  private lastSharedSlot = 0;
+  /** When this replica's last slot granted in memory (Redis unavailable) was. */
+  private lastLocalSlot = 0;
+  private waitingShared = 0;
+
+  constructor(
+    private readonly redis: FleetRedis,
+    private readonly provider: string,
+    readonly perSecond: number,
+    fleetSize: number,
+  ) {
+    this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
+    this.key = redis.key('quota', provider);
+    this.fallback = new LocalQuota(provider, perSecond / fleetSize);
+  }
+
+  /**
+   * Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past
+   * `deadline`. Slots go in the order asked across the fleet; callers take turns only in the fallback.
+   */
+  async acquire(deadline: number, callerKey: string): Promise<number> {
+    const maxWait = Math.max(0, Math.floor(deadline - Date.now()));
+    let granted: number;
+    let wait: number;
+    try {
+      const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - Date.now()));
+      [granted, wait] = await this.redis.run('evalsha', (c) =>
+        c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait),
+      );
+    } catch (error) {
+      if (!(error instanceof RedisUnavailable)) throw error;
+      return this.acquireAlone(deadline, callerKey);
+    }
+    if (granted !== 1) throw this.refusal(wait);
+    this.lastSharedSlot = Date.now() + wait;
+    if (wait <= 0) return 0;
+    this.waitingShared += 1;
+    try {
+      await sleep(wait);
+    } finally {
+      this.waitingShared -= 1;
+    }
+    return wait;
+  }
+
+  /** Lookups waiting for a slot on this replica (for readiness and metrics). */
+  get waiting(): number {
+    return this.waitingShared + this.fallback.waiting;
+  }
+
+  private async acquireAlone(deadline: number, callerKey: string): Promise<number> {
+    const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - Date.now());
+    if (Date.now() + hold > deadline) throw this.refusal(hold);
+    if (hold > 0) await sleep(hold);
+    const waited = hold + (await this.fallback.acquire(deadline, callerKey));
+    this.lastLocalSlot = Date.now();
+    return waited;
+  }
+
+  private refusal(waitMs: number) {
+    return quotaRefusal(this.provider, this.perSecond, Math.max(1, Math.ceil(waitMs / 1000)));
+  }
+}
+
+declare module 'ioredis' {
+  interface RedisCommander {
+    fleetNextSlot(key: string, spacingMs: number, maxWaitMs: number, minWaitMs: number): Promise<[number, number]>;
+  }
+}
+
+/** Registers the slot script on a client (EVALSHA, loaded once per connection by ioredis). */
+export function defineQuotaScript(client: Redis): void {
+  client.defineCommand('fleetNextSlot', { numberOfKeys: 1, lua: NEXT_SLOT });
+}

@@ -1,0 +1,30 @@
+/**
+ * Per-client inbound rate limits for the fleet: rate-limiter-flexible's Redis store, so that a client's budget
+ * is the same however many replicas answer it. Its in-memory limiter is the insurance: while Redis is
+ * unavailable each replica counts on its own (a client may then get up to FLEET_SIZE times its budget:
+ * refusing legitimate callers because the gateway's own Redis is down would be worse).
+ *
+ * The counting keys hold a digest of the client's name or address, never the name or address itself.
+ */
+import { hash } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { FleetRedis } from './redis.js';
+
+/** RateLimiterRedis with hashed keys; the insurance limiter (memory) still gets the plain key. */
+class DigestKeyRateLimiterRedis extends RateLimiterRedis {
+  override getKey(key: string | number): string {
+    return super.getKey(hash('sha256', String(key), 'base64url').slice(0, 22));
+  }
+}
+
+export function fleetRateLimiter(redis: FleetRedis, points: number, durationSeconds: number): RateLimiterAbstract {
+  return new DigestKeyRateLimiterRedis({
+    storeClient: redis.client,
+    keyPrefix: redis.key('rl', String(points), String(durationSeconds)),
+    points,
+    duration: durationSeconds,
+    // Not connected: straight to the insurance, without waiting for a command to fail.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: durationSeconds }),
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The fleet's Redis connection (ioredis): one connection for commands, one for pub/sub, and the replica's
+ * view of Redis's health. Every command goes through `run`, which times it out (`REDIS_TIMEOUT_MS`), counts it
+ * in the metrics and turns any failure into `RedisUnavailable`: callers fall back to local state, never to a 5xx.
+ *
+ * Health is `up` or `degraded`. Degraded while the connection is down, and for a short pause after a few
+ * commands in a row failed on a live connection (a stalled server): during the pause commands fail at once
+ * instead of each waiting out its timeout. Each transition is logged once.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+
+export type RedisHealth = 'up' | 'degraded';
+
+/** A Redis command did not complete: connection down, timed out, paused, or answered an error. */
+export class RedisUnavailable extends Error {
+  override name = 'RedisUnavailable';
+  constructor(
+    readonly command: string,
+    cause?: unknown,
+  ) {
+    super(`redis ${command} failed`, { cause });
+  }
+}
+
+export interface RedisMetrics {
+  redisCommand(command: string, seconds: number, failed: boolean): void;
+  redisUp(up: boolean): void;
+}
+
+export interface FleetRedisOptions {
+  url: string;
+  keyPrefix: string;
+  timeoutMs: number;
+  logger: Logger;
+  metrics?: RedisMetrics;
+}
+
+/** Failed commands in a row on a connected client that mark Redis degraded (a stalled or overloaded server). */
+const FAILURES_TO_DEGRADE = 3;
+/** How long a degraded replica stops sending commands before it tries again. */
+const PAUSE_MS = 1000;
+
+export class FleetRedis {
+  /** Regular commands. */
+  readonly client: Redis;
+  /** Pub/sub only: a subscribed connection cannot send other commands. */
+  readonly subscriber: Redis;
+  readonly keyPrefix: string;
+  private state: RedisHealth | 'starting' = 'starting';
+  private failures = 0;
+  private pausedUntil = 0;
+  private closed = false;
+  private readonly listeners = new Set<(health: RedisHealth) => void>();
+
+  constructor(private readonly options: FleetRedisOptions) {
+    this.keyPrefix = options.keyPrefix;
+    const connection: RedisOptions = {
+      // Fail fast: no queue of commands while disconnected, no resending after a reconnect, and a
+      // client-side timeout on each command. The gateway has a local fallback for everything it keeps here.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.timeoutMs,
+      connectTimeout: Math.max(1000, options.timeoutMs * 20),
+      // Reconnect for ever, quickly at first, then every 2 s: sharing resumes soon after Redis is back.
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+      // RESP2 works with every Redis and Valkey the gateway may meet (RESP3 needs Redis 6+).
+      protocol: 2,
+      connectionName: 'customer-gateway',
+      // On shutdown, a socket that does not close by itself is destroyed after this long.
+      disconnectTimeout: 200,
+    };
+    // Credentials and TLS (`rediss://`) come from the URL.
+    this.client = new Redis(options.url, connection);
+    this.subscriber = new Redis(options.url, { ...connection, connectionName: 'customer-gateway-events' });
+    // ioredis emits connection errors as events; without a listener they would be thrown. The transitions
+    // below are what gets logged, once each.
+    for (const connectionOf of [this.client, this.subscriber]) {
+      connectionOf.on('error', (error: Error) =>
+        options.logger.debug({ err: error.message }, 'redis: connection error'),
+      );
+    }
+    this.client.on('ready', () => {
+      this.failures = 0;
+      this.pausedUntil = 0;
+      this.transition('up', 'connected');
+    });
+    this.client.on('error', () => {
+      if (this.state === 'starting') this.transition('degraded', 'cannot connect');
+    });
+    this.client.on('close', () => {
+      if (!this.closed) this.transition('degraded', 'connection lost');
+    });
+    options.metrics?.redisUp(false);
+  }
+
+  /** A key under the fleet's prefix. */
+  key(...parts: string[]): string {
+    return this.keyPrefix + parts.join(':');
+  }
+
+  get health(): RedisHealth {
+    return this.state === 'up' ? 'up' : 'degraded';
+  }
+
+  /** Whether a command may be sent now (connected, and not pausing after failures). */
+  get usable(): boolean {
+    return this.client.status === 'ready' && Date.now() >= this.pausedUntil;
+  }
+
+  /** Called on each transition between up and degraded. */
+  onHealth(listener: (health: RedisHealth) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Runs one command (or one pipeline) with the fleet's timeout; any failure is `RedisUnavailable`. */
+  async run<T>(command: string, send: (client: Redis) => Promise<T>): Promise<T> {
+    if (!this.usable) throw new RedisUnavailable(command);
+    const started = performance.now();
+    try {
+      const result = await send(this.client);
+      this.options.metrics?.redisCommand(command, (performance.now() - started) / 1000, false);
+      this.failures = 0;
+      if (this.state !== 'up' && this.client.status === 'ready') this.transition('up', 'answering again');
+      return result;
+    } catch (error) {
+      this.options.metrics?.redisCommand(command, (performance.now() - started) / 1000, true);
+      this.failures += 1;
+      if (this.failures >= FAILURES_TO_DEGRADE && this.client.status === 'ready') {
+        this.pausedUntil = Date.now() + PAUSE_MS;
+        this.failures = 0;
+        this.transition('degraded', `${FAILURES_TO_DEGRADE} commands in a row failed`);
+      }
+      throw new RedisUnavailable(command, error);
+    }
+  }
+
+  /** Closes both connections; resolves once they have ended (or after half a second, whichever comes first). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const ended = (connection: Redis) =>
+      connection.status === 'end'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => connection.once('end', () => resolve()));
+    const both = Promise.all([ended(this.client), ended(this.subscriber)]);
+    this.client.disconnect();
+    this.subscriber.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([both, new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)))]);
+    clearTimeout(timer);
+  }
+
+  private transition(to: RedisHealth, reason: string): void {
+    if (this.state === to) return;
+    const from = this.state;
+    this.state = to;
+    this.options.metrics?.redisUp(to === 'up');
+    if (to === 'up') this.options.logger.info({ redis: 'up', reason }, 'redis: sharing state with the fleet');
+    // A replica that starts without Redis says so too: it serves on its own until Redis answers.
+    else
+      this.options.logger.warn(
+        { redis: 'degraded', reason, was: from },
+        'redis: unavailable, serving from local state',
+      );
+    for (const listener of this.listeners) listener(to);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The cache's second tier (L2), shared by the fleet in Redis. Each entry is stored once, serialised with its
+ * freshness, its random version and its ready-made views (masked and clear, each with its ETag, made from the
+ * version, so that every replica answers the same ETag for the same stored entry; a `raw` view is made on demand
+ * from the same version), and lives in Redis for its fresh time plus the stale window; a cached
+ * `customer-not-found` lives for its own short lifetime.
+ *
+ * Keys hold no customer id: `<prefix>c:<provider>:<digest>`, where the digest is an HMAC of the cache key when
+ * `CACHE_ENCRYPTION_KEY` is set (a guessed id cannot be confirmed from a key listing) and a SHA-256 otherwise.
+ * The ids of the three providers are account identifiers, not national ids, but a key listing, `MONITOR` or
+ * the slow log should not be a list of customers either. The value names its own cache key, and a read checks
+ * it, so an entry can never answer for another key.
+ *
+ * Every Redis failure reads as a miss and a write that did not happen: the L1 and the upstream serve.
+ */
+import { hash } from 'node:crypto';
+import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
+
+/** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
+const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
+import { GatewayError, type ProblemCode } from '../core/problems.js';
+import type { ValueCipher } from './cipher.js';
+import { RedisUnavailable, type FleetRedis } from './redis.js';
+
+/** The stored form; `v` changes whenever the shape does, and an entry of another version reads as a miss. */
+type StoredView = View;
+type Stored =
+  | {
+      v: 2;
+      key: string;
+      kind: 'customer';
+      version: string;
+      rawText: string;
+      fetchedAt: number;
+      freshUntil: number;
+      staleUntil: number;
+      masked: StoredView;
+      /** Absent when one view serves both policies (no personal data): the clear view is the masked one. */
+      clear?: StoredView;
+    }
+  | {
+      v: 2;
+      key: string;
+      kind: 'not-found';
+      fetchedAt: number;
+      freshUntil: number;
+      error: { code: ProblemCode; detail: string; provider?: string; upstreamStatus?: number };
+    };
+
+export class SharedCache {
+  constructor(
+    private readonly redis: FleetRedis,
+    private readonly cipher: ValueCipher | undefined,
+  ) {}
+
+  /** The Redis key of a cache key (`provider:id`). */
+  redisKey(cacheKey: string): string {
+    return this.redis.key(this.leaseName(cacheKey));
+  }
+
+  /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */
+  leaseName(cacheKey: string): string {
+    const provider = cacheKey.slice(0, cacheKey.indexOf(':'));
+    const digest = this.cipher ? this.cipher.name(cacheKey) : hash('sha256', cacheKey, 'base64url').slice(0, 22);
+    return `c:${provider}:${digest}`;
+  }
+
+  /** The stored entry (fresh or within its stale window), or undefined: absent, unreadable or Redis down. */
+  async get(cacheKey: string): Promise<CacheEntry | undefined> {
+    const redisKey = this.redisKey(cacheKey);
+    let value: Buffer | null;
+    try {
+      value = await this.redis.run('get', (c) => c.getBuffer(redisKey));
+    } catch (error) {
+      if (error instanceof RedisUnavailable) return undefined;
+      throw error;
+    }
+    return value ? this.decode(value, cacheKey, redisKey) : undefined;
+  }
+
+  /** Stores the entry for as long as it may serve; false when Redis did not take it. */
+  async set(cacheKey: string, entry: CacheEntry): Promise<boolean> {
+    const ttl = Math.ceil((entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now());
+    if (ttl <= 0) return false;
+    const redisKey = this.redisKey(cacheKey);
+    const value = this.encode(cacheKey, redisKey, entry);
+    try {
+      await this.redis.run('set', (c) => c.set(redisKey, value, 'PX', ttl));
+      return true;
+    } catch (error) {
+      if (error instanceof RedisUnavailable) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes the entry; true when there was one. Throws `RedisUnavailable` (a purge must know). */
+  async delete(cacheKey: string): Promise<boolean> {
+    const redisKey = this.redisKey(cacheKey);
+    return (await this.redis.run('del', (c) => c.del(redisKey))) > 0;
+  }
+
+  private encode(cacheKey: string, redisKey: string, entry: CacheEntry): Buffer {
+    const stored: Stored =
+      entry.kind === 'customer'
+        ? {
+            v: 2,
+            key: cacheKey,
+            kind: 'customer',
+            version: entry.version,
+            rawText: entry.rawText,
+            fetchedAt: entry.fetchedAt,
+            freshUntil: entry.freshUntil,
+            staleUntil: entry.staleUntil,
+            masked: storedView(entry.masked),
+            ...(entry.clear === entry.masked ? {} : { clear: storedView(entry.clear) }),
+          }
+        : {
+            v: 2,
+            key: cacheKey,
+            kind: 'not-found',
+            fetchedAt: entry.fetchedAt,
+            freshUntil: entry.freshUntil,
+            error: {
+              code: entry.error.code,
+              detail: entry.error.message,
+              provider: entry.error.provider,
+              upstreamStatus: entry.error.upstreamStatus,
+            },
+          };
+    const json = Buffer.from(JSON.stringify(stored));
+    return this.cipher ? this.cipher.seal(json, redisKey) : json;
+  }
+
+  private decode(value: Buffer, cacheKey: string, redisKey: string): CacheEntry | undefined {
+    // With a key, only sealed values are accepted: a plain value written by someone else is not trusted.
+    const plain = this.cipher ? this.cipher.open(value, redisKey) : value;
+    if (!plain) return undefined;
+    let stored: Stored;
+    try {
+      stored = JSON.parse(plain.toString('utf8')) as Stored;
+    } catch {
+      return undefined;
+    }
+    if (stored.v !== 2 || stored.key !== cacheKey) return undefined;
+    if (stored.kind === 'not-found') {
+      const { code, detail, provider, upstreamStatus } = stored.error;
+      const entry: NotFoundEntry = {
+        kind: 'not-found',
+        error: new GatewayError(code, { detail, provider, upstreamStatus }),
+        fetchedAt: stored.fetchedAt,
+        freshUntil: stored.freshUntil,
+        bytes: 256,
+      };
+      return entry;
+    }
+    const clear = stored.clear ?? stored.masked;
+    const entry: CustomerEntry = {
+      kind: 'customer',
+      version: stored.version,
+      rawText: stored.rawText,
+      fetchedAt: stored.fetchedAt,
+      freshUntil: stored.freshUntil,
+      staleUntil: stored.staleUntil,
+      bytes:
+        Buffer.byteLength(stored.rawText) +
+        Buffer.byteLength(stored.masked.data) +
+        (clear === stored.masked ? 0 : Buffer.byteLength(clear.data)),
+      masked: stored.masked,
+      clear,
+    };
+    return entry;
+  }
+}

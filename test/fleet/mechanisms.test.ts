@@ -1,0 +1,396 @@
+/**
+ * The fleet's shared mechanisms, each against a real redis-server, with two Fleet objects standing for two
+ * replicas: the L2 store, lease coalescing, the slot scheduler, shared tokens, purges, and health.
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import type { FleetConfig } from '../../config/fleet.js';
+import type { CustomerEntry, NotFoundEntry } from '../../src/core/cache.js';
+import { createLogger } from '../../src/core/logger.js';
+import { GatewayError } from '../../src/core/problems.js';
+import { Fleet } from '../../src/fleet/fleet.js';
+import { LEASE_MS, type SharedLoad } from '../../src/fleet/lease.js';
+import { TestRedis } from '../support/redis-server.js';
+
+let redis: TestRedis;
+let raw: Redis;
+const fleets: Fleet[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  raw = new Redis(redis.url, { disconnectTimeout: 100 });
+});
+afterAll(async () => {
+  await Promise.all(fleets.map((f) => f.close()));
+  raw.disconnect();
+  await redis.stop();
+});
+beforeEach(async () => {
+  if (redis.running && raw.status === 'ready') await raw.flushall();
+});
+
+function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination, adapters: [] });
+  const fleet = new Fleet(
+    { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 200, size: 2, encryptionKey: undefined, ...overrides },
+    logger,
+  );
+  fleets.push(fleet);
+  return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function until(condition: () => Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function ready(...list: Fleet[]): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!list.every((f) => f.health === 'up' && f.events.listening)) {
+    if (Date.now() > end) throw new Error('fleet did not connect');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function customerEntry(id: string, withClear = false): CustomerEntry {
+  const now = Date.now();
+  const masked = {
+    data: JSON.stringify({ id: `tango:${id}`, nationalId: '*******2345' }),
+    etag: '"v1.m"',
+    clearNationalId: false,
+  };
+  const clear = withClear
+    ? { data: JSON.stringify({ id: `tango:${id}`, nationalId: '01017012345' }), etag: '"v1.c"', clearNationalId: true }
+    : masked;
+  return {
+    kind: 'customer',
+    version: 'v1',
+    rawText: `{"customerIdentifier":"${id}"}`,
+    fetchedAt: now,
+    freshUntil: now + 60_000,
+    staleUntil: now + 120_000,
+    bytes: 1,
+    masked,
+    clear,
+  };
+}
+
+describe('the L2 store', () => {
+  test('an entry one replica wrote is read by another: same views and ETags, kept for fresh + stale time', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const entry = customerEntry('zanzibar-health', true);
+    expect(await a.cache.set('tango:zanzibar-health', entry)).toBe(true);
+    const read = (await b.cache.get('tango:zanzibar-health')) as CustomerEntry;
+    expect(read.masked).toEqual(entry.masked);
+    expect(read.clear).toEqual(entry.clear);
+    expect(read.rawText).toBe(entry.rawText);
+    expect(read.version).toBe(entry.version);
+    expect([read.fetchedAt, read.freshUntil, read.staleUntil]).toEqual([
+      entry.fetchedAt,
+      entry.freshUntil,
+      entry.staleUntil,
+    ]);
+    const keys = await raw.keys('*');
+    expect(keys).toHaveLength(1);
+    // No customer id in the key: provider and a digest.
+    expect(keys[0]).toMatch(/^test:c:tango:[A-Za-z0-9_-]{22}$/);
+    expect(keys[0]).not.toContain('zanzibar');
+    const ttl = await raw.pttl(keys[0] ?? '');
+    expect(ttl).toBeGreaterThan(110_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+  });
+
+  test('a customer without a national id is stored with one view that serves both', async () => {
+    const a = startFleet().fleet;
+    await ready(a);
+    await a.cache.set('tango:acme-wellness', customerEntry('acme-wellness'));
+    const read = (await a.cache.get('tango:acme-wellness')) as CustomerEntry;
+    expect(read.clear).toBe(read.masked);
+  });
+
+  test('a cached customer-not-found is shared for its own lifetime, with its problem', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const now = Date.now();
+    const entry: NotFoundEntry = {
+      kind: 'not-found',
+      error: new GatewayError('customer-not-found', {
+        provider: 'tango',
+        detail: 'No such customer.',
+        upstreamStatus: 404,
+      }),
+      fetchedAt: now,
+      freshUntil: now + 30_000,
+      bytes: 256,
+    };
+    await a.cache.set('tango:nobody-here', entry);
+    const read = (await b.cache.get('tango:nobody-here')) as NotFoundEntry;
+    expect(read.kind).toBe('not-found');
+    expect(read.error).toMatchObject({
+      code: 'customer-not-found',
+      provider: 'tango',
+      upstreamStatus: 404,
+      message: 'No such customer.',
+    });
+    expect(await raw.pttl((await raw.keys('*'))[0] ?? '')).toBeLessThanOrEqual(30_000);
+  });
+
+  test('CACHE_ENCRYPTION_KEY seals values: no clear text in Redis; replicas with the key read them', async () => {
+    const key = randomBytes(32);
+    const a = startFleet({ encryptionKey: key }).fleet;
+    const b = startFleet({ encryptionKey: key }).fleet;
+    const other = startFleet({ encryptionKey: randomBytes(32) }).fleet;
+    const plain = startFleet().fleet;
+    await ready(a, b, other, plain);
+    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health', true));
+    const [stored] = await raw.keys('*');
+    const value = await raw.getBuffer(stored ?? '');
+    expect(value?.toString('latin1')).not.toContain('01017012345');
+    expect(value?.toString('latin1')).not.toContain('zanzibar');
+    expect(((await b.cache.get('tango:zanzibar-health')) as CustomerEntry).clear.data).toContain('01017012345');
+    // Another key names the entry differently, and could not open it anyway.
+    expect(await other.cache.get('tango:zanzibar-health')).toBeUndefined();
+    expect(await plain.cache.get('tango:zanzibar-health')).toBeUndefined();
+    // A sealed value moved under another key does not open there (the key is authenticated with it).
+    await raw.set(a.cache.redisKey('tango:acme-wellness'), value ?? '');
+    expect(await b.cache.get('tango:acme-wellness')).toBeUndefined();
+  });
+
+  test('a plain value planted under a key is not trusted by replicas that encrypt', async () => {
+    const a = startFleet({ encryptionKey: randomBytes(32) }).fleet;
+    const plain = startFleet().fleet;
+    await ready(a, plain);
+    await plain.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
+    await raw.copy(plain.cache.redisKey('tango:zanzibar-health'), a.cache.redisKey('tango:zanzibar-health'));
+    expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();
+  });
+});
+
+describe('lease coalescing', () => {
+  const work = (loads: { n: number }, stored: Map<string, string>, name: string, ms = 150): SharedLoad<string> => ({
+    read: async () => stored.get(name),
+    load: async () => {
+      loads.n += 1;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      stored.set(name, 'value');
+      return 'value';
+    },
+    share: (error) => (error instanceof GatewayError ? { code: error.code, detail: error.message } : undefined),
+    rebuild: (failure) => new GatewayError(failure.code as 'upstream-error', { detail: failure.detail }),
+    timeout: () => new GatewayError('upstream-timeout', { detail: 'timed out' }),
+  });
+
+  test('concurrent loads of one name at two replicas run once; the others are notified and read it', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const loads = { n: 0 };
+    const stored = new Map<string, string>();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).coalescer.run('k1', Date.now() + 5000, work(loads, stored, 'k1')),
+      ),
+    );
+    expect(loads.n).toBe(1);
+    expect(results.every((r) => r.value === 'value')).toBe(true);
+    expect(results.filter((r) => r.by === 'loaded')).toHaveLength(1);
+  });
+
+  test('a failure of the holder reaches the waiters as the same problem, without a second load', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    let loads = 0;
+    const failing: SharedLoad<string> = {
+      ...work({ n: 0 }, new Map(), 'k2'),
+      load: async () => {
+        loads += 1;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        throw new GatewayError('upstream-error', { detail: 'The upstream answered 503.', upstreamStatus: 503 });
+      },
+    };
+    const holder = a.coalescer.run('k2', Date.now() + 5000, failing);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const waiter = b.coalescer.run('k2', Date.now() + 5000, failing);
+    await Promise.all([
+      expect(holder).rejects.toMatchObject({ code: 'upstream-error' }),
+      expect(waiter).rejects.toMatchObject({ code: 'upstream-error', message: 'The upstream answered 503.' }),
+    ]);
+    expect(loads).toBe(1);
+  });
+
+  test('when the holder dies its lease expires and a waiter takes over', async () => {
+    const b = startFleet().fleet;
+    await ready(b);
+    // A holder that took the lease and died: nobody renews it.
+    await raw.set('test:lease:k3', 'dead-holder', 'PX', LEASE_MS);
+    const loads = { n: 0 };
+    const started = Date.now();
+    const result = await b.coalescer.run('k3', Date.now() + 5000, work(loads, new Map(), 'k3', 10));
+    expect(result.by).toBe('loaded');
+    expect(loads.n).toBe(1);
+    // It waited for the lease to expire, not for its deadline (generous upper bound: a loaded machine).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_MS - 100);
+    expect(Date.now() - started).toBeLessThan(4500);
+  });
+
+  test('a waiter whose deadline passes while another replica loads gives up with its timeout problem', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const holder = a.coalescer.run('k4', Date.now() + 5000, work({ n: 0 }, new Map(), 'k4', 1500));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await expect(b.coalescer.run('k4', Date.now() + 300, work({ n: 0 }, new Map(), 'k4'))).rejects.toMatchObject({
+      code: 'upstream-timeout',
+    });
+    await holder;
+  });
+});
+
+describe('the fleet quota', () => {
+  test('two replicas share one schedule: grants are spaced (1000 + 100) / rate ms apart on the whole', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const qa = a.quota('tango', 10);
+    const qb = b.quota('tango', 10);
+    expect(qa.spacingMs).toBe(110);
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        await (i % 2 ? qa : qb).acquire(Date.now() + 5000, `caller-${i}`);
+        grants.push(performance.now());
+      }),
+    );
+    grants.sort((x, y) => x - y);
+    const first = grants[0] ?? 0;
+    const last = grants[grants.length - 1] ?? 0;
+    // 8 grants need 7 spacings; timers may fire late, never early (a few ms of rounding allowed).
+    expect(last - first).toBeGreaterThanOrEqual(7 * 110 - 10);
+    expect(await raw.exists('test:quota:tango')).toBe(1);
+  });
+
+  test('a lookup whose slot would come after its deadline is refused at once with provider-unavailable', async () => {
+    const a = startFleet().fleet;
+    await ready(a);
+    const q = a.quota('tango', 1);
+    await q.acquire(Date.now() + 5000, 'c');
+    const started = Date.now();
+    await expect(q.acquire(Date.now() + 200, 'c')).rejects.toMatchObject({
+      code: 'provider-unavailable',
+      retryAfterSeconds: 2,
+    });
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+});
+
+describe('shared tokens', () => {
+  const token = (value: string) => ({ value, refreshAt: Date.now() + 60_000, expiresAt: Date.now() + 120_000 });
+
+  test('one token fetch for the fleet: the lease holder fetches, the others wait and read its token', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const [sa, sb] = [a.tokens.store('cred', 1000), b.tokens.store('cred', 1000)];
+    const first = await sa.get();
+    expect(first).toBeUndefined();
+    // b asks while a fetches: it waits for a's token instead of fetching its own.
+    const waiting = sb.get();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sa.set(token('tok-1'));
+    expect((await waiting)?.value).toBe('tok-1');
+    // The credential's name is a digest; the token itself is never in a key.
+    expect((await raw.keys('*')).some((k) => k.includes('tok-1'))).toBe(false);
+  });
+
+  test('a refusal at one replica deletes the token for the fleet and every replica drops its copy', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const [sa, sb] = [a.tokens.store('cred1', 1000), b.tokens.store('cred1', 1000)];
+    expect(await sa.get()).toBeUndefined();
+    await sa.set(token('tok-1'));
+    expect((await sb.get())?.value).toBe('tok-1');
+    await sa.drop(token('tok-1'));
+    // b no longer holds it, and Redis neither: b is the one to fetch the next token.
+    await until(async () => (await sb.get()) === undefined);
+  });
+
+  test('refusing an old token does not delete the newer one another replica fetched', async () => {
+    const a = startFleet().fleet;
+    await ready(a);
+    const sa = a.tokens.store('cred2', 1000);
+    expect(await sa.get()).toBeUndefined();
+    await sa.set(token('tok-new'));
+    await sa.drop(token('tok-old'));
+    expect((await sa.get())?.value).toBe('tok-new');
+  });
+
+  test('a replica that took the lease and died: after the lease runs out, a waiter fetches', async () => {
+    const b = startFleet().fleet;
+    await ready(b);
+    const sb = b.tokens.store('cred3', 300);
+    await raw.set(`test:lease:token:cred3`, 'dead-holder', 'PX', 300);
+    const started = Date.now();
+    expect(await sb.get()).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+});
+
+describe('purges and health', () => {
+  test('a purge deletes the L2 entry and reaches every replica before it resolves', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const seen: string[] = [];
+    b.onPurge((key) => seen.push(key));
+    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
+    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: true, existed: true });
+    expect(await b.cache.get('tango:zanzibar-health')).toBeUndefined();
+    const end = Date.now() + 2000;
+    while (seen.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toEqual(['tango:zanzibar-health']);
+  });
+
+  test('Redis killed: fail fast, quota at its share, transitions logged once; restarted: sharing resumes', async () => {
+    const { fleet: a, logs } = startFleet();
+    await ready(a);
+    const q = a.quota('frontpayment', 20);
+    await redis.kill();
+    const end = Date.now() + 3000;
+    while (a.health !== 'degraded' && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(a.health).toBe('degraded');
+    const started = Date.now();
+    expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();
+    expect(await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'))).toBe(false);
+    // Share of 20/s over a fleet of 2: 10/s locally, so two slots are 110 ms apart.
+    await q.acquire(Date.now() + 5000, 'c');
+    await q.acquire(Date.now() + 5000, 'c');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: false, existed: false });
+
+    await redis.restart();
+    raw.disconnect();
+    raw = new Redis(redis.url, { disconnectTimeout: 100 });
+    await ready(a);
+    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
+    expect(await a.cache.get('tango:zanzibar-health')).toBeDefined();
+    const transitions = logs().filter((l) => l.redis !== undefined);
+    expect(transitions.map((l) => l.redis)).toEqual(['up', 'degraded', 'up']);
+  });
+});
