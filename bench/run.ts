@@ -142,11 +142,12 @@ async function hitPath(sims: SimInfo): Promise<void> {
   const g = median(runs.map((r) => r.g));
   const e = median(runs.map((r) => r.e));
   const ratio = g.rps / e.rps;
+  const allRuns = (side: 'e' | 'g') => runs.map((r) => round(r[side].rps, 0)).join(', ');
   rows.push(
     { scenario: 'hit path', figure: 'bare node:http req/s (p50 / p99 ms)', value: `${round(h.rps, 0)} (${h.p50} / ${h.p99})` },
-    { scenario: 'hit path', figure: `bare express 5 req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${runs.map((r) => round(r.e.rps, 0)).join(', ')})`, value: `${round(e.rps, 0)} (${e.p50} / ${e.p99})` },
+    { scenario: 'hit path', figure: `bare express 5 req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('e')})`, value: `${round(e.rps, 0)} (${e.p50} / ${e.p99})` },
     { scenario: 'hit path', figure: 'bare express 5 on the gateway’s server (src/http-server.ts) req/s (p50 / p99 ms)', value: `${round(es.rps, 0)} (${es.p50} / ${es.p99})` },
-    { scenario: 'hit path', figure: `gateway req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${runs.map((r) => round(r.g.rps, 0)).join(', ')})`, value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})` },
+    { scenario: 'hit path', figure: `gateway req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('g')})`, value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})` },
     { scenario: 'hit path', figure: 'gateway / bare node:http', value: round(g.rps / h.rps) },
     { scenario: 'hit path', figure: 'gateway / bare express on the gateway’s server', value: round(g.rps / es.rps) },
     { scenario: 'hit path', figure: 'gateway / bare express', value: round(ratio), target: '≥ 0.9', met: ratio >= 0.9 && g.non2xx === 0 && g.errors === 0 },
@@ -208,7 +209,8 @@ async function missPath(sims: SimInfo): Promise<void> {
   const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000', PROVIDERS: 'tango' }));
   const tango = sims.tango;
   if (!tango) throw new Error('no tango simulator');
-  const basic = `Basic ${Buffer.from(`${tango.env.TANGO_PLATFORM_NAME}:${tango.env.TANGO_PLATFORM_KEY}`).toString('base64')}`;
+  const credentials = `${tango.env.TANGO_PLATFORM_NAME}:${tango.env.TANGO_PLATFORM_KEY}`;
+  const basic = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const gatewayOrigin = `http://127.0.0.1:${gateway.port}`;
   const count = MISS_COUNT;
   // Warm both paths first, so that neither pays for JIT or connection set-up in the measured run.
@@ -302,7 +304,7 @@ async function memory(): Promise<void> {
     { scenario: 'memory', figure: `${full.lookups} customers cached: entries (lookups/s)`, value: `${full.entries} (${round(full.lookups / full.seconds, 0)})` },
     { scenario: 'memory', figure: `RSS MB (before → after), node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}`, value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
     { scenario: 'memory', figure: 'JS heap used MB (before → after)', value: `${mb(full.heapBefore)} → ${mb(full.heapAfter)}` },
-    { scenario: 'memory', figure: 'bytes per entry: counted / heap growth / RSS growth', value: `${round(full.cacheBytes / full.entries, 0)} / ${round((full.heapAfter - full.heapBefore) / full.entries, 0)} / ${round((full.rssAfter - full.rssBefore) / full.entries, 0)}` },
+    { scenario: 'memory', figure: 'bytes per entry: counted / heap growth / RSS growth', value: [full.cacheBytes, full.heapAfter - full.heapBefore, full.rssAfter - full.rssBefore].map((bytes) => round(bytes / full.entries, 0)).join(' / ') },
   );
   const bound = 8 * 1024 * 1024;
   const capped = await start<MemoryFigures>('memory', { ...env, CACHE_MAX_BYTES: String(bound), BENCH_MEMORY_COUNT: '30000' }, ['--expose-gc']);
@@ -373,13 +375,16 @@ async function isolation(): Promise<void> {
   rows.push(
     {
       scenario: 'isolation',
-      figure: `${ISOLATION_COUNT} tango misses, 4 at a time: p99 ms over ${ISOLATION_ROUNDS} alternating runs alone / while ${other.id} hangs (each run's p99: ${baseline.all.join(', ')} / ${hung.all.join(', ')})`,
+      figure:
+        `${ISOLATION_COUNT} tango misses, 4 at a time: p99 ms over ${ISOLATION_ROUNDS} alternating runs alone / ` +
+        `while ${other.id} hangs (each run's p99: ${baseline.all.join(', ')} / ${hung.all.join(', ')})`,
       value: `${baseline.p99} / ${hung.p99}`,
     },
     { scenario: 'isolation', figure: 'p99 ratio (loaded / baseline)', value: round(ratio), target: '≤ 1.10', met: ratio <= 1.1 && hung.failures === 0 },
     {
       scenario: 'isolation',
-      figure: `${other.id} lookups of new ids sent to the hanging upstream at ${HANG_RATE}/s, and their answers by status`,
+      figure:
+        `${other.id} lookups of new ids sent to the hanging upstream at ${HANG_RATE}/s, ` + 'and their answers by status',
       value: `${hang.sent}: ${Object.entries(hang.statuses).map(([status, count]) => `${count}× ${status}`).join(', ')}`,
     },
   );
@@ -717,13 +722,17 @@ async function main(): Promise<void> {
       stopAll();
     }
   }
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${round(os.totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}`;
+  const cpu = os.cpus()[0]?.model.trim() ?? 'cpu';
+  const machine = `${os.cpus().length} × ${cpu}, ${round(os.totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}`;
   const table = [
     `Machine: ${machine}; ${SECONDS} s per load run; ${new Date().toISOString()}`,
     '',
     '| scenario | figure | value | target | met |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`),
+    ...rows.map((r) => {
+      const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
+      return `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target ?? ''} | ${met} |`;
+    }),
   ].join('\n');
   process.stdout.write(`${table}\n`);
   const results = new URL('./results/', import.meta.url);
