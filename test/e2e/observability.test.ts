@@ -9,7 +9,8 @@ type Line = Record<string, unknown>;
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '300', TANGO_DEADLINE_MS: '3000' } });
+  // No test here waits for a timeout: a generous one keeps a 150 ms slow answer on a loaded machine from being cut.
+  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '1500', TANGO_DEADLINE_MS: '3000' } });
 });
 afterAll(async () => gw.close());
 beforeEach(() => gw.simulators.forEach((sim) => sim.reset()));
