@@ -578,7 +578,9 @@ function fleetRate(): Promise<void> {
     rows.push(
       {
         scenario: 'fleet rate',
-        figure: `3 replicas, each sent ${FLEET_RATE_PER_REPLICA} new Tango ids a second for ${QUOTA_SECONDS} s at TANGO_RATE_LIMIT_PER_SECOND=1: answers by status`,
+        figure:
+          `3 replicas, each sent ${FLEET_RATE_PER_REPLICA} new Tango ids a second for ${QUOTA_SECONDS} s ` +
+          'at TANGO_RATE_LIMIT_PER_SECOND=1: answers by status',
         value: Object.entries(statuses)
           .map(([status, count]) => `${count}× ${status}`)
           .join(', '),
