@@ -9,7 +9,8 @@ type Line = Record<string, unknown>;
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '300', TANGO_DEADLINE_MS: '3000' } });
+  // Long enough for every healthy answer (one with 150 ms of injected latency) on a loaded machine.
+  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '1500', TANGO_DEADLINE_MS: '5000' } });
 });
 afterAll(async () => gw.close());
 beforeEach(() => gw.simulators.forEach((sim) => sim.reset()));
