@@ -14,6 +14,7 @@
  * Every Redis failure reads as a miss and a write that did not happen: the L1 and the upstream serve.
  */
 import { hash } from 'node:crypto';
+import type { PartialNote } from '../core/balances.js';
 import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
 
 /** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
@@ -37,6 +38,8 @@ type Stored =
       masked: StoredView;
       /** Absent when one view serves both policies (no personal data): the clear view is the masked one. */
       clear?: StoredView;
+      /** A partial answer (`?include=balances` whose accounts read failed): what is missing and why. */
+      partial?: PartialNote;
     }
   | {
       v: 2;
@@ -113,6 +116,7 @@ export class SharedCache {
             staleUntil: entry.staleUntil,
             masked: storedView(entry.masked),
             ...(entry.clear === entry.masked ? {} : { clear: storedView(entry.clear) }),
+            ...(entry.partial ? { partial: entry.partial } : {}),
           }
         : {
             v: 2,
@@ -167,6 +171,7 @@ export class SharedCache {
         (clear === stored.masked ? 0 : Buffer.byteLength(clear.data)),
       masked: stored.masked,
       clear,
+      ...(stored.partial ? { partial: stored.partial } : {}),
     };
     return entry;
   }

@@ -121,6 +121,20 @@ describe('the L2 store', () => {
     expect(read.clear).toBe(read.masked);
   });
 
+  test('a partial balances answer keeps its note at another replica (meta.partial, Cache-Status detail)', async () => {
+    const a = startFleet().fleet;
+    const b = startFleet().fleet;
+    await ready(a, b);
+    const partial = {
+      missing: ['balances'] as ['balances'],
+      problem: 'upstream-error',
+      detail: 'The upstream answered 503.',
+    };
+    await a.cache.set('tango:acme-wellness+balances', { ...customerEntry('acme-wellness'), partial });
+    const read = (await b.cache.get('tango:acme-wellness+balances')) as CustomerEntry;
+    expect(read.partial).toEqual(partial);
+  });
+
   test('a cached customer-not-found is shared for its own lifetime, with its problem', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
