@@ -11,9 +11,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
 /** Failures of these would otherwise be answered from a stale cached entry (stale-if-error). */
 const NEVER_CACHED = ['P5550000001', 'P5550000002', 'P5550000003'] as const;
-// The attempt timeout is long enough for every healthy answer on a loaded machine (300 ms was not: timed-out
-// attempts were retried, and calls counted twice); a hang costs 1.5 s.
-const ENV = { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '1500', ADOBE_VIP_DEADLINE_MS: '6000' };
+// A generous attempt timeout: with 300 ms, 50 concurrent cold lookups (token request included) failed once on a
+// loaded 2-core machine. Only the one hang test waits for it.
+const ENV = { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '1500', ADOBE_VIP_DEADLINE_MS: '4000' };
 
 const apiCalls = (sim: Simulator): SimLogEntry[] => sim.log.filter((e) => e.path.startsWith('/v3/'));
 const tokenCalls = (sim: Simulator): SimLogEntry[] => sim.log.filter((e) => e.path === IMS_PATH);
