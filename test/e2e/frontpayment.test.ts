@@ -6,7 +6,8 @@ import { CUSTOMER_NOT_FOUND, FRONTPAYMENT_510, frontpaymentSimulator } from '../
 import type { Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
-const ENV = { PROVIDERS: 'frontpayment', FRONTPAYMENT_TIMEOUT_MS: '500', FRONTPAYMENT_DEADLINE_MS: '4000' };
+// No test here waits for a timeout: a generous one keeps a loaded machine from cutting a normal answer.
+const ENV = { PROVIDERS: 'frontpayment', FRONTPAYMENT_TIMEOUT_MS: '1500', FRONTPAYMENT_DEADLINE_MS: '4000' };
 const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
 
 interface Answer {

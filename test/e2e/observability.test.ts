@@ -9,8 +9,8 @@ type Line = Record<string, unknown>;
 
 let gw: TestGateway;
 beforeAll(async () => {
-  // Long enough for every healthy answer (one with 150 ms of injected latency) on a loaded machine.
-  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '1500', TANGO_DEADLINE_MS: '5000' } });
+  // No test here waits for a timeout: a generous one keeps a 150 ms slow answer on a loaded machine from being cut.
+  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '1500', TANGO_DEADLINE_MS: '3000' } });
 });
 afterAll(async () => gw.close());
 beforeEach(() => gw.simulators.forEach((sim) => sim.reset()));
