@@ -16,6 +16,8 @@ import { LocalQuota, quotaRefusal, type UpstreamQuota } from '../core/quota.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
+/** The most a request may leave after its slot: half the allowance, the other half is for the way to the wire. */
+const LATE_MS = SKEW_ALLOWANCE_MS / 2;
 
 /**
  * KEYS[1]: the time of the next free slot (ms on Redis's clock). ARGV: spacing ms, longest acceptable wait ms,
@@ -59,30 +61,38 @@ export class FleetQuota implements UpstreamQuota {
   /**
    * Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past
    * `deadline`. Slots go in the order asked across the fleet; callers take turns only in the fallback.
+   *
+   * A replica whose event loop is busy may wake for its slot late; sent then, its request could reach the upstream
+   * within a second of the next slot's. So a slot woken for more than `LATE_MS` after its time is let go unused
+   * and the lookup asks for another one (still bounded by its deadline). The lateness is measured from when the
+   * slot was asked for, so a late answer from Redis counts too.
    */
   async acquire(deadline: number, callerKey: string): Promise<number> {
-    const maxWait = Math.max(0, Math.floor(deadline - Date.now()));
-    let granted: number;
-    let wait: number;
-    try {
-      const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - Date.now()));
-      [granted, wait] = await this.redis.run('evalsha', (c) =>
-        c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait),
-      );
-    } catch (error) {
-      if (!(error instanceof RedisUnavailable)) throw error;
-      return this.acquireAlone(deadline, callerKey);
+    const started = Date.now();
+    for (;;) {
+      const askedAt = Date.now();
+      const maxWait = Math.max(0, Math.floor(deadline - askedAt));
+      let granted: number;
+      let wait: number;
+      try {
+        const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - askedAt));
+        [granted, wait] = await this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
+      } catch (error) {
+        if (!(error instanceof RedisUnavailable)) throw error;
+        return this.acquireAlone(deadline, callerKey);
+      }
+      if (granted !== 1) throw this.refusal(wait);
+      this.lastSharedSlot = askedAt + wait;
+      if (Date.now() < askedAt + wait) {
+        this.waitingShared += 1;
+        try {
+          await sleep(askedAt + wait - Date.now());
+        } finally {
+          this.waitingShared -= 1;
+        }
+      }
+      if (Date.now() - (askedAt + wait) <= LATE_MS) return Date.now() - started;
     }
-    if (granted !== 1) throw this.refusal(wait);
-    this.lastSharedSlot = Date.now() + wait;
-    if (wait <= 0) return 0;
-    this.waitingShared += 1;
-    try {
-      await sleep(wait);
-    } finally {
-      this.waitingShared -= 1;
-    }
-    return wait;
   }
 
   /** Lookups waiting for a slot on this replica (for readiness and metrics). */

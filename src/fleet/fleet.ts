@@ -51,7 +51,7 @@ export class Fleet {
       logger,
       metrics,
     });
-    defineQuotaScript(this.redis.client);
+    defineQuotaScript(this.redis.quotaClient);
     this.events = new FleetEvents(this.redis, this.cipher);
     this.cache = new SharedCache(this.redis, this.cipher);
     this.coalescer = new FleetCoalescer(this.redis, this.events);

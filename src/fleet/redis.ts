@@ -40,12 +40,20 @@ export interface FleetRedisOptions {
 const FAILURES_TO_DEGRADE = 3;
 /** How long a degraded replica stops sending commands before it tries again. */
 const PAUSE_MS = 1000;
+/** The slot script's timeout (at least REDIS_TIMEOUT_MS): a stalled Redis, not a busy replica. */
+const QUOTA_TIMEOUT_MS = 1000;
 
 export class FleetRedis {
   /** Regular commands. */
   readonly client: Redis;
   /** Pub/sub only: a subscribed connection cannot send other commands. */
   readonly subscriber: Redis;
+  /**
+   * The upstream quota's slot script, on a connection of its own with a longer timeout: its answer is worth
+   * waiting for (a lookup waits for its slot anyway), a timed-out call may still have taken a slot, and a busy
+   * replica's slow cache reads must not switch the quota to its per-replica fallback while the fleet keeps sharing.
+   */
+  readonly quotaClient: Redis;
   readonly keyPrefix: string;
   private state: RedisHealth | 'starting' = 'starting';
   private failures = 0;
@@ -73,9 +81,14 @@ export class FleetRedis {
     // Credentials and TLS (`rediss://`) come from the URL.
     this.client = new Redis(options.url, connection);
     this.subscriber = new Redis(options.url, { ...connection, connectionName: 'customer-gateway-events' });
+    this.quotaClient = new Redis(options.url, {
+      ...connection,
+      commandTimeout: Math.max(QUOTA_TIMEOUT_MS, options.timeoutMs),
+      connectionName: 'customer-gateway-quota',
+    });
     // ioredis emits connection errors as events; without a listener they would be thrown. The transitions
     // below are what gets logged, once each.
-    for (const connectionOf of [this.client, this.subscriber]) {
+    for (const connectionOf of [this.client, this.subscriber, this.quotaClient]) {
       connectionOf.on('error', (error: Error) =>
         options.logger.debug({ err: error.message }, 'redis: connection error'),
       );
@@ -135,16 +148,34 @@ export class FleetRedis {
     }
   }
 
-  /** Closes both connections; resolves once they have ended (or after half a second, whichever comes first). */
+  /**
+   * Runs the quota's command on its own connection (`quotaClient`): it fails only when that connection is down or
+   * Redis does not answer within `QUOTA_TIMEOUT_MS`, whatever the health of the cache's commands.
+   */
+  async runQuota<T>(send: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.quotaClient.status !== 'ready') throw new RedisUnavailable('quota');
+    const started = performance.now();
+    try {
+      const result = await send(this.quotaClient);
+      this.options.metrics?.redisCommand('quota', (performance.now() - started) / 1000, false);
+      return result;
+    } catch (error) {
+      this.options.metrics?.redisCommand('quota', (performance.now() - started) / 1000, true);
+      throw new RedisUnavailable('quota', error);
+    }
+  }
+
+  /** Closes the connections; resolves once they have ended (or after half a second, whichever comes first). */
   async close(): Promise<void> {
     this.closed = true;
     const ended = (connection: Redis) =>
       connection.status === 'end'
         ? Promise.resolve()
         : new Promise<void>((resolve) => connection.once('end', () => resolve()));
-    const both = Promise.all([ended(this.client), ended(this.subscriber)]);
+    const both = Promise.all([ended(this.client), ended(this.subscriber), ended(this.quotaClient)]);
     this.client.disconnect();
     this.subscriber.disconnect();
+    this.quotaClient.disconnect();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([both, new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)))]);
     clearTimeout(timer);

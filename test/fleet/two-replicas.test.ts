@@ -112,7 +112,11 @@ test('both busy with different customers: never more than one upstream call in a
   const ids = Array.from({ length: 6 }, (_, i) => `synthetic-20${i}`);
   const answers = await Promise.all(ids.map((id, i) => (i % 2 ? a : b).lookup('tango', id)));
   expect(answers.map((r) => r.status)).toEqual(ids.map(() => 200));
-  expect(arrivals).toHaveLength(6);
+  // Each customer was read (a retry after an attempt timed out on a loaded machine would add a call: still
+  // paced, which is the rule under test here).
+  expect(new Set(sim.log.slice(-arrivals.length).map((e) => e.path))).toEqual(
+    new Set(ids.map((id) => `/customers/${id}`)),
+  );
   expect(maxInOneSecond(arrivals)).toBeLessThanOrEqual(1);
   // The simulator enforces Tango's 1 request per second: it never had to refuse one.
   expect(sim.stats.rateLimited).toBe(rateLimitedBefore);
