@@ -9,8 +9,9 @@
  * nothing waits a fixed time.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
@@ -30,6 +31,8 @@ interface ApiPage {
 describeInBrowser('support console: browsing and many ids', () => {
   let gw: TestGateway;
   let browser: Browser;
+  /** This file's own console build: other test files build theirs at the same time, in parallel workers. */
+  let consoleDir: string;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: string[];
@@ -51,9 +54,10 @@ describeInBrowser('support console: browsing and many ids', () => {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    await buildConsole();
+    const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
+    consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
     [gw, browser] = await Promise.all([
-      startTestGateway({ env: { LOG_LEVEL: 'warn' } }),
+      startTestGateway({ env: { LOG_LEVEL: 'warn' }, consoleDir }),
       chromium.launch({
         executablePath: CHROMIUM,
         args: [
@@ -72,6 +76,7 @@ describeInBrowser('support console: browsing and many ids', () => {
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
+    if (consoleDir) await rm(join(consoleDir, '..'), { recursive: true, force: true });
   });
 
   beforeEach(async () => {

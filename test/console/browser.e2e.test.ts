@@ -14,7 +14,8 @@
  * leave loopback; any of them fails the test. Nothing waits a fixed time: tests wait for elements and requests.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
@@ -108,6 +109,8 @@ describeInBrowser('support console in a real browser', () => {
   /** Page problems no test expects: script errors, CSP violations, requests leaving loopback. */
   let pageErrors: string[];
   let customerRequests: string[];
+  /** This file's own console build: other test files build theirs at the same time, in parallel workers. */
+  let consoleDir: string;
 
   const consoleUrl = (query = '', gateway: TestGateway = gw) => `${gateway.url}/console/${query}`;
   /** An expression evaluated in the page (a string: this program is type-checked without the DOM library). */
@@ -159,7 +162,8 @@ describeInBrowser('support console in a real browser', () => {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    await buildConsole();
+    const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
+    consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
     const keys = keyFile([
       { name: 'support-desk', keySha256: [sha256Hex(supportKey)], providers: ['*'], scopes: [] },
       { name: 'tango-team', keySha256: [sha256Hex(tangoOnlyKey)], providers: ['tango'], scopes: [] },
@@ -168,8 +172,8 @@ describeInBrowser('support console in a real browser', () => {
     // No retries keep injected faults fast.
     const quiet = { LOG_LEVEL: 'warn', TANGO_RETRIES: '0', ADOBE_VIP_RETRIES: '0', FRONTPAYMENT_RETRIES: '0' };
     [gw, keyed, browser] = await Promise.all([
-      startTestGateway({ env: quiet }),
-      startTestGateway({ env: { ...quiet, GATEWAY_API_KEYS: keys } }),
+      startTestGateway({ env: quiet, consoleDir }),
+      startTestGateway({ env: { ...quiet, GATEWAY_API_KEYS: keys }, consoleDir }),
       chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -184,6 +188,7 @@ describeInBrowser('support console in a real browser', () => {
     await browser?.close();
     await gw?.close();
     await keyed?.close();
+    if (consoleDir) await rm(join(consoleDir, '..'), { recursive: true, force: true });
   });
 
   beforeEach(async () => {

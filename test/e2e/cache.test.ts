@@ -296,7 +296,8 @@ describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({
-      env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '150' },
+      // The timeout is long enough for the healthy answers that fill the cache on a loaded machine; a hang costs 1 s.
+      env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '1000' },
     });
     for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'gone-for-now'])
       await gw.lookup('tango', id);

@@ -13,9 +13,10 @@ beforeAll(async () => {
   gw = await startTestGateway({
     env: {
       TANGO_RETRIES: '1',
-      // Generous for a loaded machine (a normal answer must never be cut); only the hang test waits for it.
-      TANGO_TIMEOUT_MS: '1000',
-      TANGO_DEADLINE_MS: '4000',
+      // Long enough for every healthy answer on a loaded machine (200 ms was not: a 404 timed out); a hang costs
+      // two attempts of 1.5 s.
+      TANGO_TIMEOUT_MS: '1500',
+      TANGO_DEADLINE_MS: '5000',
       // Nothing successful is kept, so that every test reaches the simulator and no stale entry hides a fault.
       CACHE_TTL_SECONDS: '0',
       CACHE_STALE_IF_ERROR_SECONDS: '0',

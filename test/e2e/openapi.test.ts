@@ -17,7 +17,8 @@ let gw: TestGateway;
 let doc: Record<string, unknown>;
 let checker: OpenApiChecker;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '200', TANGO_DEADLINE_MS: '1000', TANGO_RETRIES: '0' } });
+  // Long enough for every healthy answer on a loaded machine; the one hang costs 1 s.
+  gw = await startTestGateway({ env: { TANGO_TIMEOUT_MS: '1000', TANGO_DEADLINE_MS: '3000', TANGO_RETRIES: '0' } });
   doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as Record<string, unknown>;
   checker = new OpenApiChecker(doc);
 });

@@ -59,7 +59,7 @@ test('the real process with METRICS_PORT listens on both ports, and the operator
     // Both ports are logged before the sandbox's curl lines; generous bound: tsx starts slowly on a loaded machine.
     const ports = await new Promise<{ main: number; operator: number }>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`not listening within 25 s: ${out}`)), 25_000);
+      const timer = setTimeout(() => reject(new Error(`not listening within 60 s: ${out}`)), 60_000);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const lines = out
@@ -82,7 +82,7 @@ test('the real process with METRICS_PORT listens on both ports, and the operator
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-}, 30_000);
+}, 90_000);
 
 /** The exposition's metric families: name, type and whether it has HELP. */
 function families(text: string): { name: string; type: string; help: boolean }[] {

@@ -100,7 +100,7 @@ describe('the build stripped by the Dockerfile', () => {
       }
     });
     expect(run.code).toBe(0);
-  }, 30_000);
+  }, 90_000);
 
   test.each([
     ['NODE_ENV unset', {}, /no sandbox mode.*TANGO_BASE_URL/],
@@ -114,7 +114,7 @@ describe('the build stripped by the Dockerfile', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(line);
     },
-    30_000,
+    90_000,
   );
 });
 
@@ -127,7 +127,7 @@ function runBuilt(env: Record<string, string>, whileUp?: (port: number) => Promi
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stdout = '';
     let stderr = '';
     let failure: Error | undefined;

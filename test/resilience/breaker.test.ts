@@ -4,6 +4,7 @@
  * One customer id counts only with its first failing lookup per window, so the tests that open the circuit fail
  * several ids, as a provider that is really unwell does.
  */
+import { freezeDate, type FrozenDate } from '../support/frozen-date.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { problemOf } from './support.js';
 
@@ -13,11 +14,16 @@ const FAILING_IDS = ['acme-wellness', 'dormant-holdings', 'edge-case-co'];
 
 describe('consecutive failures', () => {
   let gw: TestGateway;
+  // The breaker reads Date.now() for its half-open wait: with Date frozen, the circuit stays open however long the
+  // lookups take on a loaded machine, and half-opens exactly when the test moves the clock past 400 ms.
+  let clock: FrozenDate;
   beforeEach(async () => {
+    clock = freezeDate();
     gw = await startTestGateway({
       env: {
         TANGO_RETRIES: '0',
-        TANGO_TIMEOUT_MS: '200',
+        // Long enough for a healthy answer on a loaded machine (200 ms was not); a hang costs 1 s per lookup.
+        TANGO_TIMEOUT_MS: '1000',
         TANGO_BREAKER_CONSECUTIVE_FAILURES: '3',
         TANGO_BREAKER_HALF_OPEN_AFTER_MS: '400',
         TANGO_BREAKER_FAILURE_RATIO: '0',
@@ -25,7 +31,10 @@ describe('consecutive failures', () => {
       },
     });
   });
-  afterEach(async () => gw.close());
+  afterEach(async () => {
+    clock.restore();
+    await gw.close();
+  });
   const state = () => gw.services.providers.get('tango')?.state?.().breaker;
 
   // While open nothing reaches the upstream, a cached customer is served stale, others get provider-unavailable.
@@ -49,7 +58,7 @@ describe('consecutive failures', () => {
     expect(sim.stats.apiRequests).toBe(calls);
 
     sim.clearFaults();
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    clock.advance(450);
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
     expect(state()).toBe('closed');
 
@@ -66,7 +75,7 @@ describe('consecutive failures', () => {
     const sim = gw.sim('tango');
     sim.inject({ fault: { kind: 'hang' } });
     for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(504);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    clock.advance(450);
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
     expect(state()).toBe('open');
     const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');

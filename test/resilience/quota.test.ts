@@ -10,7 +10,9 @@ const SEEDS = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-cas
 describe('with a quota of 2 per second and the simulator enforcing the same limit', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { TANGO_RATE_LIMIT_PER_SECOND: '2' }, simulator: () => ({ rateLimitPerSecond: 2 }) });
+    // Attempts never time out here, even on a loaded machine: a timed-out attempt is retried and counted twice.
+    const env = { TANGO_RATE_LIMIT_PER_SECOND: '2', TANGO_TIMEOUT_MS: '10000', TANGO_DEADLINE_MS: '15000' };
+    gw = await startTestGateway({ env, simulator: () => ({ rateLimitPerSecond: 2 }) });
   });
   afterAll(async () => gw.close());
 

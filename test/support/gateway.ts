@@ -26,6 +26,8 @@ export interface TestGatewayOptions {
    * test can point the gateway at a real simulator with a misconfiguration the simulator must refuse.
    */
   providerEnv?: Record<string, string>;
+  /** Where the built support console is; `dist/console` by default. */
+  consoleDir?: string;
 }
 
 export interface TestGateway {
@@ -79,7 +81,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
   const services = createServices(config, adapters, logger);
   // The server as src/server.ts builds it: header cap, parser refusals as problems, express's prototypes.
-  const server: Server = createGatewayServer(buildApp(services), config.security);
+  const app = buildApp(services, options.consoleDir ? { consoleDir: options.consoleDir } : {});
+  const server: Server = createGatewayServer(app, config.security);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
