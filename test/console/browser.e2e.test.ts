@@ -7,7 +7,7 @@
  *
  * Runs whenever /usr/bin/chromium exists, and always with CI=true (where a missing browser must fail, not skip).
  * Screenshots of the main states go to test/artifacts/ (ignored by git) for review; with
- * CONSOLE_DOCS_SCREENSHOT=1 the run also rewrites docs/console.png, the README's picture.
+ * CONSOLE_DOCS_SCREENSHOT=1 the run also rewrites docs/console.png, the picture in docs/console.md.
  *
  * Every page is watched for script errors, Content-Security-Policy violations (the page's
  * `securitypolicyviolation` events, reported over a binding the page's CSP does not govern) and requests that
@@ -355,7 +355,7 @@ describeInBrowser('support console in a real browser', () => {
     await shot(`found-${provider}`);
     if (provider === 'adobe-vip' && process.env.CONSOLE_DOCS_SCREENSHOT === '1') {
       await mkdir(join(process.cwd(), 'docs'), { recursive: true });
-      // The lookup form, the card and the trust panel: what the README shows.
+      // The lookup form, the card and the trust panel: what docs/console.md shows.
       const bottom = await inPage<number>("Math.ceil(document.getElementById('result-grid').getBoundingClientRect().bottom + window.scrollY + 16)");
       await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true, clip: { x: 0, y: 0, width: DESKTOP.width, height: bottom } });
     }
