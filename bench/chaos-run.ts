@@ -461,7 +461,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     process.off('uncaughtException', onUnhandled);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    services.close();
+    await services.close();
     await Promise.all(upstreams.map((u) => u.close()));
   }
 }

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         maxBytes: config.cache.maxBytes,
       },
     });
-    services.close();
+    await services.close();
     process.exit(0);
   }
   if (kind === 'hangers') {

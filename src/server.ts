@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const stop = async (exitCode: number) => {
     operator?.closeAllConnections();
     operator?.close();
-    services.close();
+    await services.close();
     await sandbox.close();
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: final export failed'));
     // pino writes stdout asynchronously: let the lines of the last requests land before 'stopped', and that

@@ -45,7 +45,8 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
   fleet: Fleet | undefined;
-  close(): void;
+  /** Closes keep-alive sockets and the fleet's Redis connections (resolves once those have ended). */
+  close(): Promise<void>;
 }
 
 /** Shared implementations to plug in (a fleet on Redis); each one left out stays in this process. */
@@ -158,9 +159,9 @@ export function createServices(
     lists: new ListService(config.lists),
     metrics,
     fleet,
-    close: () => {
+    close: async () => {
       agents.forEach((agent) => agent.destroy());
-      void fleet?.close();
+      await fleet?.close();
     },
   };
 }

@@ -68,6 +68,10 @@ export class FleetRedis {
       // client-side timeout on each command. The gateway has a local fallback for everything it keeps here.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      // The event bus subscribes again itself on every 'ready' (and handles a failure); ioredis's own resubscription
+      // has no handler, so a timed-out SUBSCRIBE would be an unhandled rejection.
+      autoResubscribe: false,
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(1000, options.timeoutMs * 20),
       // Reconnect for ever, quickly at first, then every 2 s: sharing resumes soon after Redis is back.

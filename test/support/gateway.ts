@@ -103,7 +103,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      services.close();
+      await services.close();
       await sandbox.close();
     },
   };
