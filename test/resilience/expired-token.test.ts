@@ -11,7 +11,10 @@ const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
 let gw: TestGateway;
 let sim: Simulator;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '300', ADOBE_VIP_RETRIES: '0' } });
+  // No test here waits for a timeout: a generous one keeps a healthy answer on a loaded machine from being cut (300 ms
+  // once cut the first lookup).
+  const env = { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '2000', ADOBE_VIP_RETRIES: '0' };
+  gw = await startTestGateway({ env });
   sim = gw.sim('adobe-vip');
 });
 afterAll(async () => gw.close());
