@@ -141,7 +141,9 @@ function chaosEnv(adapters: readonly ProviderAdapter[], extra: Record<string, st
 
 /** Ids per provider: its seeded ids, then ids made from its example id that its upstream does not know. */
 function idsFor(adapter: ProviderAdapter, seeds: readonly string[], count: number): string[] {
-  const ids = [...new Set([adapter.exampleId, ...seeds])].filter((id) => !adapter.idRule.validate(id).error).slice(0, count);
+  const ids = [...new Set([adapter.exampleId, ...seeds])]
+    .filter((id) => !adapter.idRule.validate(id).error)
+    .slice(0, count);
   for (let n = 1; ids.length < count && n < count * 10; n++) {
     const candidate = `${adapter.exampleId}${String(n).padStart(4, '0')}`;
     if (!adapter.idRule.validate(candidate).error && !ids.includes(candidate)) ids.push(candidate);
@@ -157,7 +159,10 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
   const twin = await adapter.simulator({ rateLimitPerSecond: 0 });
   try {
     const p = envPrefix(adapter.id);
-    const config = loadConfig({ ...twin.env, GATEWAY_ALLOW_ANONYMOUS: 'true', [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id }, [adapter]);
+    const config = loadConfig(
+      { ...twin.env, GATEWAY_ALLOW_ANONYMOUS: 'true', [`${p}_BASE_URL`]: twin.baseUrl, PROVIDERS: adapter.id },
+      [adapter],
+    );
     const settings = config.providers[0];
     if (!settings) throw new Error(`no settings for ${adapter.id}`);
     const http = axios.create({ proxy: false });
@@ -165,7 +170,11 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
     const truth = new Map<string, Truth>();
     for (const id of idsFor(adapter, twin.seedIds, count)) {
       const request = adapter.request(id, { attemptId: `oracle-${id}`, idempotencyKey: `oracle-${id}` });
-      const headers = { Accept: 'application/json', ...request.headers, ...(await auth.headers(AbortSignal.timeout(5000))) };
+      const headers = {
+        Accept: 'application/json',
+        ...request.headers,
+        ...(await auth.headers(AbortSignal.timeout(5000))),
+      };
       const response = await fetch(twin.baseUrl + request.path, { headers });
       const text = await response.text();
       let body: unknown;
@@ -176,8 +185,16 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
       }
       const verdict = (adapter.classify?.(response.status, body) ?? defaultClassification(response.status)).verdict;
       if (verdict === 'ok') {
-        const customer: Customer = { id: `${adapter.id}:${id}`, provider: adapter.id, providerId: id, ...adapter.normalize(body) };
-        truth.set(id, { kind: 'customer', data: JSON.parse(JSON.stringify(maskCustomer(customer, adapter.personalData?.data))) as Customer });
+        const customer: Customer = {
+          id: `${adapter.id}:${id}`,
+          provider: adapter.id,
+          providerId: id,
+          ...adapter.normalize(body),
+        };
+        truth.set(id, {
+          kind: 'customer',
+          data: JSON.parse(JSON.stringify(maskCustomer(customer, adapter.personalData?.data))) as Customer,
+        });
       } else if (verdict === 'not-found') {
         truth.set(id, { kind: 'not-found' });
       } else {
@@ -203,19 +220,30 @@ interface Upstream {
 }
 
 /** Starts one provider's simulator with the fault mix in a child process (bench/chaos-upstream.ts). */
-async function startUpstream(provider: string, rateLimitPerSecond: number, faults: readonly FaultRule[]): Promise<Upstream> {
+async function startUpstream(
+  provider: string,
+  rateLimitPerSecond: number,
+  faults: readonly FaultRule[],
+): Promise<Upstream> {
   const script = resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ provider, rateLimitPerSecond, faults })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, JSON.stringify({ provider, rateLimitPerSecond, faults })],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const started = await new Promise<{ origin: string; baseUrl: string; env: Record<string, string> }>((resolveStart, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolveStart(JSON.parse(line) as { origin: string; baseUrl: string; env: Record<string, string> });
-    });
-    child.once('exit', (code) => reject(new Error(`the ${provider} upstream exited (${code}) before it listened`)));
-  });
+  const started = await new Promise<{ origin: string; baseUrl: string; env: Record<string, string> }>(
+    (resolveStart, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line)
+          resolveStart(JSON.parse(line) as { origin: string; baseUrl: string; env: Record<string, string> });
+      });
+      child.once('exit', (code) => reject(new Error(`the ${provider} upstream exited (${code}) before it listened`)));
+    },
+  );
   return {
     baseUrl: started.baseUrl,
     env: started.env,
@@ -265,13 +293,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   process.on('uncaughtException', onUnhandled);
 
   const config = loadConfig(chaosEnv(adapters, options.env), adapters);
-  const faults = faultMix(options.faultProbability, config.upstreamMaxBodyBytes, options.expiredTokens ?? { probability: options.faultProbability, minAgeMs: 1000 });
+  const faults = faultMix(
+    options.faultProbability,
+    config.upstreamMaxBodyBytes,
+    options.expiredTokens ?? { probability: options.faultProbability, minAgeMs: 1000 },
+  );
   // Each upstream enforces the quota the gateway is configured to respect (else its upstream's documented limit),
   // so that a gateway that overran its quota would meet the upstream's own 429.
-  const upstreams = await Promise.all(config.providers.map((settings) => startUpstream(settings.id, settings.rateLimitPerSecond, faults)));
+  const upstreams = await Promise.all(
+    config.providers.map((settings) => startUpstream(settings.id, settings.rateLimitPerSecond, faults)),
+  );
   const providers = config.providers.map((settings, i) => {
     const upstream = upstreams[i] as Upstream;
-    return Object.freeze({ ...settings, baseUrl: upstream.baseUrl, env: Object.freeze({ ...settings.env, ...upstream.env }) });
+    return Object.freeze({
+      ...settings,
+      baseUrl: upstream.baseUrl,
+      env: Object.freeze({ ...settings.env, ...upstream.env }),
+    });
   });
   const gatewayConfig = Object.freeze({ ...config, providers: Object.freeze(providers) });
   let breakerTransitions = 0;
@@ -281,7 +319,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done();
     },
   });
-  const services = createServices(gatewayConfig, adapters, createLogger({ level: 'info', adapters, destination: logSink }));
+  const services = createServices(
+    gatewayConfig,
+    adapters,
+    createLogger({ level: 'info', adapters, destination: logSink }),
+  );
   const server: Server = await new Promise((resolve) => {
     const s = buildApp(services).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -305,7 +347,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // As in real traffic, most lookups are for customers that exist: three in four, the rest for unknown ids.
       const next = { customers: 0, unknown: 0 };
       for (let n = 0; n < share; n++) {
-        const target = n % 4 === 3 || customers.length === 0 ? unknown[next.unknown++ % unknown.length] : customers[next.customers++ % customers.length];
+        const target =
+          n % 4 === 3 || customers.length === 0
+            ? unknown[next.unknown++ % unknown.length]
+            : customers[next.customers++ % customers.length];
         if (target) lookups.push(target);
       }
     }
@@ -369,7 +414,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const headers: Record<string, string> = index % 10 === 0 ? { 'Cache-Control': 'no-cache' } : {};
       let res: Response;
       try {
-        res = await fetch(`${url}/customers/${target.provider}/${encodeURIComponent(target.id)}`, { headers, signal: AbortSignal.timeout(15_000) });
+        res = await fetch(`${url}/customers/${target.provider}/${encodeURIComponent(target.id)}`, {
+          headers,
+          signal: AbortSignal.timeout(15_000),
+        });
       } catch {
         report.transportErrors += 1;
         return;
@@ -381,9 +429,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (res.status === 200) {
         const body = JSON.parse(text) as { data: unknown; meta: { cache: string; ageSeconds: number } };
         if (expected?.kind !== 'customer') return wrong(`${key}: 200 for an id the upstream does not know`);
-        if (!isDeepStrictEqual(body.data, expected.data)) return wrong(`${key}: 200 with data that is not this customer's`);
+        if (!isDeepStrictEqual(body.data, expected.data))
+          return wrong(`${key}: 200 with data that is not this customer's`);
         if (body.meta.cache === 'stale') {
-          if (body.meta.ageSeconds > staleBound) return wrong(`${key}: stale answer ${body.meta.ageSeconds} s old (bound ${staleBound} s)`);
+          if (body.meta.ageSeconds > staleBound)
+            return wrong(`${key}: stale answer ${body.meta.ageSeconds} s old (bound ${staleBound} s)`);
           report.stale += 1;
           mine.stale += 1;
         } else if (body.meta.ageSeconds > config.cache.ttlSeconds) {
@@ -394,7 +444,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         mine.customers += 1;
         return;
       }
-      if (!/^application\/problem\+json/.test(res.headers.get('content-type') ?? '')) return wrong(`${key}: ${res.status} that is not a problem document`);
+      if (!/^application\/problem\+json/.test(res.headers.get('content-type') ?? ''))
+        return wrong(`${key}: ${res.status} that is not a problem document`);
       const problem = JSON.parse(text) as { type: string };
       const code = problem.type.replace('/problems/', '');
       report.problems[code] = (report.problems[code] ?? 0) + 1;
@@ -408,9 +459,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // The only problems upstream weather may cause, each with its own status; 503s say when to come back.
       const status = WEATHER[code];
-      if (status === undefined || (code === 'upstream-auth-failed' && mine.tokensIssued !== null)) return wrong(`${key}: ${res.status} ${code}, which no injected fault explains`);
+      if (status === undefined || (code === 'upstream-auth-failed' && mine.tokensIssued !== null))
+        return wrong(`${key}: ${res.status} ${code}, which no injected fault explains`);
       if (status !== res.status) return wrong(`${key}: ${code} answered with status ${res.status}`);
-      if (res.status === 503 && !/^\d+$/.test(res.headers.get('retry-after') ?? '')) return wrong(`${key}: 503 ${code} without Retry-After`);
+      if (res.status === 503 && !/^\d+$/.test(res.headers.get('retry-after') ?? ''))
+        return wrong(`${key}: 503 ${code} without Retry-After`);
       return undefined;
     };
 
@@ -489,22 +542,29 @@ export function failedMusts(report: ChaosReport, minFaultShare = 0.3): string[] 
   if (report.wrong > 0) failed.push(`${report.wrong} wrong answers`);
   if (report.other5xx > 0) failed.push(`${report.other5xx} 5xx answers other than 502/503/504`);
   if (report.unhandled > 0) failed.push(`${report.unhandled} unhandled rejections or exceptions`);
-  if (report.transportErrors > 0) failed.push(`${report.transportErrors} lookups without an HTTP answer (crash or hang)`);
+  if (report.transportErrors > 0)
+    failed.push(`${report.transportErrors} lookups without an HTTP answer (crash or hang)`);
   for (const p of report.providers) {
-    if (p.quota > 0 && p.maxCallsInOneSecond > p.quota) failed.push(`${p.provider}: ${p.maxCallsInOneSecond} calls in one second, quota ${p.quota}`);
-    if (p.upstream429s > 0) failed.push(`${p.provider}: the upstream's own rate limit answered 429 ${p.upstream429s} times`);
+    if (p.quota > 0 && p.maxCallsInOneSecond > p.quota)
+      failed.push(`${p.provider}: ${p.maxCallsInOneSecond} calls in one second, quota ${p.quota}`);
+    if (p.upstream429s > 0)
+      failed.push(`${p.provider}: the upstream's own rate limit answered 429 ${p.upstream429s} times`);
     // Each provider's oracle must have been put to work: customers served, unknown ids answered as such (judged
     // where enough calls reached the upstream; Tango at 1/s in a 10 s run makes about ten).
-    if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.customers === 0) failed.push(`${p.provider}: no lookup answered a customer, so the oracle judged none`);
-    if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.notFound === 0) failed.push(`${p.provider}: no lookup answered customer-not-found for an unknown id`);
+    if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.customers === 0)
+      failed.push(`${p.provider}: no lookup answered a customer, so the oracle judged none`);
+    if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && p.notFound === 0)
+      failed.push(`${p.provider}: no lookup answered customer-not-found for an unknown id`);
     if (p.upstreamCalls >= MIN_CALLS_TO_JUDGE_PROVIDER_SHARE && p.faulted / p.upstreamCalls < minFaultShare) {
       const share = percent(p.faulted / p.upstreamCalls);
       failed.push(`${p.provider}: faults hit ${share} of its upstream calls, under ${minFaultShare * 100}%`);
     }
-    if (p.tokensIssued !== null && p.expiredTokens > 0 && p.tokensIssued === 0) failed.push(`${p.provider}: ${p.expiredTokens} expired tokens but no token refreshed`);
+    if (p.tokensIssued !== null && p.expiredTokens > 0 && p.tokensIssued === 0)
+      failed.push(`${p.provider}: ${p.expiredTokens} expired tokens but no token refreshed`);
   }
   const calls = report.providers.reduce((sum, p) => sum + p.upstreamCalls, 0);
-  if (calls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && report.faultShare < minFaultShare) failed.push(`faults hit ${percent(report.faultShare)} of upstream calls, under ${minFaultShare * 100}%`);
+  if (calls >= MIN_CALLS_TO_JUDGE_FAULT_SHARE && report.faultShare < minFaultShare)
+    failed.push(`faults hit ${percent(report.faultShare)} of upstream calls, under ${minFaultShare * 100}%`);
   return failed;
 }
 
@@ -518,8 +578,14 @@ const codes = (problems: Record<string, number>) =>
 
 export function chaosTable(report: ChaosReport): string {
   const rows: [string, string][] = [
-    ['lookups answered', `${report.lookups} in ${report.seconds.toFixed(1)} s${report.finished ? '' : ' (stopped at the time bound)'}`],
-    ['correct answers (exact customer, or customer-not-found for an unknown id)', `${report.correct} (${report.stale} of them stale)`],
+    [
+      'lookups answered',
+      `${report.lookups} in ${report.seconds.toFixed(1)} s${report.finished ? '' : ' (stopped at the time bound)'}`,
+    ],
+    [
+      'correct answers (exact customer, or customer-not-found for an unknown id)',
+      `${report.correct} (${report.stale} of them stale)`,
+    ],
     ['problems by code', codes(report.problems)],
     ['wrong answers (must be 0)', String(report.wrong)],
     ['5xx other than 502/503/504 (must be 0)', String(report.other5xx)],

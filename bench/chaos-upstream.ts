@@ -8,7 +8,11 @@
 import { adapters } from '../providers/index.js';
 import type { FaultRule } from '../src/core/simulator.js';
 
-const { provider, rateLimitPerSecond, faults } = JSON.parse(process.argv[2] ?? '{}') as { provider: string; rateLimitPerSecond: number; faults: FaultRule[] };
+const { provider, rateLimitPerSecond, faults } = JSON.parse(process.argv[2] ?? '{}') as {
+  provider: string;
+  rateLimitPerSecond: number;
+  faults: FaultRule[];
+};
 const adapter = adapters.find((a) => a.id === provider);
 if (!adapter) throw new Error(`no adapter ${provider}`);
 const sim = await adapter.simulator({ rateLimitPerSecond });
@@ -16,7 +20,9 @@ for (const rule of faults) {
   // The expired-token fault is for upstreams that issue tokens; static credentials do not expire.
   if (rule.fault.kind !== 'expired-token' || sim.tokens) sim.inject(rule);
 }
-process.stdout.write(`${JSON.stringify({ origin: sim.origin, baseUrl: sim.baseUrl, env: sim.env, seedIds: sim.seedIds })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ origin: sim.origin, baseUrl: sim.baseUrl, env: sim.env, seedIds: sim.seedIds })}\n`,
+);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);
 // The parent holds our stdin open: if it dies without stopping us, we stop too.

@@ -15,7 +15,11 @@ import { chaosTable, failedMusts, runChaos } from './chaos-run.js';
 
 // Provider and cache settings from the environment override the run's own (`ADOBE_VIP_RETRIES=0 npm run chaos`).
 const prefixes = ['CACHE', ...adapters.map((a) => envPrefix(a.id))];
-const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && prefixes.some((p) => e[0].startsWith(`${p}_`))));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (e): e is [string, string] => e[1] !== undefined && prefixes.some((p) => e[0].startsWith(`${p}_`)),
+  ),
+);
 
 const configurations = [
   { label: `Run 1: quotas as configured (Tango ${env.TANGO_RATE_LIMIT_PER_SECOND ?? 1}/s)`, env },
@@ -35,8 +39,11 @@ for (const configuration of configurations) {
   });
   process.stdout.write(`${chaosTable(report)}\n`);
   const failed = failedMusts(report);
-  if (report.wrongExamples.length > 0) process.stdout.write(`\nwrong answers, first ones:\n${report.wrongExamples.map((w) => `- ${w}`).join('\n')}\n`);
-  process.stdout.write(failed.length === 0 ? '\nall musts hold\n\n' : `\nFAILED:\n${failed.map((f) => `- ${f}`).join('\n')}\n\n`);
+  if (report.wrongExamples.length > 0)
+    process.stdout.write(`\nwrong answers, first ones:\n${report.wrongExamples.map((w) => `- ${w}`).join('\n')}\n`);
+  process.stdout.write(
+    failed.length === 0 ? '\nall musts hold\n\n' : `\nFAILED:\n${failed.map((f) => `- ${f}`).join('\n')}\n\n`,
+  );
   failures += failed.length;
 }
 process.exit(failures === 0 ? 0 : 1);

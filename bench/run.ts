@@ -30,7 +30,11 @@ const MISS_COUNT = Number(process.env.BENCH_MISS_COUNT ?? 3000);
 const MISS_WARMUP = Number(process.env.BENCH_MISS_WARMUP ?? 3000);
 const MEMORY_COUNT = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
 /** Gateways under test run with the container's Node options (the Dockerfile's NODE_OPTIONS). */
-const CONTAINER_NODE_FLAGS = (process.env.BENCH_CONTAINER_NODE_FLAGS ?? /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '')
+const CONTAINER_NODE_FLAGS = (
+  process.env.BENCH_CONTAINER_NODE_FLAGS ??
+  /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1] ??
+  ''
+)
   .split(' ')
   .filter(Boolean);
 
@@ -50,9 +54,16 @@ type SimInfo = Record<string, { baseUrl: string; origin: string; env: Record<str
 const TARGET = new URL('../dist-bench/bench/target.js', import.meta.url).pathname;
 
 /** Forks a target; `ready` is what it reports once it serves. */
-function launch<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): { child: ChildProcess; ready: Promise<T> } {
+function launch<T>(
+  kind: string,
+  env: Record<string, string> = {},
+  execArgv: string[] = [],
+): { child: ChildProcess; ready: Promise<T> } {
   // BENCH_PROFILE=1 writes a CPU profile of each gateway under bench/results/profiles/.
-  const profile = kind === 'gateway' && process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`] : [];
+  const profile =
+    kind === 'gateway' && process.env.BENCH_PROFILE === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`]
+      : [];
   const nodeFlags = kind === 'gateway' || kind === 'memory' ? CONTAINER_NODE_FLAGS : [];
   const child = fork(TARGET, [kind], {
     execArgv: [...execArgv, ...nodeFlags, ...profile],
@@ -78,14 +89,23 @@ function stopAll(): void {
 /** The environment that points a gateway at the simulators, in production mode (no sandbox). */
 function gatewayEnv(sims: SimInfo, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = { NODE_ENV: 'production', LOG_LEVEL: 'info', ...BENCH_AUTH_ENV };
-  for (const [id, sim] of Object.entries(sims)) Object.assign(env, { [`${envPrefix(id)}_BASE_URL`]: sim.baseUrl }, sim.env);
+  for (const [id, sim] of Object.entries(sims))
+    Object.assign(env, { [`${envPrefix(id)}_BASE_URL`]: sim.baseUrl }, sim.env);
   return { ...env, ...extra };
 }
 
 // The full production stack includes inbound authentication: the bench is a client with an API key.
 const BENCH_KEY = randomBytes(24).toString('base64url');
 const BENCH_AUTH_ENV = {
-  GATEWAY_API_KEYS: JSON.stringify([{ name: 'bench', keySha256: [createHash('sha256').update(BENCH_KEY).digest('hex')], providers: ['*'], scopes: ['pii:read'], rateLimitPerMinute: 100000000 }]),
+  GATEWAY_API_KEYS: JSON.stringify([
+    {
+      name: 'bench',
+      keySha256: [createHash('sha256').update(BENCH_KEY).digest('hex')],
+      providers: ['*'],
+      scopes: ['pii:read'],
+      rateLimitPerMinute: 100000000,
+    },
+  ]),
   GATEWAY_RATE_LIMIT_PER_MINUTE: '100000000',
 };
 const AUTH = { authorization: `Bearer ${BENCH_KEY}` };
@@ -100,7 +120,13 @@ interface Load {
 
 async function load(options: autocannon.Options): Promise<Load> {
   const result = await autocannon({ duration: SECONDS, connections: 32, ...options });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -110,7 +136,11 @@ function median(loads: Load[]): Load {
   const sorted = [...loads].sort((a, b) => a.rps - b.rps);
   const middle = sorted[Math.floor(sorted.length / 2)];
   if (!middle) throw new Error('no load runs');
-  return { ...middle, non2xx: loads.reduce((sum, l) => sum + l.non2xx, 0), errors: loads.reduce((sum, l) => sum + l.errors, 0) };
+  return {
+    ...middle,
+    non2xx: loads.reduce((sum, l) => sum + l.non2xx, 0),
+    errors: loads.reduce((sum, l) => sum + l.errors, 0),
+  };
 }
 
 /** Headers that node writes itself on every answer. */
@@ -128,7 +158,10 @@ async function hitPath(sims: SimInfo): Promise<void> {
   const same = { BENCH_BODY: body, BENCH_HEADERS: JSON.stringify(headers) };
   const bare = await start<{ port: number }>('bare-http', same);
   const bareExpress = await start<{ port: number }>('bare-express', same);
-  const bareExpressOnGatewayServer = await start<{ port: number }>('bare-express', { ...same, BENCH_GATEWAY_SERVER: '1' });
+  const bareExpressOnGatewayServer = await start<{ port: number }>('bare-express', {
+    ...same,
+    BENCH_GATEWAY_SERVER: '1',
+  });
   const path = '/customers/tango/zanzibar-health';
   await load({ url, headers: AUTH, duration: 2 }); // warm the JIT
   const h = await load({ url: `http://127.0.0.1:${bare.port}${path}` });
@@ -137,20 +170,45 @@ async function hitPath(sims: SimInfo): Promise<void> {
   // noise then weighs on both alike.
   const runs: { g: Load; e: Load }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    runs.push({ g: await load({ url, headers: AUTH }), e: await load({ url: `http://127.0.0.1:${bareExpress.port}${path}` }) });
+    runs.push({
+      g: await load({ url, headers: AUTH }),
+      e: await load({ url: `http://127.0.0.1:${bareExpress.port}${path}` }),
+    });
   }
   const g = median(runs.map((r) => r.g));
   const e = median(runs.map((r) => r.e));
   const ratio = g.rps / e.rps;
   const allRuns = (side: 'e' | 'g') => runs.map((r) => round(r[side].rps, 0)).join(', ');
   rows.push(
-    { scenario: 'hit path', figure: 'bare node:http req/s (p50 / p99 ms)', value: `${round(h.rps, 0)} (${h.p50} / ${h.p99})` },
-    { scenario: 'hit path', figure: `bare express 5 req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('e')})`, value: `${round(e.rps, 0)} (${e.p50} / ${e.p99})` },
-    { scenario: 'hit path', figure: 'bare express 5 on the gateway’s server (src/http-server.ts) req/s (p50 / p99 ms)', value: `${round(es.rps, 0)} (${es.p50} / ${es.p99})` },
-    { scenario: 'hit path', figure: `gateway req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('g')})`, value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})` },
+    {
+      scenario: 'hit path',
+      figure: 'bare node:http req/s (p50 / p99 ms)',
+      value: `${round(h.rps, 0)} (${h.p50} / ${h.p99})`,
+    },
+    {
+      scenario: 'hit path',
+      figure: `bare express 5 req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('e')})`,
+      value: `${round(e.rps, 0)} (${e.p50} / ${e.p99})`,
+    },
+    {
+      scenario: 'hit path',
+      figure: 'bare express 5 on the gateway’s server (src/http-server.ts) req/s (p50 / p99 ms)',
+      value: `${round(es.rps, 0)} (${es.p50} / ${es.p99})`,
+    },
+    {
+      scenario: 'hit path',
+      figure: `gateway req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('g')})`,
+      value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})`,
+    },
     { scenario: 'hit path', figure: 'gateway / bare node:http', value: round(g.rps / h.rps) },
     { scenario: 'hit path', figure: 'gateway / bare express on the gateway’s server', value: round(g.rps / es.rps) },
-    { scenario: 'hit path', figure: 'gateway / bare express', value: round(ratio), target: '≥ 0.9', met: ratio >= 0.9 && g.non2xx === 0 && g.errors === 0 },
+    {
+      scenario: 'hit path',
+      figure: 'gateway / bare express',
+      value: round(ratio),
+      target: '≥ 0.9',
+      met: ratio >= 0.9 && g.non2xx === 0 && g.errors === 0,
+    },
   );
 }
 
@@ -206,7 +264,10 @@ function* syntheticIds(prefix: string, from: number): Iterator<string> {
 }
 
 async function missPath(sims: SimInfo): Promise<void> {
-  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000', PROVIDERS: 'tango' }));
+  const gateway = await start<{ port: number }>(
+    'gateway',
+    gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: '1000000', PROVIDERS: 'tango' }),
+  );
   const tango = sims.tango;
   if (!tango) throw new Error('no tango simulator');
   const credentials = `${tango.env.TANGO_PLATFORM_NAME}:${tango.env.TANGO_PLATFORM_KEY}`;
@@ -214,16 +275,40 @@ async function missPath(sims: SimInfo): Promise<void> {
   const gatewayOrigin = `http://127.0.0.1:${gateway.port}`;
   const count = MISS_COUNT;
   // Warm both paths first, so that neither pays for JIT or connection set-up in the measured run.
-  await timedLoad(tango.origin, syntheticIds('/raas/v2/customers', 5_000_000), { authorization: basic, accept: 'application/json' }, MISS_WARMUP);
+  await timedLoad(
+    tango.origin,
+    syntheticIds('/raas/v2/customers', 5_000_000),
+    { authorization: basic, accept: 'application/json' },
+    MISS_WARMUP,
+  );
   await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 6_000_000), AUTH, MISS_WARMUP);
-  const direct = await timedLoad(tango.origin, syntheticIds('/raas/v2/customers', 1_000_000), { authorization: basic, accept: 'application/json' }, count);
+  const direct = await timedLoad(
+    tango.origin,
+    syntheticIds('/raas/v2/customers', 1_000_000),
+    { authorization: basic, accept: 'application/json' },
+    count,
+  );
   const through = await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 1_000_000), AUTH, count);
   const addedP50 = round(through.p50 - direct.p50, 3);
   const addedP99 = round(through.p99 - direct.p99, 3);
   rows.push(
-    { scenario: 'miss path', figure: `${count} distinct ids one at a time, straight to the simulator: p50 / p99 ms`, value: `${direct.p50} / ${direct.p99}` },
-    { scenario: 'miss path', figure: 'the same through the gateway: p50 / p99 ms', value: `${through.p50} / ${through.p99}` },
-    { scenario: 'miss path', figure: 'added latency p50 ms', value: addedP50, target: '≤ 1', met: addedP50 <= 1 && through.failures === 0 && direct.failures === 0 },
+    {
+      scenario: 'miss path',
+      figure: `${count} distinct ids one at a time, straight to the simulator: p50 / p99 ms`,
+      value: `${direct.p50} / ${direct.p99}`,
+    },
+    {
+      scenario: 'miss path',
+      figure: 'the same through the gateway: p50 / p99 ms',
+      value: `${through.p50} / ${through.p99}`,
+    },
+    {
+      scenario: 'miss path',
+      figure: 'added latency p50 ms',
+      value: addedP50,
+      target: '≤ 1',
+      met: addedP50 <= 1 && through.failures === 0 && direct.failures === 0,
+    },
     { scenario: 'miss path', figure: 'added latency p99 ms', value: addedP99, target: '≤ 5', met: addedP99 <= 5 },
   );
 }
@@ -239,12 +324,20 @@ async function herd(): Promise<void> {
   const origin = sims.tango?.origin ?? '';
   const before = await simStats(origin);
   const answers = await Promise.all(
-    Array.from({ length: 1000 }, () => fetch(`http://127.0.0.1:${gateway.port}/customers/tango/acme-wellness`, { headers: AUTH }).then((r) => r.status)),
+    Array.from({ length: 1000 }, () =>
+      fetch(`http://127.0.0.1:${gateway.port}/customers/tango/acme-wellness`, { headers: AUTH }).then((r) => r.status),
+    ),
   );
   const calls = (await simStats(origin)).apiRequests - before.apiRequests;
   const ok = answers.filter((s) => s === 200).length;
   rows.push(
-    { scenario: 'herd', figure: '1,000 concurrent lookups of one cold id: answered 200', value: ok, target: '1000', met: ok === 1000 },
+    {
+      scenario: 'herd',
+      figure: '1,000 concurrent lookups of one cold id: answered 200',
+      value: ok,
+      target: '1000',
+      met: ok === 1000,
+    },
     { scenario: 'herd', figure: 'upstream calls', value: calls, target: '1', met: calls === 1 },
   );
 }
@@ -276,10 +369,28 @@ async function quota(): Promise<void> {
   const stats = await simStats(sims.tango?.origin ?? '');
   const total = result.requests.total;
   rows.push(
-    { scenario: 'quota', figure: `lookups in ${QUOTA_SECONDS} s over ${ids.length} Tango ids (answered 200)`, value: `${total} (${ok})` },
-    { scenario: 'quota', figure: 'share answered from cache', value: `${round((100 * hits) / Math.max(1, total), 1)} %` },
-    { scenario: 'quota', figure: 'upstream calls (per second on average)', value: `${stats.apiRequests} (${round(stats.apiRequests / QUOTA_SECONDS)})` },
-    { scenario: 'quota', figure: 'most upstream calls in any 1 s window; upstream 429s', value: `${stats.maxPerSecond}; ${stats.rateLimited}`, target: '≤ 1; 0', met: stats.maxPerSecond <= 1 && stats.rateLimited === 0 },
+    {
+      scenario: 'quota',
+      figure: `lookups in ${QUOTA_SECONDS} s over ${ids.length} Tango ids (answered 200)`,
+      value: `${total} (${ok})`,
+    },
+    {
+      scenario: 'quota',
+      figure: 'share answered from cache',
+      value: `${round((100 * hits) / Math.max(1, total), 1)} %`,
+    },
+    {
+      scenario: 'quota',
+      figure: 'upstream calls (per second on average)',
+      value: `${stats.apiRequests} (${round(stats.apiRequests / QUOTA_SECONDS)})`,
+    },
+    {
+      scenario: 'quota',
+      figure: 'most upstream calls in any 1 s window; upstream 429s',
+      value: `${stats.maxPerSecond}; ${stats.rateLimited}`,
+      target: '≤ 1; 0',
+      met: stats.maxPerSecond <= 1 && stats.rateLimited === 0,
+    },
   );
 }
 
@@ -297,17 +408,49 @@ interface MemoryFigures {
 
 async function memory(): Promise<void> {
   const sims = await start<SimInfo>('simulators', { BENCH_SIM_NO_LIMIT: '1' });
-  const env = { ...gatewayEnv(sims), PROVIDERS: 'tango', TANGO_RATE_LIMIT_PER_SECOND: '0', CACHE_MAX_ENTRIES: String(MEMORY_COUNT), CACHE_MAX_BYTES: String(1024 ** 3) };
-  const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, ['--expose-gc']);
+  const env = {
+    ...gatewayEnv(sims),
+    PROVIDERS: 'tango',
+    TANGO_RATE_LIMIT_PER_SECOND: '0',
+    CACHE_MAX_ENTRIES: String(MEMORY_COUNT),
+    CACHE_MAX_BYTES: String(1024 ** 3),
+  };
+  const full = await start<MemoryFigures>('memory', { ...env, BENCH_MEMORY_COUNT: String(MEMORY_COUNT) }, [
+    '--expose-gc',
+  ]);
   const mb = (n: number) => round(n / 1024 / 1024, 1);
   rows.push(
-    { scenario: 'memory', figure: `${full.lookups} customers cached: entries (lookups/s)`, value: `${full.entries} (${round(full.lookups / full.seconds, 0)})` },
-    { scenario: 'memory', figure: `RSS MB (before → after), node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}`, value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`, target: '≤ 300', met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT },
-    { scenario: 'memory', figure: 'JS heap used MB (before → after)', value: `${mb(full.heapBefore)} → ${mb(full.heapAfter)}` },
-    { scenario: 'memory', figure: 'bytes per entry: counted / heap growth / RSS growth', value: [full.cacheBytes, full.heapAfter - full.heapBefore, full.rssAfter - full.rssBefore].map((bytes) => round(bytes / full.entries, 0)).join(' / ') },
+    {
+      scenario: 'memory',
+      figure: `${full.lookups} customers cached: entries (lookups/s)`,
+      value: `${full.entries} (${round(full.lookups / full.seconds, 0)})`,
+    },
+    {
+      scenario: 'memory',
+      figure: `RSS MB (before → after), node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}`,
+      value: `${mb(full.rssBefore)} → ${mb(full.rssAfter)}`,
+      target: '≤ 300',
+      met: full.rssAfter <= 300 * 1024 * 1024 && full.entries === MEMORY_COUNT,
+    },
+    {
+      scenario: 'memory',
+      figure: 'JS heap used MB (before → after)',
+      value: `${mb(full.heapBefore)} → ${mb(full.heapAfter)}`,
+    },
+    {
+      scenario: 'memory',
+      figure: 'bytes per entry: counted / heap growth / RSS growth',
+      value: [full.cacheBytes, full.heapAfter - full.heapBefore, full.rssAfter - full.rssBefore]
+        .map((bytes) => round(bytes / full.entries, 0))
+        .join(' / '),
+    },
   );
   const bound = 8 * 1024 * 1024;
-  const capped = await start<MemoryFigures>('memory', { ...env, CACHE_MAX_BYTES: String(bound), BENCH_MEMORY_COUNT: '30000' }, ['--expose-gc']);
+  const capped = await start<MemoryFigures>(
+    'memory',
+    { ...env, CACHE_MAX_BYTES: String(bound), BENCH_MEMORY_COUNT: '30000' },
+    ['--expose-gc'],
+  );
   rows.push({
     scenario: 'memory',
     figure: `CACHE_MAX_BYTES=${bound}: 30000 lookups → entries, counted bytes`,
@@ -329,14 +472,21 @@ async function isolation(): Promise<void> {
   const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims, { TANGO_RATE_LIMIT_PER_SECOND: '0' }));
   let n = 2_000_000;
   const gatewayOrigin = `http://127.0.0.1:${gateway.port}`;
-  const tangoRun = () => timedLoad(gatewayOrigin, syntheticIds('/customers/tango', (n += 100_000)), AUTH, ISOLATION_COUNT, 4);
+  const tangoRun = () =>
+    timedLoad(gatewayOrigin, syntheticIds('/customers/tango', (n += 100_000)), AUTH, ISOLATION_COUNT, 4);
   // Warm-up as a gateway in service is warm: every provider's lookups, not only Tango's. Warmed on Tango alone,
   // V8 specialises the shared lookup code for one adapter, and the first Adobe lookup of the loaded phase costs
   // Tango a few slow seconds while it re-optimises: a cost of the bench's cold start, not of the hang.
   const others = adapters.filter((a) => a.id !== 'tango');
   await Promise.all([
     timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 9_000_000), AUTH, ISOLATION_WARMUP, 4),
-    timedLoad(gatewayOrigin, cycle(others.map((a) => `/customers/${a.id}/${encodeURIComponent(a.exampleId)}`)), { ...AUTH, 'cache-control': 'no-cache' }, ISOLATION_WARMUP / 10, 1),
+    timedLoad(
+      gatewayOrigin,
+      cycle(others.map((a) => `/customers/${a.id}/${encodeURIComponent(a.exampleId)}`)),
+      { ...AUTH, 'cache-control': 'no-cache' },
+      ISOLATION_WARMUP / 10,
+      1,
+    ),
   ]);
 
   const hanging = sims[other.id];
@@ -357,7 +507,11 @@ async function isolation(): Promise<void> {
   const loaded: typeof alone = [];
   for (let i = 0; i < ISOLATION_ROUNDS; i++) {
     alone.push(await tangoRun());
-    await fetch(faults, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: { kind: 'hang' } }) });
+    await fetch(faults, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: { kind: 'hang' } }),
+    });
     hangers.send('start');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     loaded.push(await tangoRun());
@@ -369,8 +523,21 @@ async function isolation(): Promise<void> {
   hangers.send('stop');
   const [hang] = (await once(hangers, 'message')) as [{ sent: number; statuses: Record<string, number> }];
   // Each side's p99 is taken over all its requests together: thousands more latencies than one run, a steadier p99.
-  const baseline = { p99: quantile(alone.flatMap((r) => r.times), 0.99), all: alone.map((r) => r.p99) };
-  const hung = { p99: quantile(loaded.flatMap((r) => r.times), 0.99), all: loaded.map((r) => r.p99), failures: loaded.reduce((sum, r) => sum + r.failures, 0) };
+  const baseline = {
+    p99: quantile(
+      alone.flatMap((r) => r.times),
+      0.99,
+    ),
+    all: alone.map((r) => r.p99),
+  };
+  const hung = {
+    p99: quantile(
+      loaded.flatMap((r) => r.times),
+      0.99,
+    ),
+    all: loaded.map((r) => r.p99),
+    failures: loaded.reduce((sum, r) => sum + r.failures, 0),
+  };
   const ratio = hung.p99 / Math.max(baseline.p99, 0.001);
   rows.push(
     {
@@ -380,12 +547,21 @@ async function isolation(): Promise<void> {
         `while ${other.id} hangs (each run's p99: ${baseline.all.join(', ')} / ${hung.all.join(', ')})`,
       value: `${baseline.p99} / ${hung.p99}`,
     },
-    { scenario: 'isolation', figure: 'p99 ratio (loaded / baseline)', value: round(ratio), target: '≤ 1.10', met: ratio <= 1.1 && hung.failures === 0 },
+    {
+      scenario: 'isolation',
+      figure: 'p99 ratio (loaded / baseline)',
+      value: round(ratio),
+      target: '≤ 1.10',
+      met: ratio <= 1.1 && hung.failures === 0,
+    },
     {
       scenario: 'isolation',
       figure:
-        `${other.id} lookups of new ids sent to the hanging upstream at ${HANG_RATE}/s, ` + 'and their answers by status',
-      value: `${hang.sent}: ${Object.entries(hang.statuses).map(([status, count]) => `${count}× ${status}`).join(', ')}`,
+        `${other.id} lookups of new ids sent to the hanging upstream at ${HANG_RATE}/s, ` +
+        'and their answers by status',
+      value: `${hang.sent}: ${Object.entries(hang.statuses)
+        .map(([status, count]) => `${count}× ${status}`)
+        .join(', ')}`,
     },
   );
 }
@@ -404,7 +580,8 @@ function timedRequest(
     const req = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       // Status line and headers as sent (node keeps them in rawHeaders), then the body.
       let bytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
-      for (let i = 0; i < res.rawHeaders.length; i += 2) bytes += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`.length;
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        bytes += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`.length;
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
       res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, bytes }));
     });
@@ -464,11 +641,31 @@ async function batch(): Promise<void> {
   const kib = (runs: Run[]) => round(medianOf(runs.map((r) => r.bytes)) / 1024, 1);
   const bytesRatio = medianOf(batches.map((r) => r.bytes)) / medianOf(singles.map((r) => r.bytes));
   rows.push(
-    { scenario: 'batch', figure: `100 cached Tango customers, median of ${rounds} rounds (batches answered 200)`, value: `${ok} of ${rounds}` },
-    { scenario: 'batch', figure: 'one POST /customers/batch: ms; KiB answered (request body KiB)', value: `${round(ms(batches))}; ${kib(batches)} (${round(Buffer.byteLength(body) / 1024, 1)})` },
-    { scenario: 'batch', figure: '100 GET lookups one after the other: ms; KiB answered', value: `${round(ms(singles))}; ${kib(singles)}` },
-    { scenario: 'batch', figure: '100 GET lookups 10 at a time: ms; KiB answered', value: `${round(ms(parallel))}; ${kib(parallel)}` },
-    { scenario: 'batch', figure: 'time: batch / sequential; batch / 10 at a time', value: `${round(ms(batches) / ms(singles))}; ${round(ms(batches) / ms(parallel))}` },
+    {
+      scenario: 'batch',
+      figure: `100 cached Tango customers, median of ${rounds} rounds (batches answered 200)`,
+      value: `${ok} of ${rounds}`,
+    },
+    {
+      scenario: 'batch',
+      figure: 'one POST /customers/batch: ms; KiB answered (request body KiB)',
+      value: `${round(ms(batches))}; ${kib(batches)} (${round(Buffer.byteLength(body) / 1024, 1)})`,
+    },
+    {
+      scenario: 'batch',
+      figure: '100 GET lookups one after the other: ms; KiB answered',
+      value: `${round(ms(singles))}; ${kib(singles)}`,
+    },
+    {
+      scenario: 'batch',
+      figure: '100 GET lookups 10 at a time: ms; KiB answered',
+      value: `${round(ms(parallel))}; ${kib(parallel)}`,
+    },
+    {
+      scenario: 'batch',
+      figure: 'time: batch / sequential; batch / 10 at a time',
+      value: `${round(ms(batches) / ms(singles))}; ${round(ms(batches) / ms(parallel))}`,
+    },
     { scenario: 'batch', figure: 'bytes answered: batch / singles', value: round(bytesRatio) },
   );
 }
@@ -712,14 +909,22 @@ async function main(): Promise<void> {
     ['fleet-redis-down', fleetRedisDown],
   ];
   const unknown = only.filter((name) => !scenarios.some(([known]) => known === name));
-  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${scenarios.map(([name]) => name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; the scenarios are ${scenarios.map(([name]) => name).join(', ')}`,
+    );
   for (const [name, run] of scenarios) {
     if (only.length > 0 && !only.includes(name)) continue;
     process.stderr.write(`bench: ${name}…\n`);
     try {
       await run();
     } catch (error) {
-      rows.push({ scenario: name, figure: 'failed', value: error instanceof Error ? error.message : String(error), met: false });
+      rows.push({
+        scenario: name,
+        figure: 'failed',
+        value: error instanceof Error ? error.message : String(error),
+        met: false,
+      });
     } finally {
       stopAll();
     }
@@ -739,7 +944,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
   const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  const json = JSON.stringify({ machine, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, rows }, null, 2);
+  const json = JSON.stringify(
+    { machine, at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, rows },
+    null,
+    2,
+  );
   writeFileSync(new URL('latest.json', results), json);
   writeFileSync(new URL(`bench-${Date.now()}.json`, results), json);
   const unmet = rows.filter((r) => r.met === false).length;

@@ -32,8 +32,12 @@ function listen(server: http.Server): Promise<number> {
 async function main(): Promise<void> {
   if (kind === 'simulators') {
     const noLimit = process.env.BENCH_SIM_NO_LIMIT === '1';
-    const sims = await Promise.all(adapters.map(async (a) => [a.id, await a.simulator(noLimit ? { rateLimitPerSecond: 0 } : {})] as const));
-    send({ ready: Object.fromEntries(sims.map(([id, s]) => [id, { baseUrl: s.baseUrl, origin: s.origin, env: s.env }])) });
+    const sims = await Promise.all(
+      adapters.map(async (a) => [a.id, await a.simulator(noLimit ? { rateLimitPerSecond: 0 } : {})] as const),
+    );
+    send({
+      ready: Object.fromEntries(sims.map(([id, s]) => [id, { baseUrl: s.baseUrl, origin: s.origin, env: s.env }])),
+    });
     return;
   }
   if (kind === 'gateway') {
@@ -61,7 +65,10 @@ async function main(): Promise<void> {
       app.get('/customers/:provider/:id', (_req, res) => {
         res.set(headers).end(body);
       });
-      server = process.env.BENCH_GATEWAY_SERVER === '1' ? createGatewayServer(app, { maxHeaderBytes: 16384 }) : http.createServer(app);
+      server =
+        process.env.BENCH_GATEWAY_SERVER === '1'
+          ? createGatewayServer(app, { maxHeaderBytes: 16384 })
+          : http.createServer(app);
     }
     send({ ready: { port: await listen(server) } });
     return;
@@ -69,7 +76,11 @@ async function main(): Promise<void> {
   if (kind === 'memory') {
     const count = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
     const config = loadConfig(process.env, adapters);
-    const logger = createLogger({ level: 'silent', adapters, destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const logger = createLogger({
+      level: 'silent',
+      adapters,
+      destination: new Writable({ write: (_c, _e, done) => done() }),
+    });
     const services = createServices(config, adapters, logger);
     const tango = services.providers.get('tango');
     if (!tango) throw new Error('tango is not enabled');
@@ -79,7 +90,11 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (next < count) {
         const n = next++;
-        await services.lookup.lookup(tango, `synthetic-${n}`, { requestId: 'bench', callerKey: 'bench', noCache: false });
+        await services.lookup.lookup(tango, `synthetic-${n}`, {
+          requestId: 'bench',
+          callerKey: 'bench',
+          noCache: false,
+        });
       }
     };
     const started = performance.now();

@@ -133,11 +133,14 @@ export function loadConfig(
     ...commonKeys,
     ...securityKeys,
     ...fleetKeys,
-    ...Object.assign({}, ...enabled.map((a) => providerKeys(a, production))),
+    ...(Object.assign({}, ...enabled.map((a) => providerKeys(a, production))) as Record<string, Joi.Schema>),
   }).unknown(true);
-  const { value, error } = schema.validate(stripEmpty(env), { abortEarly: true, convert: true });
-  if (error) throw new ConfigError(`Configuration error: ${error.message}`);
-  const v = value as Record<string, unknown>;
+  const result: Joi.ValidationResult<Record<string, unknown>> = schema.validate(stripEmpty(env), {
+    abortEarly: true,
+    convert: true,
+  });
+  if (result.error) throw new ConfigError(`Configuration error: ${result.error.message}`);
+  const v = result.value;
 
   const providers = enabled.map((adapter): ProviderSettings => {
     const p = envPrefix(adapter.id);

@@ -60,7 +60,8 @@ export async function buildConsole(options: BuildConsoleOptions = {}): Promise<C
 
     const outputFor = (entry: string): string => {
       const found = Object.entries(result.metafile.outputs).find(
-        ([file, output]) => !file.endsWith('.map') && output.entryPoint !== undefined && resolve(output.entryPoint) === entry,
+        ([file, output]) =>
+          !file.endsWith('.map') && output.entryPoint !== undefined && resolve(output.entryPoint) === entry,
       );
       if (!found) throw new Error(`console build: esbuild wrote no output for ${relative(consoleDir, entry)}`);
       return `assets/${basename(found[0])}`;
@@ -109,7 +110,9 @@ function isEntryPoint(): boolean {
   const script = process.argv[1];
   if (!script) return false;
   try {
-    return pathToFileURL(realpathSync(script)).href === pathToFileURL(realpathSync(fileURLToPath(import.meta.url))).href;
+    return (
+      pathToFileURL(realpathSync(script)).href === pathToFileURL(realpathSync(fileURLToPath(import.meta.url))).href
+    );
   } catch {
     return false;
   }
@@ -119,11 +122,16 @@ if (isEntryPoint()) {
   const outDir = process.argv[2];
   buildConsole(outDir ? { outDir } : {}).then(
     (built) => {
-      process.stdout.write(`console built in ${relative(process.cwd(), built.outDir) || '.'}: ${built.script}, ${built.stylesheet}\n`);
+      process.stdout.write(
+        `console built in ${relative(process.cwd(), built.outDir) || '.'}: ${built.script}, ${built.stylesheet}\n`,
+      );
     },
     (error: unknown) => {
-      const failures = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-      const lines = failures?.map((f) => (f.location ? `${f.location.file}:${f.location.line}: ${f.text}` : f.text)) ?? [error instanceof Error ? error.message : String(error)];
+      const failures = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+        .errors;
+      const lines = failures?.map((f) =>
+        f.location ? `${f.location.file}:${f.location.line}: ${f.text}` : f.text,
+      ) ?? [error instanceof Error ? error.message : String(error)];
       process.stderr.write(`console build failed:\n${lines.join('\n')}\n`);
       process.exit(1);
     },

@@ -1,11 +1,19 @@
 /**
  * The gateway's public HTTP API as the console uses it: `GET /providers`, `GET /customers/{provider}/{id}`,
- * `GET /customers/{provider}` (a page of the list), `POST /customers/batch` and `GET /problems/{code}`. Every call resolves to an outcome (never throws), so the page can say exactly what
+ * `GET /customers/{provider}` (a page of the list), `POST /customers/batch` and `GET /problems/{code}`.
+ * Every call resolves to an outcome (never throws), so the page can say exactly what
  * happened: an answer, a problem document, an unreadable answer, a network failure or a timeout.
  *
  * No DOM types here: the module runs in jest too, with a fake `fetch`.
  */
-import type { BatchDocument, CustomerDocument, CustomerPage, Problem, ProblemDescription, ProviderInfo } from './model.js';
+import type {
+  BatchDocument,
+  CustomerDocument,
+  CustomerPage,
+  Problem,
+  ProblemDescription,
+  ProviderInfo,
+} from './model.js';
 
 /** What the client passes to fetch: its own type, because Node's `RequestInit` has no `cache`. */
 export interface FetchInit {
@@ -95,19 +103,35 @@ export class GatewayClient {
   }
 
   /** `POST /customers/batch` with one provider's ids. */
-  async batchLookup(provider: string, ids: readonly string[], signal?: AbortSignal): Promise<ApiOutcome<BatchDocument>> {
+  async batchLookup(
+    provider: string,
+    ids: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ApiOutcome<BatchDocument>> {
     const body = JSON.stringify({ lookups: ids.map((id) => ({ provider, id })) });
-    const outcome = await this.request(new URL('customers/batch', this.baseUrl).href, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, cache: 'no-store' }, signal);
+    const outcome = await this.request(
+      new URL('customers/batch', this.baseUrl).href,
+      { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, cache: 'no-store' },
+      signal,
+    );
     if (outcome.kind !== 'ok') return outcome;
     const value = outcome.body;
-    if (!isObject(value) || !Array.isArray(value.results) || !value.results.every((r) => isObject(r) && typeof r.status === 'number')) {
+    if (
+      !isObject(value) ||
+      !Array.isArray(value.results) ||
+      !value.results.every((r) => isObject(r) && typeof r.status === 'number')
+    ) {
       return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
     }
     return { ...outcome, body: value as unknown as BatchDocument };
   }
 
   private async page(url: string, signal?: AbortSignal): Promise<ApiOutcome<CustomerPage>> {
-    const outcome = await this.request(url, { headers: { 'Cache-Control': 'no-transform' }, cache: 'no-store' }, signal);
+    const outcome = await this.request(
+      url,
+      { headers: { 'Cache-Control': 'no-transform' }, cache: 'no-store' },
+      signal,
+    );
     if (outcome.kind !== 'ok') return outcome;
     const value = outcome.body;
     if (!isObject(value) || !Array.isArray(value.data) || !isObject(value.links) || !isObject(value.meta)) {
@@ -121,20 +145,30 @@ export class GatewayClient {
     if (outcome.kind !== 'ok') return outcome;
     const body = outcome.body as { data?: unknown } | null;
     const list = body !== null && typeof body === 'object' && Array.isArray(body.data) ? body.data : null;
-    if (list === null || !list.every(isProviderInfo)) return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    if (!list?.every(isProviderInfo))
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
     return { ...outcome, body: list.map(toProviderInfo) };
   }
 
-  async getCustomer(provider: string, id: string, options: CustomerRequest = {}): Promise<ApiOutcome<CustomerDocument>> {
+  async getCustomer(
+    provider: string,
+    id: string,
+    options: CustomerRequest = {},
+  ): Promise<ApiOutcome<CustomerDocument>> {
     // The browser's own HTTP cache must stay out of the way: a replayed answer would show the `meta` (cache
     // outcome, age) of an earlier request. `cache: 'no-store'` does that, but browsers then add
     // `Cache-Control: no-cache` unless the request already carries a Cache-Control header, and the gateway
     // reads no-cache as "skip my cache". `no-transform` is the neutral directive that keeps the gateway's cache
     // in play for an ordinary lookup; "Refresh from provider" sends `no-cache` on purpose.
     const headers = { 'Cache-Control': options.noCache ? 'no-cache' : 'no-transform' };
-    const outcome = await this.request(this.customerUrl(provider, id, options.raw, options.balances), { headers, cache: 'no-store' }, options.signal);
+    const outcome = await this.request(
+      this.customerUrl(provider, id, options.raw, options.balances),
+      { headers, cache: 'no-store' },
+      options.signal,
+    );
     if (outcome.kind !== 'ok') return outcome;
-    if (!isCustomerDocument(outcome.body)) return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    if (!isCustomerDocument(outcome.body))
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
     return { ...outcome, body: outcome.body };
   }
 
@@ -175,20 +209,34 @@ export class GatewayClient {
     signal?.addEventListener('abort', forwardAbort, { once: true });
 
     try {
-      const request: FetchInit = { method: init.method ?? 'GET', headers, cache: init.cache ?? 'default', credentials: 'same-origin', signal: controller.signal };
+      const request: FetchInit = {
+        method: init.method ?? 'GET',
+        headers,
+        cache: init.cache ?? 'default',
+        credentials: 'same-origin',
+        signal: controller.signal,
+      };
       if (init.body !== undefined) request.body = init.body;
       const response = await this.fetchImpl(url, request);
       const requestId = response.headers.get('X-Request-Id');
       const text = await response.text();
       const body = parseJson(text);
       if (response.ok) {
-        return body === undefined ? { kind: 'unreadable', status: response.status, requestId } : { kind: 'ok', status: response.status, body, requestId };
+        return body === undefined
+          ? { kind: 'unreadable', status: response.status, requestId }
+          : { kind: 'ok', status: response.status, body, requestId };
       }
       if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
         return { kind: 'unreadable', status: response.status, requestId };
       }
       const problem = body as Problem;
-      return { kind: 'problem', status: response.status, problem, retryAfter: response.headers.get('Retry-After'), requestId: requestId ?? stringOrNull(problem.requestId) };
+      return {
+        kind: 'problem',
+        status: response.status,
+        problem,
+        retryAfter: response.headers.get('Retry-After'),
+        requestId: requestId ?? stringOrNull(problem.requestId),
+      };
     } catch (error) {
       if (timedOut) return { kind: 'timeout', seconds: Math.round(this.timeoutMs / 1000) };
       if (signal?.aborted) return { kind: 'aborted' };
@@ -216,7 +264,8 @@ function parseJson(text: string): unknown {
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function isProviderInfo(value: unknown): value is Record<string, unknown> & { id: string; idPattern: string } {
   return isObject(value) && typeof value.id === 'string' && value.id !== '' && typeof value.idPattern === 'string';
@@ -231,7 +280,9 @@ function toProviderInfo(value: Record<string, unknown> & { id: string; idPattern
   };
   if (typeof value.idPatternFlags === 'string') info.idPatternFlags = value.idPatternFlags;
   // Older gateways say nothing of capabilities: lookups only.
-  info.capabilities = Array.isArray(value.capabilities) ? value.capabilities.filter((c): c is string => typeof c === 'string') : ['lookup'];
+  info.capabilities = Array.isArray(value.capabilities)
+    ? value.capabilities.filter((c): c is string => typeof c === 'string')
+    : ['lookup'];
   const filters = value.listFilters;
   if (isObject(filters)) {
     info.listFilters = {

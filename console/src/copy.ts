@@ -6,7 +6,12 @@ import { h } from './dom.js';
 
 export function requestIdLine(requestId: string | null, label = 'Request id'): HTMLElement {
   if (requestId === null) {
-    return h('p', { class: 'request-id' }, h('span', { class: 'request-id-label', text: `${label}: ` }), h('span', { class: 'muted', text: 'none (no answer reached the console)' }));
+    return h(
+      'p',
+      { class: 'request-id' },
+      h('span', { class: 'request-id-label', text: `${label}: ` }),
+      h('span', { class: 'muted', text: 'none (no answer reached the console)' }),
+    );
   }
   const code = h('code', { class: 'request-id-value', text: requestId });
   const feedback = h('span', { class: 'copy-feedback', attrs: { role: 'status' } });
@@ -16,7 +21,16 @@ export function requestIdLine(requestId: string | null, label = 'Request id'): H
     attrs: { type: 'button', 'aria-label': `Copy ${label.toLowerCase()}` },
     on: { click: () => void copy(requestId, code, feedback) },
   });
-  return h('p', { class: 'request-id' }, h('span', { class: 'request-id-label', text: `${label}: ` }), code, ' ', button, ' ', feedback);
+  return h(
+    'p',
+    { class: 'request-id' },
+    h('span', { class: 'request-id-label', text: `${label}: ` }),
+    code,
+    ' ',
+    button,
+    ' ',
+    feedback,
+  );
 }
 
 async function copy(text: string, source: HTMLElement, feedback: HTMLElement): Promise<void> {

@@ -16,7 +16,8 @@ export function checkApiKey(input: string): KeyCheck {
   const key = input.trim().replace(/^Bearer\s+/i, '');
   if (key === '') return { ok: false, message: 'Enter an API key.' };
   if (key.length > 4096) return { ok: false, message: 'This is too long to be an API key.' };
-  if (!/^[\x21-\x7E]+$/.test(key)) return { ok: false, message: 'An API key has no spaces and only plain (ASCII) characters; check what was pasted.' };
+  if (!/^[\x21-\x7E]+$/.test(key))
+    return { ok: false, message: 'An API key has no spaces and only plain (ASCII) characters; check what was pasted.' };
   return { ok: true, key };
 }
 

@@ -76,7 +76,11 @@ export function formatDateTime(iso: unknown, options: DateFormatOptions = {}): s
   if (text === null) return null;
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) return text;
-  return new Intl.DateTimeFormat(options.locale, { dateStyle: 'medium', timeStyle: 'long', timeZone: options.timeZone }).format(date);
+  return new Intl.DateTimeFormat(options.locale, {
+    dateStyle: 'medium',
+    timeStyle: 'long',
+    timeZone: options.timeZone,
+  }).format(date);
 }
 
 /** How long ago, in words: "12 seconds", "4 min 10 s", "3 h 5 min", "2 days 4 h". */
@@ -110,16 +114,24 @@ export function formatMoney(amount: unknown, currency: unknown, locale?: string)
 
 /** An address as the lines of a postal label; empty parts are left out. */
 export function addressLines(address: Partial<Address>): string[] {
-  const cityLine = [textOf(address.postalCode), textOf(address.city)].filter((part): part is string => part !== null).join(' ');
-  return [textOf(address.line1), textOf(address.line2), textOf(cityLine), textOf(address.region), textOf(address.country)].filter(
-    (line): line is string => line !== null,
-  );
+  const cityLine = [textOf(address.postalCode), textOf(address.city)]
+    .filter((part): part is string => part !== null)
+    .join(' ');
+  return [
+    textOf(address.line1),
+    textOf(address.line2),
+    textOf(cityLine),
+    textOf(address.region),
+    textOf(address.country),
+  ].filter((line): line is string => line !== null);
 }
 
 const ADDRESS_TYPES: Record<string, string> = { billing: 'Billing', shipping: 'Shipping', company: 'Company' };
 
 export const addressTypeLabel = (type: unknown): string =>
-  typeof type === 'string' && Object.hasOwn(ADDRESS_TYPES, type) ? (ADDRESS_TYPES[type] ?? type) : (textOf(type) ?? 'Address');
+  typeof type === 'string' && Object.hasOwn(ADDRESS_TYPES, type)
+    ? (ADDRESS_TYPES[type] ?? type)
+    : (textOf(type) ?? 'Address');
 
 /** "First Last", or null when neither is known. */
 export function personName(contact: Partial<Contact>): string | null {
@@ -167,11 +179,15 @@ export interface CacheExplanation {
   tone: Tone;
 }
 
-/** Where the answer came from (design §3, `meta.cache`), in words a support person can repeat. */
+/** Where the answer came from (`meta.cache`), in words a support person can repeat. */
 export function explainCache(cache: unknown): CacheExplanation {
   switch (cache) {
     case 'hit':
-      return { label: 'Gateway cache (fresh)', sentence: 'Served from the gateway’s cache, within its freshness time.', tone: 'good' };
+      return {
+        label: 'Gateway cache (fresh)',
+        sentence: 'Served from the gateway’s cache, within its freshness time.',
+        tone: 'good',
+      };
     case 'miss':
       return { label: 'Provider (live)', sentence: 'Fetched from the provider for this request.', tone: 'good' };
     case 'stale':
@@ -181,6 +197,10 @@ export function explainCache(cache: unknown): CacheExplanation {
         tone: 'warn',
       };
     default:
-      return { label: orNotProvided(cache), sentence: 'The gateway did not say where this answer came from.', tone: 'neutral' };
+      return {
+        label: orNotProvided(cache),
+        sentence: 'The gateway did not say where this answer came from.',
+        tone: 'neutral',
+      };
   }
 }

@@ -48,8 +48,16 @@ export class RecentLookups {
 
   /** Puts a lookup first, replacing an earlier entry for the same customer; returns the new list. */
   add(entry: { provider: string; id: string; displayName: string | null }): RecentLookup[] {
-    const item: RecentLookup = { provider: entry.provider, id: entry.id, displayName: entry.displayName, at: this.now().toISOString() };
-    const list = [item, ...this.list().filter((old) => old.provider !== entry.provider || old.id !== entry.id)].slice(0, this.limit);
+    const item: RecentLookup = {
+      provider: entry.provider,
+      id: entry.id,
+      displayName: entry.displayName,
+      at: this.now().toISOString(),
+    };
+    const list = [item, ...this.list().filter((old) => old.provider !== entry.provider || old.id !== entry.id)].slice(
+      0,
+      this.limit,
+    );
     this.write(list);
     return list;
   }

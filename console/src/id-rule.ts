@@ -10,7 +10,7 @@ export interface IdRule {
   /** The compiled rule, or null when this browser cannot compile it (the server still checks). */
   pattern: RegExp | null;
   source: string;
-  /** The rule in words ("5 to 100 characters: Latin letters, digits and hyphens"), when the pattern is simple enough. */
+  /** The rule in words ("5 to 100 characters: Latin letters, digits and hyphens"), when the pattern is simple. */
   summary: string | null;
   /** One allowed character, for naming the ones that are not. */
   allowedChar: RegExp | null;
@@ -48,7 +48,7 @@ export function idRuleOf(provider: Pick<ProviderInfo, 'idPattern' | 'idPatternFl
   const source = provider.idPattern;
   const pattern = compilePattern(source, provider.idPatternFlags);
   const rule: IdRule = { pattern, source, summary: null, allowedChar: null, minLength: null, maxLength: null };
-  // The shape every rule of design §6 has: one character class, a length range, anchored at both ends.
+  // The shape every provider's id rule has: one character class, a length range, anchored at both ends.
   const shape = /^\^\[([^\]]+)\](?:\{(\d+)(?:(,)(\d*))?\}|(\+)|(\*))\$$/.exec(source);
   if (pattern === null || shape === null) return rule;
   const [, charClass = '', min, comma, max, plus, star] = shape;
@@ -94,7 +94,7 @@ export function checkId(input: string, rule: IdRule | null, providerName: string
   const id = cleanId(input);
   if (id === '') return { ok: false, empty: true, message: 'Enter a customer id.' };
   if (id === '.' || id === '..') return { ok: false, empty: false, message: `“${id}” cannot be a customer id.` };
-  if (rule === null || rule.pattern === null || rule.pattern.test(id)) return { ok: true, id };
+  if (!rule?.pattern || rule.pattern.test(id)) return { ok: true, id };
 
   const problems: string[] = [];
   const chars = [...id];
@@ -103,11 +103,17 @@ export function checkId(input: string, rule: IdRule | null, providerName: string
     const refused = [...new Set(chars.filter((c) => !allowed.test(c)))];
     if (refused.length > 0) {
       const named = refused.slice(0, 3).map(nameChar).join(', ');
-      problems.push(refused.length === 1 ? `${named} is not allowed` : `${named}${refused.length > 3 ? ' and others' : ''} are not allowed`);
+      problems.push(
+        refused.length === 1
+          ? `${named} is not allowed`
+          : `${named}${refused.length > 3 ? ' and others' : ''} are not allowed`,
+      );
     }
   }
-  if (rule.minLength !== null && chars.length < rule.minLength) problems.push(`it is too short (${chars.length} of at least ${rule.minLength} characters)`);
-  if (rule.maxLength !== null && chars.length > rule.maxLength) problems.push(`it is too long (${chars.length} of at most ${rule.maxLength} characters)`);
+  if (rule.minLength !== null && chars.length < rule.minLength)
+    problems.push(`it is too short (${chars.length} of at least ${rule.minLength} characters)`);
+  if (rule.maxLength !== null && chars.length > rule.maxLength)
+    problems.push(`it is too long (${chars.length} of at most ${rule.maxLength} characters)`);
 
   const what = `Not a valid ${providerName} customer id`;
   if (problems.length === 0 || rule.summary === null) {

@@ -8,7 +8,14 @@ import { ApiKeyStore, forgetKeyAfter } from './credentials.js';
 import { RecentLookups } from './history.js';
 import { checkId, cleanId, idRuleOf, type IdRule } from './id-rule.js';
 import type { CustomerDocument, ProviderInfo } from './model.js';
-import { describeProblem, networkFailureText, problemCode, timeoutText, unreadableText, type ProblemText } from './problem-text.js';
+import {
+  describeProblem,
+  networkFailureText,
+  problemCode,
+  timeoutText,
+  unreadableText,
+  type ProblemText,
+} from './problem-text.js';
 import { renderCustomer } from './render-customer.js';
 import { renderRecent } from './render-history.js';
 import { renderProblem } from './render-problem.js';
@@ -25,7 +32,10 @@ const TITLE = document.title;
 const els = pageElements();
 const keys = new ApiKeyStore(storageOr(() => window.sessionStorage));
 const recent = new RecentLookups(storageOr(() => window.localStorage));
-const apiBase = new URL(document.querySelector<HTMLMetaElement>('meta[name="gateway-api-base"]')?.content || '../', window.location.href).href;
+const apiBase = new URL(
+  document.querySelector<HTMLMetaElement>('meta[name="gateway-api-base"]')?.content || '../',
+  window.location.href,
+).href;
 const client = new GatewayClient({ baseUrl: apiBase, apiKey: () => keys.get() });
 
 let providers: ProviderInfo[] = [];
@@ -101,7 +111,10 @@ const providerName = (id: string): string => providerInfo(id)?.displayName ?? id
 function describeIdRule(): void {
   const provider = providerInfo(els.provider.value);
   const rule = provider ? rules.get(provider.id) : undefined;
-  const parts = [rule?.summary ? `${rule.summary}.` : null, provider?.exampleId ? `Example: ${provider.exampleId}` : null].filter((p) => p !== null);
+  const parts = [
+    rule?.summary ? `${rule.summary}.` : null,
+    provider?.exampleId ? `Example: ${provider.exampleId}` : null,
+  ].filter((p) => p !== null);
   els.idHint.textContent = parts.join(' ');
   els.id.placeholder = provider?.exampleId ?? '';
 }
@@ -153,12 +166,21 @@ async function lookup(target: LookupTarget, options: LookupOptions = {}): Promis
   if (!sameCustomer) clearResult();
   clearProblem();
   els.result.setAttribute('aria-busy', 'true');
-  announce(options.noCache ? `Asking ${providerName(clean.provider)} again…` : `Looking up ${clean.id} at ${providerName(clean.provider)}…`);
+  announce(
+    options.noCache
+      ? `Asking ${providerName(clean.provider)} again…`
+      : `Looking up ${clean.id} at ${providerName(clean.provider)}…`,
+  );
 
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.id : '';
   // Balances where the provider offers them (an accounts read beside the customer's).
   const balances = providerInfo(clean.provider)?.capabilities?.includes('balances') === true;
-  const outcome = await client.getCustomer(clean.provider, clean.id, { raw: rawWanted, balances, noCache: options.noCache, signal: controller.signal });
+  const outcome = await client.getCustomer(clean.provider, clean.id, {
+    raw: rawWanted,
+    balances,
+    noCache: options.noCache,
+    signal: controller.signal,
+  });
   if (controller.signal.aborted || outcome.kind === 'aborted') return;
   inFlight = null;
   els.result.removeAttribute('aria-busy');
@@ -167,7 +189,11 @@ async function lookup(target: LookupTarget, options: LookupOptions = {}): Promis
     showCustomer(clean, outcome.body, outcome.requestId);
   } else {
     clearResult();
-    await showFailure(outcome, { retry: () => void lookup(clean, { noCache: options.noCache }), what: 'the lookup', providerName: providerName(clean.provider) });
+    await showFailure(outcome, {
+      retry: () => void lookup(clean, { noCache: options.noCache }),
+      what: 'the lookup',
+      providerName: providerName(clean.provider),
+    });
   }
   restoreFocus(focused);
 }
@@ -190,7 +216,9 @@ function showCustomer(target: LookupTarget, doc: CustomerDocument, requestId: st
   const stale = doc.meta.cache === 'stale';
   show(els.staleBanner, stale ? renderStaleBanner(doc.meta) : doc.meta.partial ? renderPartialBanner(doc.meta) : null);
   els.customer.replaceChildren(renderCustomer(doc.data, providerName(target.provider)));
-  els.trust.replaceChildren(renderTrust(doc.meta, requestId, { onRefresh: () => void lookup(target, { noCache: true }) }));
+  els.trust.replaceChildren(
+    renderTrust(doc.meta, requestId, { onRefresh: () => void lookup(target, { noCache: true }) }),
+  );
   els.resultGrid.hidden = false;
   els.rawSection.hidden = false;
   renderRawView();
@@ -223,7 +251,10 @@ interface FailureContext {
   providerName?: string;
 }
 
-async function showFailure(outcome: Exclude<ApiOutcome<unknown>, { kind: 'ok' } | { kind: 'aborted' }>, context: FailureContext): Promise<void> {
+async function showFailure(
+  outcome: Exclude<ApiOutcome<unknown>, { kind: 'ok' } | { kind: 'aborted' }>,
+  context: FailureContext,
+): Promise<void> {
   let text: ProblemText;
   let status: number | null = null;
   switch (outcome.kind) {
@@ -241,7 +272,14 @@ async function showFailure(outcome: Exclude<ApiOutcome<unknown>, { kind: 'ok' } 
       status = outcome.status;
       const code = problemCode(outcome.problem.type);
       const description = code ? await client.describeProblem(code) : null;
-      text = describeProblem({ status, problem: outcome.problem, retryAfter: outcome.retryAfter, requestId: outcome.requestId, description, providerName: context.providerName });
+      text = describeProblem({
+        status,
+        problem: outcome.problem,
+        retryAfter: outcome.retryAfter,
+        requestId: outcome.requestId,
+        description,
+        providerName: context.providerName,
+      });
       break;
     }
   }
@@ -260,7 +298,12 @@ function askForKey(text: ProblemText, status: number | null, context: FailureCon
     updateKeyState();
   }
   const reason = text.detail ?? text.sentence;
-  const lead = status === 403 ? `Your key may not do this (${context.what} was refused).` : hadKey ? `The key was refused for ${context.what}.` : `The gateway asks for an API key for ${context.what}.`;
+  const lead =
+    status === 403
+      ? `Your key may not do this (${context.what} was refused).`
+      : hadKey
+        ? `The key was refused for ${context.what}.`
+        : `The gateway asks for an API key for ${context.what}.`;
   els.keyPromptHeading.textContent = status === 403 ? 'This API key may not do this' : 'This gateway needs an API key';
   els.keyPromptReason.textContent = `${lead} ${reason}`;
   els.keyPrompt.hidden = false;
@@ -268,7 +311,11 @@ function askForKey(text: ProblemText, status: number | null, context: FailureCon
   afterKey = context.retry;
   // The prompt says why; a problem panel beside it would say it twice.
   clearProblem();
-  announce(status === 403 ? `${text.heading}: enter another API key, or look up with a provider this key may use.` : `${text.heading}: enter an API key.`);
+  announce(
+    status === 403
+      ? `${text.heading}: enter another API key, or look up with a provider this key may use.`
+      : `${text.heading}: enter an API key.`,
+  );
   els.keyInput.focus();
 }
 

@@ -1,5 +1,5 @@
 /**
- * The gateway's public JSON as the console reads it (design.md §3, §4, §4a). The console is a client of the
+ * The gateway's public JSON as the console reads it (docs/api.md). The console is a client of the
  * public HTTP API only: it shares the server's types, never its code.
  */
 
@@ -58,7 +58,7 @@ export interface BatchDocument {
   results: BatchResult[];
 }
 
-/** An RFC 9457 problem answer of the gateway (design §4). Every field is optional to a careful reader. */
+/** An RFC 9457 problem answer of the gateway (docs/api.md). Every field is optional to a careful reader. */
 export interface Problem {
   type?: string;
   title?: string;

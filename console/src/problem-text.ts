@@ -1,5 +1,5 @@
 /**
- * Pure: a failed request → what the page tells a support person. A problem answer (RFC 9457, design §4) plus
+ * Pure: a failed request → what the page tells a support person. A problem answer (RFC 9457, docs/api.md) plus
  * its `Retry-After` header and the gateway's own description of the problem type (`GET /problems/{code}`)
  * become a heading, one human sentence, the specific detail, and what the person can do about it.
  */
@@ -74,7 +74,8 @@ export function describeProblem(input: ProblemInput): ProblemText {
   const provider = input.providerName ?? (typeof problem.provider === 'string' ? problem.provider : null);
   const retryAfterSeconds = parseRetryAfter(input.retryAfter, input.now);
   const heading = nonEmpty(problem.title) ?? nonEmpty(description?.title) ?? `The gateway answered HTTP ${status}`;
-  const sentence = nonEmpty(description?.description) ?? nonEmpty(problem.detail) ?? `The request failed with HTTP ${status}.`;
+  const sentence =
+    nonEmpty(description?.description) ?? nonEmpty(problem.detail) ?? `The request failed with HTTP ${status}.`;
   const detailText = nonEmpty(problem.detail);
   const detail = detailText !== null && detailText !== sentence ? detailText : null;
   const retryable = typeof problem.retryable === 'boolean' ? problem.retryable : [429, 502, 503, 504].includes(status);
@@ -98,7 +99,8 @@ export function describeProblem(input: ProblemInput): ProblemText {
       break;
     case 'upstream-auth-failed':
       advice.push(
-        `Call on-call: ${provider ?? 'the provider'} refused the gateway’s own credentials. Nothing you can change here will fix it; give them the request id.`,
+        `Call on-call: ${provider ?? 'the provider'} refused the gateway’s own credentials. ` +
+          'Nothing you can change here will fix it; give them the request id.',
       );
       break;
     case 'internal-error':
@@ -141,7 +143,10 @@ export function networkFailureText(browserMessage: string): ProblemText {
     heading: 'Could not reach the gateway',
     sentence: 'The request got no answer: the network, or the gateway itself, is not reachable.',
     detail: said ? `The browser said: ${said}` : null,
-    advice: ['Check your network connection, then try again.', 'If other sites work, the gateway may be down: tell on-call.'],
+    advice: [
+      'Check your network connection, then try again.',
+      'If other sites work, the gateway may be down: tell on-call.',
+    ],
     retryAfterSeconds: null,
     requestId: null,
     retryable: true,
@@ -171,9 +176,15 @@ export function unreadableText(status: number, requestId: string | null): Proble
     heading: 'Unexpected answer',
     sentence: ok
       ? `The gateway answered HTTP ${status}, but not with a body the console understands.`
-      : `The request failed with HTTP ${status}, and the answer was not one of the gateway’s problem descriptions (a proxy in front of the gateway may have answered).`,
+      : `The request failed with HTTP ${status}, and the answer was not one of the gateway’s problem descriptions ` +
+        '(a proxy in front of the gateway may have answered).',
     detail: null,
-    advice: ['Try again in a little while.', requestId ? 'If it keeps happening, tell on-call and give them the request id.' : 'If it keeps happening, tell on-call.'],
+    advice: [
+      'Try again in a little while.',
+      requestId
+        ? 'If it keeps happening, tell on-call and give them the request id.'
+        : 'If it keeps happening, tell on-call.',
+    ],
     retryAfterSeconds: null,
     requestId,
     retryable: true,

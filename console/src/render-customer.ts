@@ -1,4 +1,4 @@
-/** The customer card: the common model (design §3) as a support person reads it. */
+/** The customer card: the common model (docs/api.md) as a support person reads it. */
 import { h, srOnly, type Child } from './dom.js';
 import {
   accountStatusBadge,
@@ -36,24 +36,43 @@ export function renderCustomer(customer: Customer, providerName: string): HTMLEl
         'div',
         { class: 'card-title' },
         h('p', { class: 'eyebrow', text: `${providerName} · ${customerTypeLabel(customer.type)}` }),
-        h('h2', { id: 'customer-name', class: name === null ? 'is-empty' : undefined, attrs: { tabindex: '-1' }, text: name ?? 'Name not provided' }),
-        h('p', { class: 'card-id' }, srOnly('Gateway id: '), h('code', { text: textOf(customer.id) ?? `${customer.provider}:${customer.providerId}` })),
+        h('h2', {
+          id: 'customer-name',
+          class: name === null ? 'is-empty' : undefined,
+          attrs: { tabindex: '-1' },
+          text: name ?? 'Name not provided',
+        }),
+        h(
+          'p',
+          { class: 'card-id' },
+          srOnly('Gateway id: '),
+          h('code', { text: textOf(customer.id) ?? `${customer.provider}:${customer.providerId}` }),
+        ),
       ),
       h(
         'div',
         { class: 'card-status' },
-        h('p', { class: `badge tone-${badge.tone}`, attrs: { 'data-status': badge.key } }, srOnly('Status: '), badge.label),
+        h(
+          'p',
+          { class: `badge tone-${badge.tone}`, attrs: { 'data-status': badge.key } },
+          srOnly('Status: '),
+          badge.label,
+        ),
         reason !== null ? h('p', { class: 'status-reason', text: `Reason: ${reason}` }) : null,
       ),
     ),
-    section('Details', 'details', fields([
-      ['Status at provider', textOf(customer.providerStatus)],
-      ['Created', formatDateTime(customer.createdAt)],
-      ['Email', textOf(customer.email)],
-      ['Phone', textOf(customer.phone)],
-      ['Preferred language', textOf(customer.preferredLanguage)],
-      ['National id', textOf(customer.nationalId)],
-    ])),
+    section(
+      'Details',
+      'details',
+      fields([
+        ['Status at provider', textOf(customer.providerStatus)],
+        ['Created', formatDateTime(customer.createdAt)],
+        ['Email', textOf(customer.email)],
+        ['Phone', textOf(customer.phone)],
+        ['Preferred language', textOf(customer.preferredLanguage)],
+        ['National id', textOf(customer.nationalId)],
+      ]),
+    ),
     section('Organization', 'organization', renderOrganization(customer.organization)),
     section(`Addresses (${addresses.length})`, 'addresses', renderAddresses(addresses)),
     section(`Contacts (${contacts.length})`, 'contacts', renderContacts(contacts)),
@@ -64,7 +83,12 @@ export function renderCustomer(customer: Customer, providerName: string): HTMLEl
 
 function section(title: string, key: string, ...content: Child[]): HTMLElement {
   const headingId = `card-${key}-heading`;
-  return h('section', { class: `card-section card-${key}`, attrs: { 'aria-labelledby': headingId } }, h('h3', { id: headingId, text: title }), ...content);
+  return h(
+    'section',
+    { class: `card-section card-${key}`, attrs: { 'aria-labelledby': headingId } },
+    h('h3', { id: headingId, text: title }),
+    ...content,
+  );
 }
 
 /** A definition list where every missing value reads "not provided". */
@@ -72,7 +96,14 @@ function fields(rows: [string, string | null][]): HTMLElement {
   return h(
     'dl',
     { class: 'fields' },
-    rows.map(([label, value]) => h('div', { class: 'field-row' }, h('dt', { text: label }), value === null ? h('dd', { class: 'is-empty', text: NOT_PROVIDED }) : h('dd', { text: value }))),
+    rows.map(([label, value]) =>
+      h(
+        'div',
+        { class: 'field-row' },
+        h('dt', { text: label }),
+        value === null ? h('dd', { class: 'is-empty', text: NOT_PROVIDED }) : h('dd', { text: value }),
+      ),
+    ),
   );
 }
 
@@ -82,7 +113,9 @@ function none(text: string): HTMLElement {
 
 function renderOrganization(organization: Organization | null | undefined): HTMLElement {
   if (!organization || typeof organization !== 'object') return none('No organization.');
-  const segments = arrayOf<string>(organization.marketSubSegments).map((s) => textOf(s)).filter((s): s is string => s !== null);
+  const segments = arrayOf<string>(organization.marketSubSegments)
+    .map((s) => textOf(s))
+    .filter((s): s is string => s !== null);
   return fields([
     ['Name', textOf(organization.name)],
     ['Registration number', textOf(organization.registrationNumber)],
@@ -103,7 +136,13 @@ function renderAddresses(addresses: Address[]): HTMLElement {
         'li',
         { class: 'address' },
         h('p', { class: 'address-type', text: addressTypeLabel(address.type) }),
-        lines.length > 0 ? h('p', { class: 'address-lines' }, lines.flatMap((line, i) => (i === 0 ? [line] : [h('br'), line]))) : none(`Address ${NOT_PROVIDED}`),
+        lines.length > 0
+          ? h(
+              'p',
+              { class: 'address-lines' },
+              lines.flatMap((line, i) => (i === 0 ? [line] : [h('br'), line])),
+            )
+          : none(`Address ${NOT_PROVIDED}`),
         phone !== null ? h('p', { class: 'address-phone' }, srOnly('Phone: '), phone) : null,
       );
     }),
@@ -127,7 +166,15 @@ function table(caption: string, headings: string[], rows: HTMLTableRowElement[])
       'table',
       { class: 'data-table' },
       h('caption', { class: 'visually-hidden', text: caption }),
-      h('thead', {}, h('tr', {}, headings.map((text) => h('th', { attrs: { scope: 'col' }, text })))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headings.map((text) => h('th', { attrs: { scope: 'col' }, text })),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );
@@ -138,7 +185,15 @@ function renderContacts(contacts: Contact[]): HTMLElement {
   return table(
     'Contacts',
     ['Name', 'Email', 'Phone'],
-    contacts.map((contact) => h('tr', {}, cell('Name', personName(contact)), cell('Email', textOf(contact.email)), cell('Phone', textOf(contact.phone)))),
+    contacts.map((contact) =>
+      h(
+        'tr',
+        {},
+        cell('Name', personName(contact)),
+        cell('Email', textOf(contact.email)),
+        cell('Phone', textOf(contact.phone)),
+      ),
+    ),
   );
 }
 
@@ -162,8 +217,14 @@ function renderAccounts(accounts: Account[]): HTMLElement {
           h(
             'span',
             {},
-            h('span', { class: `badge badge-small tone-${badge.tone}`, attrs: { 'data-status': badge.key }, text: badge.label }),
-            provider !== null && provider.toLowerCase() !== badge.key ? h('span', { class: 'muted provider-status', text: ` (${provider})` }) : null,
+            h('span', {
+              class: `badge badge-small tone-${badge.tone}`,
+              attrs: { 'data-status': badge.key },
+              text: badge.label,
+            }),
+            provider !== null && provider.toLowerCase() !== badge.key
+              ? h('span', { class: 'muted provider-status', text: ` (${provider})` })
+              : null,
           ),
         ),
         cell('Currency', textOf(account.currency)),

@@ -4,7 +4,11 @@ import { formatDateTime } from './format.js';
 import type { RecentLookup } from './history.js';
 import { searchForTarget, type LookupTarget } from './url-state.js';
 
-export function renderRecent(list: RecentLookup[], providerName: (id: string) => string, onOpen: (target: LookupTarget) => void): HTMLElement {
+export function renderRecent(
+  list: RecentLookup[],
+  providerName: (id: string) => string,
+  onOpen: (target: LookupTarget) => void,
+): HTMLElement {
   if (list.length === 0) return h('p', { class: 'is-empty', text: 'No lookups yet.' });
   return h(
     'ol',

@@ -23,19 +23,32 @@ export function renderTrust(meta: LookupMeta, requestId: string | null, actions:
         'div',
         { class: 'field-row' },
         h('dt', { text: 'Source' }),
-        h('dd', {}, h('span', { class: `pill tone-${cache.tone}`, attrs: { 'data-cache': String(meta.cache) }, text: cache.label }), h('span', { class: 'trust-sentence', text: cache.sentence })),
+        h(
+          'dd',
+          {},
+          h('span', {
+            class: `pill tone-${cache.tone}`,
+            attrs: { 'data-cache': String(meta.cache) },
+            text: cache.label,
+          }),
+          h('span', { class: 'trust-sentence', text: cache.sentence }),
+        ),
       ),
       h(
         'div',
         { class: 'field-row' },
         h('dt', { text: 'Age' }),
-        age === null ? h('dd', { class: 'is-empty', text: NOT_PROVIDED }) : h('dd', { attrs: { 'data-age-seconds': String(meta.ageSeconds) }, text: age }),
+        age === null
+          ? h('dd', { class: 'is-empty', text: NOT_PROVIDED })
+          : h('dd', { attrs: { 'data-age-seconds': String(meta.ageSeconds) }, text: age }),
       ),
       h(
         'div',
         { class: 'field-row' },
         h('dt', { text: 'Read from the provider at' }),
-        fetchedAt === null ? h('dd', { class: 'is-empty', text: NOT_PROVIDED }) : h('dd', {}, h('time', { attrs: { datetime: meta.fetchedAt }, text: fetchedAt })),
+        fetchedAt === null
+          ? h('dd', { class: 'is-empty', text: NOT_PROVIDED })
+          : h('dd', {}, h('time', { attrs: { datetime: meta.fetchedAt }, text: fetchedAt })),
       ),
     ),
     requestIdLine(requestId ?? (typeof meta.requestId === 'string' ? meta.requestId : null)),
@@ -66,13 +79,17 @@ export function renderPartialBanner(meta: LookupMeta): HTMLElement {
 export function renderStaleBanner(meta: LookupMeta): HTMLElement {
   const age = formatAge(meta.ageSeconds);
   const fetchedAt = formatDateTime(meta.fetchedAt);
-  const when = [age !== null ? `${age} ago` : null, fetchedAt !== null ? `(${fetchedAt})` : null].filter((part) => part !== null).join(' ');
+  const when = [age !== null ? `${age} ago` : null, fetchedAt !== null ? `(${fetchedAt})` : null]
+    .filter((part) => part !== null)
+    .join(' ');
   return h(
     'div',
     { class: 'banner banner-warn', id: 'stale-notice', attrs: { 'data-testid': 'stale-banner' } },
     h('h2', { class: 'banner-title', text: 'This may be out of date' }),
     h('p', {
-      text: `The provider could not be reached, so the gateway is showing its last good copy${when !== '' ? `, read from the provider ${when}` : ''}. Changes made since then are not shown.`,
+      text:
+        'The provider could not be reached, so the gateway is showing its last good copy' +
+        `${when !== '' ? `, read from the provider ${when}` : ''}. Changes made since then are not shown.`,
     }),
     h('p', { text: 'Use “Refresh from provider” to try the provider again.' }),
   );

@@ -60,7 +60,11 @@ export function pageElements(): PageElements {
 }
 
 /** A field's error message: shown, linked, and the field marked invalid; null clears it. */
-export function setFieldError(input: HTMLInputElement | HTMLTextAreaElement, error: HTMLElement, message: string | null): void {
+export function setFieldError(
+  input: HTMLInputElement | HTMLTextAreaElement,
+  error: HTMLElement,
+  message: string | null,
+): void {
   error.textContent = message ?? '';
   error.hidden = message === null;
   if (message === null) input.removeAttribute('aria-invalid');

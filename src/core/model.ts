@@ -1,4 +1,4 @@
-/** The common customer model (design §3): one shape whatever the upstream. */
+/** The common customer model (docs/api.md): one shape whatever the upstream. */
 
 export type CustomerType = 'individual' | 'organization' | 'unknown';
 export type CustomerStatus = 'active' | 'pending' | 'inactive' | 'unknown';

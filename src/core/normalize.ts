@@ -1,5 +1,5 @@
 /**
- * Small pure helpers every normaliser uses, so that the fine print of design §3 (empty strings, dates,
+ * Small pure helpers every normaliser uses, so that the normalisation fine print of docs/api.md (empty strings, dates,
  * statuses, countries, masking) is written once.
  */
 

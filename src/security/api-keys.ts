@@ -14,7 +14,13 @@ export class ApiKeyRegistry {
 
   constructor(clients: readonly ApiKeyClient[]) {
     this.digests = clients.flatMap((c) => {
-      const client: Client = { name: c.name, providers: c.providers, scopes: c.scopes, kind: 'api-key', rateLimitPerMinute: c.rateLimitPerMinute };
+      const client: Client = {
+        name: c.name,
+        providers: c.providers,
+        scopes: c.scopes,
+        kind: 'api-key',
+        rateLimitPerMinute: c.rateLimitPerMinute,
+      };
       return c.keySha256.map((hex) => ({ digest: Buffer.from(hex, 'hex'), client }));
     });
   }

@@ -17,7 +17,8 @@ export interface Client {
   rateLimitPerMinute?: number | undefined;
 }
 
-export const mayUseProvider = (client: Client, provider: string): boolean => client.providers.includes('*') || client.providers.includes(provider);
+export const mayUseProvider = (client: Client, provider: string): boolean =>
+  client.providers.includes('*') || client.providers.includes(provider);
 
 export const hasScope = (client: Client, scope: Scope): boolean => client.scopes.includes(scope);
 
@@ -31,11 +32,17 @@ export function clientOf(res: Response): Client {
 export function requireProvider(res: Response, provider: string): void {
   const client = clientOf(res);
   if (!mayUseProvider(client, provider)) {
-    throw new GatewayError('forbidden', { provider, detail: `The caller "${client.name}" may not use the provider "${provider}".` });
+    throw new GatewayError('forbidden', {
+      provider,
+      detail: `The caller "${client.name}" may not use the provider "${provider}".`,
+    });
   }
 }
 
 export function requireScope(res: Response, scope: Scope, operation: string): void {
   const client = clientOf(res);
-  if (!hasScope(client, scope)) throw new GatewayError('forbidden', { detail: `${operation} needs the scope "${scope}", which the caller "${client.name}" does not hold.` });
+  if (!hasScope(client, scope))
+    throw new GatewayError('forbidden', {
+      detail: `${operation} needs the scope "${scope}", which the caller "${client.name}" does not hold.`,
+    });
 }

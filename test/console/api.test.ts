@@ -20,18 +20,34 @@ function fakeFetch(answer: (url: string) => Response | Promise<Response>): { fet
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
 
-const customerDoc = { data: { id: 'tango:zanzibar-health', displayName: 'Zanzibar Health Group' }, meta: { requestId: 'r1', cache: 'miss', fetchedAt: '2026-11-22T10:00:00.000Z', ageSeconds: 0 } };
+const customerDoc = {
+  data: { id: 'tango:zanzibar-health', displayName: 'Zanzibar Health Group' },
+  meta: { requestId: 'r1', cache: 'miss', fetchedAt: '2026-11-22T10:00:00.000Z', ageSeconds: 0 },
+};
 
 const headersOf = (call: Call | undefined) => new Headers(call?.init.headers);
 
 describe('GatewayClient', () => {
   it('lists providers from { data: [...] }, without credentials when no key is set', async () => {
     const { fetch, calls } = fakeFetch(() =>
-      json({ data: [{ id: 'tango', displayName: 'Tango Card', idPattern: '^[A-Za-z0-9-]{5,100}$', idPatternFlags: '', exampleId: 'zanzibar-health' }] }),
+      json({
+        data: [
+          {
+            id: 'tango',
+            displayName: 'Tango Card',
+            idPattern: '^[A-Za-z0-9-]{5,100}$',
+            idPatternFlags: '',
+            exampleId: 'zanzibar-health',
+          },
+        ],
+      }),
     );
     const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
     const outcome = await client.listProviders();
-    expect(outcome).toMatchObject({ kind: 'ok', body: [{ id: 'tango', displayName: 'Tango Card', exampleId: 'zanzibar-health' }] });
+    expect(outcome).toMatchObject({
+      kind: 'ok',
+      body: [{ id: 'tango', displayName: 'Tango Card', exampleId: 'zanzibar-health' }],
+    });
     expect(calls[0]?.url).toBe('https://gw.example/providers');
     expect(headersOf(calls[0]).has('Authorization')).toBe(false);
   });
@@ -63,21 +79,58 @@ describe('GatewayClient', () => {
   it('returns the customer document and the X-Request-Id', async () => {
     const { fetch } = fakeFetch(() => json(customerDoc, 200, { 'X-Request-Id': 'req-42' }));
     const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
-    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({ kind: 'ok', status: 200, body: customerDoc, requestId: 'req-42' });
+    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({
+      kind: 'ok',
+      status: 200,
+      body: customerDoc,
+      requestId: 'req-42',
+    });
   });
 
   it('returns a problem answer with its Retry-After and request id', async () => {
-    const problem = { type: '/problems/upstream-rate-limited', title: 'Upstream rate limit', status: 503, detail: 'Tango kept answering 429.', requestId: 'req-7', retryable: true };
-    const { fetch } = fakeFetch(() => new Response(JSON.stringify(problem), { status: 503, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' } }));
+    const problem = {
+      type: '/problems/upstream-rate-limited',
+      title: 'Upstream rate limit',
+      status: 503,
+      detail: 'Tango kept answering 429.',
+      requestId: 'req-7',
+      retryable: true,
+    };
+    const { fetch } = fakeFetch(
+      () =>
+        new Response(JSON.stringify(problem), {
+          status: 503,
+          headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' },
+        }),
+    );
     const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
-    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({ kind: 'problem', status: 503, problem, retryAfter: '7', requestId: 'req-7' });
+    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({
+      kind: 'problem',
+      status: 503,
+      problem,
+      retryAfter: '7',
+      requestId: 'req-7',
+    });
   });
 
   it('calls an answer it cannot read unreadable, 2xx or not', async () => {
-    const html = () => new Response('<html>Bad gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
-    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch: fakeFetch(html).fetch });
-    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({ kind: 'unreadable', status: 502, requestId: null });
-    const odd = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch: fakeFetch(() => json({ customer: {} })).fetch });
+    const html = () =>
+      new Response('<html>Bad gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
+    const client = new GatewayClient({
+      baseUrl: 'https://gw.example/',
+      apiKey: () => null,
+      fetch: fakeFetch(html).fetch,
+    });
+    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({
+      kind: 'unreadable',
+      status: 502,
+      requestId: null,
+    });
+    const odd = new GatewayClient({
+      baseUrl: 'https://gw.example/',
+      apiKey: () => null,
+      fetch: fakeFetch(() => json({ customer: {} })).fetch,
+    });
     expect(await odd.getCustomer('tango', 'zanzibar-health')).toMatchObject({ kind: 'unreadable', status: 200 });
   });
 
@@ -87,7 +140,10 @@ describe('GatewayClient', () => {
       apiKey: () => null,
       fetch: () => Promise.reject(new TypeError('Failed to fetch')),
     });
-    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({ kind: 'network', message: 'Failed to fetch' });
+    expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({
+      kind: 'network',
+      message: 'Failed to fetch',
+    });
   });
 
   /** A fetch that never answers, and rejects when its signal aborts (as fetch does). */
@@ -97,7 +153,12 @@ describe('GatewayClient', () => {
     });
 
   it('gives up after its timeout', async () => {
-    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch: hanging, timeoutMs: 20 });
+    const client = new GatewayClient({
+      baseUrl: 'https://gw.example/',
+      apiKey: () => null,
+      fetch: hanging,
+      timeoutMs: 20,
+    });
     expect(await client.getCustomer('tango', 'zanzibar-health')).toEqual({ kind: 'timeout', seconds: 0 });
   });
 
@@ -110,9 +171,20 @@ describe('GatewayClient', () => {
   });
 
   it('asks for each problem description once, and never for a malformed code', async () => {
-    const { fetch, calls } = fakeFetch(() => json({ code: 'customer-not-found', title: 'Customer not found', status: 404, description: 'No such customer.', advice: 'Check the id.' }));
+    const { fetch, calls } = fakeFetch(() =>
+      json({
+        code: 'customer-not-found',
+        title: 'Customer not found',
+        status: 404,
+        description: 'No such customer.',
+        advice: 'Check the id.',
+      }),
+    );
     const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
-    const [a, b] = await Promise.all([client.describeProblem('customer-not-found'), client.describeProblem('customer-not-found')]);
+    const [a, b] = await Promise.all([
+      client.describeProblem('customer-not-found'),
+      client.describeProblem('customer-not-found'),
+    ]);
     expect(a?.description).toBe('No such customer.');
     expect(b).toBe(a);
     expect(await client.describeProblem('../providers')).toBeNull();
@@ -126,7 +198,13 @@ describe('GatewayClient', () => {
         first = false;
         return new Response('oops', { status: 500 });
       }
-      return json({ code: 'upstream-error', title: 'Upstream error', status: 502, description: 'It failed.', advice: 'Later.' });
+      return json({
+        code: 'upstream-error',
+        title: 'Upstream error',
+        status: 502,
+        description: 'It failed.',
+        advice: 'Later.',
+      });
     });
     const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
     expect(await client.describeProblem('upstream-error')).toBeNull();

@@ -29,7 +29,9 @@ describe('buildConsole', () => {
     expect(html).not.toMatch(/https?:\/\//);
 
     const assets = await readdir(join(outDir, 'assets'));
-    expect(assets).toEqual(expect.arrayContaining([built.script.slice(7), built.stylesheet.slice(7), built.icon.slice(7)]));
+    expect(assets).toEqual(
+      expect.arrayContaining([built.script.slice(7), built.stylesheet.slice(7), built.icon.slice(7)]),
+    );
     const script = await readFile(join(outDir, built.script), 'utf8');
     expect(script).not.toContain('innerHTML');
   });
@@ -40,7 +42,9 @@ describe('buildConsole', () => {
     await writeFile(join(outDir, 'assets', 'app-OLDOLDOL.js'), '');
     await buildConsole({ outDir });
     expect(await readdir(join(outDir, 'assets'))).not.toContain('app-OLDOLDOL.js');
-    expect((await readdir(workDir)).filter((name) => name.includes('.building-') || name.includes('.old-'))).toEqual([]);
+    expect((await readdir(workDir)).filter((name) => name.includes('.building-') || name.includes('.old-'))).toEqual(
+      [],
+    );
   });
 
   it('names assets by their content: the same sources give the same names', async () => {

@@ -8,7 +8,11 @@ import { createLogger } from '../../src/core/logger.js';
 import { notFound, problemHandler } from '../../src/middleware/problems.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY, consoleRouter } from '../../src/routes/console.js';
 
-const quiet = createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
+const quiet = createLogger({
+  level: 'silent',
+  adapters: [],
+  destination: new Writable({ write: (_chunk, _enc, done) => done() }),
+});
 
 function appFor(dir: string) {
   const app = express();
@@ -24,7 +28,10 @@ let missing: string;
 beforeAll(async () => {
   built = await mkdtemp(join(tmpdir(), 'console-route-'));
   await mkdir(join(built, 'assets'));
-  await writeFile(join(built, 'index.html'), '<!doctype html><title>console</title><script type="module" src="assets/app-ABC123.js"></script>');
+  await writeFile(
+    join(built, 'index.html'),
+    '<!doctype html><title>console</title><script type="module" src="assets/app-ABC123.js"></script>',
+  );
   await writeFile(join(built, 'assets', 'app-ABC123.js'), 'export {};\n');
   await writeFile(join(built, 'assets', 'style-DEF456.css'), 'body{}\n');
   missing = await mkdtemp(join(tmpdir(), 'console-route-empty-'));
@@ -89,7 +96,9 @@ describe('consoleRouter', () => {
   it('says how to build the console when it has not been built', async () => {
     const res = await request(appFor(missing)).get('/console/');
     expect(res.status).toBe(404);
-    expect((res.body as { detail?: string }).detail).toBe('The support console has not been built: run npm run build:console.');
+    expect((res.body as { detail?: string }).detail).toBe(
+      'The support console has not been built: run npm run build:console.',
+    );
     expect(res.headers['cache-control']).toBe('no-store');
   });
 });

@@ -60,7 +60,9 @@ describe('status badges', () => {
 
 describe('formatDateTime', () => {
   it('formats an ISO date in the given zone', () => {
-    expect(formatDateTime('2024-03-11T19:30:55.706Z', { locale: 'en-GB', timeZone: 'UTC' })).toBe('11 Mar 2024, 19:30:55 UTC');
+    expect(formatDateTime('2024-03-11T19:30:55.706Z', { locale: 'en-GB', timeZone: 'UTC' })).toBe(
+      '11 Mar 2024, 19:30:55 UTC',
+    );
   });
 
   it('shows an unparseable date as sent and a missing one as null', () => {
@@ -106,7 +108,9 @@ describe('formatMoney', () => {
 
 describe('addresses and people', () => {
   it('builds the lines of an address and leaves out empty parts', () => {
-    expect(addressLines({ line1: 'Storgata 1', line2: null, postalCode: '0155', city: 'Oslo', region: '', country: 'NO' })).toEqual(['Storgata 1', '0155 Oslo', 'NO']);
+    expect(
+      addressLines({ line1: 'Storgata 1', line2: null, postalCode: '0155', city: 'Oslo', region: '', country: 'NO' }),
+    ).toEqual(['Storgata 1', '0155 Oslo', 'NO']);
     expect(addressLines({})).toEqual([]);
   });
 
@@ -124,9 +128,18 @@ describe('provider details', () => {
     expect(detailValue(['a', 'b'])).toBe('a, b');
     expect(detailValue([])).toBe('none');
     expect(detailValue({ level: 2 })).toBe('Level: 2');
-    expect(detailValue({ id: '51001315', linkedMembershipType: 'OWNER', owner: null })).toBe('Id: 51001315; Linked membership type: OWNER; Owner: not provided');
-    expect(detailValue([{ offerType: 'LICENSE', level: '02' }, { offerType: 'CONSUMABLES', level: '' }])).toBe('Offer type: LICENSE; Level: 02 | Offer type: CONSUMABLES; Level: not provided');
-    expect(detailValue({ links: { self: { uri: '/v3' } }, tags: ['a', 'b'] })).toBe('Links: (Self: (Uri: /v3)); Tags: (a, b)');
+    expect(detailValue({ id: '51001315', linkedMembershipType: 'OWNER', owner: null })).toBe(
+      'Id: 51001315; Linked membership type: OWNER; Owner: not provided',
+    );
+    expect(
+      detailValue([
+        { offerType: 'LICENSE', level: '02' },
+        { offerType: 'CONSUMABLES', level: '' },
+      ]),
+    ).toBe('Offer type: LICENSE; Level: 02 | Offer type: CONSUMABLES; Level: not provided');
+    expect(detailValue({ links: { self: { uri: '/v3' } }, tags: ['a', 'b'] })).toBe(
+      'Links: (Self: (Uri: /v3)); Tags: (a, b)',
+    );
     expect(detailValue({})).toBe('none');
     expect(detailValue(true)).toBe('yes');
     expect(detailValue(null)).toBeNull();

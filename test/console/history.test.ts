@@ -31,8 +31,17 @@ describe('RecentLookups', () => {
     const storage = new MemoryStorage();
     storage.setItem(RECENT_LOOKUPS_KEY, '{not json');
     expect(new RecentLookups(storage).list()).toEqual([]);
-    storage.setItem(RECENT_LOOKUPS_KEY, JSON.stringify([{ provider: 'tango' }, 42, { provider: 'tango', id: 'zanzibar-health', displayName: null, at: 'x' }]));
-    expect(new RecentLookups(storage).list()).toEqual([{ provider: 'tango', id: 'zanzibar-health', displayName: null, at: 'x' }]);
+    storage.setItem(
+      RECENT_LOOKUPS_KEY,
+      JSON.stringify([
+        { provider: 'tango' },
+        42,
+        { provider: 'tango', id: 'zanzibar-health', displayName: null, at: 'x' },
+      ]),
+    );
+    expect(new RecentLookups(storage).list()).toEqual([
+      { provider: 'tango', id: 'zanzibar-health', displayName: null, at: 'x' },
+    ]);
   });
 
   it('never fails a lookup because storage is refused', () => {

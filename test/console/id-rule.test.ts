@@ -33,7 +33,11 @@ describe('idRuleOf', () => {
     const rule = idRuleOf({ idPattern: '^(?:abc|def)\\d+$' });
     expect(rule.summary).toBeNull();
     expect(checkId('abc1', rule, 'X')).toEqual({ ok: true, id: 'abc1' });
-    expect(checkId('xyz1', rule, 'X')).toEqual({ ok: false, empty: false, message: 'Not a valid X customer id: it must match the rule ^(?:abc|def)\\d+$.' });
+    expect(checkId('xyz1', rule, 'X')).toEqual({
+      ok: false,
+      empty: false,
+      message: 'Not a valid X customer id: it must match the rule ^(?:abc|def)\\d+$.',
+    });
   });
 });
 
@@ -84,7 +88,11 @@ describe('checkId', () => {
   });
 
   it('refuses the dot segments, which no URL can carry as a path segment', () => {
-    expect(checkId('..', null, 'Somewhere')).toEqual({ ok: false, empty: false, message: '“..” cannot be a customer id.' });
+    expect(checkId('..', null, 'Somewhere')).toEqual({
+      ok: false,
+      empty: false,
+      message: '“..” cannot be a customer id.',
+    });
     expect(checkId('.', null, 'Somewhere').ok).toBe(false);
   });
 });

@@ -1,4 +1,12 @@
-import { describeProblem, networkFailureText, parseRetryAfter, problemCode, timeoutText, tryAgainIn, unreadableText } from '../../console/src/problem-text.js';
+import {
+  describeProblem,
+  networkFailureText,
+  parseRetryAfter,
+  problemCode,
+  timeoutText,
+  tryAgainIn,
+  unreadableText,
+} from '../../console/src/problem-text.js';
 import type { ProblemDescription } from '../../console/src/model.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
@@ -57,7 +65,14 @@ describe('describeProblem', () => {
   it('for customer-not-found, uses the gateway’s sentence, keeps the detail and advises checking the id', () => {
     const text = describeProblem({
       status: 404,
-      problem: { type: '/problems/customer-not-found', title: 'Customer not found', status: 404, detail: 'Tango has no customer "nobody-here".', requestId: 'req-1', retryable: false },
+      problem: {
+        type: '/problems/customer-not-found',
+        title: 'Customer not found',
+        status: 404,
+        detail: 'Tango has no customer "nobody-here".',
+        requestId: 'req-1',
+        retryable: false,
+      },
       retryAfter: null,
       requestId: null,
       description: description('customer-not-found'),
@@ -74,11 +89,18 @@ describe('describeProblem', () => {
       needsKey: false,
       retryAfterSeconds: null,
     });
-    expect(text.advice).toEqual(['Check the id: it may be mistyped, or belong to another provider. Tango says no customer has this id.']);
+    expect(text.advice).toEqual([
+      'Check the id: it may be mistyped, or belong to another provider. Tango says no customer has this id.',
+    ]);
   });
 
   it('for invalid-request, advises checking the id and does not offer a retry', () => {
-    const text = describeProblem({ status: 400, problem: { type: '/problems/invalid-request', detail: 'bad id', retryable: false }, retryAfter: null, requestId: 'r' });
+    const text = describeProblem({
+      status: 400,
+      problem: { type: '/problems/invalid-request', detail: 'bad id', retryable: false },
+      retryAfter: null,
+      requestId: 'r',
+    });
     expect(text.advice[0]).toMatch(/^Check the id/);
     expect(text.retryable).toBe(false);
   });
@@ -110,17 +132,41 @@ describe('describeProblem', () => {
   });
 
   it('for upstream-error without Retry-After, suggests a later try and on-call if it persists', () => {
-    const text = describeProblem({ status: 502, problem: { type: '/problems/upstream-error', retryable: true }, retryAfter: null, requestId: 'r' });
-    expect(text.advice).toEqual(['Try again in a little while.', 'If it keeps failing, tell on-call and give them the request id.']);
+    const text = describeProblem({
+      status: 502,
+      problem: { type: '/problems/upstream-error', retryable: true },
+      retryAfter: null,
+      requestId: 'r',
+    });
+    expect(text.advice).toEqual([
+      'Try again in a little while.',
+      'If it keeps failing, tell on-call and give them the request id.',
+    ]);
   });
 
   it('asks for a key on 401 and 403', () => {
-    expect(describeProblem({ status: 401, problem: { type: '/problems/unauthorized', detail: 'Missing API key.' }, retryAfter: null, requestId: null }).needsKey).toBe(true);
-    expect(describeProblem({ status: 403, problem: { type: '/problems/forbidden' }, retryAfter: null, requestId: null }).needsKey).toBe(true);
+    expect(
+      describeProblem({
+        status: 401,
+        problem: { type: '/problems/unauthorized', detail: 'Missing API key.' },
+        retryAfter: null,
+        requestId: null,
+      }).needsKey,
+    ).toBe(true);
+    expect(
+      describeProblem({ status: 403, problem: { type: '/problems/forbidden' }, retryAfter: null, requestId: null })
+        .needsKey,
+    ).toBe(true);
   });
 
   it('falls back to the gateway’s advice for a code it has no words for', () => {
-    const text = describeProblem({ status: 405, problem: { type: '/problems/method-not-allowed' }, retryAfter: null, requestId: null, description: description('method-not-allowed') });
+    const text = describeProblem({
+      status: 405,
+      problem: { type: '/problems/method-not-allowed' },
+      retryAfter: null,
+      requestId: null,
+      description: description('method-not-allowed'),
+    });
     expect(text.advice).toEqual(['Gateway advice for method-not-allowed.']);
   });
 
@@ -133,8 +179,14 @@ describe('describeProblem', () => {
   });
 
   it('prefers the X-Request-Id header, else the problem’s requestId', () => {
-    expect(describeProblem({ status: 404, problem: { requestId: 'from-body' }, retryAfter: null, requestId: 'from-header' }).requestId).toBe('from-header');
-    expect(describeProblem({ status: 404, problem: { requestId: 'from-body' }, retryAfter: null, requestId: null }).requestId).toBe('from-body');
+    expect(
+      describeProblem({ status: 404, problem: { requestId: 'from-body' }, retryAfter: null, requestId: 'from-header' })
+        .requestId,
+    ).toBe('from-header');
+    expect(
+      describeProblem({ status: 404, problem: { requestId: 'from-body' }, retryAfter: null, requestId: null })
+        .requestId,
+    ).toBe('from-body');
   });
 });
 

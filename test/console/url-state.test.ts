@@ -2,8 +2,14 @@ import { sameTarget, searchForTarget, targetFromSearch } from '../../console/src
 
 describe('deep links', () => {
   it('reads ?provider=…&id=…', () => {
-    expect(targetFromSearch('?provider=tango&id=zanzibar-health')).toEqual({ provider: 'tango', id: 'zanzibar-health' });
-    expect(targetFromSearch('?id=M%C3%BCller-42&provider=adobe-vip')).toEqual({ provider: 'adobe-vip', id: 'Müller-42' });
+    expect(targetFromSearch('?provider=tango&id=zanzibar-health')).toEqual({
+      provider: 'tango',
+      id: 'zanzibar-health',
+    });
+    expect(targetFromSearch('?id=M%C3%BCller-42&provider=adobe-vip')).toEqual({
+      provider: 'adobe-vip',
+      id: 'Müller-42',
+    });
   });
 
   it('needs both parameters', () => {

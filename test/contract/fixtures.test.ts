@@ -22,7 +22,13 @@ interface Fixture {
   name: string;
   request: { id: string };
   upstream: { status: number; body?: unknown; headers?: Record<string, string> };
-  expected: { status: number; customer?: Record<string, unknown>; problem?: ProblemCode; upstreamStatus?: number; upstreamCalls?: number };
+  expected: {
+    status: number;
+    customer?: Record<string, unknown>;
+    problem?: ProblemCode;
+    upstreamStatus?: number;
+    upstreamCalls?: number;
+  };
 }
 
 function fixturesOf(providerId: string): [string, Fixture][] {
@@ -34,7 +40,9 @@ function fixturesOf(providerId: string): [string, Fixture][] {
     .map((file) => [file, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Fixture]);
 }
 
-const cases = adapters.flatMap((adapter) => fixturesOf(adapter.id).map(([file, fixture]) => ({ provider: adapter.id, file, fixture })));
+const cases = adapters.flatMap((adapter) =>
+  fixturesOf(adapter.id).map(([file, fixture]) => ({ provider: adapter.id, file, fixture })),
+);
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -54,31 +62,37 @@ test.each(adapters.map((a) => a.id))('provider %s has contract fixtures', (provi
   expect(fixturesOf(provider).length).toBeGreaterThan(0);
 });
 
-test.each(cases.map((c) => [`${c.provider}/${c.file}: ${c.fixture.name}`, c] as const))('%s', async (_title, { provider, fixture }) => {
-  // The fixture itself must be well-formed, or a typo would silently test nothing.
-  expect(typeof fixture.request?.id).toBe('string');
-  expect(typeof fixture.upstream?.status).toBe('number');
-  expect(fixture.expected.customer === undefined).toBe(fixture.expected.problem !== undefined);
-  if (fixture.expected.problem !== undefined) expect(isProblemCode(fixture.expected.problem)).toBe(true);
+test.each(cases.map((c) => [`${c.provider}/${c.file}: ${c.fixture.name}`, c] as const))(
+  '%s',
+  async (_title, { provider, fixture }) => {
+    // The fixture itself must be well-formed, or a typo would silently test nothing.
+    expect(typeof fixture.request?.id).toBe('string');
+    expect(typeof fixture.upstream?.status).toBe('number');
+    expect(fixture.expected.customer === undefined).toBe(fixture.expected.problem !== undefined);
+    if (fixture.expected.problem !== undefined) expect(isProblemCode(fixture.expected.problem)).toBe(true);
 
-  const sim = gw.sim(provider);
-  sim.reset();
-  const { status, body, headers } = fixture.upstream;
-  // Only the customer request gets the recorded answer (not a token request on the same simulator).
-  sim.inject({ fault: { kind: 'status', status, body, headers }, match: encodeURIComponent(fixture.request.id) });
-  const res = await gw.lookup(provider, encodeURIComponent(fixture.request.id), { headers: { 'Cache-Control': 'no-cache' } });
-  // One upstream call, unless the exchange itself is a retry (a 401 earns one retry with a fresh token).
-  expect(sim.stats.faults).toBe(fixture.expected.upstreamCalls ?? 1);
+    const sim = gw.sim(provider);
+    sim.reset();
+    const { status, body, headers } = fixture.upstream;
+    // Only the customer request gets the recorded answer (not a token request on the same simulator).
+    sim.inject({ fault: { kind: 'status', status, body, headers }, match: encodeURIComponent(fixture.request.id) });
+    const res = await gw.lookup(provider, encodeURIComponent(fixture.request.id), {
+      headers: { 'Cache-Control': 'no-cache' },
+    });
+    // One upstream call, unless the exchange itself is a retry (a 401 earns one retry with a fresh token).
+    expect(sim.stats.faults).toBe(fixture.expected.upstreamCalls ?? 1);
 
-  if (fixture.expected.customer) {
-    expect(res.status).toBe(fixture.expected.status);
-    const answer = (await res.json()) as { data: unknown };
-    expect(answer.data).toEqual(fixture.expected.customer);
-    return;
-  }
-  const problemCode = fixture.expected.problem as ProblemCode;
-  const problem = await expectProblem(res, problemCode, { cached: problemCode === 'customer-not-found' });
-  expect(problem.status).toBe(fixture.expected.status);
-  expect(problem.provider).toBe(provider);
-  if (fixture.expected.upstreamStatus !== undefined) expect(problem.upstreamStatus).toBe(fixture.expected.upstreamStatus);
-});
+    if (fixture.expected.customer) {
+      expect(res.status).toBe(fixture.expected.status);
+      const answer = (await res.json()) as { data: unknown };
+      expect(answer.data).toEqual(fixture.expected.customer);
+      return;
+    }
+    const problemCode = fixture.expected.problem as ProblemCode;
+    const problem = await expectProblem(res, problemCode, { cached: problemCode === 'customer-not-found' });
+    expect(problem.status).toBe(fixture.expected.status);
+    expect(problem.provider).toBe(provider);
+    if (fixture.expected.upstreamStatus !== undefined)
+      expect(problem.upstreamStatus).toBe(fixture.expected.upstreamStatus);
+  },
+);

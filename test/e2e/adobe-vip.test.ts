@@ -75,7 +75,9 @@ describe('the upstream request', () => {
     });
     try {
       expect((await configured.lookup('adobe-vip', '9876543210')).status).toBe(200);
-      expect(new URLSearchParams(tokenCalls(standalone)[0]?.body).get('scope')).toBe('openid,AdobeID,read_organizations');
+      expect(new URLSearchParams(tokenCalls(standalone)[0]?.body).get('scope')).toBe(
+        'openid,AdobeID,read_organizations',
+      );
       const token = header(apiCalls(standalone)[0], 'authorization')?.slice('Bearer '.length) ?? 'missing';
       expect(configured.logText()).not.toContain(token);
       expect(configured.logText()).not.toContain(ADOBE_SIM_CLIENT.secret);
@@ -94,7 +96,8 @@ describe('the upstream request', () => {
 
 describe('the IMS token', () => {
   test('is fetched once and reused across lookups', async () => {
-    for (const id of ['P1002000001', 'P1004000001', 'P1010000001']) expect((await gw.lookup('adobe-vip', id)).status).toBe(200);
+    for (const id of ['P1002000001', 'P1004000001', 'P1010000001'])
+      expect((await gw.lookup('adobe-vip', id)).status).toBe(200);
     expect(tokenCalls(sim)).toHaveLength(1);
     expect(new Set(apiCalls(sim).map((c) => header(c, 'authorization'))).size).toBe(1);
   });
@@ -125,7 +128,10 @@ describe('the IMS token', () => {
   });
 
   test('when the new token is refused too, the lookup stops: upstream-auth-failed, no loop', async () => {
-    sim.inject({ fault: { kind: 'status', status: 401, body: { code: '4116', message: 'Authorization token is invalid' } }, match: '/customers/' });
+    sim.inject({
+      fault: { kind: 'status', status: 401, body: { code: '4116', message: 'Authorization token is invalid' } },
+      match: '/customers/',
+    });
     const res = await gw.lookup('adobe-vip', NEVER_CACHED[0], NO_CACHE);
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ type: '/problems/upstream-auth-failed', upstreamStatus: 401 });
@@ -135,7 +141,14 @@ describe('the IMS token', () => {
   });
 
   test('an IMS 4xx is upstream-auth-failed and not retried', async () => {
-    sim.inject({ fault: { kind: 'status', status: 400, body: { error: 'invalid_client', error_description: 'invalid client_id parameter' } }, match: IMS_PATH });
+    sim.inject({
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: { error: 'invalid_client', error_description: 'invalid client_id parameter' },
+      },
+      match: IMS_PATH,
+    });
     const res = await gw.lookup('adobe-vip', NEVER_CACHED[1], NO_CACHE);
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ type: '/problems/upstream-auth-failed', upstreamStatus: 400 });
@@ -159,11 +172,21 @@ describe('the IMS token', () => {
   });
 
   test('is refreshed before it expires (expires_in honoured)', async () => {
-    const short = await startTestGateway({ env: ENV, simulator: () => ({ rateLimitPerSecond: 0, tokenLifetimeSeconds: 1 }) });
+    const short = await startTestGateway({
+      env: ENV,
+      simulator: () => ({ rateLimitPerSecond: 0, tokenLifetimeSeconds: 1 }),
+    });
     // Only Date is faked, and stands still unless the test moves it: the gateway's token clock and the simulator's
     // expiry both read Date.now(), so the 1 s lifetime is measured exactly, however slow the machine is. Real timers
     // (sockets, timeouts) keep running.
-    const allButDate = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate'] as const;
+    const allButDate = [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+    ] as const;
     const timers = ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
     jest.useFakeTimers({ doNotFake: [...allButDate, ...timers] });
     try {
@@ -206,7 +229,11 @@ describe('request and correlation ids', () => {
     ['a 500', 500, { code: '1124', message: 'Internal server error' }],
     ['a 429', 429, { code: '4118', message: 'Too many requests' }],
   ])('after %s the retry uses a new X-Correlation-Id and a new X-Request-Id', async (_what, status, body) => {
-    sim.inject({ fault: { kind: 'status', status, body, headers: { 'Retry-After': '0' } }, times: 1, match: '/customers/' });
+    sim.inject({
+      fault: { kind: 'status', status, body, headers: { 'Retry-After': '0' } },
+      times: 1,
+      match: '/customers/',
+    });
     const res = await gw.lookup('adobe-vip', '9876543210', NO_CACHE);
     expect(res.status).toBe(200);
     const [first, second] = apiCalls(sim);
@@ -217,7 +244,11 @@ describe('request and correlation ids', () => {
 
   test('every lookup is a new intent, and Adobe never answers 4119 or 4120 in normal operation', async () => {
     sim.inject({ fault: { kind: 'reset' }, times: 1, match: '/customers/P1002000001' });
-    sim.inject({ fault: { kind: 'status', status: 500, body: { code: '1124', message: 'Internal server error' } }, times: 1, match: '/customers/P1004000001' });
+    sim.inject({
+      fault: { kind: 'status', status: 500, body: { code: '1124', message: 'Internal server error' } },
+      times: 1,
+      match: '/customers/P1004000001',
+    });
     for (const id of ['9876543210', '9876543210', 'P1002000001', 'P1004000001', 'P1012000001']) {
       expect((await gw.lookup('adobe-vip', id, NO_CACHE)).status).toBe(200);
     }
@@ -244,15 +275,24 @@ describe('Adobe’s answers', () => {
   ])('the seeded account %s is %s (%s)', async (id, status, statusReason) => {
     const res = await gw.lookup('adobe-vip', id);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { data: unknown }).data).toMatchObject({ status, statusReason, providerStatus: id.slice(1, 5) });
+    expect(((await res.json()) as { data: unknown }).data).toMatchObject({
+      status,
+      statusReason,
+      providerStatus: id.slice(1, 5),
+    });
   });
 
   test('the seeded LGA customer keeps its benefits and linked membership', async () => {
     const res = await gw.lookup('adobe-vip', 'P1005229864');
-    const { data } = (await res.json()) as { data: { organization: unknown; providerDetails: Record<string, unknown> } };
+    const { data } = (await res.json()) as {
+      data: { organization: unknown; providerDetails: Record<string, unknown> };
+    };
     expect(data.organization).toMatchObject({ marketSegment: 'GOV', marketSubSegments: ['FEDERAL'] });
     expect(data.providerDetails.benefits).toEqual([{ type: 'LARGE_GOVERNMENT_AGENCY', status: 'ACTIVE' }]);
-    expect(data.providerDetails.linkedMembership).toMatchObject({ country: 'US', benefitTypes: ['LARGE_GOVERNMENT_AGENCY'] });
+    expect(data.providerDetails.linkedMembership).toMatchObject({
+      country: 'US',
+      benefitTypes: ['LARGE_GOVERNMENT_AGENCY'],
+    });
   });
 
   test('404 1116 is customer-not-found and cached; a 404 with another code is upstream-error, not cached', async () => {
@@ -260,7 +300,10 @@ describe('Adobe’s answers', () => {
     expect(apiCalls(sim)).toHaveLength(1);
 
     sim.reset();
-    sim.inject({ fault: { kind: 'status', status: 404, body: { code: '1115', message: 'Invalid Reseller' } }, match: '/customers/' });
+    sim.inject({
+      fault: { kind: 'status', status: 404, body: { code: '1115', message: 'Invalid Reseller' } },
+      match: '/customers/',
+    });
     for (let i = 0; i < 2; i += 1) {
       const res = await gw.lookup('adobe-vip', 'P9990000002');
       expect(res.status).toBe(502);
@@ -284,25 +327,45 @@ describe('the simulator, spoken to directly', () => {
   const codeOf = async (res: Response) => [res.status, ((await res.json()) as { code: string }).code];
 
   beforeAll(async () => {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.env.ADOBE_VIP_API_KEY ?? '', client_secret: sim.env.ADOBE_VIP_CLIENT_SECRET ?? '', scope: 'openid' });
-    const res = await fetch(`${sim.origin}${IMS_PATH}`, { method: 'POST', body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.env.ADOBE_VIP_API_KEY ?? '',
+      client_secret: sim.env.ADOBE_VIP_CLIENT_SECRET ?? '',
+      scope: 'openid',
+    });
+    const res = await fetch(`${sim.origin}${IMS_PATH}`, {
+      method: 'POST',
+      body: form,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 86399 });
     token = body.access_token;
   });
 
   test('IMS refuses a wrong client secret', async () => {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.env.ADOBE_VIP_API_KEY ?? '', client_secret: 'wrong', scope: 'openid' });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.env.ADOBE_VIP_API_KEY ?? '',
+      client_secret: 'wrong',
+      scope: 'openid',
+    });
     const res = await fetch(`${sim.origin}${IMS_PATH}`, { method: 'POST', body: form });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
   test('answers Adobe’s codes: 4115, 4117, 4116, 4119, 1116', async () => {
-    expect(await codeOf(await get('/v3/customers/9876543210', { ...good(), 'X-Api-Key': 'nope' }))).toEqual([403, '4115']);
+    expect(await codeOf(await get('/v3/customers/9876543210', { ...good(), 'X-Api-Key': 'nope' }))).toEqual([
+      403,
+      '4115',
+    ]);
     const { Authorization: _a, ...noToken } = good();
     expect(await codeOf(await get('/v3/customers/9876543210', noToken))).toEqual([403, '4117']);
-    expect(await codeOf(await get('/v3/customers/9876543210', { ...good(), Authorization: 'Bearer forged' }))).toEqual([401, '4116']);
+    expect(await codeOf(await get('/v3/customers/9876543210', { ...good(), Authorization: 'Bearer forged' }))).toEqual([
+      401,
+      '4116',
+    ]);
     const { 'X-Correlation-Id': _c, ...noCorrelation } = good();
     expect(await codeOf(await get('/v3/customers/9876543210', noCorrelation))).toEqual([400, '4119']);
     expect(await codeOf(await get('/v3/customers/P0000000', good()))).toEqual([404, '1116']);
@@ -314,10 +377,16 @@ describe('the simulator, spoken to directly', () => {
     expect(original.status).toBe(200);
     const originalBody = await original.text();
 
-    expect(await codeOf(await get('/v3/customers/9876543210', { ...good(), 'X-Request-Id': first['X-Request-Id'] }))).toEqual([400, '4120']);
+    expect(
+      await codeOf(await get('/v3/customers/9876543210', { ...good(), 'X-Request-Id': first['X-Request-Id'] })),
+    ).toEqual([400, '4120']);
 
     // Same correlation id: the original answer, and the request id is not evaluated.
-    const replay = await get('/v3/customers/9876543210', { ...good(), 'X-Correlation-Id': first['X-Correlation-Id'], 'X-Request-Id': first['X-Request-Id'] });
+    const replay = await get('/v3/customers/9876543210', {
+      ...good(),
+      'X-Correlation-Id': first['X-Correlation-Id'],
+      'X-Request-Id': first['X-Request-Id'],
+    });
     expect(replay.status).toBe(200);
     expect(replay.headers.get('x-simulator-replayed')).toBe('true');
     expect(await replay.text()).toBe(originalBody);

@@ -39,7 +39,10 @@ describe('requests the gateway refuses itself', () => {
   });
 
   test('an unknown value of "include" is invalid-request and never reaches Tango', async () => {
-    const problem = await expectProblem(await gw.lookup('tango', ID, { query: 'include=everything' }), 'invalid-request');
+    const problem = await expectProblem(
+      await gw.lookup('tango', ID, { query: 'include=everything' }),
+      'invalid-request',
+    );
     expect(problem.provider).toBe('tango');
     expect(upstreamCalls()).toBe(0);
   });
@@ -47,7 +50,10 @@ describe('requests the gateway refuses itself', () => {
   test('an unknown provider is unknown-provider without a provider field', async () => {
     const problem = await expectProblem(await gw.lookup('nope', ID), 'unknown-provider');
     expect(problem.provider).toBeUndefined();
-    const notAllowed = await expectProblem(await fetch(`${gw.url}/customers/nope/${ID}`, { method: 'POST' }), 'method-not-allowed');
+    const notAllowed = await expectProblem(
+      await fetch(`${gw.url}/customers/nope/${ID}`, { method: 'POST' }),
+      'method-not-allowed',
+    );
     expect(notAllowed.provider).toBeUndefined();
     expect(upstreamCalls()).toBe(0);
   });
@@ -85,7 +91,9 @@ describe('what Tango says about the customer', () => {
   });
 
   test('Tango 400 about the request is invalid-request with its upstream status, not retried', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 400, body: { httpCode: 400, message: 'bad', i18nKey: 'x' } } });
+    gw.sim('tango').inject({
+      fault: { kind: 'status', status: 400, body: { httpCode: 400, message: 'bad', i18nKey: 'x' } },
+    });
     const problem = await expectProblem(await gw.lookup('tango', ID), 'invalid-request');
     expect(problem).toMatchObject({ provider: 'tango', upstreamStatus: 400, retryable: false });
     expect(problem.detail).not.toContain('bad');
@@ -110,7 +118,9 @@ describe('Tango refusing the gateway’s credentials', () => {
       // Basic auth has no token to refresh, so a 401 is final.
       expect(wrong.sim('tango').stats.apiRequests).toBe(1);
       // The gateway really sent the configured key, not the one the simulator expects.
-      expect(wrong.sim('tango').log[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:not-the-key`).toString('base64')}`);
+      expect(wrong.sim('tango').log[0]?.headers.authorization).toBe(
+        `Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:not-the-key`).toString('base64')}`,
+      );
       expect(TANGO_SIM_KEY).not.toBe('not-the-key');
     } finally {
       await wrong.close();
@@ -134,7 +144,9 @@ describe('Tango failing', () => {
   });
 
   test('a redirect is not followed: upstream-error with the 302, one call', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 302, headers: { Location: '/raas/v2/customers/acme-wellness' } } });
+    gw.sim('tango').inject({
+      fault: { kind: 'status', status: 302, headers: { Location: '/raas/v2/customers/acme-wellness' } },
+    });
     const problem = await expectProblem(await gw.lookup('tango', ID), 'upstream-error');
     expect(problem.upstreamStatus).toBe(302);
     expect(upstreamCalls()).toBe(1);
@@ -170,12 +182,42 @@ describe('Tango failing', () => {
 describe('Tango answering 2xx with something that is not the customer', () => {
   const cases: [string, () => void][] = [
     ['malformed JSON', () => gw.sim('tango').inject({ fault: { kind: 'malformed' } })],
-    ['a body that is not JSON-typed', () => gw.sim('tango').inject({ fault: { kind: 'content-type', contentType: 'text/html' } })],
-    ['another customer’s data', () => gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: { customerIdentifier: 'acme-wellness', displayName: 'Acme Wellness', status: 'ACTIVE', accounts: [] } } })],
-    ['a body without the id field', () => gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: { displayName: 'Who', status: 'ACTIVE' } } })],
-    ['a JSON array', () => gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: [{ customerIdentifier: ID }] } })],
+    [
+      'a body that is not JSON-typed',
+      () => gw.sim('tango').inject({ fault: { kind: 'content-type', contentType: 'text/html' } }),
+    ],
+    [
+      'another customer’s data',
+      () =>
+        gw.sim('tango').inject({
+          fault: {
+            kind: 'status',
+            status: 200,
+            body: {
+              customerIdentifier: 'acme-wellness',
+              displayName: 'Acme Wellness',
+              status: 'ACTIVE',
+              accounts: [],
+            },
+          },
+        }),
+    ],
+    [
+      'a body without the id field',
+      () =>
+        gw
+          .sim('tango')
+          .inject({ fault: { kind: 'status', status: 200, body: { displayName: 'Who', status: 'ACTIVE' } } }),
+    ],
+    [
+      'a JSON array',
+      () => gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: [{ customerIdentifier: ID }] } }),
+    ],
     ['a truncated body', () => gw.sim('tango').inject({ fault: { kind: 'truncated' } })],
-    ['a body over UPSTREAM_MAX_BODY_BYTES', () => gw.sim('tango').inject({ fault: { kind: 'oversized', bytes: 10_000 } })],
+    [
+      'a body over UPSTREAM_MAX_BODY_BYTES',
+      () => gw.sim('tango').inject({ fault: { kind: 'oversized', bytes: 10_000 } }),
+    ],
   ];
   test.each(cases)('%s is upstream-invalid-response, not retried', async (_name, inject) => {
     inject();
@@ -185,13 +227,25 @@ describe('Tango answering 2xx with something that is not the customer', () => {
   });
 
   test('another customer’s data never shows under the requested id', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: { customerIdentifier: 'acme-wellness', displayName: 'Acme Wellness' } } });
+    gw.sim('tango').inject({
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: { customerIdentifier: 'acme-wellness', displayName: 'Acme Wellness' },
+      },
+    });
     const res = await gw.lookup('tango', ID);
     expect(await res.text()).not.toContain('Acme Wellness');
   });
 
   test('the id check ignores case, as Tango does', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: { customerIdentifier: 'ZANZIBAR-Health', displayName: 'Zanzibar Health Group', status: 'ACTIVE' } } });
+    gw.sim('tango').inject({
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: { customerIdentifier: 'ZANZIBAR-Health', displayName: 'Zanzibar Health Group', status: 'ACTIVE' },
+      },
+    });
     const res = await gw.lookup('tango', ID);
     expect(res.status).toBe(200);
   });

@@ -27,7 +27,13 @@ test('Kari Nordmann is read with the static bearer token from /connect/customers
   const res = await gw.lookup('frontpayment', 'CSRT1511414842');
   expect(res.status).toBe(200);
   const { data } = (await res.json()) as Answer;
-  expect(data).toMatchObject({ id: 'frontpayment:CSRT1511414842', type: 'individual', displayName: 'Kari Nordmann', phone: '+4700000000', status: 'active' });
+  expect(data).toMatchObject({
+    id: 'frontpayment:CSRT1511414842',
+    type: 'individual',
+    displayName: 'Kari Nordmann',
+    phone: '+4700000000',
+    status: 'active',
+  });
   const [call] = sim.log;
   expect(call?.path).toBe('/connect/customers/details/CSRT1511414842');
   expect(call?.headers.authorization).toBe(`Bearer ${sim.env.FRONTPAYMENT_TOKEN}`);
@@ -36,7 +42,15 @@ test('Kari Nordmann is read with the static bearer token from /connect/customers
 
 test('a corporate customer is an organization with its organisation number and only a billing address', async () => {
   const { data } = (await (await gw.lookup('frontpayment', 'CSRT1800000001')).json()) as Answer;
-  expect(data).toMatchObject({ type: 'organization', organization: { name: 'Fjord Fisk AS', registrationNumber: '987654321', marketSegment: null, marketSubSegments: [] } });
+  expect(data).toMatchObject({
+    type: 'organization',
+    organization: {
+      name: 'Fjord Fisk AS',
+      registrationNumber: '987654321',
+      marketSegment: null,
+      marketSubSegments: [],
+    },
+  });
   expect((data.addresses as { type: string }[]).map((a) => a.type)).toEqual(['billing']);
 });
 
@@ -50,7 +64,9 @@ describe('the national id', () => {
     expect(body.raw?.data.personalNumber).toBe('*******2345');
     expect(text).not.toContain('01017012345');
     // The upstream sends it in clear: the gateway masked it.
-    const upstream = await fetch(`${sim.baseUrl}/connect/customers/details/CSRT1700000001`, { headers: { Authorization: `Bearer ${sim.env.FRONTPAYMENT_TOKEN}` } });
+    const upstream = await fetch(`${sim.baseUrl}/connect/customers/details/CSRT1700000001`, {
+      headers: { Authorization: `Bearer ${sim.env.FRONTPAYMENT_TOKEN}` },
+    });
     expect(await upstream.text()).toContain('"personalNumber":"01017012345"');
     expect(gw.logText()).toContain('CSRT1700000001');
     expect(gw.logText()).not.toContain('01017012345');
@@ -101,7 +117,14 @@ describe('classification', () => {
   });
 
   test('a 404 without customerNotFound (a wrong path) is upstream-error, not retried and not cached', async () => {
-    sim.inject({ fault: { kind: 'status', status: 404, body: { status_code: 404, status_message: 'Not Found', message: 'routeNotFound', is_error: true, errors: null } }, times: 2 });
+    sim.inject({
+      fault: {
+        kind: 'status',
+        status: 404,
+        body: { status_code: 404, status_message: 'Not Found', message: 'routeNotFound', is_error: true, errors: null },
+      },
+      times: 2,
+    });
     for (let i = 0; i < 2; i += 1) {
       const res = await gw.lookup('frontpayment', 'CSRT1900000001');
       expect(res.status).toBe(502);
@@ -114,7 +137,14 @@ describe('classification', () => {
 
 test('a wrong bearer token is upstream-auth-failed with the 401 envelope, without a retry', async () => {
   const standalone = await frontpaymentSimulator({ rateLimitPerSecond: 0 });
-  const wrong = await startTestGateway({ env: { ...ENV, GATEWAY_ALLOW_ANONYMOUS: 'true', FRONTPAYMENT_BASE_URL: standalone.baseUrl, FRONTPAYMENT_TOKEN: 'not-the-token' } });
+  const wrong = await startTestGateway({
+    env: {
+      ...ENV,
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      FRONTPAYMENT_BASE_URL: standalone.baseUrl,
+      FRONTPAYMENT_TOKEN: 'not-the-token',
+    },
+  });
   try {
     const res = await wrong.lookup('frontpayment', 'CSRT1511414842');
     expect(res.status).toBe(502);

@@ -14,14 +14,16 @@ test('requests and responses carry the app’s prototypes from birth, with expre
     res.status(201).json({
       requestProto: Object.getPrototypeOf(req) === app.request,
       responseProto: Object.getPrototypeOf(res) === app.response,
-      name: res.locals.seen,
+      name: res.locals.seen as string,
       header: req.get('x-probe'),
     });
   });
   const server = createGatewayServer(app, { maxHeaderBytes: 16384 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/probe/ada`, { headers: { 'X-Probe': 'yes' } });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/probe/ada`, {
+      headers: { 'X-Probe': 'yes' },
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ requestProto: true, responseProto: true, name: 'ada', header: 'yes' });
   } finally {

@@ -15,7 +15,9 @@ interface Answer {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -72,7 +74,9 @@ describe('the request Tango receives', () => {
     const received = gw.sim('tango').log[0];
     expect(received?.method).toBe('GET');
     expect(received?.path).toBe('/customers/acme-wellness');
-    expect(received?.headers.authorization).toBe(`Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:${TANGO_SIM_KEY}`).toString('base64')}`);
+    expect(received?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${TANGO_SIM_PLATFORM}:${TANGO_SIM_KEY}`).toString('base64')}`,
+    );
     expect(received?.headers['user-agent']).toBe(`customer-gateway/${version}`);
     expect(received?.headers.accept).toBe('application/json');
   });
@@ -194,8 +198,15 @@ describe('the answer', () => {
     const res = await gw.lookup('tango', 'zanzibar-health', { headers: NO_CACHE });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as Answer;
-    expect(body.data).toMatchObject({ id: 'tango:zanzibar-health', provider: 'tango', providerId: 'zanzibar-health', type: 'organization' });
+    expect(body.data).toMatchObject({
+      id: 'tango:zanzibar-health',
+      provider: 'tango',
+      providerId: 'zanzibar-health',
+      type: 'organization',
+    });
     expect(body.meta).toMatchObject({ cache: 'miss', ageSeconds: 0, requestId: res.headers.get('x-request-id') });
-    expect(new Date((body.meta as unknown as { fetchedAt: string }).fetchedAt).toISOString()).toBe((body.meta as unknown as { fetchedAt: string }).fetchedAt);
+    expect(new Date((body.meta as unknown as { fetchedAt: string }).fetchedAt).toISOString()).toBe(
+      (body.meta as unknown as { fetchedAt: string }).fetchedAt,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Logs, metrics and probes of a real gateway in front of the real Tango simulator (design §4a, issue 6).
+ * Logs, metrics and probes of a real gateway in front of the real Tango simulator.
  */
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(async () => gw.close());
 beforeEach(() => gw.simulators.forEach((sim) => sim.reset()));
 
-const requestLine = (requestId: string): Line | undefined => gw.logs().find((l) => l.msg === 'request completed' && l.requestId === requestId);
+const requestLine = (requestId: string): Line | undefined =>
+  gw.logs().find((l) => l.msg === 'request completed' && l.requestId === requestId);
 const metricsText = async () => (await fetch(`${gw.url}/metrics`)).text();
 /** The value of one sample line (`name{labels} value`), or undefined when the series does not exist. */
 const sample = (text: string, series: string): number | undefined => {
@@ -24,11 +25,19 @@ const sample = (text: string, series: string): number | undefined => {
 };
 
 describe('request log', () => {
-  test('one line per lookup with route pattern, provider, status, duration, cache outcome, request id and upstream attempts', async () => {
+  test('one line per lookup: route, provider, status, duration, cache outcome, request id, attempts', async () => {
     await gw.lookup('tango', 'acme-wellness', { headers: { 'X-Request-Id': 'log-miss-1' } });
     await gw.lookup('tango', 'acme-wellness', { headers: { 'X-Request-Id': 'log-hit-1' } });
     const miss = requestLine('log-miss-1');
-    expect(miss).toMatchObject({ method: 'GET', route: '/customers/:provider/:id', provider: 'tango', status: 200, cache: 'miss', upstreamAttempts: 1, level: 30 });
+    expect(miss).toMatchObject({
+      method: 'GET',
+      route: '/customers/:provider/:id',
+      provider: 'tango',
+      status: 200,
+      cache: 'miss',
+      upstreamAttempts: 1,
+      level: 30,
+    });
     expect(typeof miss?.durationMs).toBe('number');
     // One request id field, the gateway's own; no raw URL.
     expect(miss).not.toHaveProperty('reqId');
@@ -48,7 +57,7 @@ describe('request log', () => {
       [2, 503, 20],
       [3, 200, 20],
     ]);
-    for (const a of attempts) expect(a).toMatchObject({ provider: 'tango', durationMs: expect.any(Number) });
+    for (const a of attempts) expect(a).toMatchObject({ provider: 'tango', durationMs: expect.any(Number) as unknown });
     // Tango's own X-REQUEST-ID, for a support ticket with Tango.
     expect(attempts[2]?.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -57,7 +66,13 @@ describe('request log', () => {
     gw.sim('tango').inject({ fault: { kind: 'status', status: 500 } });
     const res = await gw.lookup('tango', 'dormant-holdings', { headers: { 'X-Request-Id': 'log-fail-1' } });
     expect(res.status).toBe(502);
-    expect(requestLine('log-fail-1')).toMatchObject({ status: 502, problem: 'upstream-error', upstreamAttempts: 3, level: 40, route: '/customers/:provider/:id' });
+    expect(requestLine('log-fail-1')).toMatchObject({
+      status: 502,
+      problem: 'upstream-error',
+      upstreamAttempts: 3,
+      level: 40,
+      route: '/customers/:provider/:id',
+    });
   });
 
   test('an unknown path logs the route as "unmatched", never the raw URL', async () => {
@@ -93,7 +108,9 @@ describe('GET /metrics', () => {
     await gw.lookup('tango', 'aeroskobing-velvaere');
     const after = await metricsText();
     const delta = (series: string) => (sample(after, series) ?? 0) - (sample(before, series) ?? 0);
-    expect(delta('http_server_request_duration_seconds_count{route="/customers/:provider/:id",method="GET",status="200"}')).toBe(2);
+    expect(
+      delta('http_server_request_duration_seconds_count{route="/customers/:provider/:id",method="GET",status="200"}'),
+    ).toBe(2);
     expect(delta('upstream_request_duration_seconds_count{provider="tango",outcome="server-error"}')).toBe(1);
     expect(delta('upstream_request_duration_seconds_count{provider="tango",outcome="ok"}')).toBe(1);
     expect(delta('upstream_retries_total{provider="tango"}')).toBe(1);
@@ -106,7 +123,9 @@ describe('GET /metrics', () => {
   test('concurrent lookups of one customer count one miss and the others as collapsed', async () => {
     const before = await metricsText();
     gw.sim('tango').inject({ fault: { kind: 'latency', ms: 150 }, times: 1 });
-    const answers = await Promise.all([1, 2, 3].map(() => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } })),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     const after = await metricsText();
     const delta = (series: string) => (sample(after, series) ?? 0) - (sample(before, series) ?? 0);
@@ -119,16 +138,33 @@ describe('GET /metrics', () => {
     // edge-case-co carries a field Tango may add later ("region").
     await gw.lookup('tango', 'edge-case-co', { headers: { 'Cache-Control': 'no-cache' } });
     // An answer that lost fields the adapter expects.
-    gw.sim('tango').inject({ fault: { kind: 'status', status: 200, body: { customerIdentifier: 'zanzibar-health', status: 'ACTIVE', accounts: [{ accountIdentifier: 'a1', status: 'ACTIVE', label: 'x' }] } }, times: 1 });
+    gw.sim('tango').inject({
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: {
+          customerIdentifier: 'zanzibar-health',
+          status: 'ACTIVE',
+          accounts: [{ accountIdentifier: 'a1', status: 'ACTIVE', label: 'x' }],
+        },
+      },
+      times: 1,
+    });
     await gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } });
     const text = await metricsText();
-    expect(sample(text, 'upstream_schema_unknown_fields_total{provider="tango",field="region"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'upstream_schema_unknown_fields_total{provider="tango",field="region"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'upstream_schema_unknown_fields_total{provider="tango",field="accounts[].label"}')).toBe(1);
     expect(sample(text, 'upstream_schema_missing_fields_total{provider="tango",field="displayName"}')).toBe(1);
     expect(sample(text, 'upstream_schema_missing_fields_total{provider="tango",field="createdAt"}')).toBe(1);
-    expect(sample(text, 'upstream_schema_missing_fields_total{provider="tango",field="accounts[].currencyCode"}')).toBe(1);
+    expect(sample(text, 'upstream_schema_missing_fields_total{provider="tango",field="accounts[].currencyCode"}')).toBe(
+      1,
+    );
     // Known fields are never reported.
-    expect(text).not.toMatch(/upstream_schema_unknown_fields_total\{provider="tango",field="(displayName|accounts\[\]\.status)"\}/);
+    expect(text).not.toMatch(
+      /upstream_schema_unknown_fields_total\{provider="tango",field="(displayName|accounts\[\]\.status)"\}/,
+    );
   });
 
   test('cache hits do not walk the body again', async () => {
@@ -136,7 +172,9 @@ describe('GET /metrics', () => {
     const before = sample(await metricsText(), 'upstream_schema_unknown_fields_total{provider="tango",field="region"}');
     const res = await gw.lookup('tango', 'edge-case-co');
     expect(res.headers.get('cache-status')).toMatch(/; hit;/);
-    expect(sample(await metricsText(), 'upstream_schema_unknown_fields_total{provider="tango",field="region"}')).toBe(before);
+    expect(sample(await metricsText(), 'upstream_schema_unknown_fields_total{provider="tango",field="region"}')).toBe(
+      before,
+    );
   });
 
   test('the breaker state of every provider is on /metrics from the start: closed', async () => {
@@ -152,7 +190,14 @@ describe('GET /metrics', () => {
 describe('an open breaker', () => {
   let guarded: TestGateway;
   beforeAll(async () => {
-    guarded = await startTestGateway({ env: { PROVIDERS: 'tango', TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '2', TANGO_BREAKER_HALF_OPEN_AFTER_MS: '60000' } });
+    guarded = await startTestGateway({
+      env: {
+        PROVIDERS: 'tango',
+        TANGO_RETRIES: '0',
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '2',
+        TANGO_BREAKER_HALF_OPEN_AFTER_MS: '60000',
+      },
+    });
   });
   afterAll(async () => guarded.close());
 
@@ -165,7 +210,10 @@ describe('an open breaker', () => {
     expect(sample(text, 'circuit_breaker_state{provider="tango",state="closed"}')).toBe(0);
     const ready = await fetch(`${guarded.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { providers: { tango: Record<string, unknown> } }).providers.tango).toMatchObject({ auth: { kind: 'basic' }, breaker: 'open' });
+    expect(((await ready.json()) as { providers: { tango: Record<string, unknown> } }).providers.tango).toMatchObject({
+      auth: { kind: 'basic' },
+      breaker: 'open',
+    });
   });
 });
 
@@ -193,7 +241,11 @@ describe('probes', () => {
   test('/readyz reports the configuration and each provider’s local state without calling any upstream', async () => {
     const res = await fetch(`${gw.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; config: string; providers: Record<string, { auth: Record<string, unknown> }> };
+    const body = (await res.json()) as {
+      status: string;
+      config: string;
+      providers: Record<string, { auth: Record<string, unknown> }>;
+    };
     expect(body).toMatchObject({ status: 'ready', config: 'loaded' });
     expect(Object.keys(body.providers).sort()).toEqual([...gw.services.providers.keys()].sort());
     expect(body.providers.tango).toMatchObject({ auth: { kind: 'basic' }, breaker: 'closed', inFlight: 0, queued: 0 });
@@ -212,7 +264,9 @@ describe('probes', () => {
 
 describe('GET /problems/{code}', () => {
   test('describes every problem type in a sentence, and 404s an unknown one', async () => {
-    const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { components: { schemas: { Problem: { properties: { type: { enum: string[] } } } } } };
+    const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+      components: { schemas: { Problem: { properties: { type: { enum: string[] } } } } };
+    };
     for (const type of spec.components.schemas.Problem.properties.type.enum) {
       const res = await fetch(gw.url + type);
       expect(res.status).toBe(200);

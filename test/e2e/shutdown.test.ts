@@ -24,7 +24,14 @@ afterEach(() => {
 async function startServer(env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   started.add(child);
@@ -46,14 +53,19 @@ async function startServer(env: Record<string, string> = {}): Promise<Running> {
 }
 
 async function slowUpstream(simulatorOrigin: string, ms: number): Promise<void> {
-  const res = await fetch(`${simulatorOrigin}/__simulator/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'latency', ms } }) });
+  const res = await fetch(`${simulatorOrigin}/__simulator/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ fault: { kind: 'latency', ms } }),
+  });
   expect(res.status).toBe(201);
 }
 
 /** Resolves once the simulator has received `count` API requests: the lookups are in flight. */
 async function untilUpstreamSaw(simulatorOrigin: string, count: number): Promise<void> {
   for (;;) {
-    const { stats } = (await (await fetch(`${simulatorOrigin}/__simulator/faults`)).json()) as { stats: { apiRequests: number } };
+    const { stats } = (await (await fetch(`${simulatorOrigin}/__simulator/faults`)).json()) as {
+      stats: { apiRequests: number };
+    };
     if (stats.apiRequests >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -78,7 +90,12 @@ test('SIGTERM during slow lookups: every lookup answered 200, new connections re
   await slowUpstream(server.simulatorOrigin, 800);
   // Two customers (two upstream calls, paced by Tango's 1 request per second) and lookups joined to them.
   const ids = ['zanzibar-health', 'zanzibar-health', 'zanzibar-health', 'acme-wellness', 'acme-wellness'];
-  const answers = ids.map((id) => fetch(`${server.url}/customers/tango/${id}`).then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { providerId: string } } })));
+  const answers = ids.map((id) =>
+    fetch(`${server.url}/customers/tango/${id}`).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as { data?: { providerId: string } },
+    })),
+  );
   // Every lookup has reached the gateway (the slow upstream holds them there): now stop it.
   await untilInFlight(server.url, ids.length);
 
@@ -90,7 +107,9 @@ test('SIGTERM during slow lookups: every lookup answered 200, new connections re
   expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   expect(results.map((r) => r.body.data?.providerId)).toEqual(ids);
   expect(await server.exit).toBe(0);
-  expect(server.lines.find((l) => l.msg === 'shutting down: draining in-flight requests')).toMatchObject({ signal: 'SIGTERM' });
+  expect(server.lines.find((l) => l.msg === 'shutting down: draining in-flight requests')).toMatchObject({
+    signal: 'SIGTERM',
+  });
   // Nothing happened after the stop. (Judged by the lines' own times: pino writes stdout asynchronously, so
   // the pipe may deliver a request line logged a moment before 'stopped' just after it.)
   const stopped = server.lines.find((l) => l.msg === 'stopped');

@@ -45,13 +45,18 @@ describe('with OAuth client credentials', () => {
   afterAll(async () => gw.close());
 
   test('lookups carry a bearer token fetched once and reused', async () => {
-    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings']) expect((await gw.lookup('tango', id, NO_CACHE)).status).toBe(200);
+    for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings'])
+      expect((await gw.lookup('tango', id, NO_CACHE)).status).toBe(200);
     expect(tokenRequests()).toBe(1);
     const api = sim.log.filter((r) => r.path.startsWith('/customers/'));
     expect(api).toHaveLength(3);
     for (const request of api) expect(request.headers.authorization).toMatch(/^Bearer \S+$/);
     const form = new URLSearchParams(sim.log.find((r) => r.path === '/oauth/token')?.body);
-    expect(Object.fromEntries(form)).toMatchObject({ grant_type: 'client_credentials', scope: 'raas.all', audience: 'https://api.tangocard.com/' });
+    expect(Object.fromEntries(form)).toMatchObject({
+      grant_type: 'client_credentials',
+      scope: 'raas.all',
+      audience: 'https://api.tangocard.com/',
+    });
   });
 
   test('a 401 from Tango drops the token, fetches a new one and tries once more, outside TANGO_RETRIES', async () => {

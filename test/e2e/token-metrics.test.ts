@@ -28,7 +28,13 @@ test('token_fetches_total counts one fetch for several lookups, and /readyz show
   expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
   const text = await (await fetch(`${gw.url}/metrics`)).text();
   expect(text).toContain('token_fetches_total{provider="tango",outcome="ok"} 1');
-  const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { providers: { tango: { auth: Record<string, unknown> } } };
-  expect(ready.providers.tango.auth).toMatchObject({ kind: 'oauth2-client-credentials', token: 'valid', tokenRequests: 1 });
+  const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as {
+    providers: { tango: { auth: Record<string, unknown> } };
+  };
+  expect(ready.providers.tango.auth).toMatchObject({
+    kind: 'oauth2-client-credentials',
+    token: 'valid',
+    tokenRequests: 1,
+  });
   expect(JSON.stringify(ready)).not.toContain('tango-sim-');
 });

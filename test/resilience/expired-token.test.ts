@@ -39,13 +39,19 @@ test('an expired IMS token gets Adobe’s 401 4116; the gateway refreshes once a
 
   // The old token stays expired, and the answer to it is Adobe's own body.
   const again = await fetch(`${sim.baseUrl}/v3/customers/9876543210`, {
-    headers: { Authorization: String(oldToken), 'X-Api-Key': gw.config.providers[0]?.env.ADOBE_VIP_API_KEY ?? '', Accept: 'application/json', 'Content-Type': 'application/json', 'X-Correlation-Id': 'c-1' },
+    headers: {
+      Authorization: String(oldToken),
+      'X-Api-Key': gw.config.providers[0]?.env.ADOBE_VIP_API_KEY ?? '',
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      'X-Correlation-Id': 'c-1',
+    },
   });
   expect(again.status).toBe(401);
   expect(await again.json()).toEqual({ code: '4116', message: 'Authorization token is invalid' });
 });
 
-test('a token younger than the fault’s minAgeMs is never expired: a freshly fetched token is not already stale', async () => {
+test('a token younger than the fault’s minAgeMs is never expired: a fresh token is not already stale', async () => {
   gw.services.providers.get('adobe-vip')?.auth.invalidate();
   sim.inject({ fault: { kind: 'expired-token', minAgeMs: 60_000 } });
   expect((await gw.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * Stale-if-error and stale-while-revalidate (design §3, §4): an expired entry is served, within its bound, when
+ * Stale-if-error and stale-while-revalidate (docs/caching.md): an expired entry is served, within its bound, when
  * the upstream fails for upstream reasons; optionally at once while one background refresh per key runs.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';

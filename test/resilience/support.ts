@@ -18,6 +18,7 @@ export interface Problem {
 }
 
 export async function problemOf(res: Response): Promise<Problem> {
-  if (!/^application\/problem\+json/.test(res.headers.get('content-type') ?? '')) throw new Error(`not a problem: ${res.status} ${res.headers.get('content-type')}`);
+  if (!/^application\/problem\+json/.test(res.headers.get('content-type') ?? ''))
+    throw new Error(`not a problem: ${res.status} ${res.headers.get('content-type')}`);
   return (await res.json()) as Problem;
 }

@@ -9,7 +9,19 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { adapters } from '../../providers/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { AUDIENCE, bearer, ISSUER, keyFile, newApiKey, sha256Hex, startIssuer, unsignedToken, withGateway, xApiKey, type Issuer } from './fixtures.js';
+import {
+  AUDIENCE,
+  bearer,
+  ISSUER,
+  keyFile,
+  newApiKey,
+  sha256Hex,
+  startIssuer,
+  unsignedToken,
+  withGateway,
+  xApiKey,
+  type Issuer,
+} from './fixtures.js';
 import { PII_CUSTOMER, piiTestAdapter } from './pii-adapter.js';
 
 const LIMITED_KEY = newApiKey();
@@ -31,12 +43,22 @@ beforeAll(async () => {
     file,
     keyFile([
       { name: 'limited-app', keySha256: [sha256Hex(LIMITED_KEY)], providers: ['tango'], scopes: [] },
-      { name: 'full-app', keySha256: [sha256Hex(FULL_KEY).toUpperCase()], providers: ['*'], scopes: ['pii:read', 'cache:purge'] },
+      {
+        name: 'full-app',
+        keySha256: [sha256Hex(FULL_KEY).toUpperCase()],
+        providers: ['*'],
+        scopes: ['pii:read', 'cache:purge'],
+      },
     ]),
   );
   gw = await startTestGateway({
     adapters: [...adapters, piiTestAdapter],
-    env: { GATEWAY_API_KEYS_FILE: file, GATEWAY_JWT_JWKS_URL: issuer.jwksUrl, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE },
+    env: {
+      GATEWAY_API_KEYS_FILE: file,
+      GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
+      GATEWAY_JWT_ISSUER: ISSUER,
+      GATEWAY_JWT_AUDIENCE: AUDIENCE,
+    },
   });
   tokens.limited = await issuer.sign({ sub: 'dashboard-user', providers: ['tango'], scope: '' });
   tokens.full = await issuer.sign({ azp: 'support-console', providers: '*', scope: 'pii:read cache:purge' });
@@ -46,7 +68,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-const call = (method: string, path: string, headers: Record<string, string> = {}) => fetch(gw.url + path, { method, headers });
+const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+  fetch(gw.url + path, { method, headers });
 
 type Kind = 'an API key as Bearer' | 'an API key as X-Api-Key' | 'a JWT';
 const credentials = (kind: Kind, grant: 'limited' | 'full'): Record<string, string> => {
@@ -70,9 +93,12 @@ describe('without credentials', () => {
     if (method !== 'HEAD') expect(((await res.json()) as { type: string }).type).toBe('/problems/unauthorized');
   });
 
-  test.each(['/healthz', '/readyz', '/providers', '/problems/forbidden'])('the public route %s answers without credentials', async (path) => {
-    expect((await call('GET', path)).status).toBe(200);
-  });
+  test.each(['/healthz', '/readyz', '/providers', '/problems/forbidden'])(
+    'the public route %s answers without credentials',
+    async (path) => {
+      expect((await call('GET', path)).status).toBe(200);
+    },
+  );
 });
 
 describe.each(KINDS)('with %s', (kind) => {
@@ -119,7 +145,10 @@ describe('credentials that are refused', () => {
   test.each<[string, () => Record<string, string>]>([
     ['an unknown API key as Bearer', () => bearer(newApiKey())],
     ['an unknown API key as X-Api-Key', () => xApiKey(newApiKey())],
-    ['a valid key as X-Api-Key next to another Authorization', () => ({ ...xApiKey(FULL_KEY), Authorization: `Bearer ${LIMITED_KEY}` })],
+    [
+      'a valid key as X-Api-Key next to another Authorization',
+      () => ({ ...xApiKey(FULL_KEY), Authorization: `Bearer ${LIMITED_KEY}` }),
+    ],
     ['HTTP Basic', () => ({ Authorization: `Basic ${Buffer.from(`x:${FULL_KEY}`).toString('base64')}` })],
     ['the key file hash sent as the key', () => bearer(sha256Hex(FULL_KEY))],
     ['a valid JWT sent as X-Api-Key', () => xApiKey(tokens.full)],
@@ -133,14 +162,42 @@ describe('credentials that are refused', () => {
 describe('JWT checks against the issuer JWKS', () => {
   test.each<[string, string, () => Promise<string>]>([
     ['expired', 'ERR_JWT_EXPIRED', () => issuer.sign({ sub: 'a', providers: '*' }, { expiresIn: -120 })],
-    ['not yet valid', 'ERR_JWT_CLAIM_VALIDATION_FAILED nbf', () => issuer.sign({ sub: 'a', providers: '*' }, { notBefore: 3600 })],
-    ['for another audience', 'ERR_JWT_CLAIM_VALIDATION_FAILED aud', () => issuer.sign({ sub: 'a', providers: '*' }, { audience: 'another-api' })],
-    ['from another issuer', 'ERR_JWT_CLAIM_VALIDATION_FAILED iss', () => issuer.sign({ sub: 'a', providers: '*' }, { issuer: 'https://evil.test/' })],
-    ['signed by a key the JWKS does not hold (same kid)', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', () => issuer.sign({ sub: 'a', providers: '*' }, { foreignKey: true })],
-    ['signed with an unknown kid', 'ERR_JWKS_NO_MATCHING_KEY', () => issuer.sign({ sub: 'a', providers: '*' }, { kid: 'k-unknown', foreignKey: true })],
-    ['without an expiry', 'ERR_JWT_CLAIM_VALIDATION_FAILED exp', () => issuer.sign({ sub: 'a', providers: '*' }, { omitExp: true })],
+    [
+      'not yet valid',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED nbf',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { notBefore: 3600 }),
+    ],
+    [
+      'for another audience',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED aud',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { audience: 'another-api' }),
+    ],
+    [
+      'from another issuer',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED iss',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { issuer: 'https://evil.test/' }),
+    ],
+    [
+      'signed by a key the JWKS does not hold (same kid)',
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { foreignKey: true }),
+    ],
+    [
+      'signed with an unknown kid',
+      'ERR_JWKS_NO_MATCHING_KEY',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { kid: 'k-unknown', foreignKey: true }),
+    ],
+    [
+      'without an expiry',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED exp',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { omitExp: true }),
+    ],
     ['without a subject', 'token names no subject (sub, azp or client_id)', () => issuer.sign({ providers: '*' })],
-    ['unsecured (alg: none)', 'ERR_JOSE_ALG_NOT_ALLOWED', async () => unsignedToken({ sub: 'a', providers: '*', scope: 'pii:read' })],
+    [
+      'unsecured (alg: none)',
+      'ERR_JOSE_ALG_NOT_ALLOWED',
+      async () => unsignedToken({ sub: 'a', providers: '*', scope: 'pii:read' }),
+    ],
     [
       'HS256 with a guessed secret',
       'ERR_JOSE_ALG_NOT_ALLOWED',
@@ -152,11 +209,24 @@ describe('JWT checks against the issuer JWKS', () => {
           .setExpirationTime('5m')
           .sign(new TextEncoder().encode('x'.repeat(32))),
     ],
-    ['tampered (payload changed after signing)', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', async () => {
-      const [h, , s] = tokens.limited.split('.');
-      const payload = Buffer.from(JSON.stringify({ sub: 'dashboard-user', providers: '*', scope: 'pii:read', iss: ISSUER, aud: AUDIENCE, exp: 9999999999 })).toString('base64url');
-      return `${h}.${payload}.${s}`;
-    }],
+    [
+      'tampered (payload changed after signing)',
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      async () => {
+        const [h, , s] = tokens.limited.split('.');
+        const payload = Buffer.from(
+          JSON.stringify({
+            sub: 'dashboard-user',
+            providers: '*',
+            scope: 'pii:read',
+            iss: ISSUER,
+            aud: AUDIENCE,
+            exp: 9999999999,
+          }),
+        ).toString('base64url');
+        return `${h}.${payload}.${s}`;
+      },
+    ],
   ])('a token %s is 401 invalid_token (%s)', async (_name, reason, make) => {
     const res = await call('GET', CUSTOMER, bearer(await make()));
     expect(res.status).toBe(401);
@@ -190,20 +260,24 @@ test('when the JWKS cannot be reached, a token is not waved through: 500 interna
   const token = await down.sign({ sub: 'a', providers: '*' });
   const url = down.jwksUrl;
   await down.close();
-  await withGateway({ env: { GATEWAY_JWT_JWKS_URL: url, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE } }, async (g) => {
-    const res = await fetch(g.url + CUSTOMER, { headers: bearer(token) });
-    expect(res.status).toBe(500);
-    expect(((await res.json()) as { type: string }).type).toBe('/problems/internal-error');
-    expect(g.logs().some((l) => l.level === 50 && String(l.msg).includes('JWKS'))).toBe(true);
-  });
+  await withGateway(
+    { env: { GATEWAY_JWT_JWKS_URL: url, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE } },
+    async (g) => {
+      const res = await fetch(g.url + CUSTOMER, { headers: bearer(token) });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { type: string }).type).toBe('/problems/internal-error');
+      expect(g.logs().some((l) => l.level === 50 && String(l.msg).includes('JWKS'))).toBe(true);
+    },
+  );
 });
 
 describe('key rotation', () => {
   const oldKey = newApiKey();
   const newKey = newApiKey();
-  const client = (hashes: string[]) => keyFile([{ name: 'rotating-app', keySha256: hashes, providers: ['tango'], scopes: [] }]);
+  const client = (hashes: string[]) =>
+    keyFile([{ name: 'rotating-app', keySha256: hashes, providers: ['tango'], scopes: [] }]);
 
-  test('during a rotation both keys of one client work; once the old hash is removed, the old key is refused', async () => {
+  test('in a rotation both keys of one client work; once the old hash is gone, the old key is refused', async () => {
     await withGateway({ env: { GATEWAY_API_KEYS: client([sha256Hex(oldKey), sha256Hex(newKey)]) } }, async (during) => {
       expect((await fetch(during.url + CUSTOMER, { headers: bearer(oldKey) })).status).toBe(200);
       expect((await fetch(during.url + CUSTOMER, { headers: xApiKey(newKey) })).status).toBe(200);

@@ -11,7 +11,13 @@ import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
 import { keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 
-const PRODUCTION = { NODE_ENV: 'production', PROVIDERS: 'tango', TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2', TANGO_PLATFORM_NAME: 'p', TANGO_PLATFORM_KEY: 'k' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  PROVIDERS: 'tango',
+  TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2',
+  TANGO_PLATFORM_NAME: 'p',
+  TANGO_PLATFORM_KEY: 'k',
+};
 const KEYS = keyFile([{ name: 'app', keySha256: [sha256Hex(newApiKey())], providers: ['tango'], scopes: [] }]);
 
 /** Runs the real process entry; resolves with its exit code and output, or kills it once it is listening. */
@@ -33,12 +39,17 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
 }
 
 describe('production', () => {
-  test('the process refuses to start without an authentication method, with one line naming the variables', async () => {
+  test('the process refuses to start without an authentication method, one line naming the variables', async () => {
     const { code, stderr } = await runServer(PRODUCTION);
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Configuration error: NODE_ENV=production needs inbound authentication: .*GATEWAY_API_KEYS_FILE.*GATEWAY_JWT_JWKS_URL/);
+    expect(lines[0]).toMatch(
+      /^Configuration error: NODE_ENV=production needs inbound authentication: .*GATEWAY_API_KEYS_FILE.*GATEWAY_JWT_JWKS_URL/,
+    );
   }, 20000);
 
   test('with API keys it starts, and logs no open-mode warning', async () => {
@@ -48,7 +59,15 @@ describe('production', () => {
   }, 20000);
 
   test('a JWKS URL alone is also enough', () => {
-    const config = loadConfig({ ...PRODUCTION, GATEWAY_JWT_JWKS_URL: 'https://issuer.example/jwks.json', GATEWAY_JWT_ISSUER: 'https://issuer.example/', GATEWAY_JWT_AUDIENCE: 'customer-gateway' }, adapters);
+    const config = loadConfig(
+      {
+        ...PRODUCTION,
+        GATEWAY_JWT_JWKS_URL: 'https://issuer.example/jwks.json',
+        GATEWAY_JWT_ISSUER: 'https://issuer.example/',
+        GATEWAY_JWT_AUDIENCE: 'customer-gateway',
+      },
+      adapters,
+    );
     expect(config.security.open).toBe(false);
     expect(config.security.jwt?.algorithms).toEqual(['RS256', 'ES256']);
   });
@@ -82,14 +101,38 @@ describe('the key file', () => {
   });
 
   test.each<[string, Record<string, string>, RegExp]>([
-    ['a missing file', { GATEWAY_API_KEYS_FILE: '/nonexistent/keys.json' }, /"GATEWAY_API_KEYS_FILE" cannot be read \(ENOENT\)/],
+    [
+      'a missing file',
+      { GATEWAY_API_KEYS_FILE: '/nonexistent/keys.json' },
+      /"GATEWAY_API_KEYS_FILE" cannot be read \(ENOENT\)/,
+    ],
     ['both a file and inline keys', { GATEWAY_API_KEYS_FILE: '/x', GATEWAY_API_KEYS: '[]' }, /not both/],
-    ['JSON that does not parse', { GATEWAY_API_KEYS: '{"clients": [ {"name": "app", "key": "s3cr3t-value"' }, /"GATEWAY_API_KEYS" is not valid JSON$/],
-    ['a key instead of its hash', { GATEWAY_API_KEYS: JSON.stringify([{ ...client, keySha256: ['s3cr3t-value'] }]) }, /"GATEWAY_API_KEYS".*keySha256/],
+    [
+      'JSON that does not parse',
+      { GATEWAY_API_KEYS: '{"clients": [ {"name": "app", "key": "s3cr3t-value"' },
+      /"GATEWAY_API_KEYS" is not valid JSON$/,
+    ],
+    [
+      'a key instead of its hash',
+      { GATEWAY_API_KEYS: JSON.stringify([{ ...client, keySha256: ['s3cr3t-value'] }]) },
+      /"GATEWAY_API_KEYS".*keySha256/,
+    ],
     ['an unknown scope', { GATEWAY_API_KEYS: JSON.stringify([{ ...client, scopes: ['admin'] }]) }, /scopes/],
-    ['an unknown provider', { GATEWAY_API_KEYS: JSON.stringify([{ ...client, providers: ['tangoo'] }]) }, /unknown provider "tangoo"/],
-    ['two clients of one name', { GATEWAY_API_KEYS: JSON.stringify([client, { ...client, keySha256: [sha256Hex('other')] }]) }, /GATEWAY_API_KEYS/],
-    ['one hash for two clients', { GATEWAY_API_KEYS: JSON.stringify([client, { ...client, name: 'other' }]) }, /listed twice/],
+    [
+      'an unknown provider',
+      { GATEWAY_API_KEYS: JSON.stringify([{ ...client, providers: ['tangoo'] }]) },
+      /unknown provider "tangoo"/,
+    ],
+    [
+      'two clients of one name',
+      { GATEWAY_API_KEYS: JSON.stringify([client, { ...client, keySha256: [sha256Hex('other')] }]) },
+      /GATEWAY_API_KEYS/,
+    ],
+    [
+      'one hash for two clients',
+      { GATEWAY_API_KEYS: JSON.stringify([client, { ...client, name: 'other' }]) },
+      /listed twice/,
+    ],
   ])('%s is a configuration error that never echoes the content', (_name, env, message) => {
     expect(load(env)).toThrow(ConfigError);
     expect(load(env)).toThrow(message);
@@ -102,18 +145,31 @@ describe('the key file', () => {
 });
 
 describe('JWT settings', () => {
-  const jwt = { GATEWAY_JWT_JWKS_URL: 'https://issuer.example/jwks.json', GATEWAY_JWT_ISSUER: 'https://issuer.example/', GATEWAY_JWT_AUDIENCE: 'a, b' };
+  const jwt = {
+    GATEWAY_JWT_JWKS_URL: 'https://issuer.example/jwks.json',
+    GATEWAY_JWT_ISSUER: 'https://issuer.example/',
+    GATEWAY_JWT_AUDIENCE: 'a, b',
+  };
 
   test('issuer and audience are required with a JWKS URL', () => {
-    expect(() => loadConfig({ GATEWAY_JWT_JWKS_URL: jwt.GATEWAY_JWT_JWKS_URL }, adapters)).toThrow(/GATEWAY_JWT_ISSUER/);
-    expect(() => loadConfig({ GATEWAY_JWT_JWKS_URL: jwt.GATEWAY_JWT_JWKS_URL, GATEWAY_JWT_ISSUER: 'x' }, adapters)).toThrow(/GATEWAY_JWT_AUDIENCE/);
+    expect(() => loadConfig({ GATEWAY_JWT_JWKS_URL: jwt.GATEWAY_JWT_JWKS_URL }, adapters)).toThrow(
+      /GATEWAY_JWT_ISSUER/,
+    );
+    expect(() =>
+      loadConfig({ GATEWAY_JWT_JWKS_URL: jwt.GATEWAY_JWT_JWKS_URL, GATEWAY_JWT_ISSUER: 'x' }, adapters),
+    ).toThrow(/GATEWAY_JWT_AUDIENCE/);
   });
 
   test('several audiences may be listed', () => {
     expect(loadConfig(jwt, adapters).security.jwt?.audience).toEqual(['a', 'b']);
   });
 
-  test.each(['HS256', 'none', 'RS256,none'])('GATEWAY_JWT_ALGORITHMS=%s is refused: asymmetric algorithms only', (algorithms) => {
-    expect(() => loadConfig({ ...jwt, GATEWAY_JWT_ALGORITHMS: algorithms }, adapters)).toThrow(/GATEWAY_JWT_ALGORITHMS/);
-  });
+  test.each(['HS256', 'none', 'RS256,none'])(
+    'GATEWAY_JWT_ALGORITHMS=%s is refused: asymmetric algorithms only',
+    (algorithms) => {
+      expect(() => loadConfig({ ...jwt, GATEWAY_JWT_ALGORITHMS: algorithms }, adapters)).toThrow(
+        /GATEWAY_JWT_ALGORITHMS/,
+      );
+    },
+  );
 });

@@ -84,7 +84,8 @@ export async function startIssuer(): Promise<Issuer> {
 export function unsignedToken(claims: JWTPayload): string {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...claims })}.`;
+  const payload = b64({ iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...claims });
+  return `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`;
 }
 
 export const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });

@@ -10,32 +10,44 @@ import { withGateway } from './fixtures.js';
 const DASHBOARD = 'https://dashboard.example.com';
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { CORS_ORIGINS: `${DASHBOARD}, http://localhost:5173`, GATEWAY_MAX_URL_LENGTH: '200', GATEWAY_MAX_HEADER_BYTES: '2048' } });
+  gw = await startTestGateway({
+    env: {
+      CORS_ORIGINS: `${DASHBOARD}, http://localhost:5173`,
+      GATEWAY_MAX_URL_LENGTH: '200',
+      GATEWAY_MAX_HEADER_BYTES: '2048',
+    },
+  });
 });
 afterAll(async () => gw.close());
 
 describe('security headers', () => {
-  test.each(['/healthz', '/customers/tango/zanzibar-health', '/customers/tango/x', '/nowhere'])('%s carries helmet’s headers and a self-only CSP', async (path) => {
-    const res = await fetch(gw.url + path);
-    const csp = res.headers.get('content-security-policy') ?? '';
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("style-src 'self'");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).not.toContain('unsafe-inline');
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(res.headers.get('x-powered-by')).toBeNull();
-  });
+  test.each(['/healthz', '/customers/tango/zanzibar-health', '/customers/tango/x', '/nowhere'])(
+    '%s carries helmet’s headers and a self-only CSP',
+    async (path) => {
+      const res = await fetch(gw.url + path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    },
+  );
 });
 
 describe('size limits', () => {
   test('a URL longer than GATEWAY_MAX_URL_LENGTH is an invalid-request problem before any routing', async () => {
     const res = await fetch(`${gw.url}/customers/tango/${'a'.repeat(190)}`);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ type: '/problems/invalid-request', detail: 'The request URL is longer than 200 characters.' });
+    expect(await res.json()).toMatchObject({
+      type: '/problems/invalid-request',
+      detail: 'The request URL is longer than 200 characters.',
+    });
     expect(gw.sim('tango').log.some((r) => r.path.includes('a'.repeat(150)))).toBe(false);
   });
 
@@ -61,7 +73,11 @@ describe('CORS', () => {
   test('a preflight from a listed origin is answered 204 without credentials', async () => {
     const res = await fetch(`${gw.url}/customers/tango/zanzibar-health`, {
       method: 'OPTIONS',
-      headers: { Origin: DASHBOARD, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: DASHBOARD,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
@@ -72,7 +88,10 @@ describe('CORS', () => {
   test('another origin gets no CORS headers, and its preflight is not answered as one', async () => {
     const res = await gw.lookup('tango', 'zanzibar-health', { headers: { Origin: 'https://evil.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${gw.url}/customers/tango/zanzibar-health`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' } });
+    const preflight = await fetch(`${gw.url}/customers/tango/zanzibar-health`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' },
+    });
     expect(preflight.status).toBe(405);
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -6,7 +6,17 @@
 import { adapters } from '../../providers/index.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { AUDIENCE, bearer, ISSUER, keyFile, newApiKey, sha256Hex, startIssuer, xApiKey, type Issuer } from './fixtures.js';
+import {
+  AUDIENCE,
+  bearer,
+  ISSUER,
+  keyFile,
+  newApiKey,
+  sha256Hex,
+  startIssuer,
+  xApiKey,
+  type Issuer,
+} from './fixtures.js';
 import { PII_CUSTOMER, piiTestAdapter } from './pii-adapter.js';
 
 /** Every registered provider, plus the test-only one that certainly has national ids. */
@@ -47,13 +57,17 @@ afterAll(async () => {
   await issuer.close();
 });
 
-async function read(g: TestGateway, headers: Record<string, string>, query?: string): Promise<{ res: Response; body: Answer }> {
+async function read(
+  g: TestGateway,
+  headers: Record<string, string>,
+  query?: string,
+): Promise<{ res: Response; body: Answer }> {
   const res = await g.lookup('piitest', PII_CUSTOMER.id, { headers, ...(query ? { query } : {}) });
   expect(res.status).toBe(200);
   return { res, body: (await res.json()) as Answer };
 }
 
-test('without pii:read, the national id is masked in data and in raw, and the answer varies on the credential', async () => {
+test('without pii:read, the national id is masked in data and raw; the answer varies on the credential', async () => {
   for (const headers of [bearer(READER_KEY), xApiKey(READER_KEY)]) {
     const { res, body } = await read(gw, headers, 'include=raw');
     expect(body.data.nationalId).toBe(MASKED);
@@ -75,7 +89,10 @@ test('with pii:read, the national id is clear in data and in raw, under another 
   expect(masked.res.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
   expect((await read(gw, xApiKey(PII_KEY))).res.headers.get('cache-control')).toBe('no-store');
   // A masked ETag never validates the clear answer (and the other way round).
-  const revalidate = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: { ...bearer(PII_KEY), 'If-None-Match': String(masked.res.headers.get('etag')) }, query: 'include=raw' });
+  const revalidate = await gw.lookup('piitest', PII_CUSTOMER.id, {
+    headers: { ...bearer(PII_KEY), 'If-None-Match': String(masked.res.headers.get('etag')) },
+    query: 'include=raw',
+  });
   expect(revalidate.status).toBe(200);
 });
 

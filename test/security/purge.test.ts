@@ -20,7 +20,12 @@ beforeAll(async () => {
     env: {
       GATEWAY_API_KEYS: keyFile([
         { name: 'ops', keySha256: [sha256Hex(OPS_KEY)], providers: ['tango'], scopes: ['cache:purge'] },
-        { name: 'ops-elsewhere', keySha256: [sha256Hex(OPS_ELSEWHERE_KEY)], providers: ['piitest'], scopes: ['cache:purge'] },
+        {
+          name: 'ops-elsewhere',
+          keySha256: [sha256Hex(OPS_ELSEWHERE_KEY)],
+          providers: ['piitest'],
+          scopes: ['cache:purge'],
+        },
         { name: 'reader', keySha256: [sha256Hex(READER_KEY)], providers: ['*'], scopes: ['pii:read'] },
       ]),
     },
@@ -28,7 +33,8 @@ beforeAll(async () => {
 });
 afterAll(async () => gw.close());
 
-const purge = (path: string, key = OPS_KEY) => fetch(`${gw.url}/cache/customers/${path}`, { method: 'DELETE', headers: bearer(key) });
+const purge = (path: string, key = OPS_KEY) =>
+  fetch(`${gw.url}/cache/customers/${path}`, { method: 'DELETE', headers: bearer(key) });
 const lookup = (id: string) => gw.lookup('tango', id, { headers: bearer(READER_KEY) });
 
 test('a purge drops the cached customer: 204, and the next lookup reads the upstream again', async () => {

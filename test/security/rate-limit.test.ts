@@ -18,7 +18,13 @@ describe('per client, from the key file', () => {
       env: {
         GATEWAY_RATE_LIMIT_PER_MINUTE: '5',
         GATEWAY_API_KEYS: keyFile([
-          { name: 'tight-app', keySha256: [sha256Hex(TIGHT_KEY)], providers: ['*'], scopes: ['cache:purge'], rateLimitPerMinute: 2 },
+          {
+            name: 'tight-app',
+            keySha256: [sha256Hex(TIGHT_KEY)],
+            providers: ['*'],
+            scopes: ['cache:purge'],
+            rateLimitPerMinute: 2,
+          },
           { name: 'normal-app', keySha256: [sha256Hex(NORMAL_KEY)], providers: ['*'], scopes: [] },
         ]),
       },
@@ -33,14 +39,17 @@ describe('per client, from the key file', () => {
     expect(res.headers.get('ratelimit')).toMatch(/^"per-client-5-in-1min"; r=4; t=\d+$/);
   });
 
-  test('past its limit a client gets a rate-limited 429 problem with Retry-After; other clients are not affected', async () => {
+  test('past its limit a client gets a 429 rate-limited problem with Retry-After; others are unaffected', async () => {
     // The same client, whichever header carries its key, and purges count too.
     expect((await fetch(gw.url + CUSTOMER, { headers: bearer(TIGHT_KEY) })).status).toBe(200);
     const second = await fetch(gw.url + CUSTOMER, { headers: xApiKey(TIGHT_KEY) });
     expect(second.status).toBe(200);
     expect(second.headers.get('ratelimit')).toMatch(/r=0;/);
 
-    const limited = await fetch(gw.url + '/cache/customers/tango/zanzibar-health', { method: 'DELETE', headers: bearer(TIGHT_KEY) });
+    const limited = await fetch(gw.url + '/cache/customers/tango/zanzibar-health', {
+      method: 'DELETE',
+      headers: bearer(TIGHT_KEY),
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(limited.headers.get('cache-control')).toBe('no-store');
@@ -48,7 +57,12 @@ describe('per client, from the key file', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(limited.headers.get('ratelimit-policy')).toContain('q=2');
-    expect(await limited.json()).toMatchObject({ type: '/problems/rate-limited', status: 429, retryable: true, instance: '/cache/customers/tango/zanzibar-health' });
+    expect(await limited.json()).toMatchObject({
+      type: '/problems/rate-limited',
+      status: 429,
+      retryable: true,
+      instance: '/cache/customers/tango/zanzibar-health',
+    });
 
     expect((await fetch(gw.url + CUSTOMER, { headers: bearer(NORMAL_KEY) })).status).toBe(200);
     expect(gw.logs().some((l) => l.problem === 'rate-limited' && l.client === 'tight-app')).toBe(true);
@@ -64,12 +78,15 @@ describe('per client, from the key file', () => {
 describe('per IP when open', () => {
   const from = (g: TestGateway, ip: string) => fetch(g.url + CUSTOMER, { headers: { 'X-Forwarded-For': ip } });
 
-  test.each(['1', 'loopback', '127.0.0.0/8, 10.0.0.0/8'])('with TRUST_PROXY=%s each forwarded client address has its own budget', (trustProxy) =>
-    withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: trustProxy } }, async (gw) => {
-      expect((await from(gw, '203.0.113.1')).status).toBe(200);
-      expect((await from(gw, '203.0.113.1')).status).toBe(429);
-      expect((await from(gw, '203.0.113.2')).status).toBe(200);
-    }));
+  test.each(['1', 'loopback', '127.0.0.0/8, 10.0.0.0/8'])(
+    'with TRUST_PROXY=%s each forwarded client address has its own budget',
+    (trustProxy) =>
+      withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: trustProxy } }, async (gw) => {
+        expect((await from(gw, '203.0.113.1')).status).toBe(200);
+        expect((await from(gw, '203.0.113.1')).status).toBe(429);
+        expect((await from(gw, '203.0.113.2')).status).toBe(200);
+      }),
+  );
 
   test('with TRUST_PROXY unset X-Forwarded-For is ignored: one peer, one budget', () =>
     withGateway({ env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '1' } }, async (gw) => {

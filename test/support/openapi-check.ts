@@ -9,7 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
 type Json = unknown;
 type Schema = Record<string, Json>;
@@ -70,7 +71,9 @@ export class OpenApiChecker {
   /** The documented response for an answer, or why there is none. */
   responseFor(method: string, path: string, status: number): Schema {
     const paths = this.doc.paths as Record<string, Record<string, Schema>>;
-    const template = Object.keys(paths).find((t) => new RegExp(`^${t.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+    const template = Object.keys(paths).find((t) =>
+      new RegExp(`^${t.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+    );
     if (!template) throw new Error(`no documented path for ${path}`);
     const operation = paths[template]?.[method.toLowerCase()];
     // A method the path does not serve: the document's one description of 405.
