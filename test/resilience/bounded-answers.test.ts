@@ -10,7 +10,15 @@ let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway({
     // Long enough that a whole faulty answer (10 kB, a cut body) arrives on a loaded machine, and is judged as such.
-    env: { TANGO_TIMEOUT_MS: '1500', TANGO_DEADLINE_MS: '3000', TANGO_RETRIES: '0', TANGO_BREAKER_CONSECUTIVE_FAILURES: '100', UPSTREAM_MAX_BODY_BYTES: '4096', TANGO_CACHE_TTL_SECONDS: '0', CACHE_STALE_IF_ERROR_SECONDS: '0' },
+    env: {
+      TANGO_TIMEOUT_MS: '1500',
+      TANGO_DEADLINE_MS: '3000',
+      TANGO_RETRIES: '0',
+      TANGO_BREAKER_CONSECUTIVE_FAILURES: '100',
+      UPSTREAM_MAX_BODY_BYTES: '4096',
+      TANGO_CACHE_TTL_SECONDS: '0',
+      CACHE_STALE_IF_ERROR_SECONDS: '0',
+    },
   });
 });
 afterAll(async () => gw.close());
@@ -39,7 +47,9 @@ test('headers on time but a body slower than the deadline is upstream-timeout, w
 });
 
 test('a redirect is not followed: upstream-error', async () => {
-  gw.sim('tango').inject({ fault: { kind: 'status', status: 302, headers: { Location: 'http://127.0.0.1:1/elsewhere' } } });
+  gw.sim('tango').inject({
+    fault: { kind: 'status', status: 302, headers: { Location: 'http://127.0.0.1:1/elsewhere' } },
+  });
   const res = await gw.lookup('tango', 'zanzibar-health');
   expect(res.status).toBe(502);
   expect((await problemOf(res)).type).toBe('/problems/upstream-error');

@@ -39,7 +39,13 @@ test('an expired IMS token gets Adobe’s 401 4116; the gateway refreshes once a
 
   // The old token stays expired, and the answer to it is Adobe's own body.
   const again = await fetch(`${sim.baseUrl}/v3/customers/9876543210`, {
-    headers: { Authorization: String(oldToken), 'X-Api-Key': gw.config.providers[0]?.env.ADOBE_VIP_API_KEY ?? '', Accept: 'application/json', 'Content-Type': 'application/json', 'X-Correlation-Id': 'c-1' },
+    headers: {
+      Authorization: String(oldToken),
+      'X-Api-Key': gw.config.providers[0]?.env.ADOBE_VIP_API_KEY ?? '',
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      'X-Correlation-Id': 'c-1',
+    },
   });
   expect(again.status).toBe(401);
   expect(await again.json()).toEqual({ code: '4116', message: 'Authorization token is invalid' });

@@ -5,7 +5,14 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { maxInOneSecond, problemOf, recordArrivals } from './support.js';
 
-const SEEDS = ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet', 'aeroskobing-velvaere'];
+const SEEDS = [
+  'zanzibar-health',
+  'acme-wellness',
+  'dormant-holdings',
+  'edge-case-co',
+  'no-accounts-yet',
+  'aeroskobing-velvaere',
+];
 
 describe('with a quota of 2 per second and the simulator enforcing the same limit', () => {
   let gw: TestGateway;
@@ -34,7 +41,8 @@ describe('with a quota of 2 per second and the simulator enforcing the same limi
     expect(res.status).toBe(200);
     expect(arrivals).toHaveLength(3);
     expect(maxInOneSecond(arrivals)).toBeLessThanOrEqual(2);
-    for (let i = 1; i < arrivals.length; i++) expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(490);
+    for (let i = 1; i < arrivals.length; i++)
+      expect((arrivals[i] ?? 0) - (arrivals[i - 1] ?? 0)).toBeGreaterThanOrEqual(490);
     expect(sim.stats.rateLimited).toBe(0);
   });
 });
@@ -42,7 +50,10 @@ describe('with a quota of 2 per second and the simulator enforcing the same limi
 describe('with a quota of 1 per second and a 1.6 s deadline', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '1600' }, simulator: () => ({ rateLimitPerSecond: 1 }) });
+    gw = await startTestGateway({
+      env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '1600' },
+      simulator: () => ({ rateLimitPerSecond: 1 }),
+    });
   });
   afterAll(async () => gw.close());
 
@@ -74,7 +85,10 @@ describe('with a quota of 1 per second and a 1.6 s deadline', () => {
 describe('with a quota of 1 per second and a long deadline', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { TANGO_RATE_LIMIT_PER_SECOND: '1' }, simulator: () => ({ rateLimitPerSecond: 1 }) });
+    gw = await startTestGateway({
+      env: { TANGO_RATE_LIMIT_PER_SECOND: '1' },
+      simulator: () => ({ rateLimitPerSecond: 1 }),
+    });
   });
   afterAll(async () => gw.close());
 
