@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -20,6 +21,8 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 const CHROMIUM = '/usr/bin/chromium';
 const enabled = existsSync(CHROMIUM) || process.env.CI === 'true';
 const describeInBrowser = enabled ? describe : describe.skip;
+// A page waits up to 30 s for what it expects (its default timeout), so a test may take longer than 20 s.
+jest.setTimeout(60_000);
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -89,7 +92,8 @@ describeInBrowser('support console: browsing and many ids', () => {
     await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
       window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')))`);
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
+    page.setDefaultTimeout(30_000);
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))

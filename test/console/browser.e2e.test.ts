@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { jest } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from '../../src/routes/console.js';
@@ -27,6 +28,8 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 const CHROMIUM = '/usr/bin/chromium';
 const enabled = existsSync(CHROMIUM) || process.env.CI === 'true';
 const describeInBrowser = enabled ? describe : describe.skip;
+// A page waits up to 30 s for what it expects (its default timeout), so a test may take longer than 20 s.
+jest.setTimeout(60_000);
 
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
 const DOCS_SCREENSHOT = join(process.cwd(), 'docs', 'console.png');
@@ -134,7 +137,8 @@ describeInBrowser('support console in a real browser', () => {
 
   /** Script errors, CSP violations and requests leaving loopback of one page (tab) go to `pageErrors`. */
   function watch(target: Page): void {
-    target.setDefaultTimeout(10_000);
+    // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
+    target.setDefaultTimeout(30_000);
     target.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
     target.on('console', (message) => {
       // Chromium logs every 4xx/5xx answer as a console error; the tests provoke those on purpose.

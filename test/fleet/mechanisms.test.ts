@@ -56,7 +56,8 @@ async function until(condition: () => Promise<boolean>, ms = 3000): Promise<void
 }
 
 async function ready(...list: Fleet[]): Promise<void> {
-  const end = Date.now() + 5000;
+  // Generous: connecting and subscribing usually takes milliseconds, but once took over 5 s on a loaded machine.
+  const end = Date.now() + 15_000;
   while (!list.every((f) => f.health === 'up' && f.events.listening)) {
     if (Date.now() > end) throw new Error('fleet did not connect');
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -37,7 +37,8 @@ beforeAll(async () => {
   redis = await TestRedis.start();
   sim = await tangoSimulator({ rateLimitPerSecond: 0 });
   [a, b] = await Promise.all([replica(), replica()]);
-  const end = Date.now() + 5000;
+  // Generous: connecting usually takes milliseconds, but once took over 5 s on a loaded machine.
+  const end = Date.now() + 15_000;
   while (!(
     a.services.fleet?.events.listening &&
     b.services.fleet?.events.listening &&
