@@ -37,9 +37,10 @@ export type Fault =
   | { kind: 'content-type'; contentType: string }
   /**
    * The upstream's own answer to credentials it no longer accepts. On a simulator with a token endpoint the
-   * presented token really expires (every later request with it gets the same 401), and only a token at least
-   * `minAgeMs` old is picked: a token the client has just fetched is not already stale. Elsewhere (static
-   * credentials) the request is answered as if it had carried an unknown bearer token.
+   * presented token really expires (every later request with it gets the same 401), and with `minAgeMs` only a
+   * token first presented at least that long ago is picked: a token the client has just fetched, and the retry that
+   * first carries it, however late, are not already stale. Elsewhere (static credentials) the request is answered
+   * as if it had carried an unknown bearer token.
    */
   | { kind: 'expired-token'; minAgeMs?: number };
 
@@ -289,7 +290,7 @@ export class Simulator {
       if (
         rule.fault.kind === 'expired-token' &&
         rule.fault.minAgeMs !== undefined &&
-        !this.tokenOlderThan(request, rule.fault.minAgeMs)
+        !this.tokenInUseFor(request, rule.fault.minAgeMs)
       )
         continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
@@ -301,9 +302,13 @@ export class Simulator {
     return undefined;
   }
 
-  private tokenOlderThan(request: SimRequest, ms: number): boolean {
-    const age = this.spec.tokens?.ageMs(bearerToken(request.headers));
-    return age === undefined || age >= ms;
+  private tokenInUseFor(request: SimRequest, ms: number): boolean {
+    const tokens = this.spec.tokens;
+    if (!tokens) return true;
+    const token = bearerToken(request.headers);
+    const inUse = tokens.inUseMs(token);
+    tokens.presented(token);
+    return inUse === undefined || inUse >= ms;
   }
 
   private async applyFault(
@@ -448,7 +453,7 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 export class SimTokens {
   /** Tokens issued since start. */
   issued = 0;
-  private readonly live = new Map<string, { issuedAt: number; expiresAt: number }>();
+  private readonly live = new Map<string, { issuedAt: number; expiresAt: number; firstPresentedAt?: number }>();
 
   constructor(public lifetimeSeconds: number) {}
 
@@ -460,10 +465,17 @@ export class SimTokens {
     return { token, expiresIn: this.lifetimeSeconds };
   }
 
-  /** Milliseconds since a live token was issued; undefined for an unknown or expired one. */
-  ageMs(token: string | undefined): number | undefined {
-    const issuedAt = token === undefined ? undefined : this.live.get(token)?.issuedAt;
-    return issuedAt === undefined ? undefined : Date.now() - issuedAt;
+  /** Notes that a live token was presented (the first time counts). */
+  presented(token: string | undefined): void {
+    const known = token === undefined ? undefined : this.live.get(token);
+    if (known && known.firstPresentedAt === undefined) known.firstPresentedAt = Date.now();
+  }
+
+  /** Milliseconds since a live token was first presented: 0 if never, undefined for an unknown or expired one. */
+  inUseMs(token: string | undefined): number | undefined {
+    const known = token === undefined ? undefined : this.live.get(token);
+    if (!known) return undefined;
+    return known.firstPresentedAt === undefined ? 0 : Date.now() - known.firstPresentedAt;
   }
 
   /** Expires one token now, as the upstream's own clock would. */
