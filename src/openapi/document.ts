@@ -205,10 +205,14 @@ export function openApiDocument({
           schema: { type: 'string' },
         },
         'Cache-Control': {
-          description: '`private, max-age=N` on customers; `no-store` on errors.',
+          description:
+            '`private, max-age=N` on customers; `no-store` on errors and on answers with a national id in clear.',
           schema: { type: 'string' },
         },
-        ETag: { description: 'Strong ETag over `data` (and `raw` when included).', schema: { type: 'string' } },
+        ETag: {
+          description: 'Strong ETag: the stored entry’s random version, one per view (masked, clear, with `raw`).',
+          schema: { type: 'string' },
+        },
         'Retry-After': {
           description: 'Seconds to wait before trying again.',
           schema: { type: 'string', pattern: '^\\d+$' },

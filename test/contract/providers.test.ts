@@ -11,7 +11,7 @@ import { acme } from '../fixtures/provider-acme/adapter.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
 import { bodyWith, hiddenParts, servePersonalData, valuesAt } from '../support/personal-data.js';
-import { keyFile, newApiKey, sha256Hex, xApiKey } from '../security/fixtures.js';
+import { newApiKey, readerAndCaseWorker, xApiKey } from '../security/fixtures.js';
 
 const PROVIDERS: readonly ProviderAdapter[] = [...adapters, acme];
 const READER_KEY = newApiKey();
@@ -49,10 +49,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     adapters: PROVIDERS,
     env: {
-      GATEWAY_API_KEYS: keyFile([
-        { name: 'reader', keySha256: [sha256Hex(READER_KEY)], providers: ['*'], scopes: ['cache:purge'] },
-        { name: 'case-worker', keySha256: [sha256Hex(CASE_WORKER_KEY)], providers: ['*'], scopes: ['pii:read'] },
-      ]),
+      GATEWAY_API_KEYS: readerAndCaseWorker(READER_KEY, CASE_WORKER_KEY),
     },
   });
 });

@@ -21,6 +21,13 @@ export interface KeyFileClient {
 
 export const keyFile = (clients: KeyFileClient[]): string => JSON.stringify({ clients });
 
+/** Two clients of every provider: a `reader` (purges, national ids masked) and a `case-worker` (`pii:read`). */
+export const readerAndCaseWorker = (readerKey: string, caseWorkerKey: string): string =>
+  keyFile([
+    { name: 'reader', keySha256: [sha256Hex(readerKey)], providers: ['*'], scopes: ['cache:purge'] },
+    { name: 'case-worker', keySha256: [sha256Hex(caseWorkerKey)], providers: ['*'], scopes: ['pii:read'] },
+  ]);
+
 export const ISSUER = 'https://issuer.test/';
 export const AUDIENCE = 'customer-gateway';
 

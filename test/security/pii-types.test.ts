@@ -10,7 +10,7 @@ import type { ProviderAdapter } from '../../src/core/provider.js';
 import { acme } from '../fixtures/provider-acme/adapter.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { bodyWith, hiddenParts, servePersonalData, valuesAt } from '../support/personal-data.js';
-import { keyFile, newApiKey, sha256Hex, xApiKey } from './fixtures.js';
+import { newApiKey, readerAndCaseWorker, xApiKey } from './fixtures.js';
 
 const PROVIDERS: readonly ProviderAdapter[] = [...adapters, acme];
 const READER_KEY = newApiKey();
@@ -40,10 +40,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     adapters: PROVIDERS,
     env: {
-      GATEWAY_API_KEYS: keyFile([
-        { name: 'reader', keySha256: [sha256Hex(READER_KEY)], providers: ['*'], scopes: ['cache:purge'] },
-        { name: 'case-worker', keySha256: [sha256Hex(CASE_WORKER_KEY)], providers: ['*'], scopes: ['pii:read'] },
-      ]),
+      GATEWAY_API_KEYS: readerAndCaseWorker(READER_KEY, CASE_WORKER_KEY),
     },
   });
 });
