@@ -10,6 +10,9 @@ import type { ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 /** A failure of a shared load, as the waiters need it to answer the same problem. */
+/** How soon a failed SUBSCRIBE is tried again on a live connection. */
+const RESUBSCRIBE_AFTER_MS = 100;
+
 export interface SharedFailure {
   code: string;
   detail: string;
@@ -44,13 +47,21 @@ export class FleetEvents {
   ) {
     this.channel = redis.key('events');
     const { subscriber } = redis;
-    // Subscribe on every (re)connection; SUBSCRIBE to a channel already subscribed is harmless.
-    subscriber.on('ready', () => {
+    // Subscribe on every (re)connection; SUBSCRIBE to a channel already subscribed is harmless. A SUBSCRIBE that
+    // failed (timed out against a server still starting) leaves the connection ready but deaf, and no new 'ready'
+    // comes to fix it: try again shortly for as long as the connection stays up.
+    const subscribe = (): void => {
       subscriber.subscribe(this.channel).then(
         () => (this.subscribed = true),
-        () => (this.subscribed = false),
+        () => {
+          this.subscribed = false;
+          setTimeout(() => {
+            if (subscriber.status === 'ready' && !this.subscribed) subscribe();
+          }, RESUBSCRIBE_AFTER_MS).unref();
+        },
       );
-    });
+    };
+    subscriber.on('ready', subscribe);
     subscriber.on('close', () => (this.subscribed = false));
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       if (channel.toString() !== this.channel) return;
