@@ -38,9 +38,9 @@ export type Fault =
   /**
    * The upstream's own answer to credentials it no longer accepts. On a simulator with a token endpoint the
    * presented token really expires (every later request with it gets the same 401), and with `minAgeMs` only a
-   * token first presented at least that long ago is picked: a token the client has just fetched, and the retry that
-   * first carries it, however late, are not already stale. Elsewhere (static credentials) the request is answered
-   * as if it had carried an unknown bearer token.
+   * token first presented at least that long ago is picked: a token the client has just fetched is not already
+   * stale. The retry that follows a 401 on the same path with a new token is never picked. Elsewhere (static
+   * credentials) the request is answered as if it had carried an unknown bearer token.
    */
   | { kind: 'expired-token'; minAgeMs?: number };
 
@@ -125,6 +125,8 @@ export class Simulator {
    */
   readonly log: SimLogEntry[] = [];
   private rules: (FaultRule & { used: number })[] = [];
+  /** Per path, the bearer token last refused with a 401: tells the retry after a token refresh from other calls. */
+  private readonly refusedTokens = new Map<string, string>();
   private windowStart = 0;
   private windowCount = 0;
   private readonly hanging = new Set<ServerResponse>();
@@ -191,6 +193,7 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
+    this.refusedTokens.clear();
     Object.assign(this.stats, {
       requests: 0,
       apiRequests: 0,
@@ -233,6 +236,7 @@ export class Simulator {
     if (this.log.length > 200) this.log.shift();
     const reply = (answer: SimResponse) => {
       entry.status = answer.status;
+      this.noteRefusal(request, answer.status);
       send(res, answer);
     };
 
@@ -287,12 +291,7 @@ export class Simulator {
     for (const rule of this.rules) {
       if (rule.match === undefined ? matchRequired : !request.path.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
-      if (
-        rule.fault.kind === 'expired-token' &&
-        rule.fault.minAgeMs !== undefined &&
-        !this.tokenInUseFor(request, rule.fault.minAgeMs)
-      )
-        continue;
+      if (rule.fault.kind === 'expired-token' && !this.mayExpire(request, rule.fault.minAgeMs)) continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       rule.used += 1;
       this.stats.faults += 1;
@@ -300,6 +299,30 @@ export class Simulator {
       return rule.fault;
     }
     return undefined;
+  }
+
+  /**
+   * Whether the `expired-token` fault may strike this request. Never the retry that follows a 401 on the same path
+   * with another token: the client has just fetched that token, and a real upstream does not expire a token twice
+   * within one lookup, however late a loaded machine sends the retry (an age rule alone once struck a retry that
+   * arrived more than a second after other calls had first carried its token).
+   */
+  private mayExpire(request: SimRequest, minAgeMs: number | undefined): boolean {
+    const token = bearerToken(request.headers);
+    const refused = this.refusedTokens.get(request.path);
+    if (refused !== undefined && refused !== token) {
+      this.refusedTokens.delete(request.path);
+      return false;
+    }
+    return minAgeMs === undefined || this.tokenInUseFor(request, minAgeMs);
+  }
+
+  /** Remembers a 401 answered to a bearer token on this path (bounded: the simulator may run for days). */
+  private noteRefusal(request: SimRequest, status: number): void {
+    const token = bearerToken(request.headers);
+    if (status !== 401 || token === undefined) return;
+    if (this.refusedTokens.size >= 10_000) this.refusedTokens.clear();
+    this.refusedTokens.set(request.path, token);
   }
 
   private tokenInUseFor(request: SimRequest, ms: number): boolean {
@@ -341,6 +364,7 @@ export class Simulator {
         if (tokens && token !== undefined) {
           tokens.expire(token);
           entry.status = 401;
+          this.noteRefusal(request, 401);
           return send(res, await this.spec.handle(request));
         }
         return send(

@@ -30,8 +30,8 @@ test(`under injected faults ${MUSTS}`, async () => {
     concurrency: 25,
     faultProbability: 0.05,
     // A short run: tokens expire often enough to see several refreshes. Only a token first presented at least 1 s
-    // ago expires, so the token fetched for a refresh is never struck on the retry that first carries it, however
-    // late a loaded machine sends that retry (a retry delayed 1.4 s was struck when the rule was the token's age).
+    // ago expires, and never on the retry that follows a refresh, however late a loaded machine sends it (age rules
+    // alone struck such retries twice: once by the token's age, once by its first use by other calls).
     expiredTokens: { probability: 0.5, minAgeMs: 1000 },
     // A stop for a run that hangs, not a speed target: the 300 lookups take about 4 s on an idle machine, and must
     // all be made (a loaded machine once needed more than 20 s).
