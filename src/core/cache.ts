@@ -174,8 +174,23 @@ export class CustomerCache {
 /** The cache key of a customer; `id` is the validated id (NFC already). */
 export const cacheKey = (provider: string, id: string): string => `${provider}:${id}`;
 
+const VERSION_BYTES = 12;
+/**
+ * Random bytes for versions, drawn 128 versions at a time: each `randomBytes` call is a trip into OpenSSL that cost
+ * a miss more than the bytes themselves (node's `randomUUID` buffers the same way).
+ */
+let versionPool = Buffer.alloc(0);
+let versionOffset = 0;
+
 /** A new entry version: 96 random bits. */
-export const newVersion = (): string => randomBytes(12).toString('base64url');
+export function newVersion(): string {
+  if (versionOffset + VERSION_BYTES > versionPool.length) {
+    versionPool = randomBytes(VERSION_BYTES * 128);
+    versionOffset = 0;
+  }
+  versionOffset += VERSION_BYTES;
+  return versionPool.toString('base64url', versionOffset - VERSION_BYTES, versionOffset);
+}
 
 /** The strong ETag of one view of an entry version: `m` masked, `c` clear, `+raw` with `raw`. */
 const etagOf = (version: string, view: 'm' | 'c', raw = false): string => `"${version}.${view}${raw ? '+raw' : ''}"`;
