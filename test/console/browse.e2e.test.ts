@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
-import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot } from './browser-kit.js';
+import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot, watchedContext } from './browser-kit.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 // A page waits up to 30 s for what it expects (its default timeout), so a test may take longer than 20 s.
@@ -65,25 +65,15 @@ describeInBrowser('support console: browsing and many ids', () => {
   beforeEach(async () => {
     pageErrors = [];
     batchRequests = [];
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.exposeBinding('reportCspViolation', (_source, text: string) => {
-      pageErrors.push(`csp: ${text}`);
-    });
-    await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')))`);
+    context = await watchedContext(
+      browser,
+      { width: 1280, height: 900 },
+      {
+        report: (problem) => pageErrors.push(problem),
+        onRequest: (request, url) => url.pathname === '/customers/batch' && batchRequests.push(request.method()),
+      },
+    );
     page = await context.newPage();
-    // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))
-        pageErrors.push(`console: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.hostname !== '127.0.0.1') pageErrors.push(`external request: ${request.url()}`);
-      if (url.pathname === '/customers/batch') batchRequests.push(request.method());
-    });
     await page.goto(`${gw.url}/console/`);
     await page.locator('#browse-provider:not([disabled])').waitFor();
   });

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
-import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot } from './browser-kit.js';
+import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot, watchedContext } from './browser-kit.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from '../../src/routes/console.js';
 import { keyFile, newApiKey, sha256Hex } from '../security/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -134,33 +134,11 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
       await page.getByLabel('Customer id', { exact: true }).press('Enter');
     }
 
-    /** Script errors, CSP violations and requests leaving loopback of one page (tab) go to `pageErrors`. */
-    function watch(target: Page): void {
-      // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
-      target.setDefaultTimeout(30_000);
-      target.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-      target.on('console', (message) => {
-        // Chromium logs every 4xx/5xx answer as a console error; the tests provoke those on purpose.
-        if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))
-          pageErrors.push(`console: ${message.text()}`);
-      });
-      target.on('request', (request) => {
-        const url = new URL(request.url());
-        if (url.hostname !== '127.0.0.1') pageErrors.push(`external request: ${request.url()}`);
-        if (url.pathname.startsWith('/customers/')) customerRequests.push(request.url());
-      });
-    }
-
     async function openContext(viewport = DESKTOP): Promise<void> {
-      context = await browser.newContext({ viewport });
-      await context.exposeBinding('reportCspViolation', (_source, text: string) => {
-        pageErrors.push(`csp: ${text}`);
+      context = await watchedContext(browser, viewport, {
+        report: (problem) => pageErrors.push(problem),
+        onRequest: (request, url) => url.pathname.startsWith('/customers/') && customerRequests.push(request.url()),
       });
-      // Installed over the DevTools protocol before any script of the page runs; the page's CSP does not govern it.
-      await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')
-        + ' (' + e.sourceFile + ':' + e.lineNumber + ')'))`);
-      context.on('page', watch);
       page = await context.newPage();
     }
 
