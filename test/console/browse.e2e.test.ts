@@ -5,26 +5,20 @@
  *
  *   NODE_OPTIONS=--experimental-vm-modules npx jest test/console/browse.e2e.test.ts
  *
- * As in browser.e2e.test.ts: any script error, CSP violation or request leaving loopback fails the test, and
+ * As in browser-suite.ts: any script error, CSP violation or request leaving loopback fails the test, and
  * nothing waits a fixed time.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
+import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot, watchedContext } from './browser-kit.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const enabled = existsSync(CHROMIUM) || process.env.CI === 'true';
-const describeInBrowser = enabled ? describe : describe.skip;
 // A page waits up to 30 s for what it expects (its default timeout), so a test may take longer than 20 s.
 jest.setTimeout(60_000);
-const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface ApiPage {
   data: { providerId: string; displayName: string | null }[];
@@ -42,7 +36,7 @@ describeInBrowser('support console: browsing and many ids', () => {
   let batchRequests: string[];
 
   const inPage = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
 
   /** Every customer of a listing, as the API gives it. */
   async function apiWalk(first: string): Promise<string[]> {
@@ -59,21 +53,7 @@ describeInBrowser('support console: browsing and many ids', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
     consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
-    [gw, browser] = await Promise.all([
-      startTestGateway({ env: { LOG_LEVEL: 'warn' }, consoleDir }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      }),
-    ]);
+    [gw, browser] = await Promise.all([startTestGateway({ env: { LOG_LEVEL: 'warn' }, consoleDir }), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {
@@ -85,25 +65,15 @@ describeInBrowser('support console: browsing and many ids', () => {
   beforeEach(async () => {
     pageErrors = [];
     batchRequests = [];
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.exposeBinding('reportCspViolation', (_source, text: string) => {
-      pageErrors.push(`csp: ${text}`);
-    });
-    await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')))`);
+    context = await watchedContext(
+      browser,
+      { width: 1280, height: 900 },
+      {
+        report: (problem) => pageErrors.push(problem),
+        onRequest: (request, url) => url.pathname === '/customers/batch' && batchRequests.push(request.method()),
+      },
+    );
     page = await context.newPage();
-    // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))
-        pageErrors.push(`console: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.hostname !== '127.0.0.1') pageErrors.push(`external request: ${request.url()}`);
-      if (url.pathname === '/customers/batch') batchRequests.push(request.method());
-    });
     await page.goto(`${gw.url}/console/`);
     await page.locator('#browse-provider:not([disabled])').waitFor();
   });

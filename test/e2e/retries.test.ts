@@ -146,11 +146,24 @@ describe('per-attempt timeout (TANGO_TIMEOUT_MS=150)', () => {
     // attempt timeout cut it.
     expect(ms).toBeLessThan(3500);
   });
+});
+
+describe('per-attempt timeout (TANGO_TIMEOUT_MS=3000)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: { ...UNCACHED, TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '3000', TANGO_DEADLINE_MS: '5000' },
+    });
+  });
+  afterAll(async () => gw.close());
 
   test('a slow answer inside the timeout is served', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 60 } });
+    // 500 ms late against a 3 s timeout: a loaded machine's delays fit in the rest (a 60 ms answer against a 150 ms
+    // timeout was once cut).
+    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 500 } });
     const res = await gw.lookup('tango', ID, NO_CACHE);
     expect(res.status).toBe(200);
+    expect(gw.sim('tango').stats.faultKinds.latency).toBe(1);
   });
 });
 

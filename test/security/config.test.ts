@@ -3,12 +3,12 @@
  * real process), the key file is validated without ever echoing it, JWT settings are complete and asymmetric,
  * and open mode announces itself with one warning line.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
+import { runServer, stderrLines } from '../support/server-process.js';
 import { keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 
 const PRODUCTION = {
@@ -20,43 +20,22 @@ const PRODUCTION = {
 };
 const KEYS = keyFile([{ name: 'app', keySha256: [sha256Hex(newApiKey())], providers: ['tango'], scopes: [] }]);
 
-/** Runs the real process entry; resolves with its exit code and output, or kills it once it is listening. */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('customer-gateway listening')) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('production', () => {
   test('the process refuses to start without an authentication method, one line naming the variables', async () => {
     const { code, stderr } = await runServer(PRODUCTION);
     expect(code).toBe(1);
-    const lines = stderr
-      .trim()
-      .split('\n')
-      .filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
+    const lines = stderrLines(stderr);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       /^Configuration error: NODE_ENV=production needs inbound authentication: .*GATEWAY_API_KEYS_FILE.*GATEWAY_JWT_JWKS_URL/,
     );
-  }, 20000);
+  }, 90_000);
 
   test('with API keys it starts, and logs no open-mode warning', async () => {
     const { stdout } = await runServer({ ...PRODUCTION, GATEWAY_API_KEYS: KEYS });
     expect(stdout).toContain('customer-gateway listening');
     expect(stdout).not.toContain('OPEN');
-  }, 20000);
+  }, 90_000);
 
   test('a JWKS URL alone is also enough', () => {
     const config = loadConfig(

@@ -1,0 +1,80 @@
+/**
+ * What every browser test file shares: Debian's chromium driven by playwright-core (no browser download, and only
+ * the flags the closed network allows), the switch that skips without a browser, and screenshots on demand.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Runs whenever the browser exists, and always with CI=true, where a missing browser must fail, not skip. */
+export const describeInBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
+
+export const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
+/** Full-page screenshots cost about half a second each on this machine: taken for review on demand only. */
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
+
+/** axe-core's source, evaluated in a page over the DevTools protocol (which the page's CSP does not govern). */
+export const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** With CONSOLE_SCREENSHOTS=1, the whole page to test/artifacts/console-<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS) await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+}
+
+export interface Watch {
+  /** A problem no test expects: a script error, a CSP violation, a request leaving loopback. */
+  report(problem: string): void;
+  /** Every request a page of the context makes. */
+  onRequest?(request: Request, url: URL): void;
+}
+
+/**
+ * A new context whose pages report their problems: script errors, console errors other than the 4xx/5xx answers
+ * tests provoke on purpose, Content-Security-Policy violations (the page's `securitypolicyviolation` events,
+ * over a binding that the page's CSP does not govern) and requests that leave loopback.
+ */
+export async function watchedContext(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  watch: Watch,
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport });
+  await context.exposeBinding('reportCspViolation', (_source, text: string) => watch.report(`csp: ${text}`));
+  // Installed over the DevTools protocol before any script of the page runs; the page's CSP does not govern it.
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
+    window.reportCspViolation(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline')
+      + ' (' + e.sourceFile + ':' + e.lineNumber + ')'))`);
+  context.on('page', (page) => {
+    // Generous: a page that usually settles in well under a second once took over 10 s on a loaded machine.
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => watch.report(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      // Chromium logs every 4xx/5xx answer as a console error; the tests provoke those on purpose.
+      if (message.type() === 'error' && !/status of (4|5)\d\d/.test(message.text()))
+        watch.report(`console: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.hostname !== '127.0.0.1') watch.report(`external request: ${request.url()}`);
+      watch.onRequest?.(request, url);
+    });
+  });
+  return context;
+}
