@@ -14,6 +14,7 @@ import type { Logger } from './core/logger.js';
 import { ListService } from './core/listing.js';
 import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
+import { UpstreamClient } from './core/upstream-client.js';
 import {
   LookupPipeline,
   ProviderPipeline,
@@ -80,12 +81,10 @@ export function createServices(
     const httpAgent = new http.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
     const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
     agents.push(httpAgent, httpsAgent);
-    const client: AxiosInstance = axios.create({
-      httpAgent,
-      httpsAgent,
-      proxy: false,
-      headers: { 'User-Agent': `customer-gateway/${config.version}` },
-    });
+    const userAgent = { 'User-Agent': `customer-gateway/${config.version}` };
+    // Token requests are rare and go through axios; upstream attempts take the leaner client (upstream-client.ts).
+    const client: AxiosInstance = axios.create({ httpAgent, httpsAgent, proxy: false, headers: userAgent });
+    const upstreamClient = new UpstreamClient({ httpAgent, httpsAgent, headers: userAgent });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
     const tokens = seams.tokenStore?.(adapter.id);
     const auth = adapter.auth(settings.env, {
@@ -111,7 +110,7 @@ export function createServices(
         breaker: settings.breaker,
       },
       auth,
-      client,
+      upstreamClient,
       logger,
       {
         onAttempt: (provider, outcome, seconds, attempt) =>
