@@ -9,5 +9,6 @@ export default {
   // Most test files wait on sockets, child processes and a browser rather than on the CPU: on a 2-core machine,
   // three workers keep both cores busy (jest's default, cores - 1, runs every file one after another).
   maxWorkers: 3,
+  testSequencer: '<rootDir>/test/support/sequencer.cjs',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: loaded.logLevel, adapters, pretty: sandboxed && process.stdout.isTTY });
   const sandbox = await startSandbox(loaded, adapters);
   const config = sandbox.config;
-  const tracing = startTracing(config.otlpEndpoint, config.version);
+  const tracing = await startTracing(config.otlpEndpoint, config.version);
   if (tracing) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: spans exported over OTLP/HTTP');
   const services = createServices(config, adapters, logger);
   const lifecycle = { shuttingDown: false };

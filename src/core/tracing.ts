@@ -24,9 +24,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 const TRACER_NAME = 'customer-gateway';
 /** Used directly, not through the global propagator, so that propagation works with no SDK registered. */
@@ -41,8 +39,15 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Registers the SDK with the given span processors as the global tracer provider. */
-export function registerTracing(spanProcessors: SpanProcessor[], version = '0.0.0'): Tracing {
+/**
+ * Registers the SDK with the given span processors as the global tracer provider. The SDK is imported here, not at
+ * the top: a process without an OTLP endpoint (and every test file) never loads it.
+ */
+export async function registerTracing(spanProcessors: SpanProcessor[], version = '0.0.0'): Promise<Tracing> {
+  const [{ resourceFromAttributes }, { NodeTracerProvider }] = await Promise.all([
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': TRACER_NAME, 'service.version': version }),
     spanProcessors,
@@ -59,9 +64,13 @@ export function registerTracing(spanProcessors: SpanProcessor[], version = '0.0.
 }
 
 /** The OTLP/HTTP exporter when an endpoint is configured; nothing at all otherwise. */
-export function startTracing(otlpEndpoint: string | undefined, version: string): Tracing | undefined {
+export async function startTracing(otlpEndpoint: string | undefined, version: string): Promise<Tracing | undefined> {
   if (!otlpEndpoint) return undefined;
   const url = new URL('v1/traces', otlpEndpoint.endsWith('/') ? otlpEndpoint : `${otlpEndpoint}/`).toString();
+  const [{ OTLPTraceExporter }, { BatchSpanProcessor }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   return registerTracing([new BatchSpanProcessor(new OTLPTraceExporter({ url }))], version);
 }
 

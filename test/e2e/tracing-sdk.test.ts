@@ -14,7 +14,7 @@ let gw: TestGateway;
 let tracing: Tracing;
 const exporter = new InMemorySpanExporter();
 beforeAll(async () => {
-  tracing = registerTracing([new SimpleSpanProcessor(exporter)], 'test');
+  tracing = await registerTracing([new SimpleSpanProcessor(exporter)], 'test');
   gw = await startTestGateway();
 });
 afterAll(async () => {
