@@ -22,8 +22,17 @@ export class ProviderBulkhead {
 
   /** Runs `attempt` in a slot; refused before the wire when the queue is full or no slot comes by the latest start. */
   async execute<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
     let running = false;
+    const run = () => {
+      // Dequeued just as the deadline passed: not worth a call.
+      if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
+      running = true;
+      return attempt();
+    };
+    // A slot is free: cockatiel starts the attempt at once, so there is no wait to bound and no timer to set (the
+    // usual case; a timer, its signal and a race per attempt were a visible part of a miss).
+    if (this.policy.executionSlots > 0) return this.policy.execute(run);
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
     let onAbort: (() => void) | undefined;
     // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers
     // it now.
@@ -33,12 +42,6 @@ export class ProviderBulkhead {
       };
       signal.addEventListener('abort', onAbort, { once: true });
     });
-    const run = () => {
-      // Dequeued just as the deadline passed: not worth a call.
-      if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
-      running = true;
-      return attempt();
-    };
     try {
       return await Promise.race([this.policy.execute(run, signal), expired]);
     } catch (error) {
