@@ -135,6 +135,8 @@ export function startAttemptSpan(
   url: string,
 ): AttemptSpan {
   const base = parent ?? ROOT_CONTEXT;
+  // No SDK and no caller trace to continue: nothing to record and no traceparent to send, so no span to make.
+  if (!recording && !isSpanContextValid(trace.getSpanContext(base) ?? INVALID_SPAN_CONTEXT)) return NO_TRACE;
   let span = tracer().startSpan(
     `GET ${provider}`,
     {
