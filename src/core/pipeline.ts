@@ -430,8 +430,11 @@ export class ProviderPipeline {
     deadline: Deadline,
   ): Promise<UpstreamResult<T>> {
     let refreshedToken = false;
+    // A 401 still waiting for its retry with a fresh token says nothing yet about the credentials: a lookup that
+    // cannot make that retry (no time or no slot left) ends for that reason, never in upstream-auth-failed.
+    const settled = (failure: GatewayError | undefined) => (failure?.wantsFreshCredentials ? undefined : failure);
     for (;;) {
-      if (deadline.remaining() <= 0) throw attempts.lastFailure ?? timeoutError(this.adapter.id);
+      if (deadline.remaining() <= 0) throw settled(attempts.lastFailure) ?? timeoutError(this.adapter.id);
       try {
         return await this.breaker.execute(
           () => this.bulkhead.execute(deadline, () => this.attempt(call, caller, attempts, deadline)),
@@ -440,7 +443,8 @@ export class ProviderPipeline {
       } catch (error) {
         const failure = error instanceof GatewayError ? error : unexpectedError(this.adapter.id, error);
         // A retry that cannot get a slot in time ends the lookup with the upstream's last failure.
-        if (failure.refusedBeforeWire && attempts.lastFailure) throw new AbortError(attempts.lastFailure);
+        const last = settled(attempts.lastFailure);
+        if (failure.refusedBeforeWire && last) throw new AbortError(last);
         attempts.lastFailure = failure;
         if (failure.wantsFreshCredentials && !refreshedToken) {
           refreshedToken = true;

@@ -25,6 +25,9 @@ export interface SimResponse {
   body?: unknown;
 }
 
+/** How long after a 401 a client's retry with a new token may still come (beyond every lookup deadline). */
+const RETRY_GIVEN_UP_MS = 10_000;
+
 export type Fault =
   | { kind: 'latency'; ms: number }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -39,8 +42,9 @@ export type Fault =
    * The upstream's own answer to credentials it no longer accepts. On a simulator with a token endpoint the
    * presented token really expires (every later request with it gets the same 401), and with `minAgeMs` only a
    * token first presented at least that long ago is picked: a token the client has just fetched is not already
-   * stale. The retry that follows a 401 on the same path with a new token is never picked. Elsewhere (static
-   * credentials) the request is answered as if it had carried an unknown bearer token.
+   * stale. Nothing is picked while a client is between a 401 and its retry with a new token, nor that retry: a
+   * lookup meets at most one expiry. Elsewhere (static credentials) the request is answered as if it had carried an
+   * unknown bearer token.
    */
   | { kind: 'expired-token'; minAgeMs?: number };
 
@@ -125,8 +129,11 @@ export class Simulator {
    */
   readonly log: SimLogEntry[] = [];
   private rules: (FaultRule & { used: number })[] = [];
-  /** Per path, the bearer token last refused with a 401: tells the retry after a token refresh from other calls. */
-  private readonly refusedTokens = new Map<string, string>();
+  /**
+   * Per path, the bearer token last refused with a 401 and when: a client is between that 401 and its retry with a
+   * new token until the next request on the path arrives (or the retry is given up for).
+   */
+  private readonly refusals = new Map<string, { token: string; at: number }>();
   private windowStart = 0;
   private windowCount = 0;
   private readonly hanging = new Set<ServerResponse>();
@@ -193,7 +200,7 @@ export class Simulator {
   /** Forget counters, log and faults (between tests). */
   reset(): void {
     this.clearFaults();
-    this.refusedTokens.clear();
+    this.refusals.clear();
     Object.assign(this.stats, {
       requests: 0,
       apiRequests: 0,
@@ -252,7 +259,8 @@ export class Simulator {
     this.countArrival();
     this.onApiRequest?.(Date.now());
 
-    const fault = this.pickFault(request);
+    const retryAfterRefusal = this.arrivesAfterRefusal(request);
+    const fault = this.pickFault(request, false, retryAfterRefusal);
     if (fault?.kind === 'latency') await sleep(fault.ms);
     else if (fault) return this.applyFault(fault, request, res, entry, this.spec.handle);
 
@@ -287,11 +295,12 @@ export class Simulator {
     return this.windowCount > this.rateLimitPerSecond;
   }
 
-  private pickFault(request: SimRequest, matchRequired = false): Fault | undefined {
+  private pickFault(request: SimRequest, matchRequired = false, retryAfterRefusal = false): Fault | undefined {
     for (const rule of this.rules) {
       if (rule.match === undefined ? matchRequired : !request.path.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
-      if (rule.fault.kind === 'expired-token' && !this.mayExpire(request, rule.fault.minAgeMs)) continue;
+      if (rule.fault.kind === 'expired-token' && !this.mayExpire(request, rule.fault.minAgeMs, retryAfterRefusal))
+        continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       rule.used += 1;
       this.stats.faults += 1;
@@ -302,27 +311,33 @@ export class Simulator {
   }
 
   /**
-   * Whether the `expired-token` fault may strike this request. Never the retry that follows a 401 on the same path
-   * with another token: the client has just fetched that token, and a real upstream does not expire a token twice
-   * within one lookup, however late a loaded machine sends the retry (an age rule alone once struck a retry that
-   * arrived more than a second after other calls had first carried its token).
+   * Whether the `expired-token` fault may strike this request. A real upstream expires a token rarely, so a lookup
+   * meets at most one expiry: nothing is struck while any client is between a 401 and its retry with a new token
+   * (else the token it has just fetched could expire before a loaded machine sends the retry, as once happened after
+   * more than a second), nor that retry itself.
    */
-  private mayExpire(request: SimRequest, minAgeMs: number | undefined): boolean {
-    const token = bearerToken(request.headers);
-    const refused = this.refusedTokens.get(request.path);
-    if (refused !== undefined && refused !== token) {
-      this.refusedTokens.delete(request.path);
-      return false;
-    }
+  private mayExpire(request: SimRequest, minAgeMs: number | undefined, retryAfterRefusal: boolean): boolean {
+    if (retryAfterRefusal) return false;
+    const now = Date.now();
+    for (const [path, refusal] of this.refusals) if (now - refusal.at > RETRY_GIVEN_UP_MS) this.refusals.delete(path);
+    if (this.refusals.size > 0) return false;
     return minAgeMs === undefined || this.tokenInUseFor(request, minAgeMs);
+  }
+
+  /** True for the retry with another token that follows a 401 on the same path; the path's refusal is settled. */
+  private arrivesAfterRefusal(request: SimRequest): boolean {
+    const refusal = this.refusals.get(request.path);
+    if (refusal === undefined) return false;
+    this.refusals.delete(request.path);
+    return refusal.token !== bearerToken(request.headers);
   }
 
   /** Remembers a 401 answered to a bearer token on this path (bounded: the simulator may run for days). */
   private noteRefusal(request: SimRequest, status: number): void {
     const token = bearerToken(request.headers);
     if (status !== 401 || token === undefined) return;
-    if (this.refusedTokens.size >= 10_000) this.refusedTokens.clear();
-    this.refusedTokens.set(request.path, token);
+    if (this.refusals.size >= 10_000) this.refusals.clear();
+    this.refusals.set(request.path, { token, at: Date.now() });
   }
 
   private tokenInUseFor(request: SimRequest, ms: number): boolean {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { basicAuth } from '../../src/core/auth.js';
+import { basicAuth, type AuthScheme } from '../../src/core/auth.js';
 import { Deadline, type Clock } from '../../src/core/deadline.js';
 import { ProviderPipeline, retryWait } from '../../src/core/pipeline.js';
 import { GatewayError } from '../../src/core/problems.js';
@@ -81,7 +81,7 @@ describe('ProviderPipeline retries under one deadline', () => {
     customerIdOf: (body: { id?: unknown }) => body.id,
   } as unknown as ProviderAdapter;
 
-  function pipeline(deadlineMs: number) {
+  function pipeline(deadlineMs: number, auth: (clock: ControlledClock) => AuthScheme = () => basicAuth('u', 'p')) {
     const clock = new ControlledClock();
     const waits: number[] = [];
     const upstream = new ProviderPipeline(
@@ -97,7 +97,7 @@ describe('ProviderPipeline retries under one deadline', () => {
         maxQueue: 4,
         breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000, failureRatio: 0, windowMs: 1000 },
       },
-      basicAuth('u', 'p'),
+      auth(clock),
       new UpstreamClient({ httpAgent: new http.Agent(), httpsAgent: new https.Agent() }),
       pino({ level: 'silent' }),
       {},
@@ -156,5 +156,32 @@ describe('ProviderPipeline retries under one deadline', () => {
     await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'invalid-request' });
     expect(requests).toBe(1);
     expect(waits).toEqual([]);
+  });
+
+  /** A token scheme whose refresh takes `refreshMs` on the controlled clock. */
+  const slowRefresh =
+    (refreshMs: number) =>
+    (clock: ControlledClock): AuthScheme => ({
+      kind: 'oauth2-client-credentials',
+      headers: () => Promise.resolve({ Authorization: 'Bearer t' }),
+      invalidate: () => {
+        clock.at += refreshMs;
+        return true;
+      },
+      state: () => ({}),
+    });
+
+  test('a 401 again after the token refresh is upstream-auth-failed', async () => {
+    script = [{ status: 401 }];
+    const { upstream } = pipeline(8000, slowRefresh(10));
+    await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'upstream-auth-failed' });
+    expect(requests).toBe(2);
+  });
+
+  test('a 401 whose refresh outlasts the deadline is upstream-timeout: no second refusal', async () => {
+    script = [{ status: 401 }, { status: 200 }];
+    const { upstream } = pipeline(1000, slowRefresh(1500));
+    await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'upstream-timeout' });
+    expect(requests).toBe(1);
   });
 });
