@@ -28,6 +28,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MISS_COUNT = Number(process.env.BENCH_MISS_COUNT ?? 3000);
 /** V8 keeps optimising the miss path for a few thousand lookups; a replica in service is long past that. */
 const MISS_WARMUP = Number(process.env.BENCH_MISS_WARMUP ?? 3000);
+/** The miss path's direct and gateway requests alternate in this many blocks each. */
+const MISS_BLOCKS = Math.max(1, Number(process.env.BENCH_MISS_BLOCKS ?? 10));
 const MEMORY_COUNT = Number(process.env.BENCH_MEMORY_COUNT ?? 100000);
 /** Gateways under test run with the container's Node options (the Dockerfile's NODE_OPTIONS). */
 const CONTAINER_NODE_FLAGS = (
@@ -222,8 +224,10 @@ async function timedLoad(
   headers: Record<string, string>,
   count: number,
   concurrency = 1,
+  /** Keep-alive connections to reuse (the caller destroys them); by default new ones, destroyed at the end. */
+  shared?: http.Agent,
 ): Promise<{ p50: number; p99: number; failures: number; times: number[] }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = shared ?? new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const times: number[] = [];
   let failures = 0;
   let sent = 0;
@@ -245,7 +249,7 @@ async function timedLoad(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  agent.destroy();
+  if (!shared) agent.destroy();
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), failures, times };
 }
 
@@ -282,19 +286,43 @@ async function missPath(sims: SimInfo): Promise<void> {
     MISS_WARMUP,
   );
   await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 6_000_000), AUTH, MISS_WARMUP);
-  const direct = await timedLoad(
-    tango.origin,
-    syntheticIds('/raas/v2/customers', 1_000_000),
-    { authorization: basic, accept: 'application/json' },
-    count,
-  );
-  const through = await timedLoad(gatewayOrigin, syntheticIds('/customers/tango', 1_000_000), AUTH, count);
+  // The two sides take turns, MISS_BLOCKS blocks each, and each side's quantiles are taken over all its requests:
+  // a machine whose load drifts during the run (another job starting) then weighs on both alike, instead of on
+  // whichever side ran second.
+  const directIds = syntheticIds('/raas/v2/customers', 1_000_000);
+  const throughIds = syntheticIds('/customers/tango', 1_000_000);
+  const directAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const throughAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const directTimes: number[] = [];
+  const throughTimes: number[] = [];
+  let failures = 0;
+  for (let block = 0; block < MISS_BLOCKS; block++) {
+    const size = Math.floor(count / MISS_BLOCKS) + (block < count % MISS_BLOCKS ? 1 : 0);
+    const d = await timedLoad(
+      tango.origin,
+      directIds,
+      { authorization: basic, accept: 'application/json' },
+      size,
+      1,
+      directAgent,
+    );
+    const t = await timedLoad(gatewayOrigin, throughIds, AUTH, size, 1, throughAgent);
+    directTimes.push(...d.times);
+    throughTimes.push(...t.times);
+    failures += d.failures + t.failures;
+  }
+  directAgent.destroy();
+  throughAgent.destroy();
+  const direct = { p50: quantile(directTimes, 0.5), p99: quantile(directTimes, 0.99) };
+  const through = { p50: quantile(throughTimes, 0.5), p99: quantile(throughTimes, 0.99) };
   const addedP50 = round(through.p50 - direct.p50, 3);
   const addedP99 = round(through.p99 - direct.p99, 3);
   rows.push(
     {
       scenario: 'miss path',
-      figure: `${count} distinct ids one at a time, straight to the simulator: p50 / p99 ms`,
+      figure:
+        `${count} distinct ids one at a time, straight to the simulator: p50 / p99 ms ` +
+        `(in ${MISS_BLOCKS} blocks, taking turns with the gateway's)`,
       value: `${direct.p50} / ${direct.p99}`,
     },
     {
@@ -307,7 +335,7 @@ async function missPath(sims: SimInfo): Promise<void> {
       figure: 'added latency p50 ms',
       value: addedP50,
       target: '≤ 1',
-      met: addedP50 <= 1 && through.failures === 0 && direct.failures === 0,
+      met: addedP50 <= 1 && failures === 0,
     },
     { scenario: 'miss path', figure: 'added latency p99 ms', value: addedP99, target: '≤ 5', met: addedP99 <= 5 },
   );
