@@ -14,7 +14,6 @@ import type { Logger } from './core/logger.js';
 import { ListService } from './core/listing.js';
 import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
-import { UpstreamClient } from './core/upstream-client.js';
 import {
   LookupPipeline,
   ProviderPipeline,
@@ -81,10 +80,12 @@ export function createServices(
     const httpAgent = new http.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
     const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
     agents.push(httpAgent, httpsAgent);
-    const userAgent = { 'User-Agent': `customer-gateway/${config.version}` };
-    // Token requests are rare and go through axios; upstream attempts take the leaner client (upstream-client.ts).
-    const client: AxiosInstance = axios.create({ httpAgent, httpsAgent, proxy: false, headers: userAgent });
-    const upstreamClient = new UpstreamClient({ httpAgent, httpsAgent, headers: userAgent });
+    const client: AxiosInstance = axios.create({
+      httpAgent,
+      httpsAgent,
+      proxy: false,
+      headers: { 'User-Agent': `customer-gateway/${config.version}` },
+    });
     const onTokenFetch = (outcome: 'ok' | 'refused' | 'failed') => metrics.tokenFetch(adapter.id, outcome);
     const tokens = seams.tokenStore?.(adapter.id);
     const auth = adapter.auth(settings.env, {
@@ -110,7 +111,7 @@ export function createServices(
         breaker: settings.breaker,
       },
       auth,
-      upstreamClient,
+      client,
       logger,
       {
         onAttempt: (provider, outcome, seconds, attempt) =>

@@ -12,7 +12,7 @@
  *     bulkhead      `<P>_MAX_CONCURRENCY` in flight, `<P>_MAX_QUEUE` waiting until the deadline's latest start
  *     attempt       auth headers (may fetch a token) → the adapter's request → a quota slot
  *                   (`<P>_RATE_LIMIT_PER_SECOND`, right before the wire so nothing delays a granted slot) →
- *                   the request with a timeout (`<P>_TIMEOUT_MS`, cut to the deadline) → the adapter's classification
+ *                   axios with a timeout (`<P>_TIMEOUT_MS`, cut to the deadline) → the adapter's classification
  *
  * The wait before a retry: 200 ms × 2^n capped at 2 s, times a random factor in [1, 2); an upstream `Retry-After`
  * (seconds or an HTTP date, on 429 or 5xx) replaces it. A wait that would end at or past the deadline is not
@@ -25,6 +25,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
+import type { AxiosInstance } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -39,7 +40,6 @@ import { GatewayError } from './problems.js';
 import type { AttemptContext, ProviderAdapter, UpstreamRequest } from './provider.js';
 import { LocalQuota, type UpstreamQuota } from './quota.js';
 import { startAttemptSpan } from './tracing.js';
-import type { UpstreamClient } from './upstream-client.js';
 import {
   acceptedBody,
   defaultClassification,
@@ -336,7 +336,7 @@ export class ProviderPipeline {
     private readonly adapter: ProviderAdapter,
     private readonly settings: ProviderPipelineSettings,
     private readonly auth: AuthScheme,
-    private readonly http: UpstreamClient,
+    private readonly http: AxiosInstance,
     private readonly logger: Logger,
     private readonly hooks: PipelineHooks = {},
     seams: PipelineSeams = {},
@@ -480,10 +480,19 @@ export class ProviderPipeline {
       if (waited > 0) signal = AbortSignal.timeout(deadline.attemptTimeout(performance.now() - started - waited));
       const url = this.settings.baseUrl + request.path;
       span = startAttemptSpan(telemetry?.trace, provider, attemptNo, url);
-      const headers = { Accept: 'application/json', ...span.headers, ...request.headers, ...authHeaders };
-      const response = await this.http.get(url, headers, signal, this.settings.maxBodyBytes);
+      const response = await this.http.request<string>({
+        method: 'GET',
+        url,
+        headers: { Accept: 'application/json', ...span.headers, ...request.headers, ...authHeaders },
+        signal,
+        responseType: 'text',
+        transformResponse: (body: unknown) => body,
+        validateStatus: () => true,
+        maxRedirects: 0,
+        maxContentLength: this.settings.maxBodyBytes,
+      });
       gotResponse = true;
-      const { text } = response;
+      const text = typeof response.data === 'string' ? response.data : '';
       const body = parseJson(text);
       let classification = this.adapter.classify?.(response.status, body) ?? defaultClassification(response.status);
       if (call.notFoundIsWrongPath && classification.verdict === 'not-found')

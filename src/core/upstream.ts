@@ -3,10 +3,10 @@
  * `Retry-After`, and the one `GatewayError` each outcome becomes, with its classification set here (retryable,
  * says the upstream is unwell, asks for fresh credentials). The order in which attempts run is in pipeline.ts.
  */
+import { isAxiosError } from 'axios';
 import { GatewayError, type ProblemCode } from './problems.js';
 import type { Classification, ProviderAdapter, Verdict } from './provider.js';
 import { isRecord } from './normalize.js';
-import { UpstreamTransportError } from './upstream-client.js';
 
 /** What each verdict becomes: the problem code and whether another attempt may help. */
 const VERDICTS: Record<Verdict, [ProblemCode, boolean]> = {
@@ -120,18 +120,21 @@ export function transportFailure(
   maxBodyBytes: number,
 ): GatewayError {
   if (timedOut) return timeoutError(provider);
-  // Only the upstream client reports the network and the upstream; anything else thrown during an attempt is the
-  // gateway's own fault.
-  if (!(error instanceof UpstreamTransportError)) return unexpectedError(provider, error);
-  if (error.tooLarge) {
+  // Only axios reports the network and the upstream; anything else thrown during an attempt is the gateway's own fault.
+  if (!isAxiosError(error)) return unexpectedError(provider, error);
+  // axios refuses a body over `maxContentLength` with ERR_BAD_RESPONSE and no response object attached.
+  if (error.code === 'ERR_BAD_RESPONSE' && error.response === undefined) {
     return new GatewayError('upstream-invalid-response', {
       provider,
       detail: `The upstream body exceeded ${maxBodyBytes} bytes.`,
       cause: error,
     });
   }
-  // The status line and headers arrived, then the body broke off.
-  if (gotResponse || error.headersArrived) {
+  // The status line and headers arrived (node sets `ClientRequest.res`), then the body broke off.
+  const headersArrived =
+    error.response !== undefined ||
+    (isRecord(error.request) && error.request.res !== undefined && error.request.res !== null);
+  if (gotResponse || headersArrived) {
     return new GatewayError('upstream-invalid-response', {
       provider,
       detail: 'The upstream body was cut off.',

@@ -5,15 +5,14 @@
  * advance the controlled clock instead of the wall clock, so no test here depends on the machine's speed.
  */
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import axios from 'axios';
 import { pino } from 'pino';
 import { basicAuth, type AuthScheme } from '../../src/core/auth.js';
 import { Deadline, type Clock } from '../../src/core/deadline.js';
 import { ProviderPipeline, retryWait } from '../../src/core/pipeline.js';
 import { GatewayError } from '../../src/core/problems.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
-import { UpstreamClient } from '../../src/core/upstream-client.js';
 
 class ControlledClock implements Clock {
   constructor(public at = 1_000_000) {}
@@ -98,7 +97,7 @@ describe('ProviderPipeline retries under one deadline', () => {
         breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000, failureRatio: 0, windowMs: 1000 },
       },
       auth(clock),
-      new UpstreamClient({ httpAgent: new http.Agent(), httpsAgent: new https.Agent() }),
+      axios.create({ proxy: false }),
       pino({ level: 'silent' }),
       {},
       {
