@@ -14,7 +14,15 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
-import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot, watchedContext } from './browser-kit.js';
+import {
+  ARTIFACTS,
+  axeSource,
+  describeInBrowser,
+  launchChromium,
+  PATIENT_UPSTREAMS,
+  screenshot,
+  watchedContext,
+} from './browser-kit.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 // A page waits up to 30 s for what it expects (its default timeout), so a test may take longer than 20 s.
@@ -53,7 +61,10 @@ describeInBrowser('support console: browsing and many ids', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
     consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
-    [gw, browser] = await Promise.all([startTestGateway({ env: { LOG_LEVEL: 'warn' }, consoleDir }), launchChromium()]);
+    [gw, browser] = await Promise.all([
+      startTestGateway({ env: { ...PATIENT_UPSTREAMS, LOG_LEVEL: 'warn' }, consoleDir }),
+      launchChromium(),
+    ]);
   }, 60_000);
 
   afterAll(async () => {

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { adapters } from '../../providers/index.js';
+import { envPrefix } from '../../src/core/provider.js';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -77,4 +79,28 @@ export async function watchedContext(
     });
   });
   return context;
+}
+
+/**
+ * Upstream timeouts for a browser test's gateway: long enough that a loaded machine (three browsers starting at once)
+ * gives a slow answer rather than a 504 (a 3 s attempt timeout was once exceeded). No browser test waits for one.
+ */
+export const PATIENT_UPSTREAMS: Record<string, string> = Object.fromEntries(
+  adapters.flatMap((a) => [
+    [`${envPrefix(a.id)}_TIMEOUT_MS`, '20000'],
+    [`${envPrefix(a.id)}_DEADLINE_MS`, '25000'],
+  ]),
+);
+
+/** Waits until the page's status line matches; if it never does, the error says what it says instead. */
+export async function waitForStatus(page: Page, pattern: RegExp): Promise<void> {
+  const status = page.locator('#status');
+  try {
+    await status.filter({ hasText: pattern }).waitFor();
+  } catch (error) {
+    const text = await status.textContent().catch(() => null);
+    throw new Error(`the status line never matched ${String(pattern)}; it says: ${JSON.stringify(text)}`, {
+      cause: error,
+    });
+  }
 }

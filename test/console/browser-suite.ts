@@ -19,7 +19,16 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
-import { ARTIFACTS, axeSource, describeInBrowser, launchChromium, screenshot, watchedContext } from './browser-kit.js';
+import {
+  ARTIFACTS,
+  axeSource,
+  describeInBrowser,
+  launchChromium,
+  PATIENT_UPSTREAMS,
+  screenshot,
+  waitForStatus,
+  watchedContext,
+} from './browser-kit.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from '../../src/routes/console.js';
 import { keyFile, newApiKey, sha256Hex } from '../security/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -160,7 +169,13 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         { name: 'privacy-desk', keySha256: [sha256Hex(piiKey)], providers: ['frontpayment'], scopes: ['pii:read'] },
       ]);
       // No retries keep injected faults fast.
-      const quiet = { LOG_LEVEL: 'warn', TANGO_RETRIES: '0', ADOBE_VIP_RETRIES: '0', FRONTPAYMENT_RETRIES: '0' };
+      const quiet = {
+        ...PATIENT_UPSTREAMS,
+        LOG_LEVEL: 'warn',
+        TANGO_RETRIES: '0',
+        ADOBE_VIP_RETRIES: '0',
+        FRONTPAYMENT_RETRIES: '0',
+      };
       [gw, keyed, browser] = await Promise.all([
         startTestGateway({ env: quiet, consoleDir }),
         startTestGateway({ env: { ...quiet, GATEWAY_API_KEYS: keys }, consoleDir }),
@@ -339,7 +354,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
           const answered = page.waitForResponse((response) => isCustomerRequest(provider, id)(response.request()));
           await lookUp(provider, id);
           const response = await answered;
-          await page.locator('#status', { hasText: /^Found / }).waitFor();
+          await waitForStatus(page, /^Found /);
           expect(new URL(page.url()).search).toBe(`?provider=${provider}&id=${id}`);
           // An ordinary lookup keeps the gateway's cache in play; only "Refresh from provider" sends no-cache.
           expect((await response.request().allHeaders())['cache-control']).toBe('no-transform');
@@ -632,7 +647,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.locator('#customer-name', { hasText: 'Zanzibar Health Group' }).waitFor();
         await page.getByRole('button', { name: 'Refresh from provider' }).focus();
         await page.keyboard.press('Enter');
-        await page.locator('#status', { hasText: /^Found / }).waitFor();
+        await waitForStatus(page, /^Found /);
         await page.waitForFunction("document.activeElement?.id === 'refresh'");
       });
 
