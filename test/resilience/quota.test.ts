@@ -47,11 +47,14 @@ describe('with a quota of 2 per second and the simulator enforcing the same limi
   });
 });
 
-describe('with a quota of 1 per second and a 1.6 s deadline', () => {
+describe('with a quota of 1 per second and a 2.2 s deadline', () => {
   let gw: TestGateway;
   beforeAll(async () => {
+    // Slots come 1.1 s apart; a slot is taken only if it starts before the deadline less a quarter of the attempt
+    // timeout (1.65 s here): the second slot (1.1 s) fits and the third (2.2 s) does not, each by 550 ms, room for a
+    // loaded machine (with a 1.6 s deadline the second slot fitted by 100 ms, and once did not).
     gw = await startTestGateway({
-      env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '1600' },
+      env: { TANGO_RATE_LIMIT_PER_SECOND: '1', TANGO_DEADLINE_MS: '2200' },
       simulator: () => ({ rateLimitPerSecond: 1 }),
     });
   });
