@@ -28,6 +28,9 @@ import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
 import { Fleet } from './fleet/fleet.js';
 import { credentialName } from './fleet/shared-tokens.js';
 
+/** The TCP keep-alive delay axios sets on the socket of every request it sends (its http adapter). */
+const AXIOS_TCP_KEEPALIVE_MS = 60_000;
+
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
   /** The provider's own env keys (the list request reads Adobe's reseller id there). */
@@ -76,9 +79,12 @@ export function createServices(
     const adapter = adapters.find((a) => a.id === settings.id);
     if (!adapter) throw new Error(`no adapter for provider ${settings.id}`);
     if (!settings.baseUrl) throw new Error(`provider ${settings.id} has no base URL`);
-    // One keep-alive agent pair per provider, so that one provider cannot take another's sockets.
-    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
-    const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: settings.maxConcurrency });
+    // One keep-alive agent pair per provider, so that one provider cannot take another's sockets. TCP keep-alive
+    // probes start after the 60 s of idleness that axios asks of every request's socket: with node's default (1 s)
+    // the agent and axios set the socket back and forth, two system calls on every upstream request.
+    const pool = { keepAlive: true, keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS, maxSockets: settings.maxConcurrency };
+    const httpAgent = new http.Agent(pool);
+    const httpsAgent = new https.Agent(pool);
     agents.push(httpAgent, httpsAgent);
     const client: AxiosInstance = axios.create({
       httpAgent,
@@ -116,7 +122,10 @@ export function createServices(
       {
         onAttempt: (provider, outcome, seconds, attempt) =>
           metrics.upstreamAttempt(provider, outcome, seconds, attempt),
-        onBody: schema ? (provider, body) => metrics.schemaDrift(provider, schema, body) : undefined,
+        // Once the answer is on its way: walking a body for unknown fields need not delay the customer's answer.
+        onBody: schema
+          ? (provider, body) => void setImmediate(() => metrics.schemaDrift(provider, schema, body))
+          : undefined,
         onBreakerState: (provider, state) => metrics.breakerState(provider, state),
         onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
       },
