@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../config/index.js';
 import { adapters } from '../../providers/index.js';
 import { runServer } from '../support/server-process.js';
 
-test('with TANGO_TIMEOUT_MS=abc the process exits 1, printing one line naming the variable and nothing else', async () => {
+test('with TANGO_TIMEOUT_MS=abc the process exits 1, printing one line naming the variable, no more', async () => {
   const run = await runServer({ TANGO_TIMEOUT_MS: 'abc' });
   expect(run.code).toBe(1);
   // Not even node's own warnings: the line is all there is.

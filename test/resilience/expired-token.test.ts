@@ -59,17 +59,19 @@ test('a token younger than the fault’s minAgeMs is never expired: a fresh toke
   expect(sim.stats.faults).toBe(0);
 });
 
-test('the retry after a refresh is never struck, however old its token: every lookup refreshes once and succeeds', async () => {
+test('the retry after a refresh is never struck: every lookup refreshes once and succeeds', async () => {
   // Struck on every call it may strike: the model is that one lookup meets at most one expiry. Without the exemption
   // the refresh's retry would be refused again and the lookup would end in upstream-auth-failed.
   sim.inject({ fault: { kind: 'expired-token' } });
   for (let i = 0; i < 2; i++) expect((await gw.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
   expect(sim.log.map((e) => [e.path, e.status])).toEqual(
-    Array(2).fill([
-      ['/v3/customers/9876543210', 401],
-      [IMS_PATH, 200],
-      ['/v3/customers/9876543210', 200],
-    ]).flat(),
+    Array(2)
+      .fill([
+        ['/v3/customers/9876543210', 401],
+        [IMS_PATH, 200],
+        ['/v3/customers/9876543210', 200],
+      ])
+      .flat(),
   );
   expect(sim.stats.faultKinds['expired-token']).toBe(2);
 });
