@@ -22,8 +22,9 @@ describe('consecutive failures', () => {
     gw = await startTestGateway({
       env: {
         TANGO_RETRIES: '0',
-        // Long enough for a healthy answer on a loaded machine (200 ms was not); a hang costs 1 s per lookup.
-        TANGO_TIMEOUT_MS: '1000',
+        // Long enough for a healthy answer on a loaded machine (200 ms was not, and 1 s once was not); the one hang,
+        // the failed probe's, costs the whole 3 s.
+        TANGO_TIMEOUT_MS: '3000',
         TANGO_BREAKER_CONSECUTIVE_FAILURES: '3',
         TANGO_BREAKER_HALF_OPEN_AFTER_MS: '400',
         TANGO_BREAKER_FAILURE_RATIO: '0',
@@ -75,7 +76,7 @@ describe('consecutive failures', () => {
     const sim = gw.sim('tango');
     sim.inject({ fault: { kind: 'status', status: 503 } });
     for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(502);
-    // Only the probe hangs (each hang costs the whole 1 s timeout).
+    // Only the probe hangs (a hang costs the whole timeout).
     sim.clearFaults();
     sim.inject({ fault: { kind: 'hang' } });
     clock.advance(450);
