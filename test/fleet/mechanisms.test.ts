@@ -39,8 +39,10 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
     },
   });
   const logger = createLogger({ level: 'debug', destination, adapters: [] });
+  // A generous command timeout: these tests are about what is shared, and a 200 ms one was once exceeded by a SET on
+  // a loaded machine (a fresh clone's CI run, three browsers starting). No test here waits for it.
   const fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 200, size: 2, encryptionKey: undefined, ...overrides },
+    { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 2000, size: 2, encryptionKey: undefined, ...overrides },
     logger,
   );
   fleets.push(fleet);
