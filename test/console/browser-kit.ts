@@ -20,6 +20,41 @@ const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 /** axe-core's source, evaluated in a page over the DevTools protocol (which the page's CSP does not govern). */
 export const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/**
+ * The features playwright-core disables on its own command line (its `chromiumSwitches`). Chromium reads only the
+ * last `--disable-features`, so ours repeats them; `test/console/browser-kit.test.ts` checks the list still
+ * covers playwright-core's.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * Chromium 156 builds its address bar's popups (web pages of their own, in a renderer of their own) for every new
+ * window, which here is every test's page: about 1 s of CPU each on this machine, for a popup nobody opens.
+ */
+const UNUSED_BROWSER_UI = [
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+  'WebUIOmniboxFullPopup',
+  'PreloadTopChromeWebUI',
+];
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -31,6 +66,10 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...UNUSED_BROWSER_UI].join(',')}`,
+      // Each test's new context would otherwise start a renderer process of its own (about 0.3 s of CPU each); the
+      // tests' pages are all on loopback and trusted, so one renderer may serve them in turn.
+      '--renderer-process-limit=1',
     ],
   });
 }
