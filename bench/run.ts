@@ -548,9 +548,11 @@ async function isolation(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     loaded.push(await tangoRun());
     hangers.send('pause');
-    await fetch(faults, { method: 'DELETE' });
-    // The next run alone starts once every hanging lookup has been answered.
+    // The next run alone starts once every hanging lookup has been answered, and only then does the upstream
+    // recover: a retry that reached it healed would get a 404 for its made-up id, a healthy answer that closes the
+    // circuit, and every loaded run would then measure the onset of a hang instead of one run in five.
     await once(hangers, 'message');
+    await fetch(faults, { method: 'DELETE' });
   }
   hangers.send('stop');
   const [hang] = (await once(hangers, 'message')) as [{ sent: number; statuses: Record<string, number> }];

@@ -1,7 +1,8 @@
 /**
  * The circuit breaker of one provider, on cockatiel: it opens after `<P>_BREAKER_CONSECUTIVE_FAILURES`
  * consecutive failures, or when more than `<P>_BREAKER_FAILURE_RATIO` of the calls over `<P>_BREAKER_WINDOW_MS`
- * failed; after `<P>_BREAKER_HALF_OPEN_AFTER_MS` it lets one probe through and closes when the probe succeeds.
+ * failed; after `<P>_BREAKER_HALF_OPEN_AFTER_MS` it lets one probe through (refusing the others while it is out) and
+ * closes when the probe succeeds.
  *
  * Only failures that say the upstream is unwell count: network errors, timeouts, 5xx, 429 (the `transient`
  * failures, which are also the retried ones) and 2xx answers that are not a readable customer. A 404, a 400 or a
@@ -168,10 +169,20 @@ export class ProviderBreaker {
   }
 
   /**
-   * Runs one upstream attempt through the breaker. While open: `provider-unavailable` with `Retry-After`. `about`
-   * names what the attempt is for (a customer id, and the lookup the attempt belongs to): see the header.
+   * Runs one upstream attempt through the breaker. While open, and while half-open with the probe out:
+   * `provider-unavailable` with `Retry-After`. `about` names what the attempt is for (a customer id, and the lookup
+   * the attempt belongs to): see the header.
    */
   async execute<T>(attempt: () => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
+    // While the probe is out, every other lookup is refused at once. cockatiel would hold them until the probe's
+    // outcome and then release them together: a hanging probe would gather a whole attempt timeout of callers, their
+    // sockets and promises, and answer them in one burst that the other providers' lookups wait behind.
+    if (this.policy.state === CircuitState.HalfOpen)
+      throw this.unavailable(
+        'The gateway is trying this provider again with one request; until it answers, others are refused ' +
+          '(circuit half-open).',
+        1,
+      );
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = await this.policy.execute(async () => {
@@ -195,17 +206,19 @@ export class ProviderBreaker {
     } catch (error) {
       if (error instanceof ProbeNotSent) throw error.refusal;
       if (error instanceof AlreadyCounted) throw error.failure;
-      if (error instanceof BrokenCircuitError) {
-        throw new GatewayError('provider-unavailable', {
-          provider: this.provider,
-          detail: 'The gateway stopped calling this provider for a moment after repeated failures (circuit open).',
-          retryAfterSeconds: this.retryAfterSeconds(),
-        });
-      }
+      if (error instanceof BrokenCircuitError)
+        throw this.unavailable(
+          'The gateway stopped calling this provider for a moment after repeated failures (circuit open).',
+          this.retryAfterSeconds(),
+        );
       throw error;
     }
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
+  }
+
+  private unavailable(detail: string, retryAfterSeconds: number): GatewayError {
+    return new GatewayError('provider-unavailable', { provider: this.provider, detail, retryAfterSeconds });
   }
 
   /** Whether a failure of `about` counts, noting it if it does. */

@@ -87,6 +87,31 @@ describe('consecutive failures', () => {
     expect(String(transitions[2]?.reason)).toBe('the half-open probe failed (upstream-timeout)');
   });
 
+  test('while the probe is out, other lookups are refused at once, without a call', async () => {
+    const sim = gw.sim('tango');
+    sim.inject({ fault: { kind: 'status', status: 503 } });
+    for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(502);
+    sim.clearFaults();
+    sim.inject({ fault: { kind: 'hang' } });
+    clock.advance(450);
+    const calls = sim.stats.apiRequests;
+    let probeAnswered = false;
+    const probe = gw.lookup('tango', 'acme-wellness').finally(() => (probeAnswered = true));
+    while (sim.stats.apiRequests === calls) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state()).toBe('half-open');
+
+    const other = await gw.lookup('tango', 'zanzibar-health');
+    // Answered while the probe still hangs (it ends only at its 3 s timeout), not released by its outcome.
+    expect(probeAnswered).toBe(false);
+    expect(other.status).toBe(503);
+    expect(other.headers.get('retry-after')).toBe('1');
+    const problem = (await other.json()) as { type: string; detail: string };
+    expect(problem.type).toBe('/problems/provider-unavailable');
+    expect(problem.detail).toMatch(/half-open/);
+    expect(sim.stats.apiRequests).toBe(calls + 1);
+    expect((await probe).status).toBe(504);
+  });
+
   test('404, 400-class answers and refused credentials never open it, and a 404 resets the count', async () => {
     const sim = gw.sim('tango');
     for (let i = 0; i < 4; i++) expect((await gw.lookup('tango', `missing-${i}`)).status).toBe(404);
