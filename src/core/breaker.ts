@@ -170,26 +170,21 @@ export class ProviderBreaker {
 
   /**
    * Runs one upstream attempt through the breaker. While open, and while half-open with the probe out:
-   * `provider-unavailable` with `Retry-After`. `about` names what the attempt is for (a customer id, and the lookup
-   * the attempt belongs to): see the header.
+   * `provider-unavailable` with `Retry-After`. `attempt` learns whether it is the half-open probe. `about` names
+   * what the attempt is for (a customer id, and the lookup the attempt belongs to): see the header.
    */
-  async execute<T>(attempt: () => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
+  async execute<T>(attempt: (probe: boolean) => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
     // While the probe is out, every other lookup is refused at once. cockatiel would hold them until the probe's
     // outcome and then release them together: a hanging probe would gather a whole attempt timeout of callers, their
     // sockets and promises, and answer them in one burst that the other providers' lookups wait behind.
-    if (this.policy.state === CircuitState.HalfOpen)
-      throw this.unavailable(
-        'The gateway is trying this provider again with one request; until it answers, others are refused ' +
-          '(circuit half-open).',
-        1,
-      );
+    if (this.policy.state === CircuitState.HalfOpen) throw this.probeOut();
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = await this.policy.execute(async () => {
         const isProbe = this.probeNext;
         this.probeNext = false;
         try {
-          return { value: await attempt() };
+          return { value: await attempt(isProbe) };
         } catch (error) {
           // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
           // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open
@@ -206,19 +201,41 @@ export class ProviderBreaker {
     } catch (error) {
       if (error instanceof ProbeNotSent) throw error.refusal;
       if (error instanceof AlreadyCounted) throw error.failure;
-      if (error instanceof BrokenCircuitError)
-        throw this.unavailable(
-          'The gateway stopped calling this provider for a moment after repeated failures (circuit open).',
-          this.retryAfterSeconds(),
-        );
+      if (error instanceof BrokenCircuitError) throw this.open();
       throw error;
     }
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
   }
 
-  private unavailable(detail: string, retryAfterSeconds: number): GatewayError {
-    return new GatewayError('provider-unavailable', { provider: this.provider, detail, retryAfterSeconds });
+  /**
+   * The refusal a call would meet here now, if any: while open until the probe is due, and while the probe is out.
+   * Asked before a lookup sets out, so that a lookup refused anyway costs no deadline, retry loop or attempt (a
+   * hanging provider's callers keep coming at the rate of their dashboards).
+   */
+  refusalNow(): GatewayError | undefined {
+    const state = this.policy.state;
+    if (state === CircuitState.HalfOpen) return this.probeOut();
+    if (state === CircuitState.Open && Date.now() - this.openedAt < this.settings.halfOpenAfterMs) return this.open();
+    return undefined;
+  }
+
+  private open(): GatewayError {
+    return new GatewayError('provider-unavailable', {
+      provider: this.provider,
+      detail: 'The gateway stopped calling this provider for a moment after repeated failures (circuit open).',
+      retryAfterSeconds: this.retryAfterSeconds(),
+    });
+  }
+
+  private probeOut(): GatewayError {
+    return new GatewayError('provider-unavailable', {
+      provider: this.provider,
+      detail:
+        'The gateway is trying this provider again with one request; until it answers, others are refused ' +
+        '(circuit half-open).',
+      retryAfterSeconds: 1,
+    });
   }
 
   /** Whether a failure of `about` counts, noting it if it does. */

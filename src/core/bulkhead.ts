@@ -8,6 +8,7 @@ import type { Deadline } from './deadline.js';
 import { GatewayError } from './problems.js';
 
 const NO_SLOT_IN_TIME = 'No upstream slot of this provider came free within the lookup deadline.';
+const CIRCUIT_OPENED = 'The circuit opened while this lookup waited for an upstream slot of this provider.';
 
 export class ProviderBulkhead {
   private readonly policy: BulkheadPolicy;
@@ -20,18 +21,29 @@ export class ProviderBulkhead {
     this.policy = bulkhead(maxConcurrency, maxQueue);
   }
 
-  /** Runs `attempt` in a slot; refused before the wire when the queue is full or no slot comes by the latest start. */
-  async execute<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` in a slot; refused before the wire when the queue is full, when no slot comes by the latest
+   * start, or when `stillWanted` says no once a slot came (the circuit opened during the wait).
+   */
+  async execute<T>(deadline: Deadline, attempt: () => Promise<T>, stillWanted?: () => boolean): Promise<T> {
     let running = false;
     const run = () => {
       // Dequeued just as the deadline passed: not worth a call.
       if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
+      // Queued behind attempts that hung until the circuit opened: sent now, it would hang as they did.
+      if (stillWanted && !stillWanted()) throw this.refusal(CIRCUIT_OPENED);
       running = true;
       return attempt();
     };
     // A slot is free: cockatiel starts the attempt at once, so there is no wait to bound and no timer to set (the
     // usual case; a timer, its signal and a race per attempt were a visible part of a miss).
     if (this.policy.executionSlots > 0) return this.policy.execute(run);
+    // The slot comes free when an attempt ends; when that attempt failed, the breaker counts the failure only a few
+    // promise turns later, after cockatiel has already handed the slot on: look once those turns have run.
+    const runWhenCounted = async () => {
+      if (stillWanted) await new Promise((resolve) => setImmediate(resolve));
+      return run();
+    };
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
     let onAbort: (() => void) | undefined;
     // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers
@@ -43,7 +55,7 @@ export class ProviderBulkhead {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([this.policy.execute(run, signal), expired]);
+      return await Promise.race([this.policy.execute(runWhenCounted, signal), expired]);
     } catch (error) {
       if (error instanceof BulkheadRejectedError)
         throw this.refusal('Too many requests to this provider are in flight or queued.');

@@ -8,8 +8,10 @@
  *   lease           one load per key in the fleet (none by default: the process is the fleet)
  *   the provider's upstream path, with ONE deadline (`<P>_DEADLINE_MS`) computed when it starts:
  *     retry         p-retry: `<P>_RETRIES` more attempts after a transient failure; the wait before each one
- *     breaker       the circuit: opens on failures that say the upstream is unwell
- *     bulkhead      `<P>_MAX_CONCURRENCY` in flight, `<P>_MAX_QUEUE` waiting until the deadline's latest start
+ *     breaker       the circuit: opens on failures that say the upstream is unwell; while it refuses, a lookup is
+ *                   refused before its deadline and retry loop are set up
+ *     bulkhead      `<P>_MAX_CONCURRENCY` in flight, `<P>_MAX_QUEUE` waiting until the deadline's latest start (or
+ *                   until the circuit opens: a waiting attempt is not sent to an upstream the breaker gave up on)
  *     attempt       auth headers (may fetch a token) → the adapter's request → a quota slot
  *                   (`<P>_RATE_LIMIT_PER_SECOND`, right before the wire so nothing delays a granted slot) →
  *                   axios with a timeout (`<P>_TIMEOUT_MS`, cut to the deadline) → the adapter's classification
@@ -417,6 +419,8 @@ export class ProviderPipeline {
 
   /** Any upstream call of this provider, through the same retry, gates and deadline as a lookup. */
   async call<T>(call: UpstreamCall<T>, caller: CallerContext): Promise<UpstreamResult<T>> {
+    const refused = this.breaker.refusalNow();
+    if (refused) throw refused;
     const deadline = new Deadline(this.clock, this.settings.deadlineMs, this.settings.timeoutMs);
     const attempts: Attempts = { idempotencyKey: randomUUID(), count: 0, lastFailure: undefined };
     return pRetry(() => this.throughGates(call, caller, attempts, deadline), {
@@ -449,7 +453,13 @@ export class ProviderPipeline {
       if (deadline.remaining() <= 0) throw settled(attempts.lastFailure) ?? timeoutError(this.adapter.id);
       try {
         return await this.breaker.execute(
-          () => this.bulkhead.execute(deadline, () => this.attempt(call, caller, attempts, deadline)),
+          (probe) =>
+            this.bulkhead.execute(
+              deadline,
+              () => this.attempt(call, caller, attempts, deadline),
+              // An attempt that waited for a slot goes only if the circuit still lets it (the probe always does).
+              probe ? undefined : () => this.breaker.refusalNow() === undefined,
+            ),
           call.key === undefined ? undefined : { key: call.key, lookup: attempts },
         );
       } catch (error) {

@@ -73,3 +73,44 @@ test('with Tango hanging, the bulkhead bounds what it holds and the other provid
   expect(gw.sim('tango').stats.apiRequests).toBe(2);
   expect(gw.services.providers.get('tango')?.state?.()).toMatchObject({ inFlight: 0, queued: 0 });
 });
+
+describe('a lookup waiting for a slot while the circuit opens', () => {
+  let one: TestGateway;
+  beforeAll(async () => {
+    one = await startTestGateway({
+      adapters: [tango],
+      env: {
+        TANGO_MAX_CONCURRENCY: '1',
+        TANGO_MAX_QUEUE: '1',
+        // The first lookup hangs for its whole timeout; the deadline leaves the waiting one time to get its slot.
+        TANGO_TIMEOUT_MS: '1000',
+        TANGO_DEADLINE_MS: '8000',
+        TANGO_RETRIES: '0',
+        TANGO_BREAKER_CONSECUTIVE_FAILURES: '1',
+        TANGO_BREAKER_HALF_OPEN_AFTER_MS: '60000',
+      },
+    });
+  });
+  afterAll(async () => one.close());
+
+  test('is refused when its slot comes, not sent to the upstream that hung', async () => {
+    const sim = one.sim('tango');
+    sim.inject({ fault: { kind: 'hang' } });
+    const state = () => one.services.providers.get('tango')?.state?.();
+    const first = one.lookup('tango', 'zanzibar-health');
+    while (sim.stats.apiRequests < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = one.lookup('tango', 'acme-wellness');
+    while (state()?.queued !== 1) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect((await first).status).toBe(504);
+    const refused = await second;
+    expect(refused.status).toBe(503);
+    const problem = (await refused.json()) as { type: string; detail: string };
+    expect(problem).toMatchObject({
+      type: '/problems/provider-unavailable',
+      detail: expect.stringMatching(/circuit opened/),
+    });
+    expect(sim.stats.apiRequests).toBe(1);
+    expect(state()?.breaker).toBe('open');
+  });
+});
