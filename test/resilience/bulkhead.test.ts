@@ -106,10 +106,8 @@ describe('a lookup waiting for a slot while the circuit opens', () => {
     const refused = await second;
     expect(refused.status).toBe(503);
     const problem = (await refused.json()) as { type: string; detail: string };
-    expect(problem).toMatchObject({
-      type: '/problems/provider-unavailable',
-      detail: expect.stringMatching(/circuit opened/),
-    });
+    expect(problem.type).toBe('/problems/provider-unavailable');
+    expect(problem.detail).toMatch(/circuit opened/);
     expect(sim.stats.apiRequests).toBe(1);
     expect(state()?.breaker).toBe('open');
   });
