@@ -72,14 +72,20 @@ describe('consecutive failures', () => {
     expect(String(transitions[0]?.reason)).toMatch(/3 consecutive failures \(last: upstream-error\)/);
   });
 
-  test('a failed probe opens it again, logged once with the reason', async () => {
+  /** Opens the circuit with three failing ids, then makes the probe due and the upstream hang. */
+  async function openWithHangingProbe() {
     const sim = gw.sim('tango');
     sim.inject({ fault: { kind: 'status', status: 503 } });
     for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(502);
-    // Only the probe hangs (a hang costs the whole timeout).
+    // Only the probe reaches the upstream, so only it hangs (a hang costs the whole timeout).
     sim.clearFaults();
     sim.inject({ fault: { kind: 'hang' } });
     clock.advance(450);
+    return sim;
+  }
+
+  test('a failed probe opens it again, logged once with the reason', async () => {
+    await openWithHangingProbe();
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
     expect(state()).toBe('open');
     const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');
@@ -88,12 +94,7 @@ describe('consecutive failures', () => {
   });
 
   test('while the probe is out, other lookups are refused at once, without a call', async () => {
-    const sim = gw.sim('tango');
-    sim.inject({ fault: { kind: 'status', status: 503 } });
-    for (const id of FAILING_IDS) expect((await gw.lookup('tango', id)).status).toBe(502);
-    sim.clearFaults();
-    sim.inject({ fault: { kind: 'hang' } });
-    clock.advance(450);
+    const sim = await openWithHangingProbe();
     const calls = sim.stats.apiRequests;
     let probeAnswered = false;
     const probe = gw.lookup('tango', 'acme-wellness').finally(() => (probeAnswered = true));
