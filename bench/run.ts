@@ -554,7 +554,7 @@ async function isolation(): Promise<void> {
     hangers.send('pause');
     // The next run alone starts once every hanging lookup has been answered, and only then does the upstream
     // recover: a retry that reached it healed would get a 404 for its made-up id, a healthy answer that closes the
-    // circuit, and every loaded run would then measure the onset of a hang instead of one run in five.
+    // circuit, and every loaded run would then measure the onset of a hang instead of only the first.
     await once(hangers, 'message');
     await fetch(faults, { method: 'DELETE' });
   }

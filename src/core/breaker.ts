@@ -174,10 +174,12 @@ export class ProviderBreaker {
    * what the attempt is for (a customer id, and the lookup the attempt belongs to): see the header.
    */
   async execute<T>(attempt: (probe: boolean) => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
-    // While the probe is out, every other lookup is refused at once. cockatiel would hold them until the probe's
-    // outcome and then release them together: a hanging probe would gather a whole attempt timeout of callers, their
-    // sockets and promises, and answer them in one burst that the other providers' lookups wait behind.
-    if (this.policy.state === CircuitState.HalfOpen) throw this.probeOut();
+    // Refused here, not by cockatiel, while open and while the probe is out. cockatiel would hold the calls that
+    // arrive during the probe until its outcome and then release them together: a hanging probe would gather a whole
+    // attempt timeout of callers, their sockets and promises, and answer them in one burst that the other providers'
+    // lookups wait behind.
+    const refused = this.refusalNow();
+    if (refused) throw refused;
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = await this.policy.execute(async () => {

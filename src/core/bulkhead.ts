@@ -30,18 +30,20 @@ export class ProviderBulkhead {
     const run = () => {
       // Dequeued just as the deadline passed: not worth a call.
       if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
-      // Queued behind attempts that hung until the circuit opened: sent now, it would hang as they did.
-      if (stillWanted && !stillWanted()) throw this.refusal(CIRCUIT_OPENED);
       running = true;
       return attempt();
     };
     // A slot is free: cockatiel starts the attempt at once, so there is no wait to bound and no timer to set (the
     // usual case; a timer, its signal and a race per attempt were a visible part of a miss).
     if (this.policy.executionSlots > 0) return this.policy.execute(run);
-    // The slot comes free when an attempt ends; when that attempt failed, the breaker counts the failure only a few
-    // promise turns later, after cockatiel has already handed the slot on: look once those turns have run.
+    // Queued behind attempts that hung until the circuit opened, an attempt sent now would hang as they did. The slot
+    // comes free when an attempt ends; when that attempt failed, the breaker counts the failure only a few promise
+    // turns later, after cockatiel has already handed the slot on: look once those turns have run.
     const runWhenCounted = async () => {
-      if (stillWanted) await new Promise((resolve) => setImmediate(resolve));
+      if (stillWanted) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!stillWanted()) throw this.refusal(CIRCUIT_OPENED);
+      }
       return run();
     };
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));

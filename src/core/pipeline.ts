@@ -335,6 +335,7 @@ export class ProviderPipeline {
   private readonly random: () => number;
   /** `http` with what every attempt asks of it (below). */
   private readonly attemptClient: AxiosInstance;
+  private readonly circuitLetsThrough = () => this.breaker.refusalNow() === undefined;
 
   constructor(
     private readonly adapter: ProviderAdapter,
@@ -458,7 +459,7 @@ export class ProviderPipeline {
               deadline,
               () => this.attempt(call, caller, attempts, deadline),
               // An attempt that waited for a slot goes only if the circuit still lets it (the probe always does).
-              probe ? undefined : () => this.breaker.refusalNow() === undefined,
+              probe ? undefined : this.circuitLetsThrough,
             ),
           call.key === undefined ? undefined : { key: call.key, lookup: attempts },
         );
