@@ -8,17 +8,13 @@
  * As in browser-suite.ts: any script error, CSP violation or request leaving loopback fails the test, and
  * nothing waits a fixed time.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildConsole } from '../../console/build.js';
 import {
-  ARTIFACTS,
-  axeSource,
+  axeViolations,
   describeInBrowser,
   launchChromium,
+  ownConsoleBuild,
   PATIENT_UPSTREAMS,
   screenshot,
   watchedContext,
@@ -36,14 +32,12 @@ interface ApiPage {
 describeInBrowser('support console: browsing and many ids', () => {
   let gw: TestGateway;
   let browser: Browser;
-  /** This file's own console build: other test files build theirs at the same time, in parallel workers. */
-  let consoleDir: string;
+  let build: Awaited<ReturnType<typeof ownConsoleBuild>> | undefined;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: string[];
   let batchRequests: string[];
 
-  const inPage = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
   const shot = (name: string) => screenshot(page, name);
 
   /** Every customer of a listing, as the API gives it. */
@@ -58,11 +52,9 @@ describeInBrowser('support console: browsing and many ids', () => {
   }
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
-    consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
+    build = await ownConsoleBuild();
     [gw, browser] = await Promise.all([
-      startTestGateway({ env: { ...PATIENT_UPSTREAMS, LOG_LEVEL: 'warn' }, consoleDir }),
+      startTestGateway({ env: { ...PATIENT_UPSTREAMS, LOG_LEVEL: 'warn' }, consoleDir: build.dir }),
       launchChromium(),
     ]);
   }, 60_000);
@@ -70,7 +62,7 @@ describeInBrowser('support console: browsing and many ids', () => {
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
-    if (consoleDir) await rm(join(consoleDir, '..'), { recursive: true, force: true });
+    await build?.remove();
   });
 
   beforeEach(async () => {
@@ -160,7 +152,7 @@ describeInBrowser('support console: browsing and many ids', () => {
     expect(await rows.nth(1).textContent()).toContain('Customer not found');
     expect(await rows.nth(2).textContent()).toContain('Invalid request');
     await shot('batch-tango');
-    expect(await axe()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     await rows.nth(3).getByRole('link', { name: 'Acme Wellness' }).click();
     await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
@@ -190,12 +182,4 @@ describeInBrowser('support console: browsing and many ids', () => {
       gw.sim('tango').clearFaults();
     }
   });
-
-  async function axe(): Promise<string[]> {
-    await page.evaluate(axeSource);
-    return inPage<string[]>(`axe.run(document).then((result) =>
-      result.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
-  }
 });

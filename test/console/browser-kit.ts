@@ -3,8 +3,11 @@
  * the flags the closed network allows), the switch that skips without a browser, and screenshots on demand.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildConsole } from '../../console/build.js';
 import { adapters } from '../../providers/index.js';
 import { envPrefix } from '../../src/core/provider.js';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
@@ -18,7 +21,26 @@ export const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 
 /** axe-core's source, evaluated in a page over the DevTools protocol (which the page's CSP does not govern). */
-export const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now, each with the elements it names. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate<string[]>(`axe.run(document).then((result) =>
+    result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
+}
+
+/**
+ * This test file's own build of the console, in a temporary directory (other files build theirs at the same time,
+ * in parallel workers), with test/artifacts/ made for screenshots. `remove` deletes the build.
+ */
+export async function ownConsoleBuild(): Promise<{ dir: string; remove(): Promise<void> }> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
+  const { outDir } = await buildConsole({ outDir: join(work, 'console') });
+  return { dir: outDir, remove: () => rm(work, { recursive: true, force: true }) };
+}
 
 /**
  * The features playwright-core disables on its own command line (its `chromiumSwitches`). Chromium reads only the

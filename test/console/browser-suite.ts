@@ -13,17 +13,15 @@
  * `securitypolicyviolation` events, reported over a binding the page's CSP does not govern) and requests that
  * leave loopback; any of them fails the test. Nothing waits a fixed time: tests wait for elements and requests.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { buildConsole } from '../../console/build.js';
 import {
-  ARTIFACTS,
-  axeSource,
+  axeViolations,
   describeInBrowser,
   launchChromium,
+  ownConsoleBuild,
   PATIENT_UPSTREAMS,
   screenshot,
   waitForStatus,
@@ -127,8 +125,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
     /** Page problems no test expects: script errors, CSP violations, requests leaving loopback. */
     let pageErrors: string[];
     let customerRequests: string[];
-    /** This file's own console build: other test files build theirs at the same time, in parallel workers. */
-    let consoleDir: string;
+    let build: Awaited<ReturnType<typeof ownConsoleBuild>> | undefined;
 
     const consoleUrl = (query = '', gateway: TestGateway = gw) => `${gateway.url}/console/${query}`;
     /** An expression evaluated in the page (a string: this program is type-checked without the DOM library). */
@@ -151,18 +148,8 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
       page = await context.newPage();
     }
 
-    async function axeViolations(): Promise<string[]> {
-      // Evaluated over the DevTools protocol, which the page's CSP does not govern.
-      await page.evaluate(axeSource);
-      return inPage<string[]>(`axe.run(document).then((result) =>
-      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => v.id + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
-    }
-
     beforeAll(async () => {
-      await mkdir(ARTIFACTS, { recursive: true });
-      const work = await mkdtemp(join(tmpdir(), 'console-e2e-'));
-      consoleDir = (await buildConsole({ outDir: join(work, 'console') })).outDir;
+      build = await ownConsoleBuild();
       const keys = keyFile([
         { name: 'support-desk', keySha256: [sha256Hex(supportKey)], providers: ['*'], scopes: [] },
         { name: 'tango-team', keySha256: [sha256Hex(tangoOnlyKey)], providers: ['tango'], scopes: [] },
@@ -177,8 +164,8 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         FRONTPAYMENT_RETRIES: '0',
       };
       [gw, keyed, browser] = await Promise.all([
-        startTestGateway({ env: quiet, consoleDir }),
-        startTestGateway({ env: { ...quiet, GATEWAY_API_KEYS: keys }, consoleDir }),
+        startTestGateway({ env: quiet, consoleDir: build.dir }),
+        startTestGateway({ env: { ...quiet, GATEWAY_API_KEYS: keys }, consoleDir: build.dir }),
         launchChromium(),
       ]);
       expect(gw.config.security.open).toBe(true);
@@ -190,7 +177,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
       await browser?.close();
       await gw?.close();
       await keyed?.close();
-      if (consoleDir) await rm(join(consoleDir, '..'), { recursive: true, force: true });
+      await build?.remove();
     });
 
     beforeEach(async () => {
@@ -682,7 +669,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
               await page.getByRole('button', { name: 'Show raw answer' }).click();
               await page.locator('pre.raw-json').waitFor();
             }
-            expect({ state, violations: await axeViolations() }).toEqual({ state, violations: [] });
+            expect({ state, violations: await axeViolations(page) }).toEqual({ state, violations: [] });
             const width = await inPage<number>('document.documentElement.scrollWidth');
             expect({ state, fits: width <= viewport.width }).toEqual({ state, fits: true });
             if (viewport === PHONE) await shot(`360-${state.replace(' ', '-')}`);
