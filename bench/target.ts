@@ -24,6 +24,13 @@ import { createServices } from '../src/services.js';
 
 const kind = process.argv[2];
 const send = (message: unknown) => process.send?.(message);
+// The parent asks a server's CPU time (user + system, µs) around a measured run: a figure steadier than latency.
+process.on('message', (command) => {
+  if (command === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ cpu: user + system });
+  }
+});
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
