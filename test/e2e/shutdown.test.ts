@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { until } from '../support/until.js';
 
 interface Running {
   child: ChildProcess;
@@ -81,9 +82,8 @@ async function untilInFlight(url: string, count: number): Promise<void> {
   }
 }
 
-const untilLogged = async (server: Running, msg: string): Promise<void> => {
-  while (!server.lines.some((l) => l.msg === msg)) await new Promise((resolve) => setTimeout(resolve, 10));
-};
+const untilLogged = (server: Running, msg: string): Promise<void> =>
+  until(() => server.lines.some((l) => l.msg === msg));
 
 test('SIGTERM during slow lookups: every lookup answered 200, new connections refused, exit code 0', async () => {
   const server = await startServer();

@@ -12,6 +12,7 @@ import { GatewayError } from '../../src/core/problems.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { LEASE_MS, type SharedLoad } from '../../src/fleet/lease.js';
 import { TestRedis } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 
 let redis: TestRedis;
 let raw: Redis;
@@ -47,14 +48,6 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
   );
   fleets.push(fleet);
   return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
-
-async function until(condition: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function ready(...list: Fleet[]): Promise<void> {
@@ -349,7 +342,7 @@ describe('shared tokens', () => {
     expect((await sb.get())?.value).toBe('tok-1');
     await sa.drop(token('tok-1'));
     // b no longer holds it, and Redis neither: b is the one to fetch the next token.
-    await until(async () => (await sb.get()) === undefined);
+    await until(async () => (await sb.get()) === undefined, 3000);
   });
 
   test('refusing an old token does not delete the newer one another replica fetched', async () => {
@@ -383,8 +376,7 @@ describe('purges and health', () => {
     await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
     expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: true, existed: true });
     expect(await b.cache.get('tango:zanzibar-health')).toBeUndefined();
-    const end = Date.now() + 2000;
-    while (seen.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => seen.length > 0, 2000, 5);
     expect(seen).toEqual(['tango:zanzibar-health']);
   });
 
@@ -393,8 +385,7 @@ describe('purges and health', () => {
     await ready(a);
     const q = a.quota('frontpayment', 20);
     await redis.kill();
-    const end = Date.now() + 3000;
-    while (a.health !== 'degraded' && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => a.health === 'degraded', 3000);
     expect(a.health).toBe('degraded');
     const started = Date.now();
     expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();

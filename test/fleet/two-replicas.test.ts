@@ -5,6 +5,7 @@
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { TestRedis } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 
 let redis: TestRedis;
 let a: TestGateway;
@@ -20,14 +21,6 @@ const FLEET_ENV = {
   REDIS_TIMEOUT_MS: '1000',
   LOG_LEVEL: 'info',
 };
-
-async function until(condition: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const readiness = async (gw: TestGateway) =>
   (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; fleet?: { redis: string } };
@@ -51,7 +44,7 @@ beforeAll(async () => {
       ...tango.env,
     },
   });
-  await until(sharing);
+  await until(sharing, 5000, 20);
   // Each replica's first upstream request opens its connection and runs code paths for the first time: on a
   // loaded machine it can reach the simulator 150 ms after its slot, more than the quota's 100 ms allowance
   // for that, and the next slot's request would then be refused by the simulator's own 1-per-second rule.
@@ -121,7 +114,11 @@ test('a purge at one replica is seen at the other before it answers', async () =
 
 test('Redis killed: both answer 200, /readyz says degraded (200); restarted, sharing resumes', async () => {
   await redis.kill();
-  await until(async () => (await readiness(a)).status === 'degraded' && (await readiness(b)).status === 'degraded');
+  await until(
+    async () => (await readiness(a)).status === 'degraded' && (await readiness(b)).status === 'degraded',
+    5000,
+    20,
+  );
   const ready = await fetch(`${b.url}/readyz`);
   expect(ready.status).toBe(200);
   expect(((await ready.json()) as { fleet: { redis: string } }).fleet.redis).toBe('degraded');
@@ -139,7 +136,7 @@ test('Redis killed: both answer 200, /readyz says degraded (200); restarted, sha
   expect(a.logText()).toContain('redis: unavailable, serving from local state');
 
   await redis.restart();
-  await until(sharing, 10_000);
+  await until(sharing, 10_000, 20);
   // Apart, the replicas each sent at their share (0.5/s): both may have sent in the same second, and Tango
   // answered one of them 429 (retried). Let that second pass before counting calls again.
   await new Promise((resolve) => setTimeout(resolve, 2500));

@@ -6,6 +6,7 @@
  */
 import { freezeDate, type FrozenDate } from '../support/frozen-date.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { until } from '../support/until.js';
 import { problemOf } from './support.js';
 
 const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
@@ -98,7 +99,7 @@ describe('consecutive failures', () => {
     const calls = sim.stats.apiRequests;
     let probeAnswered = false;
     const probe = gw.lookup('tango', 'acme-wellness').finally(() => (probeAnswered = true));
-    while (sim.stats.apiRequests === calls) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => sim.stats.apiRequests !== calls);
     expect(state()).toBe('half-open');
 
     const other = await gw.lookup('tango', 'zanzibar-health');

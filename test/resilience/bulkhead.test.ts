@@ -5,6 +5,7 @@
 import { tango } from '../../providers/tango/adapter.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { until } from '../support/until.js';
 import { problemOf } from './support.js';
 
 // A second provider built from the Tango declaration, with its own simulator, settings and guard.
@@ -47,7 +48,7 @@ test('with Tango hanging, the bulkhead bounds what it holds and the other provid
   // for up to 3 s, still well before the queued one gives up (3.75 s).
   const state = () => gw.services.providers.get('tango')?.state?.();
   const settled = () => state()?.inFlight === 2 && state()?.queued === 1 && gw.sim('tango').stats.apiRequests === 2;
-  while (Date.now() - started < 3000 && !settled()) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(settled, started + 3000 - Date.now());
   expect(state()).toMatchObject({ inFlight: 2, queued: 1 });
   expect(gw.sim('tango').stats.apiRequests).toBe(2);
 
@@ -98,9 +99,9 @@ describe('a lookup waiting for a slot while the circuit opens', () => {
     sim.inject({ fault: { kind: 'hang' } });
     const state = () => one.services.providers.get('tango')?.state?.();
     const first = one.lookup('tango', 'zanzibar-health');
-    while (sim.stats.apiRequests < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => sim.stats.apiRequests >= 1);
     const second = one.lookup('tango', 'acme-wellness');
-    while (state()?.queued !== 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => state()?.queued === 1);
 
     expect((await first).status).toBe(504);
     const refused = await second;
