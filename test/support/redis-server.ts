@@ -21,6 +21,8 @@ async function freePort(): Promise<number> {
 
 export class TestRedis {
   private child: ChildProcess | undefined;
+  /** Why the last start failed (no redis-server binary, say), for the error that start throws. */
+  private startFailure: Error | undefined;
 
   private constructor(
     readonly port: number,
@@ -63,7 +65,13 @@ export class TestRedis {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
+    this.startFailure = undefined;
     child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    // A missing binary is an 'error' event, never an 'exit': unhandled, it would end the whole test process.
+    child.once('error', (error) => {
+      this.startFailure = error;
       if (this.child === child) this.child = undefined;
     });
     child.stdout?.resume();
@@ -109,7 +117,10 @@ export class TestRedis {
         socket.once('error', () => resolve(false));
       });
       if (pong) return;
-      if (Date.now() > until || !this.child) throw new Error(`redis-server did not start on port ${this.port}`);
+      if (Date.now() > until || !this.child) {
+        const why = this.startFailure ? ` (${this.startFailure.message}; .ci/run installs it)` : '';
+        throw new Error(`redis-server did not start on port ${this.port}${why}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
