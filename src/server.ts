@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     await services.close();
     await sandbox.close();
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: final export failed'));
-    // pino writes stdout asynchronously: let the lines of the last requests land before 'stopped', and that
-    // one before the exit.
+    // Lines go to stdout synchronously, but the sandbox's pretty printer is a worker thread: let the lines of the
+    // last requests land before 'stopped', and that one before the exit.
     await flushed(logger);
     logger.info({ exitCode }, 'stopped');
     await flushed(logger);
