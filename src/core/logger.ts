@@ -82,7 +82,7 @@ export function createLogger(options: LoggerOptions): Logger {
     );
   }
   // Each line is written to stdout synchronously, in the calling thread: pino's default destination writes
-  // asynchronously, one trip through libuv's thread pool and back per line (5-15 % of a cache miss's CPU on the
+  // asynchronously, one trip through libuv's thread pool and back per line (about 8 % of a cache miss's CPU on the
   // bench machine, docs/performance.md), and a crash would lose the lines still in flight.
   return withPrimitivesUnredacted(pino(base, pino.destination({ dest: 1, sync: true })), paths);
 }
