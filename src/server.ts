@@ -54,23 +54,7 @@ async function main(): Promise<void> {
       operator.once('listening', resolve);
       operator.once('error', reject);
     });
-    logger.info(
-      { port: (operator.address() as AddressInfo).port },
-      'operator port listening: /metrics, /readyz detail',
-    );
   }
-  logger.info(
-    { port, version: config.version, providers: config.providers.map((p) => p.id) },
-    'customer-gateway listening',
-  );
-  for (const [id, simulator] of sandbox.simulators) {
-    const adapter = adapters.find((a) => a.id === id);
-    logger.info(
-      { provider: id, simulator: simulator.baseUrl },
-      `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`,
-    );
-  }
-
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests finish (their
   // answers close the connection), then keep-alive agents, simulators and the span exporter close.
   const stop = async (exitCode: number) => {
@@ -108,6 +92,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  // Announced only once a signal would shut the process down gracefully: a SIGTERM sent on seeing this line
+  // (a supervisor, a test) must not find node's default action, which ends the process at once.
+  if (operator)
+    logger.info(
+      { port: (operator.address() as AddressInfo).port },
+      'operator port listening: /metrics, /readyz detail',
+    );
+  logger.info(
+    { port, version: config.version, providers: config.providers.map((p) => p.id) },
+    'customer-gateway listening',
+  );
+  for (const [id, simulator] of sandbox.simulators) {
+    const adapter = adapters.find((a) => a.id === id);
+    logger.info(
+      { provider: id, simulator: simulator.baseUrl },
+      `sandbox: ${id} answered by its built-in simulator; try: curl -s http://localhost:${port}/customers/${id}/${adapter?.exampleId ?? ''}`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {
