@@ -7,6 +7,8 @@
  * request and auth, classifies and normalises it with the adapter's own code: a 200 must carry exactly that
  * customer (masked as the gateway masks it), a 404 must be for an id the twin does not know.
  */
+import { systemClock } from '../src/core/clock.js';
+import { Deadline } from '../src/core/deadline.js';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
@@ -166,14 +168,14 @@ async function oracle(adapter: ProviderAdapter, count: number): Promise<Map<stri
     const settings = config.providers[0];
     if (!settings) throw new Error(`no settings for ${adapter.id}`);
     const http = axios.create({ proxy: false });
-    const auth = adapter.auth(settings.env, { provider: adapter.id, http, timeoutMs: 5000 });
+    const auth = adapter.auth(settings.env, { provider: adapter.id, http, timeoutMs: 5000, clock: systemClock });
     const truth = new Map<string, Truth>();
     for (const id of idsFor(adapter, twin.seedIds, count)) {
       const request = adapter.request(id, { attemptId: `oracle-${id}`, idempotencyKey: `oracle-${id}` });
       const headers = {
         Accept: 'application/json',
         ...request.headers,
-        ...(await auth.headers(AbortSignal.timeout(5000))),
+        ...(await auth.headers(Deadline.after(systemClock, 5000))),
       };
       const response = await fetch(twin.baseUrl + request.path, { headers });
       const text = await response.text();

@@ -11,6 +11,7 @@
  *   hangers     BENCH_HANG_RATE lookups per second of new ids under BENCH_HANG_URL (with BENCH_HANG_HEADERS),
  *               between the parent's 'start' and 'pause'; on 'stop' reports how many were sent and their statuses
  */
+import { Deadline } from '../src/core/deadline.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
           requestId: 'bench',
           callerKey: 'bench',
           noCache: false,
+          deadline: Deadline.after(services.clock, tango.deadlineMs),
         });
       }
     };

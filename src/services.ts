@@ -9,21 +9,17 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config/index.js';
+import { CacheLoader, type ProviderRuntime } from './core/cache-loader.js';
 import { CustomerCache } from './core/cache.js';
+import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { ListService } from './core/listing.js';
 import { LookupService } from './core/lookup.js';
 import { GatewayMetrics } from './core/metrics.js';
-import {
-  LookupPipeline,
-  ProviderPipeline,
-  type LoadLease,
-  type ProviderRuntime,
-  type SharedCache,
-} from './core/pipeline.js';
 import type { ProviderAdapter, ProviderEnv } from './core/provider.js';
-import type { UpstreamQuota } from './core/quota.js';
-import type { AuthScheme, TokenStore } from './core/auth.js';
+import type { AuthScheme } from './core/auth.js';
+import type { LoadLease, PurgeBroadcast, SharedCache, TokenStore, UpstreamQuota } from './core/seams.js';
+import { ProviderUpstream } from './core/upstream-path.js';
 import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
 import { Fleet } from './fleet/fleet.js';
 import { credentialName } from './fleet/shared-tokens.js';
@@ -40,6 +36,8 @@ export interface ProviderService extends ProviderRuntime {
 export interface Services {
   config: Config;
   logger: Logger;
+  /** The one clock every mechanism reads. */
+  clock: Clock;
   providers: ReadonlyMap<string, ProviderService>;
   cache: CustomerCache;
   lookup: LookupService;
@@ -48,6 +46,8 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
   fleet: Fleet | undefined;
+  /** Tells the other replicas about a purge; undefined when this process is the whole fleet. */
+  purge: PurgeBroadcast | undefined;
   /** Closes keep-alive sockets and the fleet's Redis connections (resolves once those have ended). */
   close(): Promise<void>;
 }
@@ -60,6 +60,7 @@ export interface ServiceSeams {
   quota?: (provider: string, perSecond: number) => UpstreamQuota;
   /** Where a provider's OAuth tokens are kept, one store per provider credential. */
   tokenStore?: (provider: string) => TokenStore;
+  purge?: PurgeBroadcast;
 }
 
 export function createServices(
@@ -67,10 +68,11 @@ export function createServices(
   adapters: readonly ProviderAdapter[],
   logger: Logger,
   plugged: ServiceSeams = {},
+  clock: Clock = systemClock,
 ): Services {
-  const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const cache = new CustomerCache({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes }, clock);
   const metrics = new GatewayMetrics(cache);
-  const fleet = startFleet(config, logger, metrics, cache);
+  const fleet = startFleet(config, logger, metrics, clock);
   const seams = fleet ? { ...fleetSeams(fleet, config), ...plugged } : plugged;
   const agents: (http.Agent | https.Agent)[] = [];
   const providers = new Map<string, ProviderService>();
@@ -99,16 +101,16 @@ export function createServices(
       http: client,
       timeoutMs: settings.timeoutMs,
       onTokenFetch,
+      clock,
       ...(tokens ? { tokens } : {}),
     });
     const schema = adapter.schema;
     const quota = settings.rateLimitPerSecond > 0 ? seams.quota?.(adapter.id, settings.rateLimitPerSecond) : undefined;
-    const upstream = new ProviderPipeline(
+    const upstream = new ProviderUpstream(
       adapter,
       {
         baseUrl: settings.baseUrl,
         timeoutMs: settings.timeoutMs,
-        deadlineMs: settings.deadlineMs,
         retries: settings.retries,
         maxBodyBytes: config.upstreamMaxBodyBytes,
         rateLimitPerSecond: settings.rateLimitPerSecond,
@@ -118,6 +120,7 @@ export function createServices(
       },
       auth,
       client,
+      clock,
       logger,
       {
         onAttempt: (provider, outcome, seconds, attempt) =>
@@ -139,6 +142,7 @@ export function createServices(
       auth,
       env: settings.env,
       cacheTtlSeconds: settings.cacheTtlSeconds,
+      deadlineMs: settings.deadlineMs,
       state: () => upstream.state(),
     });
   }
@@ -148,26 +152,23 @@ export function createServices(
     staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
     notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
   };
-  const pipeline = new LookupPipeline(
-    cache,
-    policy,
-    seams.sharedCache,
-    seams.lease,
-    undefined,
-    config.failureMemorySeconds,
-  );
-  const lookup = new LookupService(cache, pipeline, policy, logger, {
+  const loader = new CacheLoader(cache, policy, clock, seams.sharedCache, seams.lease, config.failureMemorySeconds);
+  // A purge anywhere in the fleet drops this replica's copy too.
+  seams.purge?.onPurge((key) => cache.delete(key));
+  const lookup = new LookupService(cache, loader, policy, clock, logger, {
     onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
   });
   return {
     config,
     logger,
+    clock,
     providers,
     cache,
     lookup,
-    lists: new ListService(config.lists),
+    lists: new ListService(config.lists, clock),
     metrics,
     fleet,
+    purge: seams.purge,
     close: async () => {
       agents.forEach((agent) => agent.destroy());
       await fleet?.close();
@@ -175,21 +176,20 @@ export function createServices(
   };
 }
 
-/** The fleet's Redis, when `REDIS_URL` is set: a purge anywhere in the fleet drops this replica's copy too. */
-function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, cache: CustomerCache): Fleet | undefined {
+/** The fleet's Redis, when `REDIS_URL` is set. */
+function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, clock: Clock): Fleet | undefined {
   const { redisUrl } = config.fleet;
   if (!redisUrl) return undefined;
-  const fleet = new Fleet({ ...config.fleet, redisUrl }, logger, metrics);
-  fleet.onPurge((key) => cache.delete(key));
-  return fleet;
+  return new Fleet({ ...config.fleet, redisUrl }, logger, clock, metrics);
 }
 
-/** Every seam on the fleet's Redis: the L2, the lease, each provider's quota, one token per credential. */
+/** Every seam on the fleet's Redis: the L2, the lease, each provider's quota, one token per credential, purges. */
 function fleetSeams(fleet: Fleet, config: Config): ServiceSeams {
   const settingsOf = (provider: string) => config.providers.find((p) => p.id === provider);
   return {
     sharedCache: fleetSharedCache(fleet),
-    lease: fleetLease(fleet, (provider) => settingsOf(provider)?.deadlineMs ?? 8000),
+    lease: fleetLease(fleet),
+    purge: fleet,
     quota: (provider, perSecond) => fleet.quota(provider, perSecond),
     tokenStore: (provider) => {
       const settings = settingsOf(provider);

@@ -12,6 +12,7 @@ import {
   type SimResponse,
   type SimulatorOptions,
 } from '../../src/core/simulator.js';
+import { systemClock } from '../../src/core/clock.js';
 import type { AdobeError, ImsToken } from './schema.js';
 import { ADOBE_SEEDS } from './seeds.js';
 
@@ -84,7 +85,8 @@ function customerList(resellerId: string, query: URLSearchParams): SimResponse {
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const tokens = new SimTokens(options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS);
+  const clock = options.clock ?? systemClock;
+  const tokens = new SimTokens(options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS, clock);
   /** Correlation id → the original answer (and the request it answered). */
   const replays = new Map<string, { at: number; key: string; answer: SimResponse }>();
   /** Request id → the correlation id it came with. */
@@ -96,7 +98,7 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
   };
   const recall = <V extends { at: number }>(map: Map<string, V>, key: string): V | undefined => {
     const value = map.get(key);
-    if (value && Date.now() - value.at > REPLAY_MS) map.delete(key);
+    if (value && clock.now() - value.at > REPLAY_MS) map.delete(key);
     else return value;
     return undefined;
   };
@@ -139,11 +141,11 @@ export async function adobeVipSimulator(options: SimulatorOptions = {}): Promise
       typeof h['x-request-id'] === 'string' && h['x-request-id'] !== '' ? h['x-request-id'] : randomUUID();
     const seen = recall(requestIds, requestId);
     if (seen && seen.correlationId !== correlationId) return fail(400, '4120', 'Duplicate Request ID');
-    remember(requestIds, requestId, { at: Date.now(), correlationId });
+    remember(requestIds, requestId, { at: clock.now(), correlationId });
 
     const answer = resource(request);
     const withIds = { ...answer, headers: { 'X-Request-Id': requestId, 'X-Correlation-Id': correlationId } };
-    remember(replays, correlationId, { at: Date.now(), key, answer: withIds });
+    remember(replays, correlationId, { at: clock.now(), key, answer: withIds });
     return withIds;
   };
 

@@ -3,13 +3,19 @@
  * pipeline asks it for headers inside every attempt.
  */
 import type { AxiosInstance } from 'axios';
+import type { Clock } from './clock.js';
+import type { Deadline } from './deadline.js';
 import { GatewayError } from './problems.js';
 import { isRecord } from './normalize.js';
+import { memoryTokenStore, type StoredToken, type TokenStore } from './seams.js';
 
 export interface AuthScheme {
   readonly kind: 'basic' | 'bearer' | 'oauth2-client-credentials';
-  /** Headers for one attempt. May fetch a token; the fetch is shared by every attempt waiting for one. */
-  headers(signal: AbortSignal): Promise<Record<string, string>>;
+  /**
+   * Headers for one attempt. May fetch a token; the fetch is shared by every attempt waiting for one, and an attempt
+   * stops waiting for it when its request's deadline ends.
+   */
+  headers(deadline: Deadline): Promise<Record<string, string>>;
   /** After an upstream 401: forget the token. True when asking again with a new token makes sense. */
   invalidate(): boolean;
   /** For readiness and metrics: never the token itself. */
@@ -25,30 +31,8 @@ export interface AuthKit {
   onTokenFetch?: (outcome: 'ok' | 'refused' | 'failed') => void;
   /** Where OAuth tokens are kept; by default in this process. */
   tokens?: TokenStore;
-}
-
-export interface StoredToken {
-  value: string;
-  /** When to fetch a new one: `min(300 s, 10% of expires_in)` before it runs out. */
-  refreshAt: number;
-  expiresAt: number;
-}
-
-/** Where a credential's OAuth token is kept: one per process by default, one per fleet when shared. */
-export interface TokenStore {
-  get(): Promise<StoredToken | undefined>;
-  set(token: StoredToken): Promise<void>;
-  /** The upstream refused `token` (a 401): forget it, wherever the store reaches. */
-  drop(token: StoredToken): Promise<void>;
-}
-
-export function memoryTokenStore(): TokenStore {
-  let token: StoredToken | undefined;
-  return {
-    get: () => Promise.resolve(token),
-    set: (fresh) => Promise.resolve(void (token = fresh)),
-    drop: (refused) => Promise.resolve(void (token = token === refused ? undefined : token)),
-  };
+  /** Token lifetimes are read on it. */
+  clock: Clock;
 }
 
 export function basicAuth(username: string, password: string): AuthScheme {
@@ -78,7 +62,7 @@ export function bearerAuth(token: string): AuthScheme {
 export function withHeaders(scheme: AuthScheme, extra: Record<string, string>): AuthScheme {
   return {
     kind: scheme.kind,
-    headers: async (signal) => ({ ...extra, ...(await scheme.headers(signal)) }),
+    headers: async (deadline) => ({ ...extra, ...(await scheme.headers(deadline)) }),
     invalidate: () => scheme.invalidate(),
     state: () => scheme.state(),
   };
@@ -111,7 +95,7 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
       response = await kit.http.post(options.tokenUrl, form.toString(), {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         timeout: kit.timeoutMs,
-        signal: AbortSignal.timeout(kit.timeoutMs),
+        signal: kit.clock.timeoutSignal(kit.timeoutMs),
         responseType: 'text',
         transformResponse: (body: unknown) => body,
         validateStatus: () => true,
@@ -155,20 +139,20 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
     const rawExpiry = isRecord(body) ? Number(body.expires_in) : NaN;
     const expiresIn = Number.isFinite(rawExpiry) && rawExpiry > 0 ? rawExpiry : DEFAULT_EXPIRES_IN_SECONDS;
     const margin = Math.min(300, expiresIn * 0.1);
-    const now = Date.now();
+    const now = kit.clock.now();
     return { value: accessToken, refreshAt: now + (expiresIn - margin) * 1000, expiresAt: now + expiresIn * 1000 };
   }
 
   async function stored(): Promise<StoredToken> {
     const kept = await store.get();
-    if (kept && Date.now() < kept.refreshAt) return kept;
+    if (kept && kit.clock.now() < kept.refreshAt) return kept;
     const fresh = await fetchToken();
     await store.set(fresh);
     return fresh;
   }
 
   function current(): Promise<StoredToken> {
-    if (token && Date.now() < token.refreshAt && !kit.tokens) return Promise.resolve(token);
+    if (token && kit.clock.now() < token.refreshAt && !kit.tokens) return Promise.resolve(token);
     inFlight ??= stored()
       .then((kept) => (token = kept))
       .finally(() => (inFlight = undefined));
@@ -177,9 +161,11 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
 
   return {
     kind: 'oauth2-client-credentials',
-    async headers(signal) {
+    async headers(deadline) {
+      // A token at hand needs no wait, so no signal to bound it.
+      const kept = token && kit.clock.now() < token.refreshAt && !kit.tokens ? token : undefined;
       // The token request is shared, so one caller giving up must not cancel it for the others.
-      const fresh = await raceAbort(current(), signal);
+      const fresh = kept ?? (await raceAbort(current(), deadline.signal));
       return { Authorization: `Bearer ${fresh.value}` };
     },
     invalidate() {
@@ -189,7 +175,7 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
     },
     state: () => ({
       kind: 'oauth2-client-credentials',
-      token: token ? (Date.now() < token.expiresAt ? 'valid' : 'expired') : 'none',
+      token: token ? (kit.clock.now() < token.expiresAt ? 'valid' : 'expired') : 'none',
       expiresAt: token ? new Date(token.expiresAt).toISOString() : null,
       tokenRequests: fetches,
     }),

@@ -5,7 +5,8 @@
  * cached for a short while only, so that the balances are tried again soon.
  */
 import type { Customer } from './model.js';
-import type { CallerContext, ProviderRuntime } from './pipeline.js';
+import type { ProviderRuntime } from './cache-loader.js';
+import type { CallerContext } from './upstream-call.js';
 import { GatewayError } from './problems.js';
 import type { AccountBalance } from './provider.js';
 
@@ -24,7 +25,7 @@ export interface PartialNote {
 /** The cache key of the balances variant of a customer: apart from the plain lookup's. */
 export const balancesKey = (key: string): string => `${key}+balances`;
 
-/** Every page of the customer's accounts: the balance of each. Throws the read's `GatewayError`. */
+/** Every page of the customer's accounts, under the request's one deadline. Throws the read's `GatewayError`. */
 export async function readBalances(
   runtime: ProviderRuntime,
   id: string,
@@ -41,9 +42,7 @@ export async function readBalances(
         request: (attempt) => declaration.request(id, request, attempt),
         accepts: (body) => declaration.parse(body) !== undefined,
       },
-      caller.requestId,
-      caller.telemetry,
-      caller.callerKey,
+      caller,
     );
     const parsed = declaration.parse(result.body);
     if (!parsed) throw new GatewayError('upstream-invalid-response', { provider: runtime.adapter.id });

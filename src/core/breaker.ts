@@ -1,32 +1,27 @@
 /**
- * The circuit breaker of one provider, on cockatiel: it opens after `<P>_BREAKER_CONSECUTIVE_FAILURES`
- * consecutive failures, or when more than `<P>_BREAKER_FAILURE_RATIO` of the calls over `<P>_BREAKER_WINDOW_MS`
- * failed; after `<P>_BREAKER_HALF_OPEN_AFTER_MS` it lets one probe through (refusing the others while it is out) and
- * closes when the probe succeeds.
+ * The circuit breaker of one provider, a small state machine (its table is in test/unit/breaker.test.ts):
  *
- * Only failures that say the upstream is unwell count: network errors, timeouts, 5xx, 429 (the `transient`
- * failures, which are also the retried ones) and 2xx answers that are not a readable customer. A 404, a 400 or a
- * refused credential is a healthy upstream giving an answer: it counts as a success, so it closes a half-open
- * circuit and resets the consecutive count. (Refused credentials are for on-call, not for a breaker: opening
- * would only hide `upstream-auth-failed` behind `provider-unavailable`.)
+ *   closed     every attempt goes; opens after `<P>_BREAKER_CONSECUTIVE_FAILURES` consecutive failures, or when more
+ *              than `<P>_BREAKER_FAILURE_RATIO` of the calls over `<P>_BREAKER_WINDOW_MS` failed (with at least five
+ *              failures a second's worth of calls in the window, so a quiet provider is not judged on a handful)
+ *   open       every attempt is refused (`provider-unavailable`, `Retry-After`) until `<P>_BREAKER_HALF_OPEN_AFTER_MS`
+ *              have passed; the next attempt then goes as the probe
+ *   half-open  the probe is out: every other attempt is refused at once; the probe's outcome closes the circuit
+ *              (a healthy answer) or opens it again (a failure, or a probe the quota refused before sending it)
  *
- * The circuit opens on evidence that the provider is unwell, not that one customer is: a key (a customer id)
- * counts only with its first failing lookup in a `<P>_BREAKER_WINDOW_MS` window, that lookup's retries included
- * but never more than `<P>_BREAKER_CONSECUTIVE_FAILURES` - 1 failures, so one record the upstream always fails
- * on cannot open the circuit for every other customer, however often it is looked up; a provider failing for
- * many ids opens it after as many failing attempts as it always did. A half-open probe counts whatever its key.
+ * Only failures that say the upstream is unwell count (`GatewayError.unwell`: network errors, timeouts, 5xx, 429 and
+ * 2xx answers that are not a readable customer). A 404, a 400 or a refused credential is a healthy upstream giving
+ * an answer: it resets the consecutive count and closes a half-open circuit. A refusal by the gateway's own gates
+ * (nothing was sent) counts as nothing. The circuit's own refusal is `provider-unavailable` with the seconds until
+ * the probe: a lookup whose retry the opening circuit refuses ends with it, so the caller knows when to come back.
+ *
+ * The circuit opens on evidence that the provider is unwell, not that one customer is: a key (a customer id) counts
+ * only with its first failing lookup in a window, that lookup's retries included but never more than
+ * `<P>_BREAKER_CONSECUTIVE_FAILURES` - 1 failures, so one record the upstream always fails on cannot open the circuit
+ * for every other customer, however often it is looked up. A probe counts whatever its key.
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  SamplingBreaker,
-  circuitBreaker,
-  handleWhen,
-  type CircuitBreakerPolicy,
-  type IBreaker,
-} from 'cockatiel';
 import { LRUCache } from 'lru-cache';
+import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { GatewayError } from './problems.js';
 
@@ -42,184 +37,127 @@ export interface BreakerSettings {
   windowMs: number;
 }
 
-/** True for a failure that says the upstream is unwell (what the breaker counts). */
-export const signalsUnwell = (error: unknown): boolean => error instanceof GatewayError && error.unwell;
+/** What an admitted attempt came to, as the breaker sees it. */
+export type AttemptOutcome = 'healthy' | 'unwell' | 'not-sent';
 
-/**
- * The half-open probe was refused by the gateway's own quota: nothing reached the upstream. cockatiel would take
- * any error its filter does not handle for a healthy answer and close the circuit; this one is handled instead, so
- * the circuit opens again for another half-open interval (not counted as a failure), and the caller gets the
- * refusal itself.
- */
-class ProbeNotSent extends Error {
-  constructor(readonly refusal: GatewayError) {
-    super(refusal.message);
-  }
+/** An admitted attempt: whether it is the half-open probe. */
+export interface Admission {
+  readonly probe: boolean;
 }
 
-/** A failure of a key already counted in this window: it goes around the breaker, neither failure nor success. */
-class AlreadyCounted extends Error {
-  constructor(readonly failure: GatewayError) {
-    super(failure.message);
-  }
+/** What an attempt is about: a customer id, and the lookup the attempt belongs to (its retries share it). */
+export interface AttemptSubject {
+  key: string;
+  lookup: object;
 }
 
 /** Keys remembered per window; beyond it the oldest are forgotten and would count again (the safe side). */
 const MAX_COUNTED_KEYS = 10_000;
 
-/** Opens when either the consecutive count or the failure ratio says so, and remembers which one did. */
-class ConsecutiveOrRatioBreaker implements IBreaker {
-  reason = '';
-  private readonly consecutive: ConsecutiveBreaker;
-  private readonly sampling: SamplingBreaker | undefined;
-
-  /** `lastFailure` reads what cockatiel recorded right before it calls `failure()`. */
-  constructor(
-    private readonly settings: BreakerSettings,
-    private readonly lastFailure: () => unknown,
-  ) {
-    this.consecutive = new ConsecutiveBreaker(settings.consecutiveFailures);
-    this.sampling =
-      settings.failureRatio > 0
-        ? new SamplingBreaker({ threshold: settings.failureRatio, duration: settings.windowMs })
-        : undefined;
-  }
-
-  get state(): unknown {
-    return { consecutive: this.consecutive.state, sampling: this.sampling?.state };
-  }
-
-  set state(value: unknown) {
-    const v = value as { consecutive: number; sampling: unknown };
-    this.consecutive.state = v.consecutive;
-    if (this.sampling) this.sampling.state = v.sampling;
-  }
-
-  success(state: CircuitState): void {
-    this.consecutive.success();
-    this.sampling?.success(state);
-  }
-
-  failure(state: CircuitState): boolean {
-    // A probe that was never sent says nothing about the upstream: the circuit opens again, nothing is counted.
-    if (this.lastFailure() instanceof ProbeNotSent) return true;
-    const byCount = this.consecutive.failure();
-    const byRatio = this.sampling?.failure(state) ?? false;
-    if (byCount) this.reason = `${this.settings.consecutiveFailures} consecutive failures`;
-    else if (byRatio) {
-      const percent = Math.round(this.settings.failureRatio * 100);
-      this.reason = `more than ${percent}% of calls failed over ${this.settings.windowMs / 1000} s`;
-    }
-    return byCount || byRatio;
-  }
-}
-
-export class ProviderBreaker {
-  private readonly policy: CircuitBreakerPolicy;
-  private readonly breaker: ConsecutiveOrRatioBreaker;
+export class CircuitBreaker {
+  private current: BreakerState = 'closed';
   private openedAt = 0;
-  /** cockatiel announces the half-open probe synchronously right before it runs it: the next call is the probe. */
-  private probeNext = false;
+  private consecutive = 0;
+  private readonly ratio: FailureRatio | undefined;
   /** Keys whose failures were counted in the current window: by which lookup, and how many. */
   private readonly counted: LRUCache<string, { lookup: object; failures: number }>;
 
   constructor(
     private readonly provider: string,
     private readonly settings: BreakerSettings,
-    logger: Logger,
-    onState?: (provider: string, state: BreakerState) => void,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly onState?: (provider: string, state: BreakerState) => void,
   ) {
-    this.counted = new LRUCache({ max: MAX_COUNTED_KEYS, ttl: settings.windowMs });
-    this.breaker = new ConsecutiveOrRatioBreaker(settings, () => lastFailureError(this.policy));
-    this.policy = circuitBreaker(
-      handleWhen((error) => signalsUnwell(error) || error instanceof ProbeNotSent),
-      { halfOpenAfter: settings.halfOpenAfterMs, breaker: this.breaker },
-    );
-    this.policy.onHalfOpen(() => (this.probeNext = true));
-    let previous: BreakerState = 'closed';
-    // cockatiel emits each transition once; the log line says why it happened.
-    this.policy.onStateChange((next) => {
-      const state = toBreakerState(next);
-      const failure = lastFailureCode(this.policy);
-      let reason: string;
-      if (state === 'open') {
-        this.openedAt = Date.now();
-        const lastError = lastFailureError(this.policy);
-        if (lastError instanceof ProbeNotSent)
-          reason = 'the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later';
-        else
-          reason =
-            previous === 'half-open'
-              ? `the half-open probe failed (${failure})`
-              : `${this.breaker.reason} (last: ${failure})`;
-        logger.warn(
-          { provider, breaker: state, reason, retryAfterSeconds: this.retryAfterSeconds() },
-          `circuit breaker for ${provider} opened: ${reason}`,
-        );
-      } else if (state === 'half-open') {
-        reason = `${settings.halfOpenAfterMs} ms since it opened; letting one probe through`;
-        logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} half-open: ${reason}`);
-      } else {
-        reason = 'the probe succeeded';
-        logger.info({ provider, breaker: state, reason }, `circuit breaker for ${provider} closed: ${reason}`);
-      }
-      previous = state;
-      onState?.(provider, state);
+    this.counted = new LRUCache({
+      max: MAX_COUNTED_KEYS,
+      ttl: settings.windowMs,
+      perf: { now: () => clock.now() },
+      ttlResolution: 0,
     });
+    this.ratio =
+      settings.failureRatio > 0 ? new FailureRatio(settings.failureRatio, settings.windowMs, clock) : undefined;
   }
 
-  /**
-   * Runs one upstream attempt through the breaker. While open, and while half-open with the probe out:
-   * `provider-unavailable` with `Retry-After`. `attempt` learns whether it is the half-open probe. `about` names
-   * what the attempt is for (a customer id, and the lookup the attempt belongs to): see the header.
-   */
-  async execute<T>(attempt: (probe: boolean) => Promise<T>, about?: { key: string; lookup: object }): Promise<T> {
-    // Refused here, not by cockatiel, while open and while the probe is out. cockatiel would hold the calls that
-    // arrive during the probe until its outcome and then release them together: a hanging probe would gather a whole
-    // attempt timeout of callers, their sockets and promises, and answer them in one burst that the other providers'
-    // lookups wait behind.
-    const refused = this.refusalNow();
-    if (refused) throw refused;
-    let outcome: { value: T } | { error: unknown };
-    try {
-      outcome = await this.policy.execute(async () => {
-        const isProbe = this.probeNext;
-        this.probeNext = false;
-        try {
-          return { value: await attempt(isProbe) };
-        } catch (error) {
-          // A healthy answer that happens to be an error (404, 400, 401) goes around the breaker as a success;
-          // a refusal by the bulkhead or quota (no call made) goes through it uncounted, and keeps a half-open
-          // circuit from closing.
-          if (isProbe && error instanceof GatewayError && error.refusedBeforeWire) throw new ProbeNotSent(error);
-          if (error instanceof GatewayError && error.refusedBeforeWire) throw error;
-          if (error instanceof GatewayError && error.unwell) {
-            if (about && !isProbe && !this.counts(about)) throw new AlreadyCounted(error);
-            throw error;
-          }
-          return { error };
-        }
-      });
-    } catch (error) {
-      if (error instanceof ProbeNotSent) throw error.refusal;
-      if (error instanceof AlreadyCounted) throw error.failure;
-      if (error instanceof BrokenCircuitError) throw this.open();
-      throw error;
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  /** Asks the circuit for one attempt: an admission, or a throw of the refusal (`provider-unavailable`). */
+  admit(): Admission {
+    if (this.current === 'closed') return CLOSED;
+    if (this.current === 'half-open') throw this.probeOut();
+    if (this.clock.now() - this.openedAt < this.settings.halfOpenAfterMs) throw this.open();
+    this.moveTo('half-open', `${this.settings.halfOpenAfterMs} ms since it opened; letting one probe through`);
+    return PROBE;
+  }
+
+  /** The outcome of an admitted attempt. */
+  record(admission: Admission, outcome: AttemptOutcome, failure?: string, about?: AttemptSubject): void {
+    if (admission.probe) return this.probeOutcome(outcome, failure);
+    // An attempt admitted before the circuit opened, ending after: the circuit already made up its mind.
+    if (this.current !== 'closed' || outcome === 'not-sent') return;
+    if (outcome === 'healthy') {
+      this.consecutive = 0;
+      this.ratio?.add(false);
+      return;
     }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.value;
+    if (about && !this.counts(about)) return;
+    this.consecutive += 1;
+    const byRatio = this.ratio?.add(true) ?? false;
+    if (this.consecutive >= this.settings.consecutiveFailures)
+      this.trip(`${this.settings.consecutiveFailures} consecutive failures (last: ${failure ?? 'unknown'})`);
+    else if (byRatio) {
+      const percent = Math.round(this.settings.failureRatio * 100);
+      const seconds = this.settings.windowMs / 1000;
+      this.trip(`more than ${percent}% of calls failed over ${seconds} s (last: ${failure ?? 'unknown'})`);
+    }
   }
 
-  /**
-   * The refusal a call would meet here now, if any: while open until the probe is due, and while the probe is out.
-   * Asked before a lookup sets out, so that a lookup refused anyway costs no deadline, retry loop or attempt (a
-   * hanging provider's callers keep coming at the rate of their dashboards).
-   */
-  refusalNow(): GatewayError | undefined {
-    const state = this.policy.state;
-    if (state === CircuitState.HalfOpen) return this.probeOut();
-    if (state === CircuitState.Open && Date.now() - this.openedAt < this.settings.halfOpenAfterMs) return this.open();
-    return undefined;
+  /** Whole seconds until the circuit lets a probe through (at least 1). */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.openedAt + this.settings.halfOpenAfterMs - this.clock.now()) / 1000));
+  }
+
+  private probeOutcome(outcome: AttemptOutcome, failure: string | undefined): void {
+    if (outcome === 'healthy') {
+      this.consecutive = 0;
+      this.ratio?.reset();
+      this.moveTo('closed', 'the probe succeeded');
+    } else if (outcome === 'unwell') this.trip(`the half-open probe failed (${failure ?? 'unknown'})`);
+    else
+      this.trip('the half-open probe got no quota slot within its deadline, so nothing was sent; trying again later');
+  }
+
+  private trip(reason: string): void {
+    this.openedAt = this.clock.now();
+    this.consecutive = 0;
+    this.moveTo('open', reason);
+  }
+
+  private moveTo(state: BreakerState, reason: string): void {
+    this.current = state;
+    const { provider } = this;
+    const fields = { provider, breaker: state, reason };
+    if (state === 'open')
+      this.logger.warn(
+        { ...fields, retryAfterSeconds: this.retryAfterSeconds() },
+        `circuit breaker for ${provider} opened: ${reason}`,
+      );
+    else this.logger.info(fields, `circuit breaker for ${provider} ${state}: ${reason}`);
+    this.onState?.(provider, state);
+  }
+
+  /** Whether a failure of `about` counts, noting it if it does. */
+  private counts({ key, lookup }: AttemptSubject): boolean {
+    const seen = this.counted.get(key);
+    if (!seen) {
+      this.counted.set(key, { lookup, failures: 1 });
+      return true;
+    }
+    if (seen.lookup !== lookup || seen.failures >= this.settings.consecutiveFailures - 1) return false;
+    seen.failures += 1;
+    return true;
   }
 
   private open(): GatewayError {
@@ -239,41 +177,66 @@ export class ProviderBreaker {
       retryAfterSeconds: 1,
     });
   }
+}
 
-  /** Whether a failure of `about` counts, noting it if it does. */
-  private counts({ key, lookup }: { key: string; lookup: object }): boolean {
-    const seen = this.counted.get(key);
-    if (!seen) {
-      this.counted.set(key, { lookup, failures: 1 });
-      return true;
+const CLOSED: Admission = Object.freeze({ probe: false });
+const PROBE: Admission = Object.freeze({ probe: true });
+
+/**
+ * The share of failed calls over a sliding window, kept in buckets (at least five, at most a second each). It
+ * judges only with enough calls in the window: five failures a second's worth at the ratio.
+ */
+class FailureRatio {
+  private readonly buckets: { startedAt: number; failures: number; calls: number }[];
+  private readonly bucketMs: number;
+  private readonly minimumCalls: number;
+  private index = 0;
+  private failures = 0;
+  private calls = 0;
+
+  constructor(
+    private readonly threshold: number,
+    windowMs: number,
+    private readonly clock: Clock,
+  ) {
+    const count = Math.max(5, Math.ceil(windowMs / 1000));
+    this.bucketMs = Math.round(windowMs / count);
+    this.buckets = Array.from({ length: count }, () => ({ startedAt: 0, failures: 0, calls: 0 }));
+    this.minimumCalls = ((this.bucketMs * count) / 1000) * (5 / threshold);
+  }
+
+  /** Counts one call; true when the window now says the provider is unwell. */
+  add(failed: boolean): boolean {
+    const bucket = this.current(this.clock.now());
+    bucket.calls += 1;
+    this.calls += 1;
+    if (failed) {
+      bucket.failures += 1;
+      this.failures += 1;
     }
-    if (seen.lookup !== lookup || seen.failures >= this.settings.consecutiveFailures - 1) return false;
-    seen.failures += 1;
-    return true;
+    return failed && this.calls >= this.minimumCalls && this.failures > this.threshold * this.calls;
   }
 
-  get state(): BreakerState {
-    return toBreakerState(this.policy.state);
+  reset(): void {
+    for (const bucket of this.buckets) Object.assign(bucket, { startedAt: 0, failures: 0, calls: 0 });
+    this.failures = 0;
+    this.calls = 0;
   }
 
-  /** Whole seconds until the circuit lets a probe through (at least 1). */
-  retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.openedAt + this.settings.halfOpenAfterMs - Date.now()) / 1000));
+  /** The bucket of `now`: as many of the oldest buckets as whole bucket lengths have passed are emptied for it. */
+  private current(now: number) {
+    const bucket = this.buckets[this.index];
+    if (bucket && now - bucket.startedAt < this.bucketMs) return bucket;
+    const passed = bucket ? Math.floor((now - bucket.startedAt) / this.bucketMs) : 1;
+    let fresh = { startedAt: now, failures: 0, calls: 0 };
+    for (let step = 0; step < Math.min(passed, this.buckets.length); step += 1) {
+      this.index = (this.index + 1) % this.buckets.length;
+      const oldest = this.buckets[this.index];
+      this.failures -= oldest?.failures ?? 0;
+      this.calls -= oldest?.calls ?? 0;
+      fresh = { startedAt: now, failures: 0, calls: 0 };
+      this.buckets[this.index] = fresh;
+    }
+    return fresh;
   }
-}
-
-function toBreakerState(state: CircuitState): BreakerState {
-  if (state === CircuitState.Closed) return 'closed';
-  if (state === CircuitState.HalfOpen) return 'half-open';
-  return 'open';
-}
-
-function lastFailureError(policy: CircuitBreakerPolicy): unknown {
-  const failure = policy.lastFailure;
-  return failure && 'error' in failure ? failure.error : undefined;
-}
-
-function lastFailureCode(policy: CircuitBreakerPolicy): string {
-  const error = lastFailureError(policy);
-  return error instanceof GatewayError ? error.code : 'unknown';
 }

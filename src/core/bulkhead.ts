@@ -1,52 +1,37 @@
 /**
  * The bulkhead of one provider, on cockatiel: at most `<P>_MAX_CONCURRENCY` attempts in flight and `<P>_MAX_QUEUE`
  * waiting, so that a hanging provider holds at most its own sockets and pending promises, whatever the load.
- * A wait in the queue ends at the lookup's latest start; a running attempt has its own timeout.
+ * A wait in the queue ends at the call's latest start; a running attempt has its own timeout. It runs outside the
+ * breaker: an attempt that waited here while the circuit opened is refused by the circuit when its turn comes.
  */
 import { bulkhead, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
-import type { Deadline } from './deadline.js';
+import type { Clock } from './clock.js';
+import type { Policy } from './policy.js';
 import { GatewayError } from './problems.js';
+import type { UpstreamCallState } from './upstream-call.js';
 
 const NO_SLOT_IN_TIME = 'No upstream slot of this provider came free within the lookup deadline.';
-const CIRCUIT_OPENED = 'The circuit opened while this lookup waited for an upstream slot of this provider.';
 
-export class ProviderBulkhead {
+export class ProviderBulkhead implements Policy<UpstreamCallState> {
   private readonly policy: BulkheadPolicy;
 
   constructor(
     private readonly provider: string,
     private readonly maxConcurrency: number,
     private readonly maxQueue: number,
+    private readonly attemptTimeoutMs: number,
+    private readonly clock: Clock,
   ) {
     this.policy = bulkhead(maxConcurrency, maxQueue);
   }
 
-  /**
-   * Runs `attempt` in a slot; refused before the wire when the queue is full, when no slot comes by the latest
-   * start, or when `stillWanted` says no once a slot came (the circuit opened during the wait).
-   */
-  async execute<T>(deadline: Deadline, attempt: () => Promise<T>, stillWanted?: () => boolean): Promise<T> {
+  /** Runs `next` in a slot; refused before the wire when the queue is full or no slot comes by the latest start. */
+  async run<T>(state: UpstreamCallState, next: () => Promise<T>): Promise<T> {
+    const latestStart = state.deadline.latestStart(this.attemptTimeoutMs);
+    // A slot is free: cockatiel starts the attempt at once, so there is no wait to bound and no timer to set.
+    if (this.policy.executionSlots > 0) return this.policy.execute(next);
     let running = false;
-    const run = () => {
-      // Dequeued just as the deadline passed: not worth a call.
-      if (deadline.untilLatestStart() <= 0) throw this.refusal(NO_SLOT_IN_TIME);
-      running = true;
-      return attempt();
-    };
-    // A slot is free: cockatiel starts the attempt at once, so there is no wait to bound and no timer to set (the
-    // usual case; a timer, its signal and a race per attempt were a visible part of a miss).
-    if (this.policy.executionSlots > 0) return this.policy.execute(run);
-    // Queued behind attempts that hung until the circuit opened, an attempt sent now would hang as they did. The slot
-    // comes free when an attempt ends; when that attempt failed, the breaker counts the failure only a few promise
-    // turns later, after cockatiel has already handed the slot on: look once those turns have run.
-    const runWhenCounted = async () => {
-      if (stillWanted) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!stillWanted()) throw this.refusal(CIRCUIT_OPENED);
-      }
-      return run();
-    };
-    const signal = AbortSignal.timeout(Math.max(1, Math.floor(deadline.untilLatestStart())));
+    const signal = this.clock.timeoutSignal(Math.max(1, latestStart - this.clock.now()));
     let onAbort: (() => void) | undefined;
     // Only the wait in the queue ends here: cockatiel drops a cancelled waiter when its turn comes, this answers
     // it now.
@@ -57,7 +42,15 @@ export class ProviderBulkhead {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([this.policy.execute(runWhenCounted, signal), expired]);
+      return await Promise.race([
+        this.policy.execute(() => {
+          // Dequeued just as the latest start passed: not worth a call.
+          if (this.clock.now() >= latestStart) throw this.refusal(NO_SLOT_IN_TIME);
+          running = true;
+          return next();
+        }, signal),
+        expired,
+      ]);
     } catch (error) {
       if (error instanceof BulkheadRejectedError)
         throw this.refusal('Too many requests to this provider are in flight or queued.');

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { PartialNote } from './balances.js';
+import type { Clock } from './clock.js';
 import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import type { GatewayError } from './problems.js';
@@ -93,10 +94,18 @@ export class CustomerCache {
   /** Loads in flight per key: an entry is not replaced under a load that is about to store a newer one. */
   private readonly loading = new Map<string, number>();
   /** Keys whose load just failed: kept apart from the entries (a failure never replaces a customer). */
-  private readonly failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES });
 
-  constructor(limits: CacheLimits) {
+  private readonly failures: LRUCache<string, RememberedFailure>;
+
+  constructor(
+    limits: CacheLimits,
+    private readonly clock: Clock,
+  ) {
+    // lru-cache's own TTLs read the same clock, at every call (no cached reading a test's clock could outrun).
+    const time = { perf: { now: () => clock.now() }, ttlResolution: 0 };
+    this.failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES, ...time });
     this.lru = new LRUCache<string, CacheEntry, Load>({
+      ...time,
       max: limits.maxEntries,
       maxSize: limits.maxBytes,
       sizeCalculation: (entry) => Math.max(1, entry.bytes),
@@ -107,7 +116,7 @@ export class CustomerCache {
       ignoreFetchAbort: true,
       fetchMethod: async (_key, _stale, { options, context: load }) => {
         const entry = await load();
-        options.ttl = Math.max(1, (entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now());
+        options.ttl = Math.max(1, (entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - clock.now());
         return entry;
       },
     });
@@ -153,13 +162,13 @@ export class CustomerCache {
   }
 
   rememberFailure(key: string, error: GatewayError, ttlMs: number): void {
-    this.failures.set(key, { error, until: Date.now() + ttlMs }, { ttl: ttlMs });
+    this.failures.set(key, { error, until: this.clock.now() + ttlMs }, { ttl: ttlMs });
   }
 
   /** The failure remembered for the key, while it lasts. */
   rememberedFailure(key: string): RememberedFailure | undefined {
     const remembered = this.failures.get(key);
-    return remembered && Date.now() < remembered.until ? remembered : undefined;
+    return remembered && this.clock.now() < remembered.until ? remembered : undefined;
   }
 
   get size(): number {

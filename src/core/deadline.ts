@@ -1,49 +1,60 @@
 /**
- * The time budget of one upstream lookup, computed once when the lookup starts and handed to every policy on its
- * path (retry waits, the bulkhead queue, the quota queue, each attempt's timeout), so that they all agree.
+ * One request's time budget and its cancellation signal, made once where the request enters (the lookup route,
+ * the list route, the batch route; a background refresh makes its own, named as such) and handed down to every
+ * step that waits or calls: the cache loader, the fleet lease, each retry wait, the bulkhead and quota queues,
+ * each attempt, each page of balances and each batch item. When it ends, its signal aborts, and whatever still
+ * runs for the request stops.
  */
+import { timeoutReason, type Clock } from './clock.js';
 
-/** Where the time comes from: `Date.now` in production, a controlled clock in tests. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** Why the work runs: for a caller waiting on it, or in the background (a refresh, a crawl) with no one waiting. */
+export type DeadlinePurpose = 'request' | 'background';
 
 export class Deadline {
-  /** Epoch milliseconds at which the lookup must have its answer (`<P>_DEADLINE_MS` after it started). */
-  readonly at: number;
-  /**
-   * The latest moment a queued attempt may still start: a bulkhead or quota slot is worth waiting for only if it
-   * leaves the attempt a quarter of its timeout before the deadline.
-   */
-  readonly latestStart: number;
+  private aborts: AbortSignal | undefined;
 
-  constructor(
-    private readonly clock: Clock,
-    deadlineMs: number,
-    private readonly timeoutMs: number,
-  ) {
-    this.at = clock.now() + deadlineMs;
-    this.latestStart = this.at - Math.min(timeoutMs, deadlineMs) / 4;
+  private constructor(
+    readonly clock: Clock,
+    /** When it began (epoch ms): a queue's latest start is measured against the whole budget. */
+    readonly startedAt: number,
+    /** Epoch milliseconds at which the work must have its answer. */
+    readonly at: number,
+    readonly purpose: DeadlinePurpose,
+  ) {}
+
+  /** A deadline `ms` from now. */
+  static after(clock: Clock, ms: number, purpose: DeadlinePurpose = 'request'): Deadline {
+    const now = clock.now();
+    return new Deadline(clock, now, now + ms, purpose);
   }
 
-  /** Milliseconds a queued attempt may still wait for its slot. */
-  untilLatestStart(): number {
-    return this.latestStart - this.clock.now();
+  /** Part of this work with a budget of its own (a batch item): ends `ms` from now, or with this one if sooner. */
+  within(ms: number): Deadline {
+    const now = this.clock.now();
+    if (now + ms >= this.at) return this;
+    return new Deadline(this.clock, now, now + ms, this.purpose);
   }
 
   remaining(): number {
     return this.at - this.clock.now();
   }
 
-  /** True when a wait of `ms` starting now ends at or past the deadline: the lookup stops instead of waiting. */
+  /** True when a wait of `ms` starting now ends at or past the deadline: the work stops instead of waiting. */
   endsPast(ms: number): boolean {
     return this.clock.now() + ms >= this.at;
   }
 
-  /** One attempt's timeout (`<P>_TIMEOUT_MS`), less what it already spent, cut to what is left of the deadline. */
-  attemptTimeout(spentMs = 0): number {
-    return Math.max(1, Math.floor(Math.min(this.timeoutMs - spentMs, this.remaining())));
+  /**
+   * The latest moment a queued attempt may still start: a bulkhead or quota slot is worth waiting for only if it
+   * leaves the attempt a quarter of its timeout (or of the whole budget, if shorter) before the deadline.
+   */
+  latestStart(attemptTimeoutMs: number): number {
+    return this.at - Math.min(attemptTimeoutMs, this.at - this.startedAt) / 4;
+  }
+
+  /** Aborts when the deadline passes. Made on first use: a cache hit never needs one. */
+  get signal(): AbortSignal {
+    this.aborts ??= this.clock.timeoutSignal(Math.max(1, this.remaining()));
+    return this.aborts;
   }
 }

@@ -12,7 +12,9 @@ import { LRUCache } from 'lru-cache';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
 import type { ListDeclaration, ListFilters, ListPageRequest, ProviderAdapter, ProviderEnv } from './provider.js';
-import type { CallerContext, ProviderPipeline } from './pipeline.js';
+import type { Clock } from './clock.js';
+import type { CallerContext } from './upstream-call.js';
+import type { ProviderUpstream } from './upstream-path.js';
 
 export const LIST_MAX_LIMIT = 100;
 export const LIST_DEFAULT_LIMIT = 20;
@@ -21,7 +23,7 @@ const CACHE_NAME = 'customer-gateway';
 
 export interface ListRuntime {
   adapter: ProviderAdapter;
-  upstream: ProviderPipeline;
+  upstream: ProviderUpstream;
   env: ProviderEnv;
 }
 
@@ -115,9 +117,14 @@ export class ListService {
   private readonly cursors: CursorCodec;
   private readonly pages: LRUCache<string, PageEntry, PageFetch>;
 
-  constructor(private readonly settings: ListSettings) {
+  constructor(
+    private readonly settings: ListSettings,
+    private readonly clock: Clock,
+  ) {
     this.cursors = new CursorCodec(settings.cursorSecret);
     this.pages = new LRUCache<string, PageEntry, PageFetch>({
+      perf: { now: () => clock.now() },
+      ttlResolution: 0,
       max: settings.maxPages ?? 1000,
       maxSize: settings.maxBytes ?? 16 * 1024 * 1024,
       sizeCalculation: (entry) => Math.max(1, entry.bytes),
@@ -152,7 +159,7 @@ export class ListService {
       initiated: false,
       load: () => this.load(runtime, declaration, page, caller),
     };
-    const now = Date.now();
+    const now = this.clock.now();
     const cached = this.pages.get(key);
     const entry = cached ?? (await this.pages.fetch(key, { context }));
     if (!entry) throw new GatewayError('internal-error', { detail: 'The list page could not be cached.' });
@@ -220,16 +227,14 @@ export class ListService {
     caller: CallerContext,
   ): Promise<PageEntry> {
     const { adapter, env } = runtime;
-    const fetchedAt = Date.now();
+    const fetchedAt = this.clock.now();
+    // The quota serves waiting callers in turn: a list page waits in its caller's turn.
     const result = await runtime.upstream.read(
       {
         request: (attempt) => declaration.request(page, attempt, env),
         accepts: (body) => declaration.parse(body, page) !== undefined,
       },
-      caller.requestId,
-      caller.telemetry,
-      // The quota serves waiting callers in turn: a list page waits in its caller's turn.
-      caller.callerKey,
+      caller,
     );
     const parsed = declaration.parse(result.body, page);
     if (!parsed)

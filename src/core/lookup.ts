@@ -1,6 +1,6 @@
 /**
  * One lookup at the L1 cache: a fresh entry is a hit; an entry just expired is served while one background
- * refresh runs (stale-while-revalidate); anything else is loaded through the pipeline (pipeline.ts), and when that
+ * refresh runs (stale-while-revalidate); anything else is loaded through the cache loader (cache-loader.ts), and when that
  * fails for upstream reasons, an expired entry still within `CACHE_STALE_IF_ERROR_SECONDS` is served instead.
  * The result carries its cache outcome as data (cache-outcome.ts).
  */
@@ -15,7 +15,10 @@ import {
 } from './cache.js';
 import { balancesKey } from './balances.js';
 import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
-import type { LoadProgress, LookupPipeline, LookupTelemetry, ProviderRuntime } from './pipeline.js';
+import type { CacheLoader, LoadProgress, ProviderRuntime } from './cache-loader.js';
+import type { Clock } from './clock.js';
+import { Deadline } from './deadline.js';
+import type { LookupTelemetry } from './upstream-call.js';
 import { GatewayError, type ProblemCode } from './problems.js';
 
 export interface LookupResult {
@@ -37,6 +40,8 @@ export interface LookupOptions {
   telemetry?: LookupTelemetry;
   /** `?include=balances`: the customer with its accounts' balances, cached apart from the plain lookup. */
   balances?: boolean;
+  /** The request's one deadline (made where the request entered). */
+  deadline: Deadline;
 }
 
 /** How each lookup used the cache (metrics): `collapsed` joined an upstream call already in flight. */
@@ -55,8 +60,9 @@ const STALE_IF_ERROR: ReadonlySet<ProblemCode> = new Set([
 export class LookupService {
   constructor(
     private readonly cache: CustomerCache,
-    private readonly pipeline: LookupPipeline,
+    private readonly loader: CacheLoader,
     private readonly policy: EntryPolicy,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly hooks: LookupHooks = {},
   ) {}
@@ -66,7 +72,7 @@ export class LookupService {
     const key = options.balances ? balancesKey(cacheKey(runtime.adapter.id, id)) : cacheKey(runtime.adapter.id, id);
     const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
       this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
-    const now = Date.now();
+    const now = this.clock.now();
     if (!options.noCache) {
       const cached = this.cache.get(key);
       if (cached && now < cached.freshUntil)
@@ -76,7 +82,7 @@ export class LookupService {
         });
       if (cached?.kind === 'customer' && now < cached.freshUntil + this.staleWhileRevalidateMs) {
         this.revalidate(runtime, key, id, options);
-        return answer(cached, staleOutcome(cached, 'stale-while-revalidate'));
+        return answer(cached, this.staleOutcome(cached, 'stale-while-revalidate'));
       }
     }
 
@@ -84,7 +90,7 @@ export class LookupService {
     const progress: LoadProgress = { initiated: false, fromSharedTier: false };
     let entry: CacheEntry;
     try {
-      entry = await this.pipeline.load(runtime, key, id, options, progress);
+      entry = await this.loader.load(runtime, key, id, options, progress);
     } catch (error) {
       const stale = this.staleFor(key, error);
       if (stale) {
@@ -92,7 +98,7 @@ export class LookupService {
           { provider: runtime.adapter.id, requestId: options.requestId, error: (error as GatewayError).code },
           'serving stale customer after upstream failure',
         );
-        return answer(stale, staleOutcome(stale, 'stale-if-error'));
+        return answer(stale, this.staleOutcome(stale, 'stale-if-error'));
       }
       this.hooks.onCacheLookup?.(progress.initiated ? 'miss' : 'collapsed');
       throw error;
@@ -100,7 +106,7 @@ export class LookupService {
     if (progress.fromSharedTier)
       return answer(entry, {
         kind: 'hit',
-        ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - Date.now()) / 1000)),
+        ttlSeconds: Math.max(0, Math.floor((entry.freshUntil - this.clock.now()) / 1000)),
       });
     const outcome: CacheOutcome = { kind: 'miss', forward, collapsed: !progress.initiated, stored: true };
     // The entry's own fresh time: the provider's TTL, or less for a partial answer.
@@ -140,15 +146,19 @@ export class LookupService {
     return (this.policy.staleWhileRevalidateSeconds ?? 0) * 1000;
   }
 
-  /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
+  /**
+   * One background refresh per key: lru-cache's fetch joins a refresh already in flight. Nobody waits on it, so it
+   * has a deadline of its own (the provider's budget), not the request's. Failures are logged.
+   */
   private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
     const background = {
       requestId: options.requestId,
       callerKey: options.callerKey,
       noCache: false,
       balances: options.balances === true,
+      deadline: Deadline.after(this.clock, runtime.deadlineMs, 'background'),
     };
-    this.pipeline
+    this.loader
       .load(runtime, key, id, background, { initiated: false, fromSharedTier: false })
       .catch((error: unknown) => {
         const code = error instanceof GatewayError ? error.code : 'internal-error';
@@ -167,12 +177,12 @@ export class LookupService {
   private staleFor(key: string, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
-    return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000
+    return entry?.kind === 'customer' && this.clock.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000
       ? entry
       : undefined;
   }
-}
 
-function staleOutcome(entry: CustomerEntry, detail: 'stale-if-error' | 'stale-while-revalidate'): CacheOutcome {
-  return { kind: 'stale', ttlSeconds: Math.floor((entry.freshUntil - Date.now()) / 1000), detail };
+  private staleOutcome(entry: CustomerEntry, detail: 'stale-if-error' | 'stale-while-revalidate'): CacheOutcome {
+    return { kind: 'stale', ttlSeconds: Math.floor((entry.freshUntil - this.clock.now()) / 1000), detail };
+  }
 }

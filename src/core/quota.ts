@@ -1,17 +1,18 @@
 /**
- * The upstream quota of one provider (`<P>_RATE_LIMIT_PER_SECOND`): a token bucket from `limiter` in front of
- * every request the gateway puts on the wire, retries included.
+ * The upstream quota of one provider (`<P>_RATE_LIMIT_PER_SECOND`) in front of every request the gateway puts on
+ * the wire, retries included.
  *
- * The bucket holds one token and drips one every `1000 / quota` ms (plus a small margin), so requests are paced
- * evenly: no one-second window, however it is aligned, holds more than the quota. A bucket as deep as the quota
- * would allow a burst of N followed by the steady N per second, nearly 2N in one sliding second.
+ * Slots are one spacing of `1000 / quota` ms (plus a small margin) apart, so requests are paced evenly: no
+ * one-second window, however it is aligned, holds more than the quota. (A token bucket as deep as the quota would
+ * allow a burst of N followed by the steady N per second, nearly 2N in one sliding second; a bucket of one token is
+ * exactly "one spacing after the last slot", which is all this keeps, on the injected clock.)
  *
- * Waiters queue here rather than in `limiter`'s own `removeTokens`, whose waiters sleep and poll independently
- * (no order, no deadline): one queue per caller, served in turn. A lookup that could only get a slot after its
+ * Waiters queue here, one queue per caller, served in turn. A lookup that could only get a slot after its
  * deadline is refused at once with `provider-unavailable` and the seconds until the slot it would have had.
  */
-import { TokenBucket } from 'limiter';
+import type { Clock, ClockTimer } from './clock.js';
 import { GatewayError } from './problems.js';
+import type { UpstreamQuota } from './seams.js';
 
 /**
  * Slots are spaced `(1000 ms + 100 ms) / quota` apart: the time between granting a slot and the request reaching
@@ -19,18 +20,6 @@ import { GatewayError } from './problems.js';
  * upstream's seconds even if the first of them was delayed by up to 100 ms.
  */
 const SKEW_ALLOWANCE_MS = 100;
-
-/** What the pipeline asks of a provider's quota; in memory by default, shared by the fleet when plugged in. */
-export interface UpstreamQuota {
-  readonly perSecond: number;
-  /**
-   * Waits for a slot for `callerKey`'s request; resolves with the milliseconds waited. Throws `provider-unavailable`
-   * (refused before the wire) when the slot would come after `latestStart`.
-   */
-  acquire(latestStart: number, callerKey: string): Promise<number>;
-  /** Lookups queued for a slot now (for readiness and metrics). */
-  readonly waiting: number;
-}
 
 /** The refusal when no slot comes in time: the upstream was not called, and the caller may come back then. */
 export function quotaRefusal(provider: string, perSecond: number, retryAfterSeconds: number): GatewayError {
@@ -47,7 +36,7 @@ export function quotaRefusal(provider: string, perSecond: number, retryAfterSeco
 interface Waiter {
   resolve: () => void;
   reject: (error: GatewayError) => void;
-  timer: NodeJS.Timeout;
+  timer: ClockTimer;
 }
 
 /**
@@ -56,26 +45,27 @@ interface Waiter {
  * per active caller, not by the length of the flood.
  */
 export class LocalQuota implements UpstreamQuota {
-  private readonly bucket: TokenBucket;
+  /** When the next slot is free (epoch ms on the clock): one spacing after the last slot given. */
+  private nextFreeAt: number;
   readonly spacingMs: number;
   /** One queue per caller with lookups waiting; the Map's order is the order of turns. */
   private readonly queues = new Map<string, Waiter[]>();
   private count = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
 
   constructor(
     private readonly provider: string,
     readonly perSecond: number,
+    private readonly clock: Clock,
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
-    this.bucket = new TokenBucket({ bucketSize: 1, tokensPerInterval: 1, interval: this.spacingMs });
     // The first request after start goes at once.
-    this.bucket.content = 1;
+    this.nextFreeAt = clock.now();
   }
 
-  async acquire(latestStart: number, callerKey: string): Promise<number> {
-    if (this.count === 0 && this.bucket.tryRemoveTokens(1)) return 0;
-    const now = Date.now();
+  async acquire(latestStart: number, callerKey: string, signal?: AbortSignal): Promise<number> {
+    if (this.count === 0 && this.tryTake()) return 0;
+    const now = this.clock.now();
     const slotAt = this.slotAtFor(callerKey, now);
     if (slotAt > latestStart) throw this.refusal(slotAt - now);
     await new Promise<void>((resolve, reject) => {
@@ -83,15 +73,17 @@ export class LocalQuota implements UpstreamQuota {
         resolve,
         reject,
         // Callers that arrived later may take turns ahead of this one: past its latest start, it leaves the queue.
-        timer: setTimeout(() => this.expire(callerKey, waiter), Math.max(1, latestStart - now)),
+        timer: this.clock.setTimer(Math.max(1, latestStart - now), () => this.expire(callerKey, waiter)),
       };
       const queue = this.queues.get(callerKey);
       if (queue) queue.push(waiter);
       else this.queues.set(callerKey, [waiter]);
       this.count += 1;
+      // The request's deadline ended (or it was cancelled) while it waited: it leaves the queue at once.
+      signal?.addEventListener('abort', () => this.expire(callerKey, waiter), { once: true });
       this.drain();
     });
-    return Date.now() - now;
+    return this.clock.now() - now;
   }
 
   get waiting(): number {
@@ -103,8 +95,7 @@ export class LocalQuota implements UpstreamQuota {
    * before it: its caller's own queue, and from every other caller at most one more than that per round.
    */
   private slotAtFor(callerKey: string, now: number): number {
-    this.bucket.drip();
-    const untilToken = Math.max(0, (1 - this.bucket.content) * this.spacingMs);
+    const untilToken = Math.max(0, this.nextFreeAt - now);
     const own = this.queues.get(callerKey)?.length ?? 0;
     let ahead = own;
     for (const [key, queue] of this.queues) if (key !== callerKey) ahead += Math.min(queue.length, own + 1);
@@ -121,7 +112,7 @@ export class LocalQuota implements UpstreamQuota {
     if (queue.length > 0) this.queues.set(key, queue);
     if (waiter) {
       this.count -= 1;
-      clearTimeout(waiter.timer);
+      waiter.timer.cancel();
     }
     return waiter;
   }
@@ -133,6 +124,7 @@ export class LocalQuota implements UpstreamQuota {
     queue.splice(index, 1);
     if (queue.length === 0) this.queues.delete(callerKey);
     this.count -= 1;
+    waiter.timer.cancel();
     waiter.reject(this.refusal(this.count * this.spacingMs));
   }
 
@@ -142,12 +134,20 @@ export class LocalQuota implements UpstreamQuota {
 
   private drain(): void {
     if (this.timer) return;
-    while (this.count > 0 && this.bucket.tryRemoveTokens(1)) this.next()?.resolve();
+    while (this.count > 0 && this.tryTake()) this.next()?.resolve();
     if (this.count === 0) return;
-    const untilToken = Math.max(1, Math.ceil((1 - this.bucket.content) * this.spacingMs));
-    this.timer = setTimeout(() => {
+    const untilToken = Math.max(1, Math.ceil(this.nextFreeAt - this.clock.now()));
+    this.timer = this.clock.setTimer(untilToken, () => {
       this.timer = undefined;
       this.drain();
-    }, untilToken);
+    });
+  }
+
+  /** Takes the slot if it is free now: the next one is a spacing later. */
+  private tryTake(): boolean {
+    const now = this.clock.now();
+    if (now < this.nextFreeAt) return false;
+    this.nextFreeAt = now + this.spacingMs;
+    return true;
   }
 }

@@ -4,6 +4,7 @@
  * Faults can be set in-process (`inject`) or over HTTP (`POST /__simulator/faults`, for the sandbox). Never part of
  * the production program: adapters load their simulators with a dynamic `import()` in sandbox mode only.
  */
+import { systemClock, type Clock } from './clock.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +72,8 @@ export interface SimulatorOptions {
   rateLimitPerSecond?: number;
   /** Lifetime (`expires_in`) of the tokens a simulator with a token endpoint issues; tests make it short. */
   tokenLifetimeSeconds?: number;
+  /** The upstream's own clock (token lifetimes, rate windows); the wall clock by default. */
+  clock?: Clock;
 }
 
 export interface SimulatorSpec {
@@ -145,11 +148,13 @@ export class Simulator {
     private readonly spec: SimulatorSpec,
     private readonly server: http.Server,
     private readonly rateLimitPerSecond: number,
+    private readonly clock: Clock,
   ) {}
 
   static async start(spec: SimulatorSpec, options: SimulatorOptions = {}): Promise<Simulator> {
     const server = http.createServer();
-    const simulator = new Simulator(spec, server, options.rateLimitPerSecond ?? spec.rateLimitPerSecond ?? 0);
+    const rate = options.rateLimitPerSecond ?? spec.rateLimitPerSecond ?? 0;
+    const simulator = new Simulator(spec, server, rate, options.clock ?? systemClock);
     server.on('request', (req, res) => {
       simulator.onRequest(req, res).catch(() => res.destroy());
     });
@@ -238,7 +243,7 @@ export class Simulator {
       headers: req.headers,
       body,
     };
-    const entry: SimLogEntry = { ...request, at: Date.now() };
+    const entry: SimLogEntry = { ...request, at: this.clock.now() };
     this.log.push(entry);
     if (this.log.length > 200) this.log.shift();
     const reply = (answer: SimResponse) => {
@@ -257,7 +262,7 @@ export class Simulator {
     }
     this.stats.apiRequests += 1;
     this.countArrival();
-    this.onApiRequest?.(Date.now());
+    this.onApiRequest?.(this.clock.now());
 
     const retryAfterRefusal = this.arrivesAfterRefusal(request);
     const fault = this.pickFault(request, false, retryAfterRefusal);
@@ -286,7 +291,7 @@ export class Simulator {
 
   private overRateLimit(): boolean {
     if (this.rateLimitPerSecond <= 0) return false;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.windowCount = 0;
@@ -318,7 +323,7 @@ export class Simulator {
    */
   private mayExpire(request: SimRequest, minAgeMs: number | undefined, retryAfterRefusal: boolean): boolean {
     if (retryAfterRefusal) return false;
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [path, refusal] of this.refusals) if (now - refusal.at > RETRY_GIVEN_UP_MS) this.refusals.delete(path);
     if (this.refusals.size > 0) return false;
     return minAgeMs === undefined || this.tokenInUseFor(request, minAgeMs);
@@ -337,7 +342,7 @@ export class Simulator {
     const token = bearerToken(request.headers);
     if (status !== 401 || token === undefined) return;
     if (this.refusals.size >= 10_000) this.refusals.clear();
-    this.refusals.set(request.path, { token, at: Date.now() });
+    this.refusals.set(request.path, { token, at: this.clock.now() });
   }
 
   private tokenInUseFor(request: SimRequest, ms: number): boolean {
@@ -494,12 +499,15 @@ export class SimTokens {
   issued = 0;
   private readonly live = new Map<string, { issuedAt: number; expiresAt: number; firstPresentedAt?: number }>();
 
-  constructor(public lifetimeSeconds: number) {}
+  constructor(
+    public lifetimeSeconds: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   issue(prefix: string): { token: string; expiresIn: number } {
     this.issued += 1;
     const token = `${prefix}${randomUUID()}`;
-    const now = Date.now();
+    const now = this.clock.now();
     this.live.set(token, { issuedAt: now, expiresAt: now + this.lifetimeSeconds * 1000 });
     return { token, expiresIn: this.lifetimeSeconds };
   }
@@ -507,14 +515,14 @@ export class SimTokens {
   /** Notes that a live token was presented (the first time counts). */
   presented(token: string | undefined): void {
     const known = token === undefined ? undefined : this.live.get(token);
-    if (known && known.firstPresentedAt === undefined) known.firstPresentedAt = Date.now();
+    if (known && known.firstPresentedAt === undefined) known.firstPresentedAt = this.clock.now();
   }
 
   /** Milliseconds since a live token was first presented: 0 if never, undefined for an unknown or expired one. */
   inUseMs(token: string | undefined): number | undefined {
     const known = token === undefined ? undefined : this.live.get(token);
     if (!known) return undefined;
-    return known.firstPresentedAt === undefined ? 0 : Date.now() - known.firstPresentedAt;
+    return known.firstPresentedAt === undefined ? 0 : this.clock.now() - known.firstPresentedAt;
   }
 
   /** Expires one token now, as the upstream's own clock would. */
@@ -527,7 +535,7 @@ export class SimTokens {
     if (token === undefined || token === '') return 'missing';
     const known = this.live.get(token);
     if (known === undefined) return 'invalid';
-    if (Date.now() >= known.expiresAt) {
+    if (this.clock.now() >= known.expiresAt) {
       this.live.delete(token);
       return 'invalid';
     }

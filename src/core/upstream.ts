@@ -1,7 +1,7 @@
 /**
  * Reading what an upstream attempt brought back, shared by every provider: the default reading of an HTTP status,
  * `Retry-After`, and the one `GatewayError` each outcome becomes, with its classification set here (retryable,
- * says the upstream is unwell, asks for fresh credentials). The order in which attempts run is in pipeline.ts.
+ * says the upstream is unwell, asks for fresh credentials). The order in which attempts run is in upstream-path.ts.
  */
 import { isAxiosError } from 'axios';
 import { GatewayError, type ProblemCode } from './problems.js';
@@ -34,7 +34,7 @@ export function defaultClassification(status: number): Classification {
 }
 
 /** `Retry-After` as seconds or an HTTP date → whole seconds from now, or undefined. */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
@@ -56,6 +56,7 @@ export function failureOf(
   classification: Classification,
   httpStatus: number,
   retryAfter: unknown,
+  now: number,
 ): GatewayError {
   const upstreamStatus = classification.upstreamStatus ?? httpStatus;
   const [code, transient] = VERDICTS[classification.verdict];
@@ -64,7 +65,7 @@ export function failureOf(
     upstreamStatus,
     detail: classification.reason ?? `The upstream answered ${upstreamStatus}.`,
     transient,
-    retryAfterSeconds: transient ? parseRetryAfter(retryAfter) : undefined,
+    retryAfterSeconds: transient ? parseRetryAfter(retryAfter, now) : undefined,
     // A 401 is worth one more try with a fresh token, when the auth scheme has tokens.
     wantsFreshCredentials: classification.verdict === 'unauthorized',
   });

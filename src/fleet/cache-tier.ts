@@ -1,13 +1,13 @@
 /**
- * The fleet's implementations of the lookup pipeline's two cache seams (src/core/pipeline.ts):
+ * The fleet's implementations of the cache loader's two seams (src/core/seams.ts):
  *   - `SharedCache`: the L2 in Redis (shared-cache.ts), read on an L1 miss, written on every load, purged;
  *   - `LoadLease`: one load per key for the whole fleet (lease.ts). The loading replica stores its result in the
  *     L2 before the waiting replicas are told; a failure of the loading replica reaches the waiters as the same
- *     problem (they do not call a failing upstream again); a waiter whose provider deadline passes gives up with
+ *     problem (they do not call a failing upstream again); a waiter whose request's deadline passes gives up with
  *     `upstream-timeout`.
  */
 import type { CacheEntry } from '../core/cache.js';
-import type { LoadLease, SharedCache } from '../core/pipeline.js';
+import type { LoadLease, SharedCache } from '../core/seams.js';
 import { GatewayError, isProblemCode } from '../core/problems.js';
 import type { SharedFailure } from './events.js';
 import type { Fleet } from './fleet.js';
@@ -20,19 +20,18 @@ export function fleetSharedCache(fleet: Fleet): SharedCache {
   };
 }
 
-/** `deadlineMs(provider)`: how long a lookup of that provider may take, so also how long it may wait. */
-export function fleetLease(fleet: Fleet, deadlineMs: (provider: string) => number): LoadLease {
+/** A waiter waits under the request's own deadline. */
+export function fleetLease(fleet: Fleet): LoadLease {
   return {
-    async run(key, load, joined) {
+    async run(key, deadline, load, joined) {
       const provider = key.slice(0, key.indexOf(':'));
-      const deadline = Date.now() + deadlineMs(provider);
       const result = await fleet.coalescer.run<CacheEntry>(fleet.cache.leaseName(key), deadline, {
         // What the holder stored; a waiter takes any fresh entry (it reached the lease because there was none).
         read: async () => {
           const entry = await fleet.cache.get(key);
-          return entry && Date.now() < entry.freshUntil ? entry : undefined;
+          return entry && fleet.redis.clock.now() < entry.freshUntil ? entry : undefined;
         },
-        // The pipeline's load stores the entry in the L2 (the shared tier) before it resolves.
+        // The cache loader's load stores the entry in the L2 (the shared tier) before it resolves.
         load,
         share: shareFailure,
         rebuild: (failure) => rebuildFailure(failure, provider),

@@ -55,9 +55,9 @@ export class FleetEvents {
         () => (this.subscribed = true),
         () => {
           this.subscribed = false;
-          setTimeout(() => {
+          redis.clock.setTimer(RESUBSCRIBE_AFTER_MS, () => {
             if (subscriber.status === 'ready' && !this.subscribed) subscribe();
-          }, RESUBSCRIBE_AFTER_MS).unref();
+          });
         },
       );
     };
@@ -105,9 +105,9 @@ export class FleetEvents {
     const set = waiters;
     let settle: (event: Named | undefined) => void = () => undefined;
     const event = new Promise<Named | undefined>((resolve) => (settle = resolve));
-    const timer = setTimeout(() => finish(undefined), Math.max(0, ms));
+    const timer = this.redis.clock.setTimer(Math.max(0, ms), () => finish(undefined));
     const finish = (value: Named | undefined) => {
-      clearTimeout(timer);
+      timer.cancel();
       set.delete(finish);
       if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
       settle(value);

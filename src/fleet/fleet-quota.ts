@@ -10,9 +10,9 @@
  * and the gateway's retry absorb that). Across a switch, either way, a replica's next slot comes no sooner than
  * one spacing after the last slot it had, so the switch adds no burst of its own.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { LocalQuota, quotaRefusal, type UpstreamQuota } from '../core/quota.js';
+import { LocalQuota, quotaRefusal } from '../core/quota.js';
+import type { UpstreamQuota } from '../core/seams.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
@@ -55,7 +55,7 @@ export class FleetQuota implements UpstreamQuota {
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     this.key = redis.key('quota', provider);
-    this.fallback = new LocalQuota(provider, perSecond / fleetSize);
+    this.fallback = new LocalQuota(provider, perSecond / fleetSize, redis.clock);
   }
 
   /**
@@ -67,10 +67,11 @@ export class FleetQuota implements UpstreamQuota {
    * and the lookup asks for another one (still bounded by its deadline). The lateness is measured from when the
    * slot was asked for, so a late answer from Redis counts too.
    */
-  async acquire(deadline: number, callerKey: string): Promise<number> {
-    const started = Date.now();
+  async acquire(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
+    const { clock } = this.redis;
+    const started = clock.now();
     for (;;) {
-      const askedAt = Date.now();
+      const askedAt = clock.now();
       const maxWait = Math.max(0, Math.floor(deadline - askedAt));
       let granted: number;
       let wait: number;
@@ -79,19 +80,22 @@ export class FleetQuota implements UpstreamQuota {
         [granted, wait] = await this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
       } catch (error) {
         if (!(error instanceof RedisUnavailable)) throw error;
-        return this.acquireAlone(deadline, callerKey);
+        return this.acquireAlone(deadline, callerKey, signal);
       }
       if (granted !== 1) throw this.refusal(wait);
       this.lastSharedSlot = askedAt + wait;
-      if (Date.now() < askedAt + wait) {
+      if (clock.now() < askedAt + wait) {
         this.waitingShared += 1;
         try {
-          await sleep(askedAt + wait - Date.now());
+          await clock.sleep(askedAt + wait - clock.now(), signal);
+        } catch {
+          // The request's deadline ended first: the slot goes unused.
+          throw this.refusal(wait);
         } finally {
           this.waitingShared -= 1;
         }
       }
-      if (Date.now() - (askedAt + wait) <= LATE_MS) return Date.now() - started;
+      if (clock.now() - (askedAt + wait) <= LATE_MS) return clock.now() - started;
     }
   }
 
@@ -100,12 +104,13 @@ export class FleetQuota implements UpstreamQuota {
     return this.waitingShared + this.fallback.waiting;
   }
 
-  private async acquireAlone(deadline: number, callerKey: string): Promise<number> {
-    const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - Date.now());
-    if (Date.now() + hold > deadline) throw this.refusal(hold);
-    if (hold > 0) await sleep(hold);
-    const waited = hold + (await this.fallback.acquire(deadline, callerKey));
-    this.lastLocalSlot = Date.now();
+  private async acquireAlone(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
+    const { clock } = this.redis;
+    const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - clock.now());
+    if (clock.now() + hold > deadline) throw this.refusal(hold);
+    if (hold > 0) await clock.sleep(hold, signal).catch(() => Promise.reject(this.refusal(hold)));
+    const waited = hold + (await this.fallback.acquire(deadline, callerKey, signal));
+    this.lastLocalSlot = clock.now();
     return waited;
   }
 

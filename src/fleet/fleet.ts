@@ -5,7 +5,9 @@
  * Fleet and everything stays in memory.
  */
 import type { FleetConfig } from '../../config/fleet.js';
+import type { Clock, ClockTimer } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { PurgeBroadcast, PurgeOutcome } from '../core/seams.js';
 import { ValueCipher } from './cipher.js';
 import { FleetEvents } from './events.js';
 import { defineQuotaScript, FleetQuota } from './fleet-quota.js';
@@ -19,14 +21,7 @@ import { SharedTokens } from './shared-tokens.js';
  * every replica's event connection has reconnected too (their reconnect strategy retries at least every 2 s). */
 const PURGE_REPLAY_AGAIN_MS = 3000;
 
-export interface PurgeOutcome {
-  /** Whether the purge reached Redis (and with it the L2 and every replica's L1). */
-  shared: boolean;
-  /** Whether the L2 held the entry. */
-  existed: boolean;
-}
-
-export class Fleet {
+export class Fleet implements PurgeBroadcast {
   readonly redis: FleetRedis;
   readonly events: FleetEvents;
   readonly cache: SharedCache;
@@ -36,11 +31,12 @@ export class Fleet {
   private readonly quotas = new Map<string, FleetQuota>();
   private readonly pendingPurges = new Set<string>();
   private readonly purgeListeners = new Set<(cacheKey: string) => void>();
-  private replayTimer: NodeJS.Timeout | undefined;
+  private replayTimer: ClockTimer | undefined;
 
   constructor(
     readonly config: FleetConfig & { redisUrl: string },
     private readonly logger: Logger,
+    clock: Clock,
     metrics?: RedisMetrics,
   ) {
     this.cipher = config.encryptionKey ? new ValueCipher(config.encryptionKey) : undefined;
@@ -50,6 +46,7 @@ export class Fleet {
       timeoutMs: config.timeoutMs,
       logger,
       metrics,
+      clock,
     });
     defineQuotaScript(this.redis.quotaClient);
     this.events = new FleetEvents(this.redis, this.cipher);
@@ -117,7 +114,7 @@ export class Fleet {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.replayTimer);
+    this.replayTimer?.cancel();
     await this.redis.close();
   }
 
@@ -136,15 +133,14 @@ export class Fleet {
     };
     void replay().then((sent) => {
       if (!sent) return;
-      clearTimeout(this.replayTimer);
-      this.replayTimer = setTimeout(() => {
+      this.replayTimer?.cancel();
+      this.replayTimer = this.redis.clock.setTimer(PURGE_REPLAY_AGAIN_MS, () => {
         void replay().then((again) => {
           if (!again) return;
           this.pendingPurges.clear();
           this.logger.info('pending cache purges sent to the fleet');
         });
-      }, PURGE_REPLAY_AGAIN_MS);
-      this.replayTimer.unref();
+      });
     });
   }
 }

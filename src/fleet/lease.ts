@@ -7,6 +7,8 @@
  * Redis unavailable: the replica loads on its own (its in-process coalescing still holds).
  */
 import { randomUUID } from 'node:crypto';
+import type { ClockTimer } from '../core/clock.js';
+import type { Deadline } from '../core/deadline.js';
 import type { FleetEvents, SharedFailure } from './events.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
@@ -50,7 +52,7 @@ export class FleetCoalescer {
     private readonly events: FleetEvents,
   ) {}
 
-  async run<T>(name: string, deadline: number, work: SharedLoad<T>): Promise<SharedResult<T>> {
+  async run<T>(name: string, deadline: Deadline, work: SharedLoad<T>): Promise<SharedResult<T>> {
     const leaseKey = this.redis.key('lease', name);
     for (;;) {
       const token = randomUUID();
@@ -70,10 +72,15 @@ export class FleetCoalescer {
   }
 
   private async hold<T>(name: string, leaseKey: string, token: string, work: SharedLoad<T>): Promise<T> {
-    const renew = setInterval(() => {
-      this.redis.run('eval', (c) => c.eval(RENEW, 1, leaseKey, token, LEASE_MS)).catch(() => undefined);
-    }, RENEW_MS);
-    renew.unref();
+    // Renewed every RENEW_MS until the load ends (each renewal sets the next).
+    let renew: ClockTimer | undefined;
+    const renewLater = (): void => {
+      renew = this.redis.clock.setTimer(RENEW_MS, () => {
+        this.redis.run('eval', (c) => c.eval(RENEW, 1, leaseKey, token, LEASE_MS)).catch(() => undefined);
+        renewLater();
+      });
+    };
+    renewLater();
     try {
       const value = await work.load();
       await this.events.tryPublish({ t: 'done', name });
@@ -83,15 +90,20 @@ export class FleetCoalescer {
       if (failure) await this.events.tryPublish({ t: 'failed', name, failure });
       throw error;
     } finally {
-      clearInterval(renew);
+      renew?.cancel();
       await this.redis.run('eval', (c) => c.eval(RELEASE, 1, leaseKey, token)).catch(() => undefined);
     }
   }
 
   /** Waits for the holder's result; undefined when the lease ended without one (take over). */
-  private async wait<T>(name: string, leaseKey: string, deadline: number, work: SharedLoad<T>): Promise<T | undefined> {
+  private async wait<T>(
+    name: string,
+    leaseKey: string,
+    deadline: Deadline,
+    work: SharedLoad<T>,
+  ): Promise<T | undefined> {
     for (;;) {
-      const left = deadline - Date.now();
+      const left = deadline.remaining();
       if (left <= 0) throw work.timeout();
       // Listen first, then look: a `done` published between the two is not lost.
       const next = this.events.next(name, Math.min(left, RECHECK_MS));

@@ -7,6 +7,7 @@
  * commands in a row failed on a live connection (a stalled server): during the pause commands fail at once
  * instead of each waiting out its timeout. Each transition is logged once.
  */
+import type { Clock } from '../core/clock.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 
@@ -34,6 +35,8 @@ export interface FleetRedisOptions {
   timeoutMs: number;
   logger: Logger;
   metrics?: RedisMetrics;
+  /** The replica's one clock, which every fleet mechanism reads through `FleetRedis.clock`. */
+  clock: Clock;
 }
 
 /** Failed commands in a row on a connected client that mark Redis degraded (a stalled or overloaded server). */
@@ -111,6 +114,10 @@ export class FleetRedis {
     options.metrics?.redisUp(false);
   }
 
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
   /** A key under the fleet's prefix. */
   key(...parts: string[]): string {
     return this.keyPrefix + parts.join(':');
@@ -122,7 +129,7 @@ export class FleetRedis {
 
   /** Whether a command may be sent now (connected, and not pausing after failures). */
   get usable(): boolean {
-    return this.client.status === 'ready' && Date.now() >= this.pausedUntil;
+    return this.client.status === 'ready' && this.clock.now() >= this.pausedUntil;
   }
 
   /** Called on each transition between up and degraded. */
@@ -144,7 +151,7 @@ export class FleetRedis {
       this.options.metrics?.redisCommand(command, (performance.now() - started) / 1000, true);
       this.failures += 1;
       if (this.failures >= FAILURES_TO_DEGRADE && this.client.status === 'ready') {
-        this.pausedUntil = Date.now() + PAUSE_MS;
+        this.pausedUntil = this.clock.now() + PAUSE_MS;
         this.failures = 0;
         this.transition('degraded', `${FAILURES_TO_DEGRADE} commands in a row failed`);
       }

@@ -83,7 +83,7 @@ export class SharedCache {
 
   /** Stores the entry for as long as it may serve; false when Redis did not take it. */
   async set(cacheKey: string, entry: CacheEntry): Promise<boolean> {
-    const ttl = Math.ceil((entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - Date.now());
+    const ttl = Math.ceil((entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - this.redis.clock.now());
     if (ttl <= 0) return false;
     const redisKey = this.redisKey(cacheKey);
     const value = this.encode(cacheKey, redisKey, entry);

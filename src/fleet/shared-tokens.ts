@@ -13,7 +13,7 @@
  * payload is sealed with `CACHE_ENCRYPTION_KEY` when it is set.
  */
 import { hash, randomUUID } from 'node:crypto';
-import type { StoredToken, TokenStore } from '../core/auth.js';
+import type { StoredToken, TokenStore } from '../core/seams.js';
 import type { ValueCipher } from './cipher.js';
 import type { FleetEvents } from './events.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
@@ -74,10 +74,11 @@ class FleetTokenStore implements TokenStore {
 
   /** A usable token, or undefined: then this replica fetches one and `set`s it. */
   async get(): Promise<StoredToken | undefined> {
-    if (this.local && Date.now() < this.local.refreshAt) return this.local;
-    const until = Date.now() + 2 * this.leaseMs;
+    const { clock } = this.redis;
+    if (this.local && clock.now() < this.local.refreshAt) return this.local;
+    const until = clock.now() + 2 * this.leaseMs;
     try {
-      while (Date.now() < until) {
+      while (clock.now() < until) {
         const next = this.events.next(`token:${this.credential}`, this.leaseMs);
         const stored = await this.read();
         if (stored) {
@@ -102,7 +103,7 @@ class FleetTokenStore implements TokenStore {
 
   async set(token: StoredToken): Promise<void> {
     this.local = token;
-    const ttl = Math.floor(token.expiresAt - Date.now());
+    const ttl = Math.floor(token.expiresAt - this.redis.clock.now());
     const json = Buffer.from(JSON.stringify(token));
     const payload = this.cipher ? this.cipher.seal(json, this.key) : json;
     const value = Buffer.concat([Buffer.from(`${tokenDigest(token.value)}.`), payload]);
@@ -144,7 +145,7 @@ class FleetTokenStore implements TokenStore {
     if (!plain) return undefined;
     try {
       const token = JSON.parse(plain.toString('utf8')) as StoredToken;
-      return typeof token.value === 'string' && Date.now() < token.refreshAt ? token : undefined;
+      return typeof token.value === 'string' && this.redis.clock.now() < token.refreshAt ? token : undefined;
     } catch {
       return undefined;
     }

@@ -11,7 +11,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from '../core/metrics.js';
 import { endServerSpan, startServerSpan } from '../core/tracing.js';
-import type { LookupTelemetry } from '../core/pipeline.js';
+import type { LookupTelemetry } from '../core/upstream-call.js';
 import { requestLogWriter } from './request-log.js';
 
 /** The route pattern that served the request (`/customers/:provider/:id`), never the raw URL: bounded labels. */

@@ -8,7 +8,8 @@ import { runBatch } from '../core/batch.js';
 import { viewOf } from '../core/cache.js';
 import { metaCacheOf } from '../core/cache-outcome.js';
 import { GatewayError, problemFor } from '../core/problems.js';
-import type { LookupTelemetry } from '../core/pipeline.js';
+import { Deadline } from '../core/deadline.js';
+import type { LookupTelemetry } from '../core/upstream-call.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, mayUseProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
@@ -57,8 +58,8 @@ export function batchRouter(services: Services): Router {
         key: (item) => `${item.provider}\0${item.id.normalize('NFC')}`,
         group: (item) => item.provider,
         concurrency: (provider) => concurrencyFor(services, provider),
-        deadlineMs: services.config.batch.deadlineMs,
-        run: async (item) => {
+        deadline: Deadline.after(services.clock, services.config.batch.deadlineMs),
+        run: async (item, deadline) => {
           try {
             const runtime = providerFor(services, item.provider);
             if (!mayUseProvider(client, runtime.adapter.id)) {
@@ -73,12 +74,13 @@ export function batchRouter(services: Services): Router {
               callerKey,
               noCache: false,
               telemetry,
+              deadline: deadline.within(runtime.deadlineMs),
             });
             const meta = {
               requestId,
               cache: metaCacheOf(result.cache),
               fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
-              ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
+              ageSeconds: Math.max(0, Math.floor((services.clock.now() - result.entry.fetchedAt) / 1000)),
             };
             return {
               status: 200,

@@ -29,7 +29,7 @@ export function cacheRouter(services: Services): Router {
       // The customer and its `?include=balances` variant go together.
       const keys = [key, balancesKey(key)];
       const local = keys.map((k) => services.cache.delete(k)).some(Boolean);
-      const fleet = services.fleet ? await services.fleet.purge(keys) : undefined;
+      const fleet = services.purge ? await services.purge.purge(keys) : undefined;
       const where = fleet ? 'in the fleet' : 'on this replica';
       if (!local && !fleet?.existed && fleet?.shared !== false) {
         throw new GatewayError('not-found', {

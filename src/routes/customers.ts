@@ -6,7 +6,8 @@ import { Router, type Request, type Response } from 'express';
 import { viewOf } from '../core/cache.js';
 import { cacheStatusOf, metaCacheOf } from '../core/cache-outcome.js';
 import type { LookupResult } from '../core/lookup.js';
-import type { LookupTelemetry } from '../core/pipeline.js';
+import { Deadline } from '../core/deadline.js';
+import type { LookupTelemetry } from '../core/upstream-call.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, hasScope, requireProvider } from '../security/grants.js';
@@ -43,6 +44,8 @@ export function customersRouter(services: Services): Router {
         bypassNotGranted: noCache && !mayBypass,
         telemetry: res.locals.telemetry as LookupTelemetry | undefined,
         balances: include.balances,
+        // The request's one deadline: every wait and upstream attempt for it ends by then.
+        deadline: Deadline.after(services.clock, runtime.deadlineMs),
       };
       let result: LookupResult;
       try {
@@ -146,7 +149,7 @@ function render(
     cache: metaCacheOf(result.cache),
     ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
-    ageSeconds: Math.max(0, Math.floor((Date.now() - result.entry.fetchedAt) / 1000)),
+    ageSeconds: Math.max(0, Math.floor((services.clock.now() - result.entry.fetchedAt) / 1000)),
     // A partial answer says what it lacks and why (`?include=balances` whose accounts read failed).
     ...(entry.partial ? { partial: entry.partial } : {}),
   };

@@ -5,7 +5,8 @@
 import { Router, type Request } from 'express';
 import { parseListQuery } from '../core/listing.js';
 import { maskCustomer } from '../core/pii.js';
-import type { LookupTelemetry } from '../core/pipeline.js';
+import { Deadline } from '../core/deadline.js';
+import type { LookupTelemetry } from '../core/upstream-call.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
@@ -26,6 +27,7 @@ export function listsRouter(services: Services): Router {
         requestId: res.locals.requestId as string,
         callerKey: callerKeyOf(req, res),
         telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+        deadline: Deadline.after(services.clock, runtime.deadlineMs),
       });
 
       const clearPii = res.locals.clearPii === true;
@@ -36,7 +38,7 @@ export function listsRouter(services: Services): Router {
         requestId: res.locals.requestId as string,
         cache: result.cache,
         fetchedAt: new Date(result.fetchedAt).toISOString(),
-        ageSeconds: Math.max(0, Math.floor((Date.now() - result.fetchedAt) / 1000)),
+        ageSeconds: Math.max(0, Math.floor((services.clock.now() - result.fetchedAt) / 1000)),
         limit: query.limit,
         count: data.length,
       };

@@ -2,6 +2,8 @@
  * The fleet's shared mechanisms, each against a real redis-server, with two Fleet objects standing for two
  * replicas: the L2 store, lease coalescing, the slot scheduler, shared tokens, purges, and health.
  */
+import { systemClock } from '../../src/core/clock.js';
+import { Deadline } from '../../src/core/deadline.js';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -45,6 +47,7 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
   const fleet = new Fleet(
     { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 2000, size: 2, encryptionKey: undefined, ...overrides },
     logger,
+    systemClock,
   );
   fleets.push(fleet);
   return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
@@ -212,7 +215,7 @@ describe('lease coalescing', () => {
     const stored = new Map<string, string>();
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        (i % 2 ? a : b).coalescer.run('k1', Date.now() + 5000, work(loads, stored, 'k1')),
+        (i % 2 ? a : b).coalescer.run('k1', Deadline.after(systemClock, 5000), work(loads, stored, 'k1')),
       ),
     );
     expect(loads.n).toBe(1);
@@ -233,9 +236,9 @@ describe('lease coalescing', () => {
         throw new GatewayError('upstream-error', { detail: 'The upstream answered 503.', upstreamStatus: 503 });
       },
     };
-    const holder = a.coalescer.run('k2', Date.now() + 5000, failing);
+    const holder = a.coalescer.run('k2', Deadline.after(systemClock, 5000), failing);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const waiter = b.coalescer.run('k2', Date.now() + 5000, failing);
+    const waiter = b.coalescer.run('k2', Deadline.after(systemClock, 5000), failing);
     await Promise.all([
       expect(holder).rejects.toMatchObject({ code: 'upstream-error' }),
       expect(waiter).rejects.toMatchObject({ code: 'upstream-error', message: 'The upstream answered 503.' }),
@@ -250,7 +253,7 @@ describe('lease coalescing', () => {
     await raw.set('test:lease:k3', 'dead-holder', 'PX', LEASE_MS);
     const loads = { n: 0 };
     const started = Date.now();
-    const result = await b.coalescer.run('k3', Date.now() + 5000, work(loads, new Map(), 'k3', 10));
+    const result = await b.coalescer.run('k3', Deadline.after(systemClock, 5000), work(loads, new Map(), 'k3', 10));
     expect(result.by).toBe('loaded');
     expect(loads.n).toBe(1);
     // It waited for the lease to expire, not for its deadline (generous upper bound: a loaded machine).
@@ -262,9 +265,11 @@ describe('lease coalescing', () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
-    const holder = a.coalescer.run('k4', Date.now() + 5000, work({ n: 0 }, new Map(), 'k4', 1500));
+    const holder = a.coalescer.run('k4', Deadline.after(systemClock, 5000), work({ n: 0 }, new Map(), 'k4', 1500));
     await new Promise((resolve) => setTimeout(resolve, 30));
-    await expect(b.coalescer.run('k4', Date.now() + 300, work({ n: 0 }, new Map(), 'k4'))).rejects.toMatchObject({
+    await expect(
+      b.coalescer.run('k4', Deadline.after(systemClock, 300), work({ n: 0 }, new Map(), 'k4')),
+    ).rejects.toMatchObject({
       code: 'upstream-timeout',
     });
     await holder;

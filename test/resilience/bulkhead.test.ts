@@ -108,7 +108,7 @@ describe('a lookup waiting for a slot while the circuit opens', () => {
     expect(refused.status).toBe(503);
     const problem = (await refused.json()) as { type: string; detail: string };
     expect(problem.type).toBe('/problems/provider-unavailable');
-    expect(problem.detail).toMatch(/circuit opened/);
+    expect(problem.detail).toMatch(/circuit open/);
     expect(sim.stats.apiRequests).toBe(1);
     expect(state()?.breaker).toBe('open');
   });

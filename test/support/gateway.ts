@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { adapters as allAdapters } from '../../providers/index.js';
 import { buildApp } from '../../src/app.js';
 import { createGatewayServer } from '../../src/http-server.js';
+import type { Clock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { envPrefix, type ProviderAdapter } from '../../src/core/provider.js';
 import type { Simulator, SimulatorOptions } from '../../src/core/simulator.js';
@@ -28,6 +29,8 @@ export interface TestGatewayOptions {
   providerEnv?: Record<string, string>;
   /** Where the built support console is; `dist/console` by default. */
   consoleDir?: string;
+  /** The gateway's one clock (a `ManualClock` for tests of time); the wall clock by default. */
+  clock?: Clock;
 }
 
 export interface TestGateway {
@@ -79,7 +82,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   const logger = createLogger({ level: sandbox.config.logLevel, adapters, destination });
   const config = options.providerEnv ? withProviderEnv(sandbox.config, options.providerEnv) : sandbox.config;
-  const services = createServices(config, adapters, logger);
+  const services = createServices(config, adapters, logger, {}, options.clock);
   // The server as src/server.ts builds it: header cap, parser refusals as problems, express's prototypes.
   const app = buildApp(services, options.consoleDir ? { consoleDir: options.consoleDir } : {});
   const server: Server = createGatewayServer(app, config.security);

@@ -1,5 +1,5 @@
 /**
- * The upstream pipeline's time rules with a controlled clock: one deadline for the whole lookup, the wait before
+ * The upstream path's time rules with a controlled clock: one deadline for the whole lookup, the wait before
  * each retry (backoff with jitter, or the upstream's Retry-After instead), and a wait that would end past the
  * deadline never started. The upstream is a real HTTP server on loopback that answers from a script; the waits
  * advance the controlled clock instead of the wall clock, so no test here depends on the machine's speed.
@@ -9,30 +9,59 @@ import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { pino } from 'pino';
 import { basicAuth, type AuthScheme } from '../../src/core/auth.js';
-import { Deadline, type Clock } from '../../src/core/deadline.js';
-import { ProviderPipeline, retryWait } from '../../src/core/pipeline.js';
+import { Deadline } from '../../src/core/deadline.js';
 import { GatewayError } from '../../src/core/problems.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
+import { retryWait } from '../../src/core/retry.js';
+import { ProviderUpstream } from '../../src/core/upstream-path.js';
+import { ManualClock } from '../support/manual-clock.js';
 
-class ControlledClock implements Clock {
-  constructor(public at = 1_000_000) {}
-  now(): number {
-    return this.at;
+/** Sleeps move the clock at once (auto-advance), and are recorded. */
+class ControlledClock extends ManualClock {
+  readonly waits: number[] = [];
+  constructor() {
+    super(1_000_000, { autoAdvance: true });
+  }
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.waits.push(ms);
+    return super.sleep(ms, signal);
+  }
+  /** Time spent elsewhere (a token refresh). */
+  pass(ms: number): void {
+    void this.sleep(ms);
+    this.waits.pop();
   }
 }
 
 describe('Deadline', () => {
-  test('is computed once: the latest start leaves a quarter of the attempt timeout; attempts are cut to it', () => {
+  test('is made once: the latest start leaves a quarter of the attempt timeout; waits past its end are not begun', async () => {
     const clock = new ControlledClock();
-    const deadline = new Deadline(clock, 8000, 3000);
-    expect(deadline.at).toBe(clock.at + 8000);
-    expect(deadline.latestStart).toBe(deadline.at - 750);
-    expect(deadline.attemptTimeout()).toBe(3000);
-    expect(deadline.attemptTimeout(1000)).toBe(2000);
-    clock.at += 6500;
-    expect(deadline.attemptTimeout()).toBe(1500);
+    const deadline = Deadline.after(clock, 8000);
+    expect(deadline.at).toBe(clock.now() + 8000);
+    expect(deadline.latestStart(3000)).toBe(deadline.at - 750);
+    // A budget shorter than the attempt timeout: a quarter of the budget.
+    expect(Deadline.after(clock, 1000).latestStart(3000)).toBe(clock.now() + 750);
+    await clock.advance(6500);
+    expect(deadline.remaining()).toBe(1500);
     expect(deadline.endsPast(1499)).toBe(false);
     expect(deadline.endsPast(1500)).toBe(true);
+  });
+
+  test('its signal aborts when it ends, on the clock it was made with', async () => {
+    const clock = new ManualClock();
+    const deadline = Deadline.after(clock, 8000);
+    const { signal } = deadline;
+    await clock.advance(7999);
+    expect(signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(signal.aborted).toBe(true);
+  });
+
+  test('a part within it never ends later than the whole', () => {
+    const clock = new ManualClock();
+    const batch = Deadline.after(clock, 10_000);
+    expect(batch.within(8000).at).toBe(clock.now() + 8000);
+    expect(batch.within(12_000)).toBe(batch);
   });
 });
 
@@ -52,7 +81,7 @@ describe('retryWait', () => {
   });
 });
 
-describe('ProviderPipeline retries under one deadline', () => {
+describe('ProviderUpstream retries under one deadline', () => {
   /** What the upstream answers, in order; the last one repeats. */
   let script: { status: number; headers?: Record<string, string> }[] = [];
   let requests = 0;
@@ -82,13 +111,11 @@ describe('ProviderPipeline retries under one deadline', () => {
 
   function pipeline(deadlineMs: number, auth: (clock: ControlledClock) => AuthScheme = () => basicAuth('u', 'p')) {
     const clock = new ControlledClock();
-    const waits: number[] = [];
-    const upstream = new ProviderPipeline(
+    const upstream = new ProviderUpstream(
       adapter,
       {
         baseUrl,
         timeoutMs: 3000,
-        deadlineMs,
         retries: 2,
         maxBodyBytes: 10_000,
         rateLimitPerSecond: 0,
@@ -98,25 +125,18 @@ describe('ProviderPipeline retries under one deadline', () => {
       },
       auth(clock),
       axios.create({ proxy: false }),
+      clock,
       pino({ level: 'silent' }),
       {},
-      {
-        clock,
-        random: () => 0.5,
-        sleep: (ms) => {
-          waits.push(ms);
-          clock.at += ms;
-          return Promise.resolve();
-        },
-      },
+      { random: () => 0.5 },
     );
-    return { upstream, waits };
+    const caller = { requestId: 'r', callerKey: 'test', deadline: Deadline.after(clock, deadlineMs) };
+    return { upstream, waits: clock.waits, caller };
   }
-  const caller = { requestId: 'r', callerKey: 'test' };
 
   test('503, 503, then 200: three attempts, with waits of 300 ms and 600 ms between them', async () => {
     script = [{ status: 503 }, { status: 503 }, { status: 200 }];
-    const { upstream, waits } = pipeline(8000);
+    const { upstream, waits, caller } = pipeline(8000);
     const result = await upstream.fetchCustomer('c-1', caller);
     expect(result.attempts).toBe(3);
     expect(waits).toEqual([300, 600]);
@@ -124,14 +144,14 @@ describe('ProviderPipeline retries under one deadline', () => {
 
   test('a Retry-After that fits in the deadline replaces the backoff', async () => {
     script = [{ status: 429, headers: { 'Retry-After': '3' } }, { status: 200 }];
-    const { upstream, waits } = pipeline(8000);
+    const { upstream, waits, caller } = pipeline(8000);
     expect((await upstream.fetchCustomer('c-1', caller)).attempts).toBe(2);
     expect(waits).toEqual([3000]);
   });
 
   test('a Retry-After ending past the deadline is not waited for: the lookup ends at once, passing it on', async () => {
     script = [{ status: 503, headers: { 'Retry-After': '9' } }];
-    const { upstream, waits } = pipeline(8000);
+    const { upstream, waits, caller } = pipeline(8000);
     const error = await upstream.fetchCustomer('c-1', caller).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: 'upstream-error', upstreamStatus: 503, retryAfterSeconds: 9 });
@@ -142,7 +162,7 @@ describe('ProviderPipeline retries under one deadline', () => {
   test('the backoff counts against the same deadline: a second wait ending past it stops the lookup', async () => {
     script = [{ status: 500 }];
     // 300 ms fits in 800; 300 + 600 does not.
-    const { upstream, waits } = pipeline(800);
+    const { upstream, waits, caller } = pipeline(800);
     const error = await upstream.fetchCustomer('c-1', caller).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'upstream-error', upstreamStatus: 500 });
     expect(requests).toBe(2);
@@ -151,7 +171,7 @@ describe('ProviderPipeline retries under one deadline', () => {
 
   test('a 400 is never retried', async () => {
     script = [{ status: 400 }];
-    const { upstream, waits } = pipeline(8000);
+    const { upstream, waits, caller } = pipeline(8000);
     await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'invalid-request' });
     expect(requests).toBe(1);
     expect(waits).toEqual([]);
@@ -164,7 +184,7 @@ describe('ProviderPipeline retries under one deadline', () => {
       kind: 'oauth2-client-credentials',
       headers: () => Promise.resolve({ Authorization: 'Bearer t' }),
       invalidate: () => {
-        clock.at += refreshMs;
+        clock.pass(refreshMs);
         return true;
       },
       state: () => ({}),
@@ -172,14 +192,14 @@ describe('ProviderPipeline retries under one deadline', () => {
 
   test('a 401 again after the token refresh is upstream-auth-failed', async () => {
     script = [{ status: 401 }];
-    const { upstream } = pipeline(8000, slowRefresh(10));
+    const { upstream, caller } = pipeline(8000, slowRefresh(10));
     await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'upstream-auth-failed' });
     expect(requests).toBe(2);
   });
 
   test('a 401 whose refresh outlasts the deadline is upstream-timeout: no second refusal', async () => {
     script = [{ status: 401 }, { status: 200 }];
-    const { upstream } = pipeline(1000, slowRefresh(1500));
+    const { upstream, caller } = pipeline(1000, slowRefresh(1500));
     await expect(upstream.fetchCustomer('c-1', caller)).rejects.toMatchObject({ code: 'upstream-timeout' });
     expect(requests).toBe(1);
   });
