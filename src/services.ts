@@ -1,6 +1,6 @@
 /**
  * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
- * one upstream pipeline per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
+ * one upstream path per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
  * implementations of the cache's second tier, the load lease, the quota and token storage; by default everything
  * stays in this process. With `REDIS_URL` set, the fleet's Redis (src/fleet/) provides all four, unless the
  * caller plugged in its own.

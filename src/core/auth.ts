@@ -1,6 +1,6 @@
 /**
  * The shared auth schemes: HTTP Basic, static Bearer, OAuth2 client credentials. An adapter picks one; the
- * pipeline asks it for headers inside every attempt.
+ * upstream path asks it for headers inside every attempt.
  */
 import type { AxiosInstance } from 'axios';
 import type { Clock } from './clock.js';

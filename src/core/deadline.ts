@@ -5,7 +5,7 @@
  * each attempt, each page of balances and each batch item. When it ends, its signal aborts, and whatever still
  * runs for the request stops.
  */
-import { timeoutReason, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 
 /** Why the work runs: for a caller waiting on it, or in the background (a refresh, a crawl) with no one waiting. */
 export type DeadlinePurpose = 'request' | 'background';

@@ -1,7 +1,8 @@
 /**
  * One lookup at the L1 cache: a fresh entry is a hit; an entry just expired is served while one background
- * refresh runs (stale-while-revalidate); anything else is loaded through the cache loader (cache-loader.ts), and when that
- * fails for upstream reasons, an expired entry still within `CACHE_STALE_IF_ERROR_SECONDS` is served instead.
+ * refresh runs (stale-while-revalidate); anything else is loaded through the cache loader (cache-loader.ts), and
+ * when that fails for upstream reasons, an expired entry still within `CACHE_STALE_IF_ERROR_SECONDS` is served
+ * instead.
  * The result carries its cache outcome as data (cache-outcome.ts).
  */
 import type { Logger } from 'pino';
