@@ -21,9 +21,6 @@ export interface PartialNote {
   detail: string;
 }
 
-/** The cache key of the balances variant of a customer: apart from the plain lookup's. */
-export const balancesKey = (key: string): string => `${key}+balances`;
-
 /** Every page of the customer's accounts: the balance of each. Throws the read's `GatewayError`. */
 export async function readBalances(
   runtime: ProviderRuntime,

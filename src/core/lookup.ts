@@ -5,15 +5,8 @@
  * The result carries its cache outcome as data (cache-outcome.ts).
  */
 import type { Logger } from 'pino';
-import {
-  cacheKey,
-  withRawView,
-  type CacheEntry,
-  type CustomerCache,
-  type CustomerEntry,
-  type EntryPolicy,
-} from './cache.js';
-import { balancesKey } from './balances.js';
+import { withRawView, type CacheEntry, type CustomerCache, type CustomerEntry, type EntryPolicy } from './cache.js';
+import { balancesKey, customerKey, type CacheKey } from './cache-key.js';
 import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
 import type { LoadProgress, LookupPipeline, LookupTelemetry, ProviderRuntime } from './pipeline.js';
 import { GatewayError, type ProblemCode } from './problems.js';
@@ -63,7 +56,9 @@ export class LookupService {
 
   /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
-    const key = options.balances ? balancesKey(cacheKey(runtime.adapter.id, id)) : cacheKey(runtime.adapter.id, id);
+    const key = options.balances
+      ? balancesKey(customerKey(runtime.adapter.id, id))
+      : customerKey(runtime.adapter.id, id);
     const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
       this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
     const now = Date.now();
@@ -117,7 +112,7 @@ export class LookupService {
     balances = false,
   ): CustomerEntry {
     const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
-    const key = cacheKey(runtime.adapter.id, id);
+    const key = customerKey(runtime.adapter.id, id);
     if (next !== entry) this.cache.replace(balances ? balancesKey(key) : key, entry, next);
     return next;
   }
@@ -141,7 +136,7 @@ export class LookupService {
   }
 
   /** One background refresh per key: lru-cache's fetch joins a refresh already in flight. Failures are logged. */
-  private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
+  private revalidate(runtime: ProviderRuntime, key: CacheKey, id: string, options: LookupOptions): void {
     const background = {
       requestId: options.requestId,
       callerKey: options.callerKey,
@@ -164,7 +159,7 @@ export class LookupService {
       });
   }
 
-  private staleFor(key: string, error: unknown): CustomerEntry | undefined {
+  private staleFor(key: CacheKey, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
     return entry?.kind === 'customer' && Date.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000

@@ -36,6 +36,7 @@ import { partialNote, PARTIAL_TTL_SECONDS, readBalances, withBalances } from './
 import { ProviderBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { ProviderBulkhead } from './bulkhead.js';
 import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
+import type { CacheKey } from './cache-key.js';
 import { Deadline, systemClock, type Clock } from './deadline.js';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
@@ -57,9 +58,9 @@ import {
 
 /** The second cache tier, shared by the fleet: read on an L1 miss, written on every load, dropped by a purge. */
 export interface SharedCache {
-  read(key: string): Promise<CacheEntry | undefined>;
-  write(key: string, entry: CacheEntry): Promise<void>;
-  delete(key: string): Promise<void>;
+  read(key: CacheKey): Promise<CacheEntry | undefined>;
+  write(key: CacheKey, entry: CacheEntry): Promise<void>;
+  delete(key: CacheKey): Promise<void>;
 }
 
 /** Cross-process coalescing: at most one load of a key in the fleet at a time. */
@@ -68,7 +69,7 @@ export interface LoadLease {
    * Runs `load` holding the key's lease, or waits for the holder and returns what it stored (then calls `joined`:
    * this lookup joined a load in flight elsewhere).
    */
-  run(key: string, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
+  run(key: CacheKey, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
 }
 
 export const noSharedCache: SharedCache = {
@@ -135,7 +136,7 @@ export class LookupPipeline {
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
   async load(
     runtime: ProviderRuntime,
-    key: string,
+    key: CacheKey,
     id: string,
     options: LoadOptions,
     loaded: LoadProgress,
@@ -172,13 +173,13 @@ export class LookupPipeline {
   }
 
   /** Only failures that say the upstream is unwell are remembered: not a refused credential, a 400 or a gate. */
-  private rememberFailure(key: string, error: unknown): void {
+  private rememberFailure(key: CacheKey, error: unknown): void {
     if (this.failureMemorySeconds <= 0 || !(error instanceof GatewayError) || !error.unwell) return;
     this.cache.rememberFailure(key, error, this.failureMemorySeconds * 1000);
   }
 
   /** The same problem, with `Retry-After` until the memory ends (or the upstream's own, if longer). */
-  private throwRememberedFailure(key: string): void {
+  private throwRememberedFailure(key: CacheKey): void {
     const remembered = this.cache.rememberedFailure(key);
     if (!remembered) return;
     const leftMs = remembered.until - Date.now();
@@ -195,7 +196,7 @@ export class LookupPipeline {
 
   private async fromUpstream(
     runtime: ProviderRuntime,
-    key: string,
+    key: CacheKey,
     id: string,
     caller: CallerContext,
     balances = false,
