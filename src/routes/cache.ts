@@ -40,7 +40,7 @@ export function cacheRouter(services: Services): Router {
         {
           requestId: res.locals.requestId,
           provider: runtime.adapter.id,
-          client: (res.locals.client as { name?: string } | undefined)?.name,
+          client: res.locals.client?.name,
           ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending' } : {}),
         },
         'cache entry purged',

@@ -6,7 +6,6 @@ import { Router, type Request, type Response } from 'express';
 import { viewOf } from '../core/cache.js';
 import { cacheStatusOf, metaCacheOf } from '../core/cache-outcome.js';
 import type { LookupResult } from '../core/lookup.js';
-import type { LookupTelemetry } from '../core/pipeline.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, hasScope, requireProvider } from '../security/grants.js';
@@ -37,11 +36,11 @@ export function customersRouter(services: Services): Router {
       const noCache = wantsNoCache(req);
       const mayBypass = hasScope(clientOf(res), 'cache:bypass');
       const options = {
-        requestId: res.locals.requestId as string,
+        requestId: res.locals.requestId ?? '',
         callerKey: callerKeyOf(req, res),
         noCache: noCache && mayBypass,
         bypassNotGranted: noCache && !mayBypass,
-        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+        telemetry: res.locals.telemetry,
         balances: include.balances,
       };
       let result: LookupResult;
@@ -142,7 +141,7 @@ function render(
     return;
   }
   const meta = {
-    requestId: res.locals.requestId as string,
+    requestId: res.locals.requestId ?? '',
     cache: metaCacheOf(result.cache),
     ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),
