@@ -22,9 +22,6 @@ export interface PartialNote {
   detail: string;
 }
 
-/** The cache key of the balances variant of a customer: apart from the plain lookup's. */
-export const balancesKey = (key: string): string => `${key}+balances`;
-
 /** Every page of the customer's accounts, under the request's one deadline. Throws the read's `GatewayError`. */
 export async function readBalances(
   runtime: ProviderRuntime,

@@ -13,6 +13,7 @@
  */
 import { partialNote, PARTIAL_TTL_SECONDS, readBalances, withBalances } from './balances.js';
 import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
+import type { CacheKey } from './cache-key.js';
 import type { Clock } from './clock.js';
 import type { Customer } from './model.js';
 import { GatewayError } from './problems.js';
@@ -61,7 +62,7 @@ export class CacheLoader {
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
   async load(
     runtime: ProviderRuntime,
-    key: string,
+    key: CacheKey,
     id: string,
     options: LoadOptions,
     loaded: LoadProgress,
@@ -99,13 +100,13 @@ export class CacheLoader {
   }
 
   /** Only failures that say the upstream is unwell are remembered: not a refused credential, a 400 or a gate. */
-  private rememberFailure(key: string, error: unknown): void {
+  private rememberFailure(key: CacheKey, error: unknown): void {
     if (this.failureMemorySeconds <= 0 || !(error instanceof GatewayError) || !error.unwell) return;
     this.cache.rememberFailure(key, error, this.failureMemorySeconds * 1000);
   }
 
   /** The same problem, with `Retry-After` until the memory ends (or the upstream's own, if longer). */
-  private throwRememberedFailure(key: string): void {
+  private throwRememberedFailure(key: CacheKey): void {
     const remembered = this.cache.rememberedFailure(key);
     if (!remembered) return;
     const leftMs = remembered.until - this.clock.now();
@@ -122,7 +123,7 @@ export class CacheLoader {
 
   private async fromUpstream(
     runtime: ProviderRuntime,
-    key: string,
+    key: CacheKey,
     id: string,
     caller: CallerContext,
     balances = false,

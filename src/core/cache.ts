@@ -2,7 +2,7 @@
  * The customer cache (L1) on lru-cache: bounded by entries and by bytes, a TTL per entry, and lru-cache's own
  * `fetch` to make concurrent lookups of one key share one load.
  *
- * The key is `{provider}:{id}` with the id as validated (NFC-normalised once, at the route). An entry stays in the
+ * The key is a `CacheKey` holding the id as validated (NFC-normalised once, at the route). An entry stays in the
  * LRU for its fresh lifetime plus the stale window; freshness is decided here (`freshUntil`), so that an expired
  * entry can still be served when the upstream fails. Entries are immutable: a view attached later (`?include=raw`)
  * replaces the entry with a larger one, so that every byte an entry holds counts toward `CACHE_MAX_BYTES`.
@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { PartialNote } from './balances.js';
 import type { Clock } from './clock.js';
+import type { CacheKey } from './cache-key.js';
 import type { Customer } from './model.js';
 import { maskCustomer, maskRaw } from './pii.js';
 import type { GatewayError } from './problems.js';
@@ -90,12 +91,12 @@ export interface RememberedFailure {
 const MAX_REMEMBERED_FAILURES = 10_000;
 
 export class CustomerCache {
-  private readonly lru: LRUCache<string, CacheEntry, Load>;
+  private readonly lru: LRUCache<CacheKey, CacheEntry, Load>;
   /** Loads in flight per key: an entry is not replaced under a load that is about to store a newer one. */
-  private readonly loading = new Map<string, number>();
+  private readonly loading = new Map<CacheKey, number>();
   /** Keys whose load just failed: kept apart from the entries (a failure never replaces a customer). */
 
-  private readonly failures: LRUCache<string, RememberedFailure>;
+  private readonly failures: LRUCache<CacheKey, RememberedFailure>;
 
   constructor(
     limits: CacheLimits,
@@ -103,8 +104,8 @@ export class CustomerCache {
   ) {
     // lru-cache's own TTLs read the same clock, at every call (no cached reading a test's clock could outrun).
     const time = { perf: { now: () => clock.now() }, ttlResolution: 0 };
-    this.failures = new LRUCache<string, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES, ...time });
-    this.lru = new LRUCache<string, CacheEntry, Load>({
+    this.failures = new LRUCache<CacheKey, RememberedFailure>({ max: MAX_REMEMBERED_FAILURES, ...time });
+    this.lru = new LRUCache<CacheKey, CacheEntry, Load>({
       ...time,
       max: limits.maxEntries,
       maxSize: limits.maxBytes,
@@ -123,17 +124,17 @@ export class CustomerCache {
   }
 
   /** The entry if the LRU still holds it (fresh or within its stale window), marked as recently used: a hit. */
-  get(key: string): CacheEntry | undefined {
+  get(key: CacheKey): CacheEntry | undefined {
     return this.lru.get(key);
   }
 
   /** The entry if the LRU still holds it, without changing its recency. */
-  peek(key: string): CacheEntry | undefined {
+  peek(key: CacheKey): CacheEntry | undefined {
     return this.lru.peek(key);
   }
 
   /** Loads the key through `load`, joining a load of the same key already in flight; the result is stored. */
-  async refresh(key: string, load: Load): Promise<CacheEntry> {
+  async refresh(key: CacheKey, load: Load): Promise<CacheEntry> {
     this.loading.set(key, (this.loading.get(key) ?? 0) + 1);
     try {
       const entry = await this.lru.fetch(key, { forceRefresh: true, context: load });
@@ -150,23 +151,23 @@ export class CustomerCache {
    * Stores `next` (the same entry with more ready-made bytes) in place of `current`, keeping its TTL, so that
    * `CACHE_MAX_BYTES` counts them; nothing happens if the key holds another entry by now or is being reloaded.
    */
-  replace(key: string, current: CacheEntry, next: CacheEntry): void {
+  replace(key: CacheKey, current: CacheEntry, next: CacheEntry): void {
     if (this.loading.has(key) || this.lru.peek(key) !== current) return;
     this.lru.set(key, next, { noUpdateTTL: true });
   }
 
   /** Drops the entry and any remembered failure of the key: the next lookup reads the upstream. */
-  delete(key: string): boolean {
+  delete(key: CacheKey): boolean {
     const forgot = this.failures.delete(key);
     return this.lru.delete(key) || forgot;
   }
 
-  rememberFailure(key: string, error: GatewayError, ttlMs: number): void {
+  rememberFailure(key: CacheKey, error: GatewayError, ttlMs: number): void {
     this.failures.set(key, { error, until: this.clock.now() + ttlMs }, { ttl: ttlMs });
   }
 
   /** The failure remembered for the key, while it lasts. */
-  rememberedFailure(key: string): RememberedFailure | undefined {
+  rememberedFailure(key: CacheKey): RememberedFailure | undefined {
     const remembered = this.failures.get(key);
     return remembered && this.clock.now() < remembered.until ? remembered : undefined;
   }
@@ -179,9 +180,6 @@ export class CustomerCache {
     return this.lru.calculatedSize;
   }
 }
-
-/** The cache key of a customer; `id` is the validated id (NFC already). */
-export const cacheKey = (provider: string, id: string): string => `${provider}:${id}`;
 
 const VERSION_BYTES = 12;
 /**

@@ -6,15 +6,8 @@
  * The result carries its cache outcome as data (cache-outcome.ts).
  */
 import type { Logger } from 'pino';
-import {
-  cacheKey,
-  withRawView,
-  type CacheEntry,
-  type CustomerCache,
-  type CustomerEntry,
-  type EntryPolicy,
-} from './cache.js';
-import { balancesKey } from './balances.js';
+import { withRawView, type CacheEntry, type CustomerCache, type CustomerEntry, type EntryPolicy } from './cache.js';
+import { balancesKey, customerKey, type CacheKey } from './cache-key.js';
 import { cacheLabelOf, cacheStatusOf, type CacheOutcome } from './cache-outcome.js';
 import type { CacheLoader, LoadProgress, ProviderRuntime } from './cache-loader.js';
 import type { Clock } from './clock.js';
@@ -70,7 +63,9 @@ export class LookupService {
 
   /** `id` is the validated id (NFC already). Throws `GatewayError`; a cached not-found carries its cache headers. */
   async lookup(runtime: ProviderRuntime, id: string, options: LookupOptions): Promise<LookupResult> {
-    const key = options.balances ? balancesKey(cacheKey(runtime.adapter.id, id)) : cacheKey(runtime.adapter.id, id);
+    const key = options.balances
+      ? balancesKey(customerKey(runtime.adapter.id, id))
+      : customerKey(runtime.adapter.id, id);
     const answer = (entry: CacheEntry, cache: CacheOutcome, maxAge?: number) =>
       this.answer(entry, options.bypassNotGranted ? { ...cache, bypassNotGranted: true } : cache, maxAge);
     const now = this.clock.now();
@@ -124,7 +119,7 @@ export class LookupService {
     balances = false,
   ): CustomerEntry {
     const next = withRawView(entry, clearPii, runtime.adapter.personalData?.raw ?? []);
-    const key = cacheKey(runtime.adapter.id, id);
+    const key = customerKey(runtime.adapter.id, id);
     if (next !== entry) this.cache.replace(balances ? balancesKey(key) : key, entry, next);
     return next;
   }
@@ -151,7 +146,7 @@ export class LookupService {
    * One background refresh per key: lru-cache's fetch joins a refresh already in flight. Nobody waits on it, so it
    * has a deadline of its own (the provider's budget), not the request's. Failures are logged.
    */
-  private revalidate(runtime: ProviderRuntime, key: string, id: string, options: LookupOptions): void {
+  private revalidate(runtime: ProviderRuntime, key: CacheKey, id: string, options: LookupOptions): void {
     const background = {
       requestId: options.requestId,
       callerKey: options.callerKey,
@@ -175,7 +170,7 @@ export class LookupService {
       });
   }
 
-  private staleFor(key: string, error: unknown): CustomerEntry | undefined {
+  private staleFor(key: CacheKey, error: unknown): CustomerEntry | undefined {
     if (!(error instanceof GatewayError) || !STALE_IF_ERROR.has(error.code)) return undefined;
     const entry = this.cache.peek(key);
     return entry?.kind === 'customer' && this.clock.now() < entry.freshUntil + this.policy.staleIfErrorSeconds * 1000

@@ -4,13 +4,14 @@
  * everything in this process; src/fleet implements each one on Redis.
  */
 import type { CacheEntry } from './cache.js';
+import type { CacheKey } from './cache-key.js';
 import type { Deadline } from './deadline.js';
 
 /** The second cache tier, shared by the fleet: read on an L1 miss, written on every load, dropped by a purge. */
 export interface SharedCache {
-  read(key: string): Promise<CacheEntry | undefined>;
-  write(key: string, entry: CacheEntry): Promise<void>;
-  delete(key: string): Promise<void>;
+  read(key: CacheKey): Promise<CacheEntry | undefined>;
+  write(key: CacheKey, entry: CacheEntry): Promise<void>;
+  delete(key: CacheKey): Promise<void>;
 }
 
 /** Cross-process coalescing: at most one load of a key in the fleet at a time. */
@@ -19,7 +20,7 @@ export interface LoadLease {
    * Runs `load` holding the key's lease, or waits (until `deadline`) for the holder and returns what it stored,
    * calling `joined`: this lookup joined a load in flight elsewhere.
    */
-  run(key: string, deadline: Deadline, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
+  run(key: CacheKey, deadline: Deadline, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
 }
 
 /** A provider's upstream quota: in memory by default, the fleet's rate when shared. */
@@ -58,9 +59,9 @@ export interface PurgeOutcome {
 
 /** Tells every replica to drop keys (and drops them from the shared tier). */
 export interface PurgeBroadcast {
-  purge(keys: readonly string[]): Promise<PurgeOutcome>;
+  purge(keys: readonly CacheKey[]): Promise<PurgeOutcome>;
   /** Called with each key purged anywhere in the fleet, this replica's own purges included. */
-  onPurge(listener: (key: string) => void): void;
+  onPurge(listener: (key: CacheKey) => void): void;
 }
 
 export const noSharedCache: SharedCache = {

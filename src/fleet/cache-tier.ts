@@ -7,6 +7,7 @@
  *     `upstream-timeout`.
  */
 import type { CacheEntry } from '../core/cache.js';
+import { providerOf } from '../core/cache-key.js';
 import type { LoadLease, SharedCache } from '../core/seams.js';
 import { GatewayError, isProblemCode } from '../core/problems.js';
 import type { SharedFailure } from './events.js';
@@ -24,7 +25,7 @@ export function fleetSharedCache(fleet: Fleet): SharedCache {
 export function fleetLease(fleet: Fleet): LoadLease {
   return {
     async run(key, deadline, load, joined) {
-      const provider = key.slice(0, key.indexOf(':'));
+      const provider = providerOf(key);
       const result = await fleet.coalescer.run<CacheEntry>(fleet.cache.leaseName(key), deadline, {
         // What the holder stored; a waiter takes any fresh entry (it reached the lease because there was none).
         read: async () => {

@@ -6,6 +6,7 @@
  * Pub/sub delivers to the replicas connected at that moment and keeps nothing: whoever relies on an event
  * also has a bound on how long it waits for it (lease expiry, deadline).
  */
+import type { CacheKey } from '../core/cache-key.js';
 import type { ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
@@ -29,7 +30,7 @@ export type FleetEvent =
   /** The lease holder of `name` failed with this problem. */
   | { t: 'failed'; name: string; failure: SharedFailure }
   /** Drop this cache key from every L1. */
-  | { t: 'purge'; key: string }
+  | { t: 'purge'; key: CacheKey }
   /** The token of `credential` whose digest is `token` was refused by the upstream: drop it. */
   | { t: 'token'; credential: string; token: string };
 

@@ -6,6 +6,7 @@
  */
 import type { FleetConfig } from '../../config/fleet.js';
 import type { Clock, ClockTimer } from '../core/clock.js';
+import type { CacheKey } from '../core/cache-key.js';
 import type { Logger } from '../core/logger.js';
 import type { PurgeBroadcast, PurgeOutcome } from '../core/seams.js';
 import { ValueCipher } from './cipher.js';
@@ -29,8 +30,8 @@ export class Fleet implements PurgeBroadcast {
   readonly tokens: SharedTokens;
   readonly cipher: ValueCipher | undefined;
   private readonly quotas = new Map<string, FleetQuota>();
-  private readonly pendingPurges = new Set<string>();
-  private readonly purgeListeners = new Set<(cacheKey: string) => void>();
+  private readonly pendingPurges = new Set<CacheKey>();
+  private readonly purgeListeners = new Set<(cacheKey: CacheKey) => void>();
   private replayTimer: ClockTimer | undefined;
 
   constructor(
@@ -88,7 +89,7 @@ export class Fleet implements PurgeBroadcast {
   }
 
   /** Called with the cache key of every purge in the fleet, this replica's own included. */
-  onPurge(listener: (cacheKey: string) => void): void {
+  onPurge(listener: (cacheKey: CacheKey) => void): void {
     this.purgeListeners.add(listener);
   }
 
@@ -96,7 +97,7 @@ export class Fleet implements PurgeBroadcast {
    * Deletes the L2 entries and tells every replica to drop its L1 copies, before resolving. Redis unavailable:
    * the purge is kept and sent again once Redis is back.
    */
-  async purge(cacheKeys: readonly string[]): Promise<PurgeOutcome> {
+  async purge(cacheKeys: readonly CacheKey[]): Promise<PurgeOutcome> {
     try {
       let existed = false;
       for (const key of cacheKeys) if (await this.cache.delete(key)) existed = true;

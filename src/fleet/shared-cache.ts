@@ -16,6 +16,7 @@
 import { hash } from 'node:crypto';
 import type { PartialNote } from '../core/balances.js';
 import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
+import { providerOf, type CacheKey } from '../core/cache-key.js';
 
 /** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
 const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
@@ -56,20 +57,20 @@ export class SharedCache {
     private readonly cipher: ValueCipher | undefined,
   ) {}
 
-  /** The Redis key of a cache key (`provider:id`). */
-  redisKey(cacheKey: string): string {
+  /** The Redis key of a cache key. */
+  redisKey(cacheKey: CacheKey): string {
     return this.redis.key(this.leaseName(cacheKey));
   }
 
   /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */
-  leaseName(cacheKey: string): string {
-    const provider = cacheKey.slice(0, cacheKey.indexOf(':'));
+  leaseName(cacheKey: CacheKey): string {
+    const provider = providerOf(cacheKey);
     const digest = this.cipher ? this.cipher.name(cacheKey) : hash('sha256', cacheKey, 'base64url').slice(0, 22);
     return `c:${provider}:${digest}`;
   }
 
   /** The stored entry (fresh or within its stale window), or undefined: absent, unreadable or Redis down. */
-  async get(cacheKey: string): Promise<CacheEntry | undefined> {
+  async get(cacheKey: CacheKey): Promise<CacheEntry | undefined> {
     const redisKey = this.redisKey(cacheKey);
     let value: Buffer | null;
     try {
@@ -82,7 +83,7 @@ export class SharedCache {
   }
 
   /** Stores the entry for as long as it may serve; false when Redis did not take it. */
-  async set(cacheKey: string, entry: CacheEntry): Promise<boolean> {
+  async set(cacheKey: CacheKey, entry: CacheEntry): Promise<boolean> {
     const ttl = Math.ceil((entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - this.redis.clock.now());
     if (ttl <= 0) return false;
     const redisKey = this.redisKey(cacheKey);
@@ -97,12 +98,12 @@ export class SharedCache {
   }
 
   /** Deletes the entry; true when there was one. Throws `RedisUnavailable` (a purge must know). */
-  async delete(cacheKey: string): Promise<boolean> {
+  async delete(cacheKey: CacheKey): Promise<boolean> {
     const redisKey = this.redisKey(cacheKey);
     return (await this.redis.run('del', (c) => c.del(redisKey))) > 0;
   }
 
-  private encode(cacheKey: string, redisKey: string, entry: CacheEntry): Buffer {
+  private encode(cacheKey: CacheKey, redisKey: string, entry: CacheEntry): Buffer {
     const stored: Stored =
       entry.kind === 'customer'
         ? {
@@ -135,7 +136,7 @@ export class SharedCache {
     return this.cipher ? this.cipher.seal(json, redisKey) : json;
   }
 
-  private decode(value: Buffer, cacheKey: string, redisKey: string): CacheEntry | undefined {
+  private decode(value: Buffer, cacheKey: CacheKey, redisKey: string): CacheEntry | undefined {
     // With a key, only sealed values are accepted: a plain value written by someone else is not trusted.
     const plain = this.cipher ? this.cipher.open(value, redisKey) : value;
     if (!plain) return undefined;

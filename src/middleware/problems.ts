@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../core/logger.js';
 import { GatewayError, problemFor } from '../core/problems.js';
-import { rateLimitHeader, type RateLimitState } from '../security/rate-limit.js';
+import { rateLimitHeader } from '../security/rate-limit.js';
 
 /** Any route the gateway does not serve. */
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -38,7 +38,7 @@ export function problemHandler(logger: Logger, providers: { has(id: string): boo
   };
   return (error: unknown, req, res, _next) => {
     const failure = toGatewayError(error);
-    const requestId = String(res.locals.requestId ?? '');
+    const requestId = res.locals.requestId ?? '';
     if (failure.code === 'internal-error') logger.error({ err: error, requestId, path: req.path }, 'internal error');
     res.locals.problem = failure.code;
     if (res.headersSent) {
@@ -53,7 +53,7 @@ export function problemHandler(logger: Logger, providers: { has(id: string): boo
       res.setHeader('Retry-After', String(retryAfter));
       // The caller's budget (set by the rate limit before the route ran) resets, as far as this answer is
       // concerned, when Retry-After says: both headers name one point in time.
-      const budget = res.locals.rateLimit as RateLimitState | undefined;
+      const budget = res.locals.rateLimit;
       if (budget) res.setHeader('RateLimit', rateLimitHeader({ ...budget, resetSeconds: retryAfter }));
     }
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);

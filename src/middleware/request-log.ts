@@ -3,25 +3,14 @@
  * method, route pattern, provider, status, duration, cache outcome, request id, client, upstream attempts.
  */
 import type { Request, Response } from 'express';
-import { cacheLabelOf, type CacheOutcome } from '../core/cache-outcome.js';
+import { cacheLabelOf } from '../core/cache-outcome.js';
 import type { Logger } from '../core/logger.js';
 
 /** Probes every few seconds would drown the request log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 function requestLine(req: Request, res: Response, route: string, durationMs: number): Record<string, unknown> {
-  const locals = res.locals as {
-    requestId?: string;
-    provider?: string;
-    customerId?: string;
-    problem?: string;
-    traceId?: string;
-    client?: { name?: string };
-    clearPii?: boolean;
-    telemetry?: { attempts: number };
-    cache?: CacheOutcome;
-    batch?: { items: number; statuses: Record<string, number> };
-  };
+  const { locals } = res;
   return {
     requestId: locals.requestId,
     method: req.method,

@@ -9,7 +9,6 @@ import { viewOf } from '../core/cache.js';
 import { metaCacheOf } from '../core/cache-outcome.js';
 import { GatewayError, problemFor } from '../core/problems.js';
 import { Deadline } from '../core/deadline.js';
-import type { LookupTelemetry } from '../core/upstream-call.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, mayUseProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
@@ -36,13 +35,13 @@ export function batchRouter(services: Services): Router {
     .post(readJson, async (req, res) => {
       const items = parseBatch(req.body);
       // Each item counts toward the caller's rate limit; the request itself already counted one.
-      const spend = res.locals.spendRateLimit as ((points: number) => Promise<void>) | undefined;
+      const spend = res.locals.spendRateLimit;
       if (spend && items.length > 1) await spend(items.length - 1);
 
       const client = clientOf(res);
       const clearPii = res.locals.clearPii === true;
-      const requestId = res.locals.requestId as string;
-      const telemetry = res.locals.telemetry as LookupTelemetry | undefined;
+      const requestId = res.locals.requestId ?? '';
+      const telemetry = res.locals.telemetry;
       const callerKey = callerKeyOf(req, res);
       const instance = (item: BatchItem) =>
         `/customers/${encodeURIComponent(item.provider)}/${encodeURIComponent(item.id)}`;

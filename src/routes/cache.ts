@@ -6,8 +6,7 @@
  * purge to the fleet once Redis is back.
  */
 import { Router, type Request } from 'express';
-import { balancesKey } from '../core/balances.js';
-import { cacheKey } from '../core/cache.js';
+import { balancesKey, customerKey } from '../core/cache-key.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider, requireScope } from '../security/grants.js';
@@ -25,7 +24,7 @@ export function cacheRouter(services: Services): Router {
       requireProvider(res, runtime.adapter.id);
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
-      const key = cacheKey(runtime.adapter.id, id);
+      const key = customerKey(runtime.adapter.id, id);
       // The customer and its `?include=balances` variant go together.
       const keys = [key, balancesKey(key)];
       const local = keys.map((k) => services.cache.delete(k)).some(Boolean);
@@ -41,7 +40,7 @@ export function cacheRouter(services: Services): Router {
         {
           requestId: res.locals.requestId,
           provider: runtime.adapter.id,
-          client: (res.locals.client as { name?: string } | undefined)?.name,
+          client: res.locals.client?.name,
           ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending' } : {}),
         },
         'cache entry purged',

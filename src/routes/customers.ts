@@ -7,7 +7,6 @@ import { viewOf } from '../core/cache.js';
 import { cacheStatusOf, metaCacheOf } from '../core/cache-outcome.js';
 import type { LookupResult } from '../core/lookup.js';
 import { Deadline } from '../core/deadline.js';
-import type { LookupTelemetry } from '../core/upstream-call.js';
 import { GatewayError } from '../core/problems.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { clientOf, hasScope, requireProvider } from '../security/grants.js';
@@ -38,11 +37,11 @@ export function customersRouter(services: Services): Router {
       const noCache = wantsNoCache(req);
       const mayBypass = hasScope(clientOf(res), 'cache:bypass');
       const options = {
-        requestId: res.locals.requestId as string,
+        requestId: res.locals.requestId ?? '',
         callerKey: callerKeyOf(req, res),
         noCache: noCache && mayBypass,
         bypassNotGranted: noCache && !mayBypass,
-        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+        telemetry: res.locals.telemetry,
         balances: include.balances,
         // The request's one deadline: every wait and upstream attempt for it ends by then.
         deadline: Deadline.after(services.clock, runtime.deadlineMs),
@@ -145,7 +144,7 @@ function render(
     return;
   }
   const meta = {
-    requestId: res.locals.requestId as string,
+    requestId: res.locals.requestId ?? '',
     cache: metaCacheOf(result.cache),
     ...(result.cache.bypassNotGranted ? { cacheBypass: 'not-granted' } : {}),
     fetchedAt: new Date(result.entry.fetchedAt).toISOString(),

@@ -6,7 +6,6 @@ import { Router, type Request } from 'express';
 import { parseListQuery } from '../core/listing.js';
 import { maskCustomer } from '../core/pii.js';
 import { Deadline } from '../core/deadline.js';
-import type { LookupTelemetry } from '../core/upstream-call.js';
 import { methodNotAllowed } from '../middleware/problems.js';
 import { requireProvider } from '../security/grants.js';
 import type { Services } from '../services.js';
@@ -24,9 +23,9 @@ export function listsRouter(services: Services): Router {
       res.locals.provider = provider;
       const query = parseListQuery(req.query, provider);
       const result = await services.lists.list(runtime, query, {
-        requestId: res.locals.requestId as string,
+        requestId: res.locals.requestId ?? '',
         callerKey: callerKeyOf(req, res),
-        telemetry: res.locals.telemetry as LookupTelemetry | undefined,
+        telemetry: res.locals.telemetry,
         deadline: Deadline.after(services.clock, runtime.deadlineMs),
       });
 
@@ -35,14 +34,13 @@ export function listsRouter(services: Services): Router {
       const data = clearPii ? result.customers : masked;
       const next = result.next === null ? null : nextLink(provider, query.limit, result.next, query.filters);
       const meta = {
-        requestId: res.locals.requestId as string,
+        requestId: res.locals.requestId ?? '',
         cache: result.cache,
         fetchedAt: new Date(result.fetchedAt).toISOString(),
         ageSeconds: Math.max(0, Math.floor((services.clock.now() - result.fetchedAt) / 1000)),
         limit: query.limit,
         count: data.length,
       };
-      res.locals.cache = result.cache;
       res.setHeader('Cache-Status', result.cacheStatus);
       // Personal data in clear is never stored by a cache on the way (as for a lookup).
       const clearNationalId = clearPii && masked.some((c, i) => c !== result.customers[i]);

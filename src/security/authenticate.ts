@@ -78,7 +78,7 @@ export function authenticate(security: SecurityConfig, logger: Logger): RequestH
     throttle.check(req);
     let client: Client;
     try {
-      client = await identify(req, String(res.locals.requestId ?? ''));
+      client = await identify(req, res.locals.requestId ?? '');
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'unauthorized') throttle.failed(req);
       throw error;

@@ -24,7 +24,7 @@ export const hasScope = (client: Client, scope: Scope): boolean => client.scopes
 
 /** The caller put there by `authenticate`; a route mounted without it is a wiring bug, not an open door. */
 export function clientOf(res: Response): Client {
-  const client = res.locals.client as Client | undefined;
+  const client = res.locals.client;
   if (!client) throw new GatewayError('internal-error', { detail: 'The route was reached without authentication.' });
   return client;
 }

@@ -3,6 +3,7 @@
  * accounts endpoint (every page, either documented form), one cache entry apart from the plain lookup, the
  * partial answer when only the accounts read fails, and the providers that have no balances.
  */
+import { balancesKey, customerKey } from '../../src/core/cache-key.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
 
@@ -25,8 +26,8 @@ beforeAll(async () => {
 afterAll(async () => gw.close());
 beforeEach(() => {
   for (const sim of gw.simulators.values()) sim.reset();
-  gw.services.cache.delete('tango:zanzibar-health+balances');
-  gw.services.cache.delete('tango:zanzibar-health');
+  gw.services.cache.delete(balancesKey(customerKey('tango', 'zanzibar-health')));
+  gw.services.cache.delete(customerKey('tango', 'zanzibar-health'));
 });
 
 const withBalances = (id: string, init: RequestInit = {}) =>

@@ -2,6 +2,7 @@
  * The customer cache as callers see it: hits, coalescing, `no-cache`, ETags, the LRU bounds (entries and bytes,
  * views attached later included), stale-if-error and the negative cache.
  */
+import { customerKey } from '../../src/core/cache-key.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectProblem } from '../support/problems.js';
 
@@ -209,14 +210,14 @@ describe('with CACHE_MAX_ENTRIES=2', () => {
   });
 
   test('peeking at an entry does not make it recent: the peeked one is still the one evicted', async () => {
-    gw.services.cache.delete('tango:zanzibar-health');
-    gw.services.cache.delete('tango:acme-wellness');
-    gw.services.cache.delete('tango:dormant-holdings');
+    gw.services.cache.delete(customerKey('tango', 'zanzibar-health'));
+    gw.services.cache.delete(customerKey('tango', 'acme-wellness'));
+    gw.services.cache.delete(customerKey('tango', 'dormant-holdings'));
     for (const id of ['zanzibar-health', 'acme-wellness']) expect((await gw.lookup('tango', id)).status).toBe(200);
-    expect(gw.services.cache.peek('tango:zanzibar-health')?.kind).toBe('customer');
+    expect(gw.services.cache.peek(customerKey('tango', 'zanzibar-health'))?.kind).toBe('customer');
     expect((await gw.lookup('tango', 'dormant-holdings')).status).toBe(200);
-    expect(gw.services.cache.peek('tango:zanzibar-health')).toBeUndefined();
-    expect(gw.services.cache.peek('tango:acme-wellness')?.kind).toBe('customer');
+    expect(gw.services.cache.peek(customerKey('tango', 'zanzibar-health'))).toBeUndefined();
+    expect(gw.services.cache.peek(customerKey('tango', 'acme-wellness'))?.kind).toBe('customer');
   });
 });
 
@@ -273,7 +274,7 @@ describe('with CACHE_MAX_BYTES=3000', () => {
     const body = (await res.json()) as Answer & { raw: unknown };
     // Only this entry may remain: drop the others to read its weight alone.
     for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'no-accounts-yet'])
-      gw.services.cache.delete(`tango:${id}`);
+      gw.services.cache.delete(customerKey('tango', id));
     const serialised = Buffer.byteLength(JSON.stringify(body.data)) + Buffer.byteLength(JSON.stringify(body.raw));
     expect(gw.services.cache.size).toBe(1);
     expect(gw.services.cache.bytes).toBeGreaterThanOrEqual(serialised);

@@ -9,12 +9,19 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { FleetConfig } from '../../config/fleet.js';
 import type { CustomerEntry, NotFoundEntry } from '../../src/core/cache.js';
+import { balancesKey, customerKey } from '../../src/core/cache-key.js';
 import { createLogger } from '../../src/core/logger.js';
 import { GatewayError } from '../../src/core/problems.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { LEASE_MS, type SharedLoad } from '../../src/fleet/lease.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
+
+/** The cache keys these tests store under. */
+const ZANZIBAR = customerKey('tango', 'zanzibar-health');
+const ACME = customerKey('tango', 'acme-wellness');
+const ACME_BALANCES = balancesKey(ACME);
+const NOBODY = customerKey('tango', 'nobody-here');
 
 let redis: TestRedis;
 let raw: Redis;
@@ -91,8 +98,8 @@ describe('the L2 store', () => {
     const b = startFleet().fleet;
     await ready(a, b);
     const entry = customerEntry('zanzibar-health', true);
-    expect(await a.cache.set('tango:zanzibar-health', entry)).toBe(true);
-    const read = (await b.cache.get('tango:zanzibar-health')) as CustomerEntry;
+    expect(await a.cache.set(ZANZIBAR, entry)).toBe(true);
+    const read = (await b.cache.get(ZANZIBAR)) as CustomerEntry;
     expect(read.masked).toEqual(entry.masked);
     expect(read.clear).toEqual(entry.clear);
     expect(read.rawText).toBe(entry.rawText);
@@ -115,8 +122,8 @@ describe('the L2 store', () => {
   test('a customer without a national id is stored with one view that serves both', async () => {
     const a = startFleet().fleet;
     await ready(a);
-    await a.cache.set('tango:acme-wellness', customerEntry('acme-wellness'));
-    const read = (await a.cache.get('tango:acme-wellness')) as CustomerEntry;
+    await a.cache.set(ACME, customerEntry('acme-wellness'));
+    const read = (await a.cache.get(ACME)) as CustomerEntry;
     expect(read.clear).toBe(read.masked);
   });
 
@@ -129,8 +136,8 @@ describe('the L2 store', () => {
       problem: 'upstream-error',
       detail: 'The upstream answered 503.',
     };
-    await a.cache.set('tango:acme-wellness+balances', { ...customerEntry('acme-wellness'), partial });
-    const read = (await b.cache.get('tango:acme-wellness+balances')) as CustomerEntry;
+    await a.cache.set(ACME_BALANCES, { ...customerEntry('acme-wellness'), partial });
+    const read = (await b.cache.get(ACME_BALANCES)) as CustomerEntry;
     expect(read.partial).toEqual(partial);
   });
 
@@ -150,8 +157,8 @@ describe('the L2 store', () => {
       freshUntil: now + 30_000,
       bytes: 256,
     };
-    await a.cache.set('tango:nobody-here', entry);
-    const read = (await b.cache.get('tango:nobody-here')) as NotFoundEntry;
+    await a.cache.set(NOBODY, entry);
+    const read = (await b.cache.get(NOBODY)) as NotFoundEntry;
     expect(read.kind).toBe('not-found');
     expect(read.error).toMatchObject({
       code: 'customer-not-found',
@@ -169,27 +176,27 @@ describe('the L2 store', () => {
     const other = startFleet({ encryptionKey: randomBytes(32) }).fleet;
     const plain = startFleet().fleet;
     await ready(a, b, other, plain);
-    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health', true));
+    await a.cache.set(ZANZIBAR, customerEntry('zanzibar-health', true));
     const [stored] = await raw.keys('*');
     const value = await raw.getBuffer(stored ?? '');
     expect(value?.toString('latin1')).not.toContain('01017012345');
     expect(value?.toString('latin1')).not.toContain('zanzibar');
-    expect(((await b.cache.get('tango:zanzibar-health')) as CustomerEntry).clear.data).toContain('01017012345');
+    expect(((await b.cache.get(ZANZIBAR)) as CustomerEntry).clear.data).toContain('01017012345');
     // Another key names the entry differently, and could not open it anyway.
-    expect(await other.cache.get('tango:zanzibar-health')).toBeUndefined();
-    expect(await plain.cache.get('tango:zanzibar-health')).toBeUndefined();
+    expect(await other.cache.get(ZANZIBAR)).toBeUndefined();
+    expect(await plain.cache.get(ZANZIBAR)).toBeUndefined();
     // A sealed value moved under another key does not open there (the key is authenticated with it).
-    await raw.set(a.cache.redisKey('tango:acme-wellness'), value ?? '');
-    expect(await b.cache.get('tango:acme-wellness')).toBeUndefined();
+    await raw.set(a.cache.redisKey(ACME), value ?? '');
+    expect(await b.cache.get(ACME)).toBeUndefined();
   });
 
   test('a plain value planted under a key is not trusted by replicas that encrypt', async () => {
     const a = startFleet({ encryptionKey: randomBytes(32) }).fleet;
     const plain = startFleet().fleet;
     await ready(a, plain);
-    await plain.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
-    await raw.copy(plain.cache.redisKey('tango:zanzibar-health'), a.cache.redisKey('tango:zanzibar-health'));
-    expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();
+    await plain.cache.set(ZANZIBAR, customerEntry('zanzibar-health'));
+    await raw.copy(plain.cache.redisKey(ZANZIBAR), a.cache.redisKey(ZANZIBAR));
+    expect(await a.cache.get(ZANZIBAR)).toBeUndefined();
   });
 });
 
@@ -378,9 +385,9 @@ describe('purges and health', () => {
     await ready(a, b);
     const seen: string[] = [];
     b.onPurge((key) => seen.push(key));
-    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
-    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: true, existed: true });
-    expect(await b.cache.get('tango:zanzibar-health')).toBeUndefined();
+    await a.cache.set(ZANZIBAR, customerEntry('zanzibar-health'));
+    expect(await a.purge([ZANZIBAR])).toEqual({ shared: true, existed: true });
+    expect(await b.cache.get(ZANZIBAR)).toBeUndefined();
     await until(() => seen.length > 0, 2000, 5);
     expect(seen).toEqual(['tango:zanzibar-health']);
   });
@@ -393,21 +400,21 @@ describe('purges and health', () => {
     await until(() => a.health === 'degraded', 3000);
     expect(a.health).toBe('degraded');
     const started = Date.now();
-    expect(await a.cache.get('tango:zanzibar-health')).toBeUndefined();
-    expect(await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'))).toBe(false);
+    expect(await a.cache.get(ZANZIBAR)).toBeUndefined();
+    expect(await a.cache.set(ZANZIBAR, customerEntry('zanzibar-health'))).toBe(false);
     // Share of 20/s over a fleet of 2: 10/s locally, so two slots are 110 ms apart.
     await q.acquire(Date.now() + 5000, 'c');
     await q.acquire(Date.now() + 5000, 'c');
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(await a.purge(['tango:zanzibar-health'])).toEqual({ shared: false, existed: false });
+    expect(await a.purge([ZANZIBAR])).toEqual({ shared: false, existed: false });
 
     await redis.restart();
     raw.disconnect();
     raw = new Redis(redis.url, { disconnectTimeout: 100 });
     await ready(a);
-    await a.cache.set('tango:zanzibar-health', customerEntry('zanzibar-health'));
-    expect(await a.cache.get('tango:zanzibar-health')).toBeDefined();
+    await a.cache.set(ZANZIBAR, customerEntry('zanzibar-health'));
+    expect(await a.cache.get(ZANZIBAR)).toBeDefined();
     const transitions = logs().filter((l) => l.redis !== undefined);
     expect(transitions.map((l) => l.redis)).toEqual(['up', 'degraded', 'up']);
   });

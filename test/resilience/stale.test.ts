@@ -2,6 +2,7 @@
  * Stale-if-error and stale-while-revalidate (docs/caching.md): an expired entry is served, within its bound, when
  * the upstream fails for upstream reasons; optionally at once while one background refresh per key runs.
  */
+import { customerKey } from '../../src/core/cache-key.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import type { Fault } from '../../src/core/simulator.js';
 
@@ -125,7 +126,8 @@ describe('stale-while-revalidate', () => {
     // The one background refresh ends (1.5 s); no second one started meanwhile.
     for (
       let waited = 0;
-      waited < 5000 && gw.services.cache.peek('tango:zanzibar-health')?.fetchedAt === Date.parse(first.meta.fetchedAt);
+      waited < 5000 &&
+      gw.services.cache.peek(customerKey('tango', 'zanzibar-health'))?.fetchedAt === Date.parse(first.meta.fetchedAt);
       waited += 50
     ) {
       await new Promise((resolve) => setTimeout(resolve, 50));

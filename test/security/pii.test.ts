@@ -4,6 +4,7 @@
  * of every gateway of this file are grepped for the keys, the tokens and the national ids they handled.
  */
 import { adapters } from '../../providers/index.js';
+import { customerKey } from '../../src/core/cache-key.js';
 import type { ProviderAdapter } from '../../src/core/provider.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
@@ -108,7 +109,7 @@ test('the ETags reveal nothing of the data: no hash of the clear answer, a new t
     }
   }
   // The same data stored anew (after a purge) gets another version: the tag follows the entry, not the bytes.
-  gw.services.cache.delete(`piitest:${PII_CUSTOMER.id}`);
+  gw.services.cache.delete(customerKey('piitest', PII_CUSTOMER.id));
   const again = await gw.lookup('piitest', PII_CUSTOMER.id, { headers: xApiKey(PII_KEY) });
   expect(JSON.stringify(((await again.json()) as { data: unknown }).data)).toBe(data);
   expect(again.headers.get('etag')).not.toBe(etag);
