@@ -2,9 +2,9 @@
  * The fleet's implementations of the cache loader's two seams (src/core/seams.ts):
  *   - `SharedCache`: the L2 in Redis (shared-cache.ts), read on an L1 miss, written on every load, purged;
  *   - `LoadLease`: one load per key for the whole fleet (lease.ts). The loading replica stores its result in the
- *     L2 before the waiting replicas are told; a failure of the loading replica reaches the waiters as the same
- *     problem (they do not call a failing upstream again); a waiter whose request's deadline passes gives up with
- *     `upstream-timeout`.
+ *     L2 before the waiting replicas are told; a failure of the upstream reaches the waiters as the same problem
+ *     (they do not call a failing upstream again), while the loading replica's own refusals stay local (the
+ *     waiters load for themselves); a waiter whose request's deadline passes gives up with `upstream-timeout`.
  */
 import type { CacheEntry } from '../core/cache.js';
 import { providerOf } from '../core/cache-key.js';
@@ -51,9 +51,15 @@ export function fleetLease(fleet: Fleet): LoadLease {
   };
 }
 
-/** Failures of the upstream travel to the waiting replicas; the gateway's own (`internal-error`) do not. */
+/**
+ * Only failures that came from the upstream travel to the waiting replicas. The gateway's own failures stay local:
+ * a bug (`internal-error`), and a refusal by this replica's gates (`provider-unavailable`: its open circuit, full
+ * bulkhead or quota; anything refused before the wire), which says nothing about another replica's path to the
+ * upstream. The waiters then load the customer themselves.
+ */
 function shareFailure(error: unknown): SharedFailure | undefined {
   if (!(error instanceof GatewayError) || error.code === 'internal-error') return undefined;
+  if (error.code === 'provider-unavailable' || error.refusedBeforeWire) return undefined;
   return {
     code: error.code,
     detail: error.message,

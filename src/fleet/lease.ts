@@ -87,7 +87,8 @@ export class FleetCoalescer {
       return value;
     } catch (error) {
       const failure = work.share(error);
-      if (failure) await this.events.tryPublish({ t: 'failed', name, failure });
+      // A failure not shared still ends the wait at once: with no result to read, the waiters take over.
+      await this.events.tryPublish(failure ? { t: 'failed', name, failure } : { t: 'done', name });
       throw error;
     } finally {
       renew?.cancel();
