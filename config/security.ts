@@ -169,7 +169,7 @@ export interface SecurityOptions {
 
 export function securitySettings(v: Record<string, unknown>, options: SecurityOptions): SecurityConfig {
   const apiKeys = apiKeyClients(v, options.knownProviders);
-  const jwt = jwtSettings(v);
+  const jwt = jwtSettings(v, options.production);
   const open = apiKeys.length === 0 && jwt === undefined;
   const allowAnonymous = v.GATEWAY_ALLOW_ANONYMOUS as boolean;
   // Fail closed: customer data from a real upstream is served to anonymous callers only by explicit choice,
@@ -266,9 +266,14 @@ function apiKeyClients(v: Record<string, unknown>, knownProviders: readonly stri
   );
 }
 
-function jwtSettings(v: Record<string, unknown>): JwtSettings | undefined {
+function jwtSettings(v: Record<string, unknown>, production: boolean): JwtSettings | undefined {
   const jwksUrl = v.GATEWAY_JWT_JWKS_URL as string | undefined;
   if (!jwksUrl) return undefined;
+  // Over plain http, whoever sits on the path to the issuer can hand the gateway keys of their own, and with them
+  // mint tokens it accepts.
+  if (production && new URL(jwksUrl).protocol !== 'https:') {
+    throw new ConfigError('Configuration error: "GATEWAY_JWT_JWKS_URL" must be an https: URL in production');
+  }
   const algorithms = list(v.GATEWAY_JWT_ALGORITHMS as string);
   const bad = algorithms.find((a) => !JWT_ALGORITHMS.includes(a));
   if (bad !== undefined || algorithms.length === 0) {

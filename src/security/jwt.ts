@@ -13,6 +13,12 @@ import type { Client } from './grants.js';
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export const looksLikeJwt = (token: string): boolean => JWT_SHAPE.test(token);
 
+/**
+ * The `typ` header values an access token may carry (RFC 9068 `at+jwt`, or the generic `JWT`), compared without
+ * case and with or without the `application/` prefix (RFC 7515 §4.1.9). A token without `typ` is accepted.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt']);
+
 /** The token is wrong (401); `reason` is secret-free and goes to the log, never the token. */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
@@ -36,8 +42,12 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Client> {
     let payload: JWTPayload;
+    let typ: string | undefined;
     try {
-      ({ payload } = await jwtVerify(token, this.jwks, {
+      ({
+        payload,
+        protectedHeader: { typ },
+      } = await jwtVerify(token, this.jwks, {
         issuer: this.settings.issuer,
         audience: [...this.settings.audience],
         algorithms: [...this.settings.algorithms],
@@ -55,6 +65,8 @@ export class JwtVerifier {
       if (error instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError(`${error.code} ${error.claim}`);
       throw new InvalidTokenError(error instanceof errors.JOSEError ? error.code : 'ERR_JWT_INVALID');
     }
+    // A token of another kind (an ID token, a logout token, a signed request object) is not an access token.
+    if (typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase())) throw new InvalidTokenError('ERR_JWT_TYP typ');
     if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.settings.maxAgeSeconds + this.settings.clockToleranceSeconds) {
       throw new InvalidTokenError('ERR_JWT_LIFETIME_TOO_LONG exp');
     }

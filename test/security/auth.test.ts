@@ -194,6 +194,11 @@ describe('JWT checks against the issuer JWKS', () => {
     ],
     ['without a subject', 'token names no subject (sub, azp or client_id)', () => issuer.sign({ providers: '*' })],
     [
+      'of another kind (an OpenID logout token)',
+      'ERR_JWT_TYP typ',
+      () => issuer.sign({ sub: 'a', providers: '*' }, { typ: 'logout+jwt' }),
+    ],
+    [
       'unsecured (alg: none)',
       'ERR_JOSE_ALG_NOT_ALLOWED',
       async () => unsignedToken({ sub: 'a', providers: '*', scope: 'pii:read' }),
@@ -234,6 +239,11 @@ describe('JWT checks against the issuer JWKS', () => {
     // The refusal is for the reason under test, not for another flaw of the test token.
     const requestId = res.headers.get('x-request-id');
     expect(gw.logs().find((l) => l.requestId === requestId && l.msg === 'bearer token refused')?.reason).toBe(reason);
+  });
+
+  test.each(['at+jwt', 'application/at+jwt', 'JWT'])('an access token typed %s is accepted', async (typ) => {
+    const token = await issuer.sign({ sub: 'typed', providers: '*' }, { typ });
+    expect((await call('GET', CUSTOMER, bearer(token))).status).toBe(200);
   });
 
   test('the scope and providers claims may be arrays or strings', async () => {

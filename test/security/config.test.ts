@@ -50,6 +50,18 @@ describe('production', () => {
     expect(config.security.open).toBe(false);
     expect(config.security.jwt?.algorithms).toEqual(['RS256', 'ES256']);
   });
+
+  test('a JWKS URL over plain http is refused: whoever is on the path could hand out keys', () => {
+    const env = {
+      ...PRODUCTION,
+      GATEWAY_JWT_JWKS_URL: 'http://issuer.example/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://issuer.example/',
+      GATEWAY_JWT_AUDIENCE: 'customer-gateway',
+    };
+    expect(() => loadConfig(env, adapters)).toThrow(
+      'Configuration error: "GATEWAY_JWT_JWKS_URL" must be an https: URL in production',
+    );
+  });
 });
 
 describe('open mode outside production', () => {

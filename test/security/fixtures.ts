@@ -52,6 +52,8 @@ export interface SignOptions {
   /** Seconds from now for `iat` (negative: issued in the past; positive: in the future); default now. */
   issuedAt?: number;
   omitIat?: boolean;
+  /** The `typ` header (none by default). */
+  typ?: string;
 }
 
 export async function startIssuer(): Promise<Issuer> {
@@ -75,7 +77,7 @@ export async function startIssuer(): Promise<Issuer> {
       const now = Math.floor(Date.now() / 1000);
       const key: CryptoKey = options.foreignKey ? foreign.privateKey : good.privateKey;
       const jwt = new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
+        .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1', ...(options.typ ? { typ: options.typ } : {}) })
         .setIssuer(options.issuer ?? ISSUER)
         .setAudience(options.audience ?? AUDIENCE);
       if (!options.omitIat) jwt.setIssuedAt(now + (options.issuedAt ?? 0));
