@@ -146,7 +146,13 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions, kit: Au
   async function stored(): Promise<StoredToken> {
     const kept = await store.get();
     if (kept && kit.clock.now() < kept.refreshAt) return kept;
-    const fresh = await fetchToken();
+    let fresh: StoredToken;
+    try {
+      fresh = await fetchToken();
+    } catch (error) {
+      await store.abandon().catch(() => undefined);
+      throw error;
+    }
     await store.set(fresh);
     return fresh;
   }

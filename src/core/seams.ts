@@ -48,6 +48,11 @@ export interface TokenStore {
   set(token: StoredToken): Promise<void>;
   /** The upstream refused `token` (a 401): forget it, wherever the store reaches. */
   drop(token: StoredToken): Promise<void>;
+  /**
+   * The token request that `get` left to this replica failed: give up its turn, so that the next attempt, here or
+   * at another replica, fetches at once instead of waiting for the turn to run out.
+   */
+  abandon(): Promise<void>;
 }
 
 export interface PurgeOutcome {
@@ -79,5 +84,6 @@ export function memoryTokenStore(): TokenStore {
     get: () => Promise.resolve(token),
     set: (fresh) => Promise.resolve(void (token = fresh)),
     drop: (refused) => Promise.resolve(void (token = token === refused ? undefined : token)),
+    abandon: () => Promise.resolve(),
   };
 }

@@ -118,6 +118,19 @@ class FleetTokenStore implements TokenStore {
     }
   }
 
+  /** This replica's token request failed: its lease goes now, and the replicas waiting for a token try at once. */
+  async abandon(): Promise<void> {
+    const lease = this.lease;
+    this.lease = undefined;
+    if (!lease) return;
+    try {
+      await this.redis.run('eval', (c) => c.eval(RELEASE, 1, this.leaseKey, lease));
+      await this.events.publish({ t: 'done', name: `token:${this.credential}` });
+    } catch (error) {
+      if (!(error instanceof RedisUnavailable)) throw error;
+    }
+  }
+
   /** The upstream refused `token`: gone here, from Redis if it is still the stored one, and from every replica. */
   async drop(token: StoredToken): Promise<void> {
     const digest = tokenDigest(token.value);
