@@ -8,6 +8,7 @@
  */
 import type { CacheKey } from '../core/cache-key.js';
 import type { ValueCipher } from './cipher.js';
+import { fleetEventSchema, valid } from './stored-shapes.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 /** A failure of a shared load, as the waiters need it to answer the same problem. */
@@ -134,8 +135,7 @@ export class FleetEvents {
     const plain = this.cipher ? this.cipher.open(message, this.channel) : message;
     if (!plain) return undefined;
     try {
-      const event = JSON.parse(plain.toString('utf8')) as FleetEvent;
-      return typeof event === 'object' && event !== null && typeof event.t === 'string' ? event : undefined;
+      return valid<FleetEvent>(fleetEventSchema, JSON.parse(plain.toString('utf8')));
     } catch {
       return undefined;
     }

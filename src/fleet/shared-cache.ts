@@ -17,12 +17,13 @@ import { hash } from 'node:crypto';
 import type { PartialNote } from '../core/balances.js';
 import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
 import { providerOf, type CacheKey } from '../core/cache-key.js';
-
-/** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
-const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
 import { GatewayError, type ProblemCode } from '../core/problems.js';
 import type { ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
+import { storedEntrySchema, valid } from './stored-shapes.js';
+
+/** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
+const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
 
 /** The stored form; `v` changes whenever the shape does, and an entry of another version reads as a miss. */
 type StoredView = View;
@@ -79,7 +80,12 @@ export class SharedCache {
       if (error instanceof RedisUnavailable) return undefined;
       throw error;
     }
-    return value ? this.decode(value, cacheKey, redisKey) : undefined;
+    if (!value) return undefined;
+    const entry = this.decode(value, cacheKey, redisKey);
+    // Junk (another version's format, a value cut short, one that belongs to another key): dropped, so the next
+    // load writes a good one, and read as a miss.
+    if (!entry) await this.redis.run('del', (c) => c.del(redisKey)).catch(() => undefined);
+    return entry;
   }
 
   /** Stores the entry for as long as it may serve; false when Redis did not take it. */
@@ -140,13 +146,14 @@ export class SharedCache {
     // With a key, only sealed values are accepted: a plain value written by someone else is not trusted.
     const plain = this.cipher ? this.cipher.open(value, redisKey) : value;
     if (!plain) return undefined;
-    let stored: Stored;
+    let parsed: unknown;
     try {
-      stored = JSON.parse(plain.toString('utf8')) as Stored;
+      parsed = JSON.parse(plain.toString('utf8'));
     } catch {
       return undefined;
     }
-    if (stored.v !== 2 || stored.key !== cacheKey) return undefined;
+    const stored = valid<Stored>(storedEntrySchema, parsed);
+    if (stored?.key !== cacheKey) return undefined;
     if (stored.kind === 'not-found') {
       const { code, detail, provider, upstreamStatus } = stored.error;
       const entry: NotFoundEntry = {

@@ -16,6 +16,7 @@ import { hash, randomUUID } from 'node:crypto';
 import type { StoredToken, TokenStore } from '../core/seams.js';
 import type { ValueCipher } from './cipher.js';
 import type { FleetEvents } from './events.js';
+import { storedTokenSchema, valid } from './stored-shapes.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 const DELETE_IF_SAME = `local v = redis.call('GET', KEYS[1])
@@ -156,11 +157,12 @@ class FleetTokenStore implements TokenStore {
     const payload = value.subarray(dot + 1);
     const plain = this.cipher ? this.cipher.open(payload, this.key) : payload;
     if (!plain) return undefined;
+    let token: StoredToken | undefined;
     try {
-      const token = JSON.parse(plain.toString('utf8')) as StoredToken;
-      return typeof token.value === 'string' && this.redis.clock.now() < token.refreshAt ? token : undefined;
+      token = valid<StoredToken>(storedTokenSchema, JSON.parse(plain.toString('utf8')));
     } catch {
       return undefined;
     }
+    return token && this.redis.clock.now() < token.refreshAt ? token : undefined;
   }
 }
