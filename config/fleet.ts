@@ -27,9 +27,16 @@ export const fleetKeys = {
   CACHE_ENCRYPTION_KEY: Joi.string().base64(),
 };
 
-export function fleetSettings(v: Record<string, unknown>): FleetConfig {
+export function fleetSettings(v: Record<string, unknown>, production: boolean): FleetConfig {
   const key = v.CACHE_ENCRYPTION_KEY as string | undefined;
   const encryptionKey = key === undefined ? undefined : Buffer.from(key, 'base64');
+  // Customers' data would sit in clear in a store that every replica, backup and MONITOR session can read.
+  if (production && v.REDIS_URL !== undefined && encryptionKey === undefined) {
+    throw new ConfigError(
+      'Configuration error: "CACHE_ENCRYPTION_KEY" is required in production with "REDIS_URL" ' +
+        '(32 bytes, base64-encoded: openssl rand -base64 32)',
+    );
+  }
   if (encryptionKey && encryptionKey.length !== 32) {
     throw new ConfigError(
       'Configuration error: "CACHE_ENCRYPTION_KEY" must be 32 bytes, base64-encoded (openssl rand -base64 32)',

@@ -196,7 +196,7 @@ export function loadConfig(
       knownProviders: known,
       realUpstreams: providers.filter((p) => p.baseUrl !== undefined).map((p) => `${envPrefix(p.id)}_BASE_URL`),
     }),
-    fleet: fleetSettings(v),
+    fleet: fleetSettings(v, production),
   });
 }
 

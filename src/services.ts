@@ -180,6 +180,9 @@ export function createServices(
 function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, clock: Clock): Fleet | undefined {
   const { redisUrl } = config.fleet;
   if (!redisUrl) return undefined;
+  // Whoever reaches a Redis without a password can take the fleet's tokens, purge its cache or write into it.
+  if (new URL(redisUrl).password === '')
+    logger.warn('REDIS_URL has no password: any client that reaches that Redis can read and change the fleet state');
   return new Fleet({ ...config.fleet, redisUrl }, logger, clock, metrics);
 }
 

@@ -84,3 +84,9 @@ test('a 401 at one replica invalidates the token for both: one new token, used b
   expect(last.map((r) => r.status)).toEqual([200, 200]);
   expect(last[0]?.headers.authorization).toBe(last[1]?.headers.authorization);
 });
+
+test('a REDIS_URL without a password is warned about at start, once', () => {
+  const warnings = a.logs().filter((l) => String(l.msg).startsWith('REDIS_URL has no password'));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]?.level).toBe(40);
+});

@@ -51,6 +51,15 @@ describe('production', () => {
     expect(config.security.jwt?.algorithms).toEqual(['RS256', 'ES256']);
   });
 
+  test('a shared Redis without CACHE_ENCRYPTION_KEY is refused, naming the variable', () => {
+    const env = { ...PRODUCTION, GATEWAY_API_KEYS: KEYS, REDIS_URL: 'redis://:pw@redis:6379/0' };
+    expect(() => loadConfig(env, adapters)).toThrow(
+      /^Configuration error: "CACHE_ENCRYPTION_KEY" is required in production with "REDIS_URL"/,
+    );
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ ...env, CACHE_ENCRYPTION_KEY: key }, adapters).fleet.encryptionKey).toHaveLength(32);
+  });
+
   test('a JWKS URL over plain http is refused: whoever is on the path could hand out keys', () => {
     const env = {
       ...PRODUCTION,
