@@ -22,7 +22,6 @@ import type { LoadLease, PurgeBroadcast, SharedCache, TokenStore, UpstreamQuota 
 import { ProviderUpstream } from './core/upstream-path.js';
 import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
 import { Fleet } from './fleet/fleet.js';
-import { credentialName } from './fleet/shared-tokens.js';
 
 /** The TCP keep-alive delay axios sets on the socket of every request it sends (its http adapter). */
 const AXIOS_TCP_KEEPALIVE_MS = 60_000;
@@ -197,10 +196,9 @@ function fleetSeams(fleet: Fleet, config: Config): ServiceSeams {
     tokenStore: (provider) => {
       const settings = settingsOf(provider);
       // The credential is known to the fleet by a digest of the provider's own keys (its secrets among them).
-      const credential = credentialName([
-        provider,
-        ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? '']),
-      ]);
+      const credential = fleet.keyName(
+        [provider, ...Object.entries(settings?.env ?? {}).flatMap(([k, v]) => [k, v ?? ''])].join('\0'),
+      );
       return fleet.tokens.store(credential, (settings?.timeoutMs ?? 3000) + 1000);
     },
   };

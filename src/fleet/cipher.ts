@@ -5,7 +5,7 @@
  *
  * Layout of a sealed value: version byte 0x01 | IV (12) | tag (16) | ciphertext.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 0x01;
 const IV_BYTES = 12;
@@ -49,4 +49,13 @@ export class ValueCipher {
   name(text: string): string {
     return createHmac('sha256', this.nameKey).update(text).digest('base64url').slice(0, 22);
   }
+}
+
+/**
+ * The digest that names a Redis key after something that must not show in a key listing (a customer id, a client's
+ * address or name, a credential): an HMAC under the fleet's key (`CACHE_ENCRYPTION_KEY`, required in production),
+ * else, outside production, a plain SHA-256.
+ */
+export function keyDigest(cipher: ValueCipher | undefined, text: string): string {
+  return cipher ? cipher.name(text) : hash('sha256', text, 'base64url').slice(0, 22);
 }

@@ -9,7 +9,7 @@ import type { Clock, ClockTimer } from '../core/clock.js';
 import type { CacheKey } from '../core/cache-key.js';
 import type { Logger } from '../core/logger.js';
 import type { PurgeBroadcast, PurgeOutcome } from '../core/seams.js';
-import { ValueCipher } from './cipher.js';
+import { keyDigest, ValueCipher } from './cipher.js';
 import { FleetEvents } from './events.js';
 import { defineQuotaScript, FleetQuota } from './fleet-quota.js';
 import { FleetCoalescer } from './lease.js';
@@ -85,7 +85,12 @@ export class Fleet implements PurgeBroadcast {
   }
 
   rateLimiter(points: number, durationSeconds: number) {
-    return fleetRateLimiter(this.redis, points, durationSeconds);
+    return fleetRateLimiter(this.redis, this.cipher, points, durationSeconds);
+  }
+
+  /** The digest that names a Redis key after `text` (a credential, say): keyed with the fleet's key. */
+  keyName(text: string): string {
+    return keyDigest(this.cipher, text);
   }
 
   /** Called with the cache key of every purge in the fleet, this replica's own included. */

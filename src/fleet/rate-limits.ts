@@ -4,21 +4,28 @@
  * unavailable each replica counts on its own (a client may then get up to FLEET_SIZE times its budget:
  * refusing legitimate callers because the gateway's own Redis is down would be worse).
  *
- * The counting keys hold a digest of the client's name or address, never the name or address itself.
+ * The counting keys hold a keyed digest of the client's name or address, never the name or address itself.
  */
-import { hash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { keyDigest, type ValueCipher } from './cipher.js';
 import type { FleetRedis } from './redis.js';
 
-/** RateLimiterRedis with hashed keys; the insurance limiter (memory) still gets the plain key. */
+/** RateLimiterRedis with digested keys; the insurance limiter (memory) still gets the plain key. */
 class DigestKeyRateLimiterRedis extends RateLimiterRedis {
+  cipher: ValueCipher | undefined;
+
   override getKey(key: string | number): string {
-    return super.getKey(hash('sha256', String(key), 'base64url').slice(0, 22));
+    return super.getKey(keyDigest(this.cipher, String(key)));
   }
 }
 
-export function fleetRateLimiter(redis: FleetRedis, points: number, durationSeconds: number): RateLimiterAbstract {
-  return new DigestKeyRateLimiterRedis({
+export function fleetRateLimiter(
+  redis: FleetRedis,
+  cipher: ValueCipher | undefined,
+  points: number,
+  durationSeconds: number,
+): RateLimiterAbstract {
+  const limiter = new DigestKeyRateLimiterRedis({
     storeClient: redis.client,
     keyPrefix: redis.key('rl', String(points), String(durationSeconds)),
     points,
@@ -27,4 +34,6 @@ export function fleetRateLimiter(redis: FleetRedis, points: number, durationSeco
     rejectIfRedisNotReady: true,
     insuranceLimiter: new RateLimiterMemory({ points, duration: durationSeconds }),
   });
+  limiter.cipher = cipher;
+  return limiter;
 }

@@ -2,8 +2,8 @@
  * The cache's second tier (L2), shared by the fleet in Redis. Each entry is stored once, serialised with its
  * freshness, its random version and its ready-made views (masked and clear, each with its ETag, made from the
  * version, so that every replica answers the same ETag for the same stored entry; a `raw` view is made on demand
- * from the same version), and lives in Redis for its fresh time plus the stale window; a cached
- * `customer-not-found` lives for its own short lifetime.
+ * from the same version), and lives in Redis only while it is fresh: no replica takes an expired entry from the
+ * L2 (stale answers come from each replica's own L1), so personal data stays no longer than a reader may use it.
  *
  * Keys hold no customer id: `<prefix>c:<provider>:<digest>`, where the digest is an HMAC of the cache key when
  * `CACHE_ENCRYPTION_KEY` is set (a guessed id cannot be confirmed from a key listing) and a SHA-256 otherwise.
@@ -13,12 +13,11 @@
  *
  * Every Redis failure reads as a miss and a write that did not happen: the L1 and the upstream serve.
  */
-import { hash } from 'node:crypto';
 import type { PartialNote } from '../core/balances.js';
 import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cache.js';
 import { providerOf, type CacheKey } from '../core/cache-key.js';
 import { GatewayError, type ProblemCode } from '../core/problems.js';
-import type { ValueCipher } from './cipher.js';
+import { keyDigest, type ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 import { storedEntrySchema, valid } from './stored-shapes.js';
 
@@ -66,7 +65,7 @@ export class SharedCache {
   /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */
   leaseName(cacheKey: CacheKey): string {
     const provider = providerOf(cacheKey);
-    const digest = this.cipher ? this.cipher.name(cacheKey) : hash('sha256', cacheKey, 'base64url').slice(0, 22);
+    const digest = keyDigest(this.cipher, cacheKey);
     return `c:${provider}:${digest}`;
   }
 
@@ -88,9 +87,9 @@ export class SharedCache {
     return entry;
   }
 
-  /** Stores the entry for as long as it may serve; false when Redis did not take it. */
+  /** Stores the entry for as long as a replica may take it (while fresh); false when Redis did not take it. */
   async set(cacheKey: CacheKey, entry: CacheEntry): Promise<boolean> {
-    const ttl = Math.ceil((entry.kind === 'customer' ? entry.staleUntil : entry.freshUntil) - this.redis.clock.now());
+    const ttl = Math.ceil(entry.freshUntil - this.redis.clock.now());
     if (ttl <= 0) return false;
     const redisKey = this.redisKey(cacheKey);
     const value = this.encode(cacheKey, redisKey, entry);

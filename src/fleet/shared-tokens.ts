@@ -1,11 +1,11 @@
 /**
  * One OAuth token per credential for the fleet (Adobe IMS, Tango OAuth), as the auth scheme's `TokenStore`:
- * kept in Redis under a digest of the credential (never the secret), with a copy in each replica.
+ * kept in Redis under a keyed digest of the credential (never the secret), with a copy in each replica.
  *
  * When no usable token is stored, the one replica that takes the credential's lease gets `undefined` from
  * `get()` and fetches (its `set()` stores the token, tells the others and releases the lease); the others wait
- * for that, notified, and read it. A replica whose fetch fails never calls `set()`: its lease expires after one
- * token request's time and a waiter takes over.
+ * for that, notified, and read it. A replica whose fetch fails calls `abandon()`: its lease goes at once, and a
+ * waiter (or its own retry) fetches.
  *
  * An upstream 401 (`drop`) deletes the token for everyone, only if it is still the one that was refused (a
  * replica refused with an old token must not throw away the new one), and every replica drops its copy.
@@ -25,10 +25,6 @@ return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export const tokenDigest = (token: string): string => hash('sha256', token, 'base64url').slice(0, 22);
-
-/** The name of a credential in Redis: a digest of everything that identifies it, the secret included. */
-export const credentialName = (parts: readonly string[]): string =>
-  hash('sha256', parts.join('\0'), 'base64url').slice(0, 22);
 
 export class SharedTokens {
   private readonly stores = new Map<string, FleetTokenStore>();
