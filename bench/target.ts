@@ -20,6 +20,7 @@ import { adapters } from '../providers/index.js';
 import { buildApp } from '../src/app.js';
 import { createGatewayServer } from '../src/http-server.js';
 import { createLogger } from '../src/core/logger.js';
+import { ProcessLifecycle } from '../src/middleware/draining.js';
 import { createServices } from '../src/services.js';
 
 const kind = process.argv[2];
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
     // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
     const logger = createLogger({ level: config.logLevel, adapters });
     const services = createServices(config, adapters, logger);
-    const port = await listen(createGatewayServer(buildApp(services), config.security));
+    // The lifecycle src/server.ts gives the app: the draining middleware then tracks requests in flight, as it
+    // does in production.
+    const app = buildApp(services, { lifecycle: new ProcessLifecycle() });
+    const port = await listen(createGatewayServer(app, config.security));
     // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
     process.once('SIGTERM', () => process.exit(0));
     send({ ready: { port } });
