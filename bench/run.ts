@@ -11,16 +11,18 @@ import http from 'node:http';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { adapters } from '../providers/index.js';
+import { personalDataRedactPaths, SECRET_REDACT_PATHS } from '../src/core/logger.js';
 import { envPrefix } from '../src/core/provider.js';
 import { TestRedis } from '../test/support/redis-server.js';
+import { meanInterval } from './spread.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const QUOTA_SECONDS = Number(process.env.BENCH_QUOTA_SECONDS ?? 20);
 const ISOLATION_COUNT = Number(process.env.BENCH_ISOLATION_COUNT ?? 4000);
 /**
- * Runs alone and runs loaded, alternating. Ten a side: with five, the pooled p99 ratio of unchanged code moved
- * between 1.05 and 1.15 from one bench to the next, and the first loaded run (the onset of the hang, before the
- * circuit opens) weighed a fifth of the loaded side; a hang that lasts minutes is mostly its steady state.
+ * Runs alone and runs loaded, alternating. Ten a side: with five, the ratio of unchanged code moved from one bench
+ * to the next by more than the target's margin, and the first loaded run (the onset of the hang, before the circuit
+ * opens) weighed too much in the loaded side; a hang that lasts minutes is mostly its steady state.
  */
 const ISOLATION_ROUNDS = Number(process.env.BENCH_ISOLATION_ROUNDS ?? 10);
 /** More lookups than the cache's default 10,000 entries, so that the isolation runs start on a full cache. */
@@ -131,6 +133,8 @@ const AUTH = { authorization: `Bearer ${BENCH_KEY}` };
 
 interface Load {
   rps: number;
+  /** Requests answered in the run. */
+  total: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -141,6 +145,7 @@ async function load(options: autocannon.Options): Promise<Load> {
   const result = await autocannon({ duration: SECONDS, connections: 32, ...options });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -166,7 +171,8 @@ function median(loads: Load[]): Load {
 const HOP_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
 async function hitPath(sims: SimInfo): Promise<void> {
-  const gateway = await start<{ port: number }>('gateway', gatewayEnv(sims));
+  const launched = launch<{ port: number }>('gateway', gatewayEnv(sims));
+  const gateway = await launched.ready;
   const url = `http://127.0.0.1:${gateway.port}/customers/tango/zanzibar-health`;
   const first = await fetch(url, { headers: AUTH });
   const body = await first.text();
@@ -187,13 +193,17 @@ async function hitPath(sims: SimInfo): Promise<void> {
   const es = await load({ url: `http://127.0.0.1:${bareExpressOnGatewayServer.port}${path}` });
   // The target's two sides take turns, ROUNDS runs each, and each side's median run counts: a shared machine's
   // noise then weighs on both alike.
+  // The gateway's CPU time per hit over its measured runs: steadier than throughput on a shared machine, since a
+  // neighbour's load takes the gateway's time slices, not its work per request.
   const runs: { g: Load; e: Load }[] = [];
+  let gatewayCpu = 0;
   for (let i = 0; i < ROUNDS; i++) {
-    runs.push({
-      g: await load({ url, headers: AUTH }),
-      e: await load({ url: `http://127.0.0.1:${bareExpress.port}${path}` }),
-    });
+    const cpuBefore = await cpuMicros(launched.child);
+    const g = await load({ url, headers: AUTH });
+    gatewayCpu += (await cpuMicros(launched.child)) - cpuBefore;
+    runs.push({ g, e: await load({ url: `http://127.0.0.1:${bareExpress.port}${path}` }) });
   }
+  const cpuPerHit = gatewayCpu / runs.reduce((sum, r) => sum + r.g.total, 0);
   const g = median(runs.map((r) => r.g));
   const e = median(runs.map((r) => r.e));
   const ratio = g.rps / e.rps;
@@ -218,6 +228,11 @@ async function hitPath(sims: SimInfo): Promise<void> {
       scenario: 'hit path',
       figure: `gateway req/s (p50 / p99 ms), median of ${ROUNDS} runs (all runs: ${allRuns('g')})`,
       value: `${round(g.rps, 0)} (${g.p50} / ${g.p99})`,
+    },
+    {
+      scenario: 'hit path',
+      figure: `gateway CPU µs per hit (user + system, all threads, over its ${ROUNDS} runs)`,
+      value: round(cpuPerHit, 0),
     },
     { scenario: 'hit path', figure: 'gateway / bare node:http', value: round(g.rps / h.rps) },
     { scenario: 'hit path', figure: 'gateway / bare express on the gateway’s server', value: round(g.rps / es.rps) },
@@ -586,7 +601,7 @@ async function isolation(): Promise<void> {
   }
   hangers.send('stop');
   const [hang] = (await once(hangers, 'message')) as [{ sent: number; statuses: Record<string, number> }];
-  // Each side's p99 is taken over all its requests together: thousands more latencies than one run, a steadier p99.
+  // Each side's p99 over all its requests together: thousands more latencies than one run, a steadier p99.
   const baseline = {
     p99: quantile(
       alone.flatMap((r) => r.times),
@@ -602,7 +617,13 @@ async function isolation(): Promise<void> {
     all: loaded.map((r) => r.p99),
     failures: loaded.reduce((sum, r) => sum + r.failures, 0),
   };
-  const ratio = hung.p99 / Math.max(baseline.p99, 0.001);
+  const pooled = hung.p99 / Math.max(baseline.p99, 0.001);
+  // The target is judged on the runs' spread, not on one pooled figure: each loaded run against the run alone just
+  // before it (the pair shares the machine's moment), and a 95 % t-interval for the mean of those ratios
+  // (bench/spread.ts). It holds when the interval's upper bound is at most 1.10: when the runs show, beyond their
+  // own noise, that the hang costs Tango at most 10 % at p99.
+  const ratios = loaded.map((r, i) => r.p99 / Math.max(alone[i]?.p99 ?? NaN, 0.001));
+  const spread = meanInterval(ratios);
   rows.push(
     {
       scenario: 'isolation',
@@ -613,10 +634,22 @@ async function isolation(): Promise<void> {
     },
     {
       scenario: 'isolation',
-      figure: 'p99 ratio (loaded / baseline)',
-      value: round(ratio),
-      target: '≤ 1.10',
-      met: ratio <= 1.1 && hung.failures === 0,
+      figure: 'p99 ratio of each loaded run to the run alone before it',
+      value: ratios.map((r) => round(r, 3)).join(', '),
+    },
+    {
+      scenario: 'isolation',
+      figure: 'p99 ratio pooled (all loaded requests / all requests alone)',
+      value: round(pooled, 3),
+    },
+    {
+      scenario: 'isolation',
+      figure:
+        `p99 ratio: mean of the ${spread.n} runs' ratios (sd ${round(spread.sd, 3)}), ` +
+        '[95 % t-interval]; the target is on its upper bound',
+      value: `${round(spread.mean, 3)} [${round(spread.low, 3)}, ${round(spread.high, 3)}]`,
+      target: 'upper bound ≤ 1.10',
+      met: spread.high <= 1.1 && hung.failures === 0,
     },
     {
       scenario: 'isolation',
@@ -626,6 +659,33 @@ async function isolation(): Promise<void> {
       value: `${hang.sent}: ${Object.entries(hang.statuses)
         .map(([status, count]) => `${count}× ${status}`)
         .join(', ')}`,
+    },
+  );
+}
+
+/**
+ * What the logger's redaction costs one request: a cache hit's request-log line made through the gateway's logger
+ * (pino's redaction with the gateway's paths) and through pino without redaction, in a process of its own, rounds
+ * taking turns; the first two rounds of each warm V8 and are left out, the median of the rest counts.
+ */
+async function logLine(): Promise<void> {
+  const result = await start<{ lines: number; perLine: { gateway: number[]; unredacted: number[] } }>('log-line', {});
+  const settled = (runs: number[]) => medianOf(runs.slice(2));
+  const [gateway, unredacted] = [settled(result.perLine.gateway), settled(result.perLine.unredacted)];
+  const paths = [...SECRET_REDACT_PATHS, ...personalDataRedactPaths(adapters)];
+  const wildcard = paths.filter((p) => p.startsWith('*')).length;
+  rows.push(
+    {
+      scenario: 'log line',
+      figure:
+        `a cache hit's request-log line, µs to make: gateway's logger / pino without redaction ` +
+        `(median of ${result.perLine.gateway.length - 2} rounds of ${result.lines} lines)`,
+      value: `${round(gateway, 2)} / ${round(unredacted, 2)}`,
+    },
+    {
+      scenario: 'log line',
+      figure: `redaction's cost per line, µs (${paths.length} paths, ${wildcard} of them starting with *)`,
+      value: round(gateway - unredacted, 2),
     },
   );
 }
@@ -948,6 +1008,7 @@ async function main(): Promise<void> {
     ['memory', memory],
     ['isolation', isolation],
     ['batch', batch],
+    ['log-line', logLine],
     ['fleet-herd', fleetHerd],
     ['fleet-rate', fleetRate],
     ['fleet-l2', fleetL2],

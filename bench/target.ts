@@ -10,17 +10,21 @@
  *   memory      fills the gateway's cache through real lookups and reports RSS and cache figures
  *   hangers     BENCH_HANG_RATE lookups per second of new ids under BENCH_HANG_URL (with BENCH_HANG_HEADERS),
  *               between the parent's 'start' and 'pause'; on 'stop' reports how many were sent and their statuses
+ *   log-line    writes a cache hit's request-log line BENCH_LOG_LINES times per round through the gateway's logger
+ *               and through pino without redaction, rounds taking turns, and reports each round's µs per line
  */
 import { Deadline } from '../src/core/deadline.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
+import { pino, type DestinationStream } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from '../src/app.js';
 import { createGatewayServer } from '../src/http-server.js';
 import { createLogger } from '../src/core/logger.js';
+import { ProcessLifecycle } from '../src/middleware/draining.js';
 import { createServices } from '../src/services.js';
 
 const kind = process.argv[2];
@@ -53,7 +57,10 @@ async function main(): Promise<void> {
     // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
     const logger = createLogger({ level: config.logLevel, adapters });
     const services = createServices(config, adapters, logger);
-    const port = await listen(createGatewayServer(buildApp(services), config.security));
+    // The lifecycle src/server.ts gives the app: the draining middleware then tracks requests in flight, as it
+    // does in production.
+    const app = buildApp(services, { lifecycle: new ProcessLifecycle() });
+    const port = await listen(createGatewayServer(app, config.security));
     // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
     process.once('SIGTERM', () => process.exit(0));
     send({ ready: { port } });
@@ -175,6 +182,50 @@ async function main(): Promise<void> {
     });
     send({ ready: {} });
     return;
+  }
+  if (kind === 'log-line') {
+    const lines = Number(process.env.BENCH_LOG_LINES ?? 100000);
+    const rounds = Number(process.env.BENCH_LOG_ROUNDS ?? 9);
+    // Both loggers write to a sink that keeps nothing: the figure is the line's making, not its write to stdout.
+    let written = 0;
+    const sink: DestinationStream = { write: (line: string) => void (written += line.length) };
+    const loggers = {
+      gateway: createLogger({ level: 'info', adapters, destination: sink }),
+      unredacted: pino(
+        { level: 'info', base: { service: 'customer-gateway' }, timestamp: pino.stdTimeFunctions.isoTime },
+        sink,
+      ),
+    };
+    // The line src/middleware/request-log.ts writes for a cache hit, field for field (unset ones are undefined).
+    const line = () => ({
+      requestId: 'b0c4d6f2-3a51-4e8c-9d7e-2f1a0b9c8d7e',
+      method: 'GET',
+      route: '/customers/:provider/:id',
+      status: 200,
+      durationMs: 0.412,
+      provider: 'tango',
+      customerId: 'zanzibar-health',
+      cache: 'hit',
+      client: 'bench',
+      clearPii: true,
+      upstreamAttempts: undefined,
+      batch: undefined,
+      problem: undefined,
+      traceId: undefined,
+      aborted: undefined,
+    });
+    const perLine: Record<keyof typeof loggers, number[]> = { gateway: [], unredacted: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of ['gateway', 'unredacted'] as const) {
+        const logger = loggers[name];
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < lines; i++) logger.info(line(), 'request completed');
+        perLine[name].push(Number(process.hrtime.bigint() - started) / 1000 / lines);
+      }
+    }
+    if (written === 0) throw new Error('no line was written');
+    send({ ready: { lines, perLine } });
+    process.exit(0);
   }
   throw new Error(`unknown target ${kind}`);
 }

@@ -5,11 +5,11 @@
  *
  * Why the last one: express 5 hands every request and response to `Object.setPrototypeOf` (its
  * `app.handle`) to give them `req.get`, `res.locals` and the rest. Once an object's prototype is swapped
- * after it was made, V8 serves it through slow paths, in express and in node's own http code alike; on
- * a cache hit that swap cost more than everything else the gateway does (bench: bare express 5 at about a
- * quarter of the throughput of node:http). node lets a server construct its requests and responses with
- * constructors of our choosing (`IncomingMessage`/`ServerResponse` options): built on `app.request` and
- * `app.response` from the start, express's swap is a no-op.
+ * after it was made, V8 serves it through slow paths, in express and in node's own http code alike, for
+ * the rest of the request; on a cache hit, where little else happens, that is the largest cost of all
+ * (docs/performance.md). node lets a server construct its requests and responses with constructors of our
+ * choosing (`IncomingMessage`/`ServerResponse` options): built on `app.request` and `app.response` from the
+ * start, express's swap is a no-op. test/e2e/http-server.test.ts fails if an express upgrade changes that.
  */
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';

@@ -8,6 +8,7 @@ import { adapters } from '../providers/index.js';
 import { buildApp, buildOperatorApp } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createGatewayServer } from './http-server.js';
+import { ProcessLifecycle } from './middleware/draining.js';
 import { startTracing } from './core/tracing.js';
 import { startSandbox } from './sandbox.js';
 import { createServices } from './services.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const tracing = await startTracing(config.otlpEndpoint, config.version);
   if (tracing) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: spans exported over OTLP/HTTP');
   const services = createServices(config, adapters, logger);
-  const lifecycle = { shuttingDown: false };
+  const lifecycle = new ProcessLifecycle();
   const app = buildApp(services, { lifecycle });
 
   const server = createGatewayServer(app, config.security).listen(config.port, config.host);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
       void stop(1);
       return;
     }
-    lifecycle.shuttingDown = true;
+    lifecycle.drain();
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
     const deadline = setTimeout(() => {
       logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: closing the connections still open');

@@ -1,7 +1,8 @@
 /**
  * pino, JSON to stdout. Credentials and personal data are removed by the logger's own redaction, so no call
  * site has to remember to do it. The personal-data keys come from the providers' declarations, read once when
- * the logger is made: the core names no provider's field.
+ * the logger is made: the core names no provider's field. Redaction is configured here once, through pino's
+ * public `redact` option, and is on for every line; what it costs a request is in docs/performance.md.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { MODEL_PERSONAL_DATA } from './pii.js';
@@ -37,8 +38,9 @@ function redactPath(segments: readonly string[]): string {
  * The providers' declared personal data, whatever the value's type: the key of each path's last segment (and the
  * model's `nationalId`) at the top of a log object and up to two levels below it, and each declared path itself
  * at the top or one level below (under `body`, say) where it reaches deeper than that. Log objects are kept flat
- * and never carry an upstream body, so this is a safety net; each deeper wildcard level would cost every log
- * line about 5 µs.
+ * and never carry an upstream body, so this is a safety net, and no deeper: pino hands every top-level value of
+ * every line, strings and numbers included, to the redactor of the paths that start with `*`, so each wildcard
+ * path, and each level of one, is work on every line (docs/performance.md).
  */
 export function personalDataRedactPaths(adapters: readonly ProviderAdapter[]): string[] {
   const declared = adapters.flatMap((a) => [...(a.personalData?.raw ?? []), ...(a.personalData?.data ?? [])]);
@@ -73,43 +75,15 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { service: 'customer-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (options.destination) return withPrimitivesUnredacted(pino(base, options.destination), paths);
+  if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
     const prettyOptions = { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' };
-    return withPrimitivesUnredacted(
-      pino({ ...base, transport: { target: 'pino-pretty', options: prettyOptions } }),
-      paths,
-    );
+    return pino({ ...base, transport: { target: 'pino-pretty', options: prettyOptions } });
   }
   // Each line is written to stdout synchronously, in the calling thread: pino's default destination writes
-  // asynchronously, one trip through libuv's thread pool and back per line (about 8 % of a cache miss's CPU on the
-  // bench machine, docs/performance.md), and a crash would lose the lines still in flight.
-  return withPrimitivesUnredacted(pino(base, pino.destination({ dest: 1, sync: true })), paths);
-}
-
-/**
- * pino hands EVERY top-level value of a line to the redactor of the paths that start with `*` (`*.authorization`,
- * `*.*.nationalId`), strings and numbers included, and @pinojs/redact parses each of those paths anew on every
- * call: about 20 µs per request-log line here, a fifth of a whole cache hit. Such a path has at least one segment
- * below the top-level key, so it can never match a string, number or boolean, which the redactor then serialises
- * with `JSON.stringify` as it is. Those values are serialised the same way without the futile walk; objects still
- * go through the redactor, and top-level paths (`nationalId`) keep their own censor, which pino tries first.
- * Children made without their own `redact` share the parent's stringifiers, so they inherit this too.
- */
-function withPrimitivesUnredacted(logger: Logger, paths: readonly string[]): Logger {
-  // A bare `*` would censor every top-level value, primitives included: leave pino's own path then.
-  if (paths.includes('*')) return logger;
-  const { stringifiersSym, wildcardFirstSym } = pino.symbols as typeof pino.symbols & { wildcardFirstSym: symbol };
-  const stringifiers = (logger as unknown as Record<symbol, Record<symbol, ((value: unknown) => string) | undefined>>)[
-    stringifiersSym
-  ];
-  const wildcard = stringifiers?.[wildcardFirstSym];
-  if (!stringifiers || !wildcard) return logger;
-  stringifiers[wildcardFirstSym] = (value: unknown) =>
-    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-      ? JSON.stringify(value)
-      : wildcard(value);
-  return logger;
+  // asynchronously, a trip through libuv's thread pool and back for every line that wakes the event loop once more
+  // per request, and a crash would lose the lines still in flight.
+  return pino(base, pino.destination({ dest: 1, sync: true }));
 }
 
 export type { Logger };

@@ -15,7 +15,10 @@ const MISNAMED_DEFAULT_METRICS = [
   'nodejs_active_resources_total',
 ];
 
-/** Seconds: a Redis command on loopback takes tens of microseconds; REDIS_TIMEOUT_MS cuts it at 50 ms by default. */
+/**
+ * Seconds, finer than the request buckets: a Redis command on a local network answers well within a millisecond,
+ * and REDIS_TIMEOUT_MS cuts it off (50 ms by default).
+ */
 const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 /** Distinct `field` label values per provider and drift metric; past it, new fields are counted as `other`. */

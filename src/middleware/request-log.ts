@@ -36,8 +36,8 @@ function requestLine(req: Request, res: Response, route: string, durationMs: num
 
 /**
  * Writes the line of one finished request (observe-requests.ts calls it when the response closes), straight
- * through the logger: pino-http would also make a child logger per request, which this gateway never uses, and
- * on the hit path that cost more than the answer.
+ * through the logger: pino-http would also make a child logger per request, which this gateway never uses, work
+ * on every request for nothing.
  */
 export function requestLogWriter(
   logger: Logger,

@@ -5,7 +5,9 @@ import type { Services } from '../services.js';
 import { ROUTING } from './routing.js';
 
 export interface Lifecycle {
-  shuttingDown: boolean;
+  readonly shuttingDown: boolean;
+  /** Calls `listener` once draining starts; a lifecycle that never starts draining may leave it out. */
+  onDrain?(listener: () => void): void;
 }
 
 export interface HealthOptions {

@@ -37,7 +37,7 @@ export function securityHeaders(): RequestHandler {
 /**
  * helmet's headers here do not depend on the request (no CSP nonces): helmet computes them once, on a
  * response that is never sent, and every answer gets that list, instead of running helmet's thirteen
- * middlewares on every request (a tenth of a cache hit).
+ * middlewares on every request to produce the same headers each time.
  */
 function fixedHeaders(middleware: RequestHandler): RequestHandler {
   const probe = new ServerResponse(new IncomingMessage(new Socket()));

@@ -5,8 +5,8 @@
  * (src/fleet/rate-limits.ts), so that a client's budget is the same however many replicas answer it.
  *
  * Counting is rate-limiter-flexible's in-memory limiter, one per distinct limit. (express-rate-limit did the
- * same job at about a sixth of the cost of a whole cache hit: six awaits, an IP lookup and a SHA-256 on
- * every request; see the README's performance section.)
+ * same job with six awaits, an IP lookup and a SHA-256 on every request, a large share of a cache hit's work;
+ * docs/performance.md.)
  */
 import { hash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';

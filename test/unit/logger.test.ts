@@ -1,6 +1,6 @@
 /**
- * The logger's redaction: every line goes through it, and the shortcut for top-level strings, numbers and
- * booleans (which no `*.…` path can reach) writes exactly what pino's own redaction writes.
+ * The logger's redaction: every line goes through pino's own, configured once with the gateway's paths, and
+ * comes out exactly as plain pino with those paths writes it, nothing added or skipped.
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
