@@ -7,8 +7,7 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 20000,
   // Many test files wait on sockets, child processes and a browser rather than on the CPU: four workers let the
-  // three browser files run beside the rest instead of holding three of three workers (3 workers: 157 s; 4: 144 s,
-  // before the browser kit's Chromium flags took the suite under two minutes).
+  // three browser files run beside the rest instead of holding three of three workers.
   maxWorkers: 4,
   testSequencer: '<rootDir>/test/support/sequencer.cjs',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
