@@ -38,6 +38,15 @@ export async function drive<T>(clock: ManualClock, work: Promise<T>, options: Dr
   return work;
 }
 
+/** Moves `clock` on by `ms` in steps of `STEP_MS`, each once `ready` holds. */
+export async function driveFor(clock: ManualClock, ms: number, ready: DriveOptions['ready']): Promise<void> {
+  const end = clock.now() + ms;
+  while (clock.now() < end) {
+    await until(ready, Infinity, 1);
+    await clock.advance(Math.min(STEP_MS, end - clock.now()));
+  }
+}
+
 /** True when every call of `provider` past its bulkhead waits for a quota slot: none is on the wire. */
 export function upstreamIdle(gw: TestGateway, provider: string): boolean {
   const state = gw.services.providers.get(provider)?.state?.();
