@@ -34,7 +34,7 @@ class ControlledClock extends ManualClock {
 }
 
 describe('Deadline', () => {
-  test('is made once: the latest start leaves a quarter of the attempt timeout; waits past its end are not begun', async () => {
+  test('is made once: the latest start leaves a quarter of the attempt timeout; no wait past its end', async () => {
     const clock = new ControlledClock();
     const deadline = Deadline.after(clock, 8000);
     expect(deadline.at).toBe(clock.now() + 8000);
