@@ -1,9 +1,9 @@
 /**
  * Moving a `ManualClock` while real I/O runs. The gateway's waits (quota slots, retry waits, attempt timeouts,
  * deadlines) are on the clock, while its requests to the simulators cross loopback in real time. `drive` moves the
- * clock in small steps, each only once the work has caught up with the last one (`ready`), so that a request let
- * go at a time on the clock reaches the simulator, which reads the same clock, within that step: what the clock
- * says happened when did happen then, however slow the machine.
+ * clock in small steps, each only once the work has caught up with the last one (`ready`): a request let go at
+ * some time on the clock reaches the simulator, which reads the same clock, within that step, however slow the
+ * machine is.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TestGateway } from './gateway.js';
