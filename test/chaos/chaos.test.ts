@@ -2,6 +2,9 @@
  * The small chaos run: 300 lookups over every registered provider with faults in about half of the upstream calls,
  * Adobe's IMS tokens expiring under it. The full run is `npm run chaos`; both judge the same "musts"
  * (bench/chaos-run.ts), and this one also checks that each provider's oracle and each token refresh were used.
+ *
+ * Wall time, as in `npm run chaos`: the simulators are processes of their own (bench/chaos-upstream.ts), so the
+ * quota is judged on when calls reached them, and the tokens expire on their clocks.
  */
 import { adapters } from '../../providers/index.js';
 import { envPrefix } from '../../src/core/provider.js';

@@ -1,19 +1,21 @@
 /**
  * Adobe VIP Marketplace through the real gateway and the real simulator over loopback: IMS tokens (cached,
  * shared, refreshed, retried once after a 401), Adobe's request and correlation ids, and the seeded accounts.
+ * The gateway and the simulator read one controlled clock: retry waits move it instead of being waited for, and an
+ * attempt times out only when the test moves it there.
  */
-import { jest } from '@jest/globals';
 import { ADOBE_SIM_CLIENT, adobeVipSimulator, IMS_PATH } from '../../providers/adobe-vip/simulator.js';
 import type { SimLogEntry, Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { until } from '../support/until.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
 /** Failures of these would otherwise be answered from a stale cached entry (stale-if-error). */
 const NEVER_CACHED = ['P5550000001', 'P5550000002', 'P5550000003'] as const;
-// A generous attempt timeout: with 300 ms, 50 concurrent cold lookups (token request included) failed once on a
-// loaded 2-core machine. Only the one hang test waits for it, and the deadline leaves room for its retry after a
-// slow token request (with 4 s, a loaded CI run once had none left, and answered from the stale copy).
+// Attempts run out on the clock, which moves only when the test moves it (the one hang test) or a retry waits: on
+// a loaded machine, a slow healthy answer is never cut.
 const ENV = { PROVIDERS: 'adobe-vip', ADOBE_VIP_TIMEOUT_MS: '1500', ADOBE_VIP_DEADLINE_MS: '8000' };
 
 const apiCalls = (sim: Simulator): SimLogEntry[] => sim.log.filter((e) => e.path.startsWith('/v3/'));
@@ -22,8 +24,9 @@ const header = (entry: SimLogEntry | undefined, name: string) => entry?.headers[
 
 let gw: TestGateway;
 let sim: Simulator;
+const clock = new ManualClock(undefined, { autoAdvance: true });
 beforeAll(async () => {
-  gw = await startTestGateway({ env: ENV });
+  gw = await startTestGateway({ env: ENV, clock });
   sim = gw.sim('adobe-vip');
 });
 afterAll(async () => gw.close());
@@ -173,40 +176,29 @@ describe('the IMS token', () => {
   });
 
   test('is refreshed before it expires (expires_in honoured)', async () => {
+    // The gateway's token lifetimes and the simulator's expiry read one clock that stands still unless the test
+    // moves it, so the 1 s lifetime is measured exactly, however slow the machine is.
+    const tokenClock = new ManualClock();
     const short = await startTestGateway({
       env: ENV,
-      simulator: () => ({ rateLimitPerSecond: 0, tokenLifetimeSeconds: 1 }),
+      clock: tokenClock,
+      simulator: () => ({ rateLimitPerSecond: 0, tokenLifetimeSeconds: 1, clock: tokenClock }),
     });
-    // Only Date is faked, and stands still unless the test moves it: the gateway's token clock and the simulator's
-    // expiry both read Date.now(), so the 1 s lifetime is measured exactly, however slow the machine is. Real timers
-    // (sockets, timeouts) keep running.
-    const allButDate = [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-    ] as const;
-    const timers = ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
-    jest.useFakeTimers({ doNotFake: [...allButDate, ...timers] });
     try {
-      const start = Date.now();
       const shortSim = short.sim('adobe-vip');
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect(tokenCalls(shortSim)).toHaveLength(1);
       // 1 s lifetime: kept while more than 10% (0.1 s) is left, refreshed once less is, before the simulator
       // would refuse it.
-      jest.setSystemTime(start + 850);
+      await tokenClock.advance(850);
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect(tokenCalls(shortSim)).toHaveLength(1);
-      jest.setSystemTime(start + 950);
+      await tokenClock.advance(100);
       expect((await short.lookup('adobe-vip', '9876543210', NO_CACHE)).status).toBe(200);
       expect(tokenCalls(shortSim)).toHaveLength(2);
       expect(apiCalls(shortSim).map((e) => e.status)).toEqual([200, 200, 200, 200]);
     } finally {
-      jest.useRealTimers();
       await short.close();
     }
   });
@@ -218,7 +210,13 @@ describe('request and correlation ids', () => {
     ['a connection reset', { kind: 'reset' as const }],
   ])('after %s the retry reuses the X-Correlation-Id with a new X-Request-Id', async (_what, fault) => {
     sim.inject({ fault, times: 1, match: '/customers/' });
-    const res = await gw.lookup('adobe-vip', '9876543210', NO_CACHE);
+    const pending = gw.lookup('adobe-vip', '9876543210', NO_CACHE);
+    if (fault.kind === 'hang') {
+      // The hang ends at the attempt timeout: the clock moves there once the attempt is on the wire.
+      await until(() => apiCalls(sim).length === 1, 10_000, 1);
+      await clock.advance(1500);
+    }
+    const res = await pending;
     expect(res.status).toBe(200);
     // Answered by the retry, not from the stale copy.
     expect(((await res.json()) as { meta: { cache: string } }).meta.cache).toBe('miss');

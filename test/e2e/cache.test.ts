@@ -1,10 +1,14 @@
 /**
  * The customer cache as callers see it: hits, coalescing, `no-cache`, ETags, the LRU bounds (entries and bytes,
- * views attached later included), stale-if-error and the negative cache.
+ * views attached later included), stale-if-error and the negative cache. Where time matters (ages, TTLs, the
+ * attempt timeout) the gateway runs on a controlled clock that the test moves: nothing waits, and the ages are exact.
  */
 import { customerKey } from '../../src/core/cache-key.js';
+import { requestsInFlight } from '../support/drive-clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { expectProblem } from '../support/problems.js';
+import { until } from '../support/until.js';
 
 interface Answer {
   data: { id: string; displayName: string };
@@ -13,13 +17,13 @@ interface Answer {
 
 const maxAgeOf = (res: Response) =>
   Number(/^private, max-age=(\d+)$/.exec(res.headers.get('cache-control') ?? '')?.[1]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('with a 5 second TTL', () => {
   let gw: TestGateway;
+  const clock = new ManualClock();
   const calls = () => gw.sim('tango').stats.apiRequests;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { CACHE_TTL_SECONDS: '5', TANGO_RETRIES: '0' } });
+    gw = await startTestGateway({ clock, env: { CACHE_TTL_SECONDS: '5', TANGO_RETRIES: '0' } });
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -32,16 +36,16 @@ describe('with a 5 second TTL', () => {
     const missBody = (await miss.json()) as Answer;
     expect(missBody.meta).toMatchObject({ cache: 'miss', ageSeconds: 0 });
 
-    await sleep(1100);
+    await clock.advance(1100);
     const hit = await gw.lookup('tango', 'zanzibar-health');
     const hitBody = (await hit.json()) as Answer;
     expect(hitBody.meta.cache).toBe('hit');
     expect(hitBody.meta.fetchedAt).toBe(missBody.meta.fetchedAt);
-    expect(hitBody.meta.ageSeconds).toBeGreaterThanOrEqual(1);
+    expect(hitBody.meta.ageSeconds).toBe(1);
     expect(hitBody.data).toEqual(missBody.data);
-    const ttl = Number(/^customer-gateway; hit; ttl=(\d+)$/.exec(hit.headers.get('cache-status') ?? '')?.[1]);
-    expect(ttl).toBeLessThan(5);
-    expect(maxAgeOf(hit)).toBe(ttl);
+    // 3.9 s of the 5 left, in whole seconds.
+    expect(hit.headers.get('cache-status')).toBe('customer-gateway; hit; ttl=3');
+    expect(maxAgeOf(hit)).toBe(3);
     expect(calls()).toBe(1);
   });
 
@@ -55,42 +59,6 @@ describe('with a 5 second TTL', () => {
     // What no-cache fetched is stored: the next plain lookup is a hit.
     expect(((await (await gw.lookup('tango', 'acme-wellness')).json()) as Answer).meta.cache).toBe('hit');
     expect(calls()).toBe(2);
-  });
-
-  test('20 concurrent lookups of one cold id make exactly 1 upstream call and all get the customer', async () => {
-    // Long enough that every lookup arrives while the first one's upstream call is still in flight.
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => gw.lookup('tango', 'dormant-holdings')));
-    expect(calls()).toBe(1);
-    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const statuses = answers.map((r) => r.headers.get('cache-status'));
-    expect(statuses.filter((s) => s === 'customer-gateway; fwd=miss; stored')).toHaveLength(1);
-    expect(statuses.filter((s) => s === 'customer-gateway; fwd=miss; collapsed')).toHaveLength(19);
-    const bodies = (await Promise.all(answers.map((r) => r.json()))) as Answer[];
-    expect(bodies.map((b) => b.meta.cache)).toEqual(Array(20).fill('miss'));
-    expect(new Set(bodies.map((b) => b.data.displayName))).toEqual(new Set(['Dormant Holdings']));
-    expect(new Set(bodies.map((b) => b.meta.requestId)).size).toBe(20);
-  });
-
-  test('concurrent Cache-Control: no-cache lookups share one upstream call too', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } }),
-      ),
-    );
-    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
-    expect(calls()).toBe(1);
-    expect(
-      answers.filter((r) => r.headers.get('cache-status') === 'customer-gateway; fwd=request; stored'),
-    ).toHaveLength(1);
-  });
-
-  test('concurrent lookups of a cold id Tango does not know share one call, all get customer-not-found', async () => {
-    gw.sim('tango').inject({ fault: { kind: 'latency', ms: 400 } });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => gw.lookup('tango', 'nobody-here')));
-    expect(calls()).toBe(1);
-    for (const res of answers) await expectProblem(res, 'customer-not-found', { cached: true });
   });
 
   describe('ETag and If-None-Match', () => {
@@ -185,6 +153,71 @@ describe('with a 5 second TTL', () => {
     const res = await gw.lookup('tango', 'edge-case-co');
     expect(res.status).toBe(200);
     expect(calls()).toBe(2);
+  });
+});
+
+describe('concurrent lookups of one key while its upstream call is held', () => {
+  // Tango's quota holds the upstream call: the next slot is a spacing (1.1 s) after the one the test takes first,
+  // and it comes only when the test moves the clock, after every lookup has arrived. However slow the machine, each
+  // one arrives while the call is still to come.
+  let gw: TestGateway;
+  const clock = new ManualClock();
+  const calls = () => gw.sim('tango').stats.apiRequests;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      clock,
+      env: { CACHE_TTL_SECONDS: '5', TANGO_RETRIES: '0', TANGO_RATE_LIMIT_PER_SECOND: '1' },
+    });
+  });
+  afterAll(async () => gw.close());
+  beforeEach(async () => {
+    // Takes the slot that is free now: the next call waits for the clock.
+    await clock.advance(1100);
+    expect((await gw.lookup('tango', 'edge-case-co', { headers: { 'Cache-Control': 'no-cache' } })).status).toBe(200);
+    gw.sim('tango').reset();
+  });
+
+  /** Sends the lookups, lets the held call go once all of them are in the gateway, and answers their answers. */
+  async function whileHeld(lookups: (() => Promise<Response>)[]): Promise<Response[]> {
+    const answers = Promise.all(lookups.map((lookup) => lookup()));
+    const quota = () => gw.services.providers.get('tango')?.state?.().quota;
+    await until(async () => quota()?.waiting === 1 && (await requestsInFlight(gw)) === lookups.length, 10_000, 1);
+    expect(calls()).toBe(0);
+    await clock.advance(1100);
+    return answers;
+  }
+
+  test('20 concurrent lookups of one cold id make exactly 1 upstream call and all get the customer', async () => {
+    const answers = await whileHeld(Array.from({ length: 20 }, () => () => gw.lookup('tango', 'dormant-holdings')));
+    expect(calls()).toBe(1);
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const statuses = answers.map((r) => r.headers.get('cache-status'));
+    expect(statuses.filter((s) => s === 'customer-gateway; fwd=miss; stored')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'customer-gateway; fwd=miss; collapsed')).toHaveLength(19);
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as Answer[];
+    expect(bodies.map((b) => b.meta.cache)).toEqual(Array(20).fill('miss'));
+    expect(new Set(bodies.map((b) => b.data.displayName))).toEqual(new Set(['Dormant Holdings']));
+    expect(new Set(bodies.map((b) => b.meta.requestId)).size).toBe(20);
+  });
+
+  test('concurrent Cache-Control: no-cache lookups share one upstream call too', async () => {
+    const answers = await whileHeld(
+      Array.from(
+        { length: 5 },
+        () => () => gw.lookup('tango', 'zanzibar-health', { headers: { 'Cache-Control': 'no-cache' } }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
+    expect(calls()).toBe(1);
+    expect(
+      answers.filter((r) => r.headers.get('cache-status') === 'customer-gateway; fwd=request; stored'),
+    ).toHaveLength(1);
+  });
+
+  test('concurrent lookups of a cold id Tango does not know share one call, all get customer-not-found', async () => {
+    const answers = await whileHeld(Array.from({ length: 5 }, () => () => gw.lookup('tango', 'nobody-here')));
+    expect(calls()).toBe(1);
+    for (const res of answers) await expectProblem(res, 'customer-not-found', { cached: true });
   });
 });
 
@@ -295,14 +328,15 @@ describe('with CACHE_MAX_BYTES=3000', () => {
 
 describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
   let gw: TestGateway;
+  const clock = new ManualClock();
   beforeAll(async () => {
     gw = await startTestGateway({
-      // The timeout is long enough for the healthy answers that fill the cache on a loaded machine; a hang costs 1 s.
+      clock,
       env: { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', TANGO_RETRIES: '0', TANGO_TIMEOUT_MS: '1000' },
     });
     for (const id of ['zanzibar-health', 'acme-wellness', 'dormant-holdings', 'edge-case-co', 'gone-for-now'])
       await gw.lookup('tango', id);
-    await sleep(1100);
+    await clock.advance(1100);
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim('tango').reset());
@@ -313,7 +347,13 @@ describe('stale-if-error (CACHE_TTL_SECONDS=1)', () => {
     ['a malformed body', 'dormant-holdings', { kind: 'malformed' } as const],
   ])('an expired customer is served stale when Tango answers %s', async (_name, id, fault) => {
     gw.sim('tango').inject({ fault });
-    const res = await gw.lookup('tango', id);
+    const pending = gw.lookup('tango', id);
+    if (fault.kind === 'hang') {
+      // A hang ends at the attempt timeout: the clock moves there once the attempt is on the wire.
+      await until(() => gw.sim('tango').stats.apiRequests === 1, 10_000, 1);
+      await clock.advance(1000);
+    }
+    const res = await pending;
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-status')).toMatch(/^customer-gateway; hit; ttl=-\d+; detail=stale-if-error$/);
     expect(res.headers.get('cache-control')).toBe('private, max-age=0');

@@ -1,8 +1,13 @@
 /**
  * The fleet's shared mechanisms, each against a real redis-server, with two Fleet objects standing for two
  * replicas: the L2 store, lease coalescing, the slot scheduler, shared tokens, purges, and health.
+ *
+ * Real time where Redis keeps it: key TTLs and leases expire on Redis's own clock, and the fleet quota's slot
+ * script reads Redis's TIME, so those tests wait for it (a lease of 300 ms to 2 s, slots 110 ms apart) and bound
+ * it with room for a loaded machine. A load that must still be running while others wait is held by the test
+ * until they do, not by a sleep; a waiter's own deadline runs on a controlled clock.
  */
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 import { Deadline } from '../../src/core/deadline.js';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -14,6 +19,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { GatewayError } from '../../src/core/problems.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { LEASE_MS, type SharedLoad } from '../../src/fleet/lease.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
 
@@ -40,7 +46,10 @@ beforeEach(async () => {
   if (redis.running && raw.status === 'ready') await raw.flushall();
 });
 
-function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs: () => Record<string, unknown>[] } {
+function startFleet(
+  overrides: Partial<FleetConfig> = {},
+  clock: Clock = systemClock,
+): { fleet: Fleet; logs: () => Record<string, unknown>[] } {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -54,7 +63,7 @@ function startFleet(overrides: Partial<FleetConfig> = {}): { fleet: Fleet; logs:
   const fleet = new Fleet(
     { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 2000, size: 2, encryptionKey: undefined, ...overrides },
     logger,
-    systemClock,
+    clock,
   );
   fleets.push(fleet);
   return { fleet, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
@@ -202,31 +211,49 @@ describe('the L2 store', () => {
 });
 
 describe('lease coalescing', () => {
-  const work = (loads: { n: number }, stored: Map<string, string>, name: string, ms = 150): SharedLoad<string> => ({
-    read: async () => stored.get(name),
-    load: async () => {
-      loads.n += 1;
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      stored.set(name, 'value');
-      return 'value';
-    },
-    share: (error) => (error instanceof GatewayError ? { code: error.code, detail: error.message } : undefined),
-    rebuild: (failure) => new GatewayError(failure.code as 'upstream-error', { detail: failure.detail }),
-    timeout: () => new GatewayError('upstream-timeout', { detail: 'timed out' }),
-  });
+  /**
+   * One name's load, shared by the replicas' runs: it loads until the test calls `finish` (with an error: it fails),
+   * and counts the loads and the waiters' reads of the stored result (a waiter reads once it listens for the
+   * holder's outcome).
+   */
+  function heldLoad(name: string) {
+    const stored = new Map<string, string>();
+    const count = { loads: 0, reads: 0 };
+    let finish: (error?: Error) => void = () => undefined;
+    const gate = new Promise<void>((resolve, reject) => (finish = (error) => (error ? reject(error) : resolve())));
+    const load: SharedLoad<string> = {
+      read: async () => {
+        count.reads += 1;
+        return stored.get(name);
+      },
+      load: async () => {
+        count.loads += 1;
+        await gate;
+        stored.set(name, 'value');
+        return 'value';
+      },
+      share: (error) => (error instanceof GatewayError ? { code: error.code, detail: error.message } : undefined),
+      rebuild: (failure) => new GatewayError(failure.code as 'upstream-error', { detail: failure.detail }),
+      timeout: () => new GatewayError('upstream-timeout', { detail: 'timed out' }),
+    };
+    return { load, count, finish };
+  }
 
   test('concurrent loads of one name at two replicas run once; the others are notified and read it', async () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
-    const loads = { n: 0 };
-    const stored = new Map<string, string>();
-    const results = await Promise.all(
+    const { load, count, finish } = heldLoad('k1');
+    const running = Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        (i % 2 ? a : b).coalescer.run('k1', Deadline.after(systemClock, 5000), work(loads, stored, 'k1')),
+        (i % 2 ? a : b).coalescer.run('k1', Deadline.after(systemClock, 5000), load),
       ),
     );
-    expect(loads.n).toBe(1);
+    // One of them loads; the other 19 wait for it.
+    await until(() => count.loads === 1 && count.reads >= 19, 10_000, 1);
+    finish();
+    const results = await running;
+    expect(count.loads).toBe(1);
     expect(results.every((r) => r.value === 'value')).toBe(true);
     expect(results.filter((r) => r.by === 'loaded')).toHaveLength(1);
   });
@@ -235,51 +262,56 @@ describe('lease coalescing', () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
-    let loads = 0;
-    const failing: SharedLoad<string> = {
-      ...work({ n: 0 }, new Map(), 'k2'),
-      load: async () => {
-        loads += 1;
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        throw new GatewayError('upstream-error', { detail: 'The upstream answered 503.', upstreamStatus: 503 });
-      },
-    };
-    const holder = a.coalescer.run('k2', Deadline.after(systemClock, 5000), failing);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const waiter = b.coalescer.run('k2', Deadline.after(systemClock, 5000), failing);
+    const { load, count, finish } = heldLoad('k2');
+    const holder = a.coalescer.run('k2', Deadline.after(systemClock, 5000), load);
+    await until(() => count.loads === 1, 10_000, 1);
+    const waiter = b.coalescer.run('k2', Deadline.after(systemClock, 5000), load);
+    await until(() => count.reads === 1, 10_000, 1);
+    finish(new GatewayError('upstream-error', { detail: 'The upstream answered 503.', upstreamStatus: 503 }));
     await Promise.all([
       expect(holder).rejects.toMatchObject({ code: 'upstream-error' }),
       expect(waiter).rejects.toMatchObject({ code: 'upstream-error', message: 'The upstream answered 503.' }),
     ]);
-    expect(loads).toBe(1);
+    expect(count.loads).toBe(1);
   });
 
   test('when the holder dies its lease expires and a waiter takes over', async () => {
     const b = startFleet().fleet;
     await ready(b);
-    // A holder that took the lease and died: nobody renews it.
+    // A holder that took the lease and died: nobody renews it, and Redis expires it after LEASE_MS of its own time.
     await raw.set('test:lease:k3', 'dead-holder', 'PX', LEASE_MS);
-    const loads = { n: 0 };
+    const { load, count, finish } = heldLoad('k3');
+    finish();
     const started = Date.now();
-    const result = await b.coalescer.run('k3', Deadline.after(systemClock, 5000), work(loads, new Map(), 'k3', 10));
+    const result = await b.coalescer.run('k3', Deadline.after(systemClock, 5000), load);
     expect(result.by).toBe('loaded');
-    expect(loads.n).toBe(1);
-    // It waited for the lease to expire, not for its deadline (generous upper bound: a loaded machine).
+    expect(count.loads).toBe(1);
+    // It waited for the lease to expire, not for its deadline (5 s); the upper bound leaves room for a waiter's
+    // recheck (500 ms) on a loaded machine.
     expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_MS - 100);
     expect(Date.now() - started).toBeLessThan(4500);
   });
 
   test('a waiter whose deadline passes while another replica loads gives up with its timeout problem', async () => {
     const a = startFleet().fleet;
-    const b = startFleet().fleet;
+    // The waiting replica's deadline and its waits run on a clock the test moves.
+    const clock = new ManualClock();
+    const b = startFleet({}, clock).fleet;
     await ready(a, b);
-    const holder = a.coalescer.run('k4', Deadline.after(systemClock, 5000), work({ n: 0 }, new Map(), 'k4', 1500));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await expect(
-      b.coalescer.run('k4', Deadline.after(systemClock, 300), work({ n: 0 }, new Map(), 'k4')),
-    ).rejects.toMatchObject({
-      code: 'upstream-timeout',
-    });
+    const { load, count, finish } = heldLoad('k4');
+    const holder = a.coalescer.run('k4', Deadline.after(systemClock, 5000), load);
+    await until(() => count.loads === 1, 10_000, 1);
+    const waiter = b.coalescer.run('k4', Deadline.after(clock, 300), load);
+    await until(() => count.reads === 1, 10_000, 1);
+    let waiting = true;
+    const gaveUp = expect(waiter.finally(() => (waiting = false))).rejects.toMatchObject({ code: 'upstream-timeout' });
+    await clock.advance(299);
+    expect(waiting).toBe(true);
+    await clock.advance(1);
+    await gaveUp;
+    // The holder is still loading: only the waiter's deadline ended it.
+    expect(count.loads).toBe(1);
+    finish();
     await holder;
   });
 });
@@ -322,6 +354,8 @@ describe('the fleet quota', () => {
       code: 'provider-unavailable',
       retryAfterSeconds: 2,
     });
+    // At once: the slot script answered from Redis's clock that the next slot is 1.1 s away; waiting for it, or for
+    // the 200 ms deadline, would take longer than this bound (wall time, as Redis keeps it).
     expect(Date.now() - started).toBeLessThan(150);
   });
 });
@@ -375,6 +409,7 @@ describe('shared tokens', () => {
     await raw.set(`test:lease:token:cred3`, 'dead-holder', 'PX', 300);
     const started = Date.now();
     expect(await sb.get()).toBeUndefined();
+    // It waited for Redis to expire the lease (300 ms of Redis's time, less what passed before it asked).
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });
@@ -403,7 +438,8 @@ describe('purges and health', () => {
     const started = Date.now();
     expect(await a.cache.get(ZANZIBAR)).toBeUndefined();
     expect(await a.cache.set(ZANZIBAR, customerEntry('zanzibar-health'))).toBe(false);
-    // Share of 20/s over a fleet of 2: 10/s locally, so two slots are 110 ms apart.
+    // Share of 20/s over a fleet of 2: 10/s locally, so two slots are 110 ms apart. Wall time: this fleet's clock is
+    // the system's, since its failing over follows ioredis's own timers; the bound leaves room for a loaded machine.
     await q.acquire(Date.now() + 5000, 'c');
     await q.acquire(Date.now() + 5000, 'c');
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);

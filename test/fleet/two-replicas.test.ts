@@ -2,14 +2,20 @@
  * Two gateway replicas sharing one real redis-server and one Tango simulator that enforces Tango's own
  * 1 request per second, with TANGO_RATE_LIMIT_PER_SECOND=1: the fleet makes one upstream call per customer,
  * keeps the provider's rate across both replicas, purges everywhere, and keeps answering when Redis dies.
+ *
+ * Wall time for the replicas: their shared quota's slots come from Redis's clock, 1.1 s apart, and a lookup that
+ * needs one waits for it. The simulator's clock runs with the wall clock but can be moved ahead: where the test
+ * needs Tango's current second to have ended, it moves the simulator past it instead of sitting it out.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { TestRedis } from '../support/redis-server.js';
+import { SkippingClock } from '../support/skipping-clock.js';
 import { until } from '../support/until.js';
 
 let redis: TestRedis;
 let a: TestGateway;
 let b: TestGateway;
+const tangoClock = new SkippingClock();
 
 // The machine running the suite is shared and often loaded: a Redis command gets 1 s here instead of the
 // production 50 ms, so that a busy event loop is not mistaken for a failing Redis. Failure is tested by
@@ -33,7 +39,7 @@ const sharing = async () =>
 beforeAll(async () => {
   redis = await TestRedis.start();
   // Replica a runs Tango's simulator (enforcing 1 request per second); replica b is pointed at the same one.
-  a = await startTestGateway({ env: { ...FLEET_ENV, REDIS_URL: redis.url }, simulator: () => ({}) });
+  a = await startTestGateway({ env: { ...FLEET_ENV, REDIS_URL: redis.url }, simulator: () => ({ clock: tangoClock }) });
   const tango = a.sim('tango');
   b = await startTestGateway({
     env: {
@@ -48,10 +54,10 @@ beforeAll(async () => {
   // Each replica's first upstream request opens its connection and runs code paths for the first time: on a
   // loaded machine it can reach the simulator 150 ms after its slot, more than the quota's 100 ms allowance
   // for that, and the next slot's request would then be refused by the simulator's own 1-per-second rule.
-  // Production replicas are long past their first request; the tests start there too.
+  // Production replicas are long past their first request; the tests start there too, in a new second of Tango's.
   expect((await a.lookup('tango', 'dormant-holdings')).status).toBe(200);
   expect((await b.lookup('tango', 'edge-case-co')).status).toBe(200);
-  await new Promise((resolve) => setTimeout(resolve, 1200));
+  tangoClock.skip(1000);
 });
 afterAll(async () => {
   await a?.close();
@@ -138,8 +144,8 @@ test('Redis killed: both answer 200, /readyz says degraded (200); restarted, sha
   await redis.restart();
   await until(sharing, 10_000, 20);
   // Apart, the replicas each sent at their share (0.5/s): both may have sent in the same second, and Tango
-  // answered one of them 429 (retried). Let that second pass before counting calls again.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  // answered one of them 429 (retried). Tango's second ends before calls are counted again.
+  tangoClock.skip(1000);
   const sim = a.sim('tango');
   const before = sim.stats.apiRequests;
   expect((await a.lookup('tango', 'synthetic-400')).status).toBe(200);

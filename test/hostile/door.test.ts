@@ -60,6 +60,8 @@ function expectProblem(answer: RawAnswer, status: number): Record<string, unknow
   return problem;
 }
 
+// Wall time here: node's http server enforces the headers timeout and the connection cap with its own timers and
+// socket events, not the gateway's clock.
 describe('with short configured bounds', () => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -97,7 +99,8 @@ describe('with short configured bounds', () => {
           }),
       ),
     );
-    // Let the server count them before the next one arrives.
+    // Let the server count them before the next one arrives (node counts a connection when it accepts it; nothing
+    // tells the test when that has happened).
     await new Promise((resolve) => setTimeout(resolve, 100));
     const extra = net.connect(portOf(gw), '127.0.0.1');
     extra.on('error', () => undefined);
@@ -107,6 +110,7 @@ describe('with short configured bounds', () => {
     await new Promise((resolve) => extra.on('close', resolve));
     expect(Buffer.concat(received).length).toBe(0);
     for (const socket of open) socket.destroy();
+    // Likewise for the server to see them closed.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await send(portOf(gw), get('/healthz'))).status).toBe(200);
   });

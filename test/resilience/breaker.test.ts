@@ -2,10 +2,11 @@
  * The circuit breaker per provider: opens on consecutive failures or a failure ratio, only for failures that
  * say the upstream is unwell; fails fast with provider-unavailable (or stale) while open; probes half-open.
  * One customer id counts only with its first failing lookup per window, so the tests that open the circuit fail
- * several ids, as a provider that is really unwell does.
+ * several ids, as a provider that is really unwell does. The gateway runs on a controlled clock: the circuit
+ * half-opens, an attempt times out and a quota slot comes exactly when the test moves it, however long the
+ * lookups take on a loaded machine.
  */
 import { ManualClock } from '../support/manual-clock.js';
-import { freezeDate, type FrozenDate } from '../support/frozen-date.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { until } from '../support/until.js';
 import { problemOf } from './support.js';
@@ -16,16 +17,14 @@ const FAILING_IDS = ['acme-wellness', 'dormant-holdings', 'edge-case-co'];
 
 describe('consecutive failures', () => {
   let gw: TestGateway;
-  // The breaker reads Date.now() for its half-open wait: with Date frozen, the circuit stays open however long the
-  // lookups take on a loaded machine, and half-opens exactly when the test moves the clock past 400 ms.
-  let clock: FrozenDate;
+  let clock: ManualClock;
   beforeEach(async () => {
-    clock = freezeDate();
+    clock = new ManualClock();
     gw = await startTestGateway({
+      clock,
       env: {
         TANGO_RETRIES: '0',
-        // Long enough for a healthy answer on a loaded machine (200 ms was not, and 1 s once was not); the one hang,
-        // the failed probe's, costs the whole 3 s.
+        // The failed probe's hang ends when the test moves the clock to this timeout.
         TANGO_TIMEOUT_MS: '3000',
         TANGO_BREAKER_CONSECUTIVE_FAILURES: '3',
         TANGO_BREAKER_HALF_OPEN_AFTER_MS: '400',
@@ -34,10 +33,7 @@ describe('consecutive failures', () => {
       },
     });
   });
-  afterEach(async () => {
-    clock.restore();
-    await gw.close();
-  });
+  afterEach(async () => gw.close());
   const state = () => gw.services.providers.get('tango')?.state?.().breaker;
 
   // While open nothing reaches the upstream, a cached customer is served stale, others get provider-unavailable.
@@ -61,7 +57,10 @@ describe('consecutive failures', () => {
     expect(sim.stats.apiRequests).toBe(calls);
 
     sim.clearFaults();
-    clock.advance(450);
+    await clock.advance(399);
+    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(503);
+    expect(sim.stats.apiRequests).toBe(calls);
+    await clock.advance(1);
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
     expect(state()).toBe('closed');
 
@@ -82,13 +81,21 @@ describe('consecutive failures', () => {
     // Only the probe reaches the upstream, so only it hangs (a hang costs the whole timeout).
     sim.clearFaults();
     sim.inject({ fault: { kind: 'hang' } });
-    clock.advance(450);
+    await clock.advance(450);
     return sim;
   }
 
+  /** Moves the clock to the attempt timeout once the probe is on the wire. */
+  async function timeOutProbe(calls: number) {
+    await until(() => gw.sim('tango').stats.apiRequests > calls, 10_000, 1);
+    await clock.advance(3000);
+  }
+
   test('a failed probe opens it again, logged once with the reason', async () => {
-    await openWithHangingProbe();
-    expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(504);
+    const sim = await openWithHangingProbe();
+    const probe = gw.lookup('tango', 'acme-wellness');
+    await timeOutProbe(sim.stats.apiRequests);
+    expect((await probe).status).toBe(504);
     expect(state()).toBe('open');
     const transitions = gw.logs().filter((line) => typeof line.breaker === 'string');
     expect(transitions.map((line) => line.breaker)).toEqual(['open', 'half-open', 'open']);
@@ -104,7 +111,8 @@ describe('consecutive failures', () => {
     expect(state()).toBe('half-open');
 
     const other = await gw.lookup('tango', 'zanzibar-health');
-    // Answered while the probe still hangs (it ends only at its 3 s timeout), not released by its outcome.
+    // Answered while the probe still hangs (it ends only at its 3 s timeout, which the clock has not reached), not
+    // released by its outcome.
     expect(probeAnswered).toBe(false);
     expect(other.status).toBe(503);
     expect(other.headers.get('retry-after')).toBe('1');
@@ -112,6 +120,7 @@ describe('consecutive failures', () => {
     expect(problem.type).toBe('/problems/provider-unavailable');
     expect(problem.detail).toMatch(/half-open/);
     expect(sim.stats.apiRequests).toBe(calls + 1);
+    await timeOutProbe(calls);
     expect((await probe).status).toBe(504);
   });
 
@@ -166,8 +175,10 @@ describe('failure ratio', () => {
 
 describe('a half-open probe refused by the quota', () => {
   let gw: TestGateway;
+  const clock = new ManualClock();
   beforeAll(async () => {
     gw = await startTestGateway({
+      clock,
       env: {
         // One slot every 1.1 s, and a deadline far shorter: a lookup right after another is refused by the quota
         // at once.
@@ -191,7 +202,7 @@ describe('a half-open probe refused by the quota', () => {
     sim.inject({ fault: { kind: 'status', status: 503 }, times: 1 });
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(502);
     expect(state()).toBe('open');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await clock.advance(150);
     const calls = sim.stats.apiRequests;
 
     const probe = await gw.lookup('tango', 'acme-wellness');
@@ -204,7 +215,7 @@ describe('a half-open probe refused by the quota', () => {
     expect(String(transitions[2]?.reason)).toMatch(/no quota slot/);
 
     // Once the quota has a slot again, the next probe goes out and closes the circuit.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await clock.advance(1200);
     expect((await gw.lookup('tango', 'acme-wellness')).status).toBe(200);
     expect(state()).toBe('closed');
     expect(sim.stats.apiRequests).toBe(calls + 1);
@@ -215,6 +226,8 @@ describe('one bad record stays one bad record (the defaults: 5 in a row, 2 retri
   let gw: TestGateway;
   beforeEach(async () => {
     gw = await startTestGateway({
+      // Retry waits move the clock by the time waited instead of being waited for.
+      clock: new ManualClock(undefined, { autoAdvance: true }),
       env: {
         TANGO_BREAKER_CONSECUTIVE_FAILURES: '5',
         TANGO_BREAKER_FAILURE_RATIO: '0.5',

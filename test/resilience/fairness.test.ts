@@ -3,10 +3,10 @@
  * are served in turn by caller, so one caller's flood of new ids cannot starve another caller. And bypassing the
  * cache (`Cache-Control: no-cache`), which spends upstream calls, needs the scope `cache:bypass`.
  */
-import { tangoSimulator } from '../../providers/tango/simulator.js';
-import type { Simulator } from '../../src/core/simulator.js';
+import { drive, driveFor, requestsInFlight, upstreamIdle } from '../support/drive-clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startReplica, type ReplicaProcess } from '../support/replicas.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { until } from '../support/until.js';
 import { keyFile, newApiKey, sha256Hex, xApiKey } from '../security/fixtures.js';
 
 const FLOODER = newApiKey();
@@ -17,54 +17,58 @@ const KEYS = keyFile([
   { name: 'dashboard', keySha256: [sha256Hex(OTHER)], providers: ['*'], scopes: [] },
   { name: 'support', keySha256: [sha256Hex(BYPASSER)], providers: ['*'], scopes: ['cache:bypass'] },
 ]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Tango at 1 request per second, one caller flooding it with new ids', () => {
-  // The gateway runs in a process of its own: in this one, its busy moments (the flood's refusals) would delay the
-  // simulator's reading of a request, and two requests sent 1.1 s apart could then be read less than 1 s apart
-  // (seen once with five jest workers). Tango's simulator here enforces its own 1 request per second.
-  let sim: Simulator;
-  let gateway: ReplicaProcess;
+  // The gateway and Tango's simulator, which enforces Tango's own 1 request per second, read one controlled clock.
+  // The test moves it in small steps, each once every lookup sent has reached the gateway and nothing is on the
+  // wire: a request let go at a slot reaches the simulator within that step, however busy the process is. (On the
+  // wall clock the gateway needed a process of its own: the flood's refusals delayed the simulator's reading of a
+  // request, and two requests sent 1.1 s apart were once read less than 1 s apart.)
+  let gw: TestGateway;
+  const clock = new ManualClock();
   beforeAll(async () => {
-    sim = await tangoSimulator({});
-    gateway = await startReplica({
-      PROVIDERS: 'tango',
-      GATEWAY_API_KEYS: KEYS,
-      TANGO_BASE_URL: sim.baseUrl,
-      ...sim.env,
-      TANGO_RATE_LIMIT_PER_SECOND: '1',
+    gw = await startTestGateway({
+      clock,
+      env: { PROVIDERS: 'tango', GATEWAY_API_KEYS: KEYS, TANGO_RATE_LIMIT_PER_SECOND: '1' },
+      simulator: () => ({ clock }),
     });
-  }, 60_000);
-  afterAll(async () => {
-    await gateway?.stop();
-    await sim?.close();
   });
-  const lookup = (id: string, key: string) => fetch(`${gateway.url}/customers/tango/${id}`, { headers: xApiKey(key) });
+  afterAll(async () => gw.close());
 
-  test("another caller's single lookup is answered 200 within 3.5 s", async () => {
-    // About 8 lookups a second of ids nobody asked for before, for 5 s: far more than Tango's quota.
+  let sent = 0;
+  let answered = 0;
+  const lookup = (id: string, key: string) => {
+    sent += 1;
+    return gw.lookup('tango', id, { headers: xApiKey(key) }).finally(() => (answered += 1));
+  };
+  /** Every lookup sent has reached the gateway (or been answered). */
+  const arrived = async () => answered + (await requestsInFlight(gw)) === sent;
+  const idle = () => upstreamIdle(gw, 'tango');
+
+  test("another caller's single lookup is answered 200 within two slots (2.2 s)", async () => {
+    // 8 lookups a second of ids nobody asked for before, for 5 s: far more than Tango's quota. After 1.5 s, once
+    // the flooder has filled the quota's queue, the other caller asks once.
     const flood: Promise<number>[] = [];
-    const flooding = (async () => {
-      for (let i = 0; i < 40; i++) {
-        flood.push(lookup(`flood-${i}-${Date.now()}`, FLOODER).then((r) => r.status));
-        await sleep(125);
+    let other: Promise<[Response, number]> | undefined;
+    for (let i = 0; i < 40; i++) {
+      flood.push(lookup(`flood-${i}`, FLOODER).then((r) => r.status));
+      if (i === 12) {
+        const asked = clock.now();
+        other = lookup('zanzibar-health', OTHER).then((res) => [res, clock.now() - asked]);
       }
-    })();
-    // Once the flooder has filled the quota's queue.
-    await sleep(1500);
-    const started = performance.now();
-    const res = await lookup('zanzibar-health', OTHER);
-    const ms = performance.now() - started;
-    expect(res.status).toBe(200);
-    // At most about one slot per active caller (two here, 1.1 s apart) plus the call itself.
-    expect(ms).toBeLessThan(3500);
-    await flooding;
-    const statuses = await Promise.all(flood);
+      await until(arrived, 10_000, 1);
+      await driveFor(clock, 125, idle);
+    }
+    const statuses = await drive(clock, Promise.all(flood), { ready: idle });
+    const [res, ms] = (await other) ?? [];
+    expect(res?.status).toBe(200);
+    // At most one slot per active caller (two here, 1.1 s apart): the flood's queue is not served first.
+    expect(ms).toBeLessThanOrEqual(2 * 1100);
     // The flood is refused at once beyond what its share can serve within a deadline, never sent over the quota.
     expect(statuses.every((s) => s === 404 || s === 503)).toBe(true);
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
-    expect(sim.stats.rateLimited).toBe(0);
-  }, 20_000);
+    expect(gw.sim('tango').stats.rateLimited).toBe(0);
+  });
 });
 
 describe('Cache-Control: no-cache needs the scope cache:bypass', () => {

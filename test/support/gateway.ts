@@ -19,7 +19,10 @@ import { createServices, type Services } from '../../src/services.js';
 export interface TestGatewayOptions {
   /** Environment as the process would see it; merged over quiet test defaults. */
   env?: Record<string, string>;
-  /** Options per simulator; by default the upstream rate limits are off so tests do not wait on them. */
+  /**
+   * Options per simulator; by default the upstream rate limits are off so tests do not wait on them, and the
+   * simulators read the gateway's clock (a test's `simulator` passes `clock` itself when it wants that).
+   */
   simulator?: (providerId: string) => SimulatorOptions;
   adapters?: readonly ProviderAdapter[];
   /**
@@ -72,7 +75,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const adapters = options.adapters ?? allAdapters;
   const env = { ...testDefaults(adapters), ...options.env };
   const loaded = loadConfig(env, adapters);
-  const sandbox = await startSandbox(loaded, adapters, options.simulator ?? (() => ({ rateLimitPerSecond: 0 })));
+  const simulatorOptions = options.simulator ?? (() => ({ rateLimitPerSecond: 0, clock: options.clock }));
+  const sandbox = await startSandbox(loaded, adapters, simulatorOptions);
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -67,7 +67,8 @@ export class ManualClock implements Clock {
       next.fire();
       await settle();
     }
-    this.at = end;
+    // Never back: an auto-advancing sleep that a fired timer led to may have moved the clock past `end`.
+    this.at = Math.max(this.at, end);
     await settle();
   }
 
@@ -83,7 +84,7 @@ export class ManualClock implements Clock {
       this.at = Math.max(this.at, next.at);
       next.fire();
     }
-    this.at = end;
+    this.at = Math.max(this.at, end);
   }
 
   private nextDue(end: number): Pending | undefined {
