@@ -799,6 +799,8 @@ async function batch(): Promise<void> {
 
 const FLEET_L2_COUNT = Number(process.env.BENCH_FLEET_L2_COUNT ?? 2000);
 const FLEET_RATE_PER_REPLICA = Number(process.env.BENCH_FLEET_RATE_PER_REPLICA ?? 20);
+/** Production refuses a shared Redis without it: the replicas seal what they store, as they would in production. */
+const FLEET_KEY = randomBytes(32).toString('base64');
 
 /** Starts `count` gateway replicas sharing `redisUrl`; resolves with their ports once each one shares state. */
 async function replicas(
@@ -807,7 +809,14 @@ async function replicas(
   redisUrl: string,
   extra: Record<string, string> = {},
 ): Promise<number[]> {
-  const env = gatewayEnv(sims, { REDIS_URL: redisUrl, FLEET_SIZE: String(count), ...extra });
+  const env = gatewayEnv(sims, {
+    REDIS_URL: redisUrl,
+    FLEET_SIZE: String(count),
+    CACHE_ENCRYPTION_KEY: FLEET_KEY,
+    ...extra,
+  });
+  // Plain values are allowed only outside production (the comparison below measures what the key costs).
+  if (extra.NODE_ENV !== 'production' && extra.NODE_ENV !== undefined) delete env.CACHE_ENCRYPTION_KEY;
   const ports = await Promise.all(
     Array.from({ length: count }, () => start<{ port: number }>('gateway', env).then((r) => r.port)),
   );
@@ -951,7 +960,11 @@ function fleetL2(): Promise<void> {
       );
       return l2;
     };
-    const plain = await measure('plain values', { REDIS_KEY_PREFIX: 'bench-plain:' }, 7_000_000);
+    const plain = await measure(
+      'plain values (outside production)',
+      { REDIS_KEY_PREFIX: 'bench-plain:', NODE_ENV: 'development' },
+      7_000_000,
+    );
     const sealed = await measure(
       'encrypted values',
       { REDIS_KEY_PREFIX: 'bench-sealed:', CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
