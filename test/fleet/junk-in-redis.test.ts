@@ -3,14 +3,11 @@
  * `null`, cut short, of another shape or bound to another key is dropped and read as absent, so the lookup loads
  * the customer (or the replica fetches its token) as if nothing were stored. One real redis-server.
  */
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { customerKey } from '../../src/core/cache-key.js';
-import { systemClock } from '../../src/core/clock.js';
-import { createLogger } from '../../src/core/logger.js';
-import { Fleet } from '../../src/fleet/fleet.js';
+import type { Fleet } from '../../src/fleet/fleet.js';
+import { fleetReplica, storedCustomer } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
-import { until } from '../support/until.js';
 
 let redis: TestRedis;
 let raw: Redis;
@@ -19,13 +16,7 @@ let fleet: Fleet;
 beforeAll(async () => {
   redis = await TestRedis.start();
   raw = new Redis(redis.url);
-  fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'junk:', timeoutMs: 2000, size: 1, encryptionKey: undefined },
-    createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    systemClock,
-  );
-  // Connecting usually takes milliseconds; the bound is for a loaded machine.
-  await until(() => fleet.health === 'up', 15_000);
+  fleet = await fleetReplica(redis.url, { keyPrefix: 'junk:' });
 });
 afterAll(async () => {
   await fleet.close();
@@ -34,17 +25,19 @@ afterAll(async () => {
 });
 
 const KEY = customerKey('tango', 'zanzibar-health');
-const now = Date.now();
-const view = { data: '{}', etag: '"v.m"', clearNationalId: false };
+const entry = storedCustomer('zanzibar-health');
+const view = entry.masked;
+const now = entry.fetchedAt;
+/** The stored form of `entry` (src/fleet/shared-cache.ts), which every junk value below breaks in one way. */
 const good = {
   v: 2,
   key: KEY,
   kind: 'customer',
-  version: 'v',
-  rawText: '{}',
-  fetchedAt: now,
-  freshUntil: now + 60_000,
-  staleUntil: now + 120_000,
+  version: entry.version,
+  rawText: entry.rawText,
+  fetchedAt: entry.fetchedAt,
+  freshUntil: entry.freshUntil,
+  staleUntil: entry.staleUntil,
   masked: view,
 };
 

@@ -4,15 +4,11 @@
  * credential is a keyed digest under the fleet's key, not a plain hash anyone can recompute. One real redis-server.
  */
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import type { CustomerEntry } from '../../src/core/cache.js';
 import { customerKey } from '../../src/core/cache-key.js';
-import { systemClock } from '../../src/core/clock.js';
-import { createLogger } from '../../src/core/logger.js';
-import { Fleet } from '../../src/fleet/fleet.js';
+import type { Fleet } from '../../src/fleet/fleet.js';
+import { fleetReplica, storedCustomer } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
-import { until } from '../support/until.js';
 
 let redis: TestRedis;
 let raw: Redis;
@@ -21,13 +17,7 @@ let fleet: Fleet;
 beforeAll(async () => {
   redis = await TestRedis.start();
   raw = new Redis(redis.url);
-  fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'life:', timeoutMs: 2000, size: 1, encryptionKey: Buffer.alloc(32, 3) },
-    createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    systemClock,
-  );
-  // Connecting usually takes milliseconds; the bound is for a loaded machine.
-  await until(() => fleet.health === 'up', 15_000);
+  fleet = await fleetReplica(redis.url, { keyPrefix: 'life:', encryptionKey: Buffer.alloc(32, 3) });
 });
 afterAll(async () => {
   await fleet.close();
@@ -38,20 +28,8 @@ afterAll(async () => {
 const plainDigest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 test('an L2 entry lives in Redis while it is fresh, not through the stale-if-error window', async () => {
-  const now = systemClock.now();
-  const view = { data: '{}', etag: '"v.m"', clearNationalId: false };
-  const entry: CustomerEntry = {
-    kind: 'customer',
-    version: 'v',
-    rawText: '{}',
-    fetchedAt: now,
-    freshUntil: now + 300_000,
-    // The defaults: 300 s fresh, then an hour of stale-if-error.
-    staleUntil: now + 300_000 + 3_600_000,
-    bytes: 2,
-    masked: view,
-    clear: view,
-  };
+  // The defaults: 300 s fresh, then an hour of stale-if-error.
+  const entry = storedCustomer('zanzibar-health', 300_000, 3_600_000);
   const key = customerKey('tango', 'zanzibar-health');
   expect(await fleet.cache.set(key, entry)).toBe(true);
   const ttl = await raw.pttl(fleet.cache.redisKey(key));

@@ -4,16 +4,14 @@
  * load the customer themselves instead of answering with the other replica's refusal. Failures that came from the
  * upstream are still shared. Two Fleet objects stand for two replicas on one real redis-server.
  */
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import type { CustomerEntry } from '../../src/core/cache.js';
 import { customerKey } from '../../src/core/cache-key.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Deadline } from '../../src/core/deadline.js';
-import { createLogger } from '../../src/core/logger.js';
 import { GatewayError } from '../../src/core/problems.js';
 import { fleetLease, fleetSharedCache } from '../../src/fleet/cache-tier.js';
-import { Fleet } from '../../src/fleet/fleet.js';
+import type { Fleet } from '../../src/fleet/fleet.js';
+import { fleetReplica, storedCustomer } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
 
@@ -37,42 +35,15 @@ async function pttlCalls(): Promise<number> {
   return Number(/cmdstat_pttl:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
-function replica(): Fleet {
-  const logger = createLogger({
-    level: 'silent',
-    adapters: [],
-    destination: new Writable({ write: (_c, _e, done) => done() }),
-  });
-  const fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'local:', timeoutMs: 2000, size: 2, encryptionKey: undefined },
-    logger,
-    systemClock,
-  );
+async function replica(): Promise<Fleet> {
+  const fleet = await fleetReplica(redis.url, { keyPrefix: 'local:', size: 2 });
   fleets.push(fleet);
   return fleet;
 }
 
-function entry(id: string): CustomerEntry {
-  const now = systemClock.now();
-  const view = { data: JSON.stringify({ id: `tango:${id}` }), etag: '"v.m"', clearNationalId: false };
-  return {
-    kind: 'customer',
-    version: 'v',
-    rawText: '{}',
-    fetchedAt: now,
-    freshUntil: now + 60_000,
-    staleUntil: now + 120_000,
-    bytes: 100,
-    masked: view,
-    clear: view,
-  };
-}
-
 /** Two replicas ask for one key; the first holds the lease and fails with `failure` once the second waits. */
 async function holderFails(key: string, failure: GatewayError) {
-  const [a, b] = [replica(), replica()];
-  // Connecting usually takes milliseconds; the bound is for a loaded machine.
-  await until(() => [a, b].every((f) => f.health === 'up' && f.events.listening), 15_000);
+  const [a, b] = await Promise.all([replica(), replica()]);
   const id = customerKey('tango', key);
   let holding = false;
   let bLoads = 0;
@@ -86,7 +57,7 @@ async function holderFails(key: string, failure: GatewayError) {
   await until(() => holding, 5000);
   const waiter = fleetLease(b).run(id, Deadline.after(systemClock, 8000), async () => {
     bLoads += 1;
-    const fresh = entry(key);
+    const fresh = storedCustomer(key);
     await fleetSharedCache(b).write(id, fresh);
     return fresh;
   });

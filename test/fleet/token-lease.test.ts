@@ -5,15 +5,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import axios from 'axios';
 import { clientCredentialsAuth } from '../../src/core/auth.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Deadline } from '../../src/core/deadline.js';
-import { createLogger } from '../../src/core/logger.js';
-import { Fleet } from '../../src/fleet/fleet.js';
+import type { Fleet } from '../../src/fleet/fleet.js';
+import { fleetReplica } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
-import { until } from '../support/until.js';
 
 /** How long one token request may take at the fleet: the turn's lease. Far above what a refetch needs. */
 const LEASE_MS = 4000;
@@ -26,12 +24,7 @@ const answers: number[] = [];
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'tok:', timeoutMs: 2000, size: 2, encryptionKey: undefined },
-    createLogger({ level: 'silent', adapters: [], destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    systemClock,
-  );
-  await until(() => fleet.health === 'up' && fleet.events.listening, 15_000);
+  fleet = await fleetReplica(redis.url, { keyPrefix: 'tok:', size: 2 });
   server = http.createServer((_req, res) => {
     const status = answers.length === 0 ? 503 : 200;
     answers.push(status);

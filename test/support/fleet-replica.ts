@@ -1,0 +1,48 @@
+/**
+ * A Fleet object standing for one replica, on a test's redis-server, with a logger that keeps nothing; and a small
+ * cached customer to store through it. For the fleet tests that exercise one mechanism at a time.
+ */
+import { Writable } from 'node:stream';
+import type { FleetConfig } from '../../config/fleet.js';
+import type { CustomerEntry } from '../../src/core/cache.js';
+import { systemClock } from '../../src/core/clock.js';
+import { createLogger } from '../../src/core/logger.js';
+import { Fleet } from '../../src/fleet/fleet.js';
+import { until } from './until.js';
+
+/** A replica on `redisUrl`, connected: `keyPrefix` keeps each test file's keys apart. */
+export async function fleetReplica(
+  redisUrl: string,
+  settings: Partial<FleetConfig> & { keyPrefix: string },
+): Promise<Fleet> {
+  const logger = createLogger({
+    level: 'silent',
+    adapters: [],
+    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+  });
+  const fleet = new Fleet(
+    { redisUrl, timeoutMs: 2000, size: 1, encryptionKey: undefined, ...settings },
+    logger,
+    systemClock,
+  );
+  // Connecting and subscribing usually take milliseconds; the bound is for a loaded machine.
+  await until(() => fleet.health === 'up' && fleet.events.listening, 15_000);
+  return fleet;
+}
+
+/** A customer entry fetched now, fresh for `freshMs`, then stale for `staleMs` more. */
+export function storedCustomer(id: string, freshMs = 60_000, staleMs = 60_000): CustomerEntry {
+  const now = systemClock.now();
+  const view = { data: JSON.stringify({ id: `tango:${id}` }), etag: '"v.m"', clearNationalId: false };
+  return {
+    kind: 'customer',
+    version: 'v',
+    rawText: '{}',
+    fetchedAt: now,
+    freshUntil: now + freshMs,
+    staleUntil: now + freshMs + staleMs,
+    bytes: 2,
+    masked: view,
+    clear: view,
+  };
+}
