@@ -85,6 +85,28 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-methods')).toContain('GET');
   });
 
+  test('a dashboard on its own origin may send a batch: the preflight allows POST with a JSON body', async () => {
+    const res = await fetch(`${gw.url}/customers/batch`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: DASHBOARD,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-api-key',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+    const batch = await fetch(`${gw.url}/customers/batch`, {
+      method: 'POST',
+      headers: { Origin: DASHBOARD, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ lookups: [{ provider: 'tango', id: 'zanzibar-health' }] }),
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
+  });
+
   test('another origin gets no CORS headers, and its preflight is not answered as one', async () => {
     const res = await gw.lookup('tango', 'zanzibar-health', { headers: { Origin: 'https://evil.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
