@@ -36,7 +36,8 @@ export function quotaRefusal(provider: string, perSecond: number, retryAfterSeco
 interface Waiter {
   resolve: () => void;
   reject: (error: GatewayError) => void;
-  timer: ClockTimer;
+  /** Stops watching its latest start and its request's signal (it was served, or it left). */
+  release: () => void;
 }
 
 /**
@@ -69,18 +70,20 @@ export class LocalQuota implements UpstreamQuota {
     const slotAt = this.slotAtFor(callerKey, now);
     if (slotAt > latestStart) throw this.refusal(slotAt - now);
     await new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        // Callers that arrived later may take turns ahead of this one: past its latest start, it leaves the queue.
-        timer: this.clock.setTimer(Math.max(1, latestStart - now), () => this.expire(callerKey, waiter)),
+      const leave = () => this.expire(callerKey, waiter);
+      // Callers that arrived later may take turns ahead of this one: past its latest start, it leaves the queue; and
+      // at once when its request's deadline ends while it waits.
+      const timer = this.clock.setTimer(Math.max(1, latestStart - now), leave);
+      signal?.addEventListener('abort', leave, { once: true });
+      const release = () => {
+        timer.cancel();
+        signal?.removeEventListener('abort', leave);
       };
+      const waiter: Waiter = { resolve, reject, release };
       const queue = this.queues.get(callerKey);
       if (queue) queue.push(waiter);
       else this.queues.set(callerKey, [waiter]);
       this.count += 1;
-      // The request's deadline ended (or it was cancelled) while it waited: it leaves the queue at once.
-      signal?.addEventListener('abort', () => this.expire(callerKey, waiter), { once: true });
       this.drain();
     });
     return this.clock.now() - now;
@@ -112,7 +115,7 @@ export class LocalQuota implements UpstreamQuota {
     if (queue.length > 0) this.queues.set(key, queue);
     if (waiter) {
       this.count -= 1;
-      waiter.timer.cancel();
+      waiter.release();
     }
     return waiter;
   }
@@ -124,7 +127,7 @@ export class LocalQuota implements UpstreamQuota {
     queue.splice(index, 1);
     if (queue.length === 0) this.queues.delete(callerKey);
     this.count -= 1;
-    waiter.timer.cancel();
+    waiter.release();
     waiter.reject(this.refusal(this.count * this.spacingMs));
   }
 
