@@ -17,6 +17,7 @@ import {
   ownConsoleBuild,
   PATIENT_UPSTREAMS,
   screenshot,
+  waitForCustomer,
   watchedContext,
 } from './browser-kit.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -109,7 +110,7 @@ describeInBrowser('support console: browsing and many ids', () => {
     await page.getByRole('button', { name: 'First page' }).click();
     await page.locator('#browse-line', { hasText: 'Page 1:' }).waitFor();
     await page.locator('.browse-table').getByRole('link', { name: 'Zanzibar Health Group' }).click();
-    await page.locator('#customer-name', { hasText: 'Zanzibar Health Group' }).waitFor();
+    await waitForCustomer(page, 'Zanzibar Health Group');
     expect(new URL(page.url()).search).toBe('?provider=tango&id=zanzibar-health');
   });
 
@@ -155,7 +156,7 @@ describeInBrowser('support console: browsing and many ids', () => {
     expect(await axeViolations(page)).toEqual([]);
 
     await rows.nth(3).getByRole('link', { name: 'Acme Wellness' }).click();
-    await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+    await waitForCustomer(page, 'Acme Wellness');
   });
 
   test('more than 100 ids are refused in the field, and nothing is sent', async () => {

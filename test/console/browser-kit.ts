@@ -153,6 +153,30 @@ export const PATIENT_UPSTREAMS: Record<string, string> = Object.fromEntries(
   ]),
 );
 
+/**
+ * Waits until the customer card shows `name`; if it never does, the error says what the page showed instead (its
+ * status line, a problem, another customer), so that a failure in CI can be read without a rerun.
+ */
+export async function waitForCustomer(page: Page, name: string): Promise<void> {
+  try {
+    await page.locator('#customer-name', { hasText: name }).waitFor();
+  } catch (error) {
+    const read = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => null);
+    const [status, problem, shown] = await Promise.all([
+      read('#status'),
+      read('section.problem'),
+      read('#customer-name'),
+    ]);
+    const seen = JSON.stringify({ url: page.url(), status, problem, shown });
+    throw new Error(`the customer "${name}" never showed; the page showed ${seen}`, { cause: error });
+  }
+}
+
 /** Waits until the page's status line matches; if it never does, the error says what it says instead. */
 export async function waitForStatus(page: Page, pattern: RegExp): Promise<void> {
   const status = page.locator('#status');

@@ -24,6 +24,7 @@ import {
   ownConsoleBuild,
   PATIENT_UPSTREAMS,
   screenshot,
+  waitForCustomer,
   waitForStatus,
   watchedContext,
 } from './browser-kit.js';
@@ -257,7 +258,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         );
         const response = await page.goto(consoleUrl('?provider=adobe-vip&id=9876543210'));
         expect(response?.headers()['content-security-policy']).toBe(globalCsp);
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         await page.getByRole('button', { name: 'Show raw answer' }).click();
         await page.locator('pre.raw-json').waitFor();
         await lookUp('tango', 'nobody-here-123');
@@ -408,7 +409,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
 
       test('a Frontpayment national id is masked in the card and the raw view, as the API masks it', async () => {
         await page.goto(consoleUrl('?provider=frontpayment&id=CSRT1700000001'));
-        await page.locator('#customer-name', { hasText: 'Ola Nordmann' }).waitFor();
+        await waitForCustomer(page, 'Ola Nordmann');
         const api = (await (await gw.lookup('frontpayment', 'CSRT1700000001', { query: 'include=raw' })).json()) as {
           data: CustomerJson;
           raw: { data: { personalNumber: string } };
@@ -468,13 +469,13 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.locator('#lookup-id-error').waitFor({ state: 'hidden' });
         expect(await field.getAttribute('aria-invalid')).toBeNull();
         await field.press('Enter');
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         expect(customerRequests.map((url) => new URL(url).pathname)).toEqual(['/customers/adobe-vip/9876543210']);
       });
 
       test('"Refresh from provider" sends no-cache; if the provider fails, the stale copy has a banner', async () => {
         await page.goto(consoleUrl('?provider=tango&id=acme-wellness'));
-        await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+        await waitForCustomer(page, 'Acme Wellness');
         gw.sim('tango').inject({ fault: { kind: 'status', status: 503 }, match: 'acme-wellness' });
         const refresh = page.waitForRequest(isCustomerRequest('tango', 'acme-wellness'));
         await page.getByRole('button', { name: 'Refresh from provider' }).click();
@@ -533,20 +534,20 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
 
       test('deep links open a customer, and back/forward walk through lookups', async () => {
         await page.goto(consoleUrl('?provider=adobe-vip&id=9876543210'));
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         expect(await page.getByLabel('Provider', { exact: true }).inputValue()).toBe('adobe-vip');
         await lookUp('tango', 'acme-wellness');
-        await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+        await waitForCustomer(page, 'Acme Wellness');
         await lookUp('frontpayment', 'CSRT1511414842');
-        await page.locator('#customer-name', { hasText: 'Kari Nordmann' }).waitFor();
+        await waitForCustomer(page, 'Kari Nordmann');
         expect(new URL(page.url()).search).toBe('?provider=frontpayment&id=CSRT1511414842');
         await page.goBack();
-        await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+        await waitForCustomer(page, 'Acme Wellness');
         await page.goBack();
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         expect(await page.getByLabel('Customer id', { exact: true }).inputValue()).toBe('9876543210');
         await page.goForward();
-        await page.locator('#customer-name', { hasText: 'Acme Wellness' }).waitFor();
+        await waitForCustomer(page, 'Acme Wellness');
         expect(new URL(page.url()).search).toBe('?provider=tango&id=acme-wellness');
       });
 
@@ -588,7 +589,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await keyField.fill(supportKey);
         await keyField.press('Enter');
         expect((await (await answered).allHeaders()).authorization).toBe(`Bearer ${supportKey}`);
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         expect(await prompt.isHidden()).toBe(true);
         await page.locator('#key-state:not([hidden])').waitFor();
 
@@ -601,7 +602,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
 
         // A reload of this tab keeps it; another tab has no key and asks again.
         await page.reload();
-        await page.locator('#customer-name', { hasText: 'Fairmont' }).waitFor();
+        await waitForCustomer(page, 'Fairmont');
         const other = await context.newPage();
         await other.goto(consoleUrl('?provider=tango&id=zanzibar-health', keyed));
         await other.locator('#key-prompt').waitFor();
@@ -619,7 +620,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.goto(consoleUrl('?provider=frontpayment&id=CSRT1700000001', keyed));
         await page.getByLabel('API key', { exact: true }).fill(piiKey);
         await page.getByLabel('API key', { exact: true }).press('Enter');
-        await page.locator('#customer-name', { hasText: 'Ola Nordmann' }).waitFor();
+        await waitForCustomer(page, 'Ola Nordmann');
         const api = (await (
           await keyed.lookup('frontpayment', 'CSRT1700000001', { headers: { Authorization: `Bearer ${piiKey}` } })
         ).json()) as { data: CustomerJson };
@@ -632,7 +633,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.waitForFunction("document.activeElement?.id === 'lookup-id'");
         await page.keyboard.type('zanzibar-health');
         await page.keyboard.press('Enter');
-        await page.locator('#customer-name', { hasText: 'Zanzibar Health Group' }).waitFor();
+        await waitForCustomer(page, 'Zanzibar Health Group');
         await page.getByRole('button', { name: 'Refresh from provider' }).focus();
         await page.keyboard.press('Enter');
         await waitForStatus(page, /^Found /);
@@ -644,7 +645,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.locator('article.card').waitFor();
         await page.goto(consoleUrl());
         await page.locator('.recent-list a', { hasText: 'Zanzibar Health Group' }).click();
-        await page.locator('#customer-name', { hasText: 'Zanzibar Health Group' }).waitFor();
+        await waitForCustomer(page, 'Zanzibar Health Group');
         expect(new URL(page.url()).search).toBe('?provider=tango&id=zanzibar-health');
       });
 
