@@ -8,6 +8,7 @@ import Joi from 'joi';
 import type { BreakerSettings } from '../src/core/breaker.js';
 import { envPrefix, type ProviderAdapter, type ProviderEnv } from '../src/core/provider.js';
 import { fleetKeys, fleetSettings, type FleetConfig } from './fleet.js';
+import { linkingKeys, linkingSettings, type LinkingConfig } from './linking.js';
 import { securityKeys, securitySettings, type SecurityConfig } from './security.js';
 
 export interface ProviderSettings {
@@ -61,6 +62,8 @@ export interface Config {
   security: SecurityConfig;
   /** The Redis that replicas share, and how to behave without it (config/fleet.ts). */
   fleet: FleetConfig;
+  /** The blind index behind search and links, its crawl and the link rules (config/linking.ts). */
+  linking: LinkingConfig;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +136,7 @@ export function loadConfig(
     ...commonKeys,
     ...securityKeys,
     ...fleetKeys,
+    ...linkingKeys,
     ...(Object.assign({}, ...enabled.map((a) => providerKeys(a, production))) as Record<string, Joi.Schema>),
   }).unknown(true);
   const result: Joi.ValidationResult<Record<string, unknown>> = schema.validate(stripEmpty(env), {
@@ -197,6 +201,7 @@ export function loadConfig(
       realUpstreams: providers.filter((p) => p.baseUrl !== undefined).map((p) => `${envPrefix(p.id)}_BASE_URL`),
     }),
     fleet: fleetSettings(v, production),
+    linking: linkingSettings(v, production),
   });
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import Joi from 'joi';
 import { ConfigError } from './index.js';
 
-export const SCOPES = ['pii:read', 'cache:purge', 'cache:bypass'] as const;
+export const SCOPES = ['pii:read', 'cache:purge', 'cache:bypass', 'customers:search'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** One API-key client: only SHA-256 digests of its keys are configured, never the keys. */

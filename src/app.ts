@@ -8,6 +8,8 @@ import { observeRequests } from './middleware/observe-requests.js';
 import { notFound, problemHandler } from './middleware/problems.js';
 import { customersRouter } from './routes/customers.js';
 import { listsRouter } from './routes/lists.js';
+import { linksRouter } from './routes/links.js';
+import { searchRouter } from './routes/search.js';
 import { batchRouter } from './routes/batch.js';
 import { catalogRouter } from './routes/catalog.js';
 import { healthRouter, type Lifecycle } from './routes/health.js';
@@ -50,8 +52,11 @@ export function buildApp(services: Services, options: AppOptions = {}): Express 
   const limiters = fleet ? (points: number, duration: number) => fleet.rateLimiter(points, duration) : undefined;
   app.use(['/customers', '/cache'], authenticate(security, services.logger), clientRateLimit(security, limiters));
   app.use(customersRouter(services));
-  // Before the list route, whose `/customers/{provider}` would otherwise take `/customers/batch`.
+  // Before the list route, whose `/customers/{provider}` would otherwise take `/customers/batch` and
+  // `/customers/search`.
   app.use(batchRouter(services));
+  app.use(searchRouter(services));
+  app.use(linksRouter(services));
   app.use(listsRouter(services));
   app.use(cacheRouter(services));
   app.use(healthRouter(services, lifecycle, { detail: !separate }));

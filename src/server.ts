@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       operator.once('error', reject);
     });
   }
+  // The search index's crawl of every provider that can list: now, then every INDEX_CRAWL_INTERVAL_SECONDS.
+  services.linking.crawler.start();
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests finish (their
   // answers close the connection), then keep-alive agents, simulators and the span exporter close.
   const stop = async (exitCode: number) => {

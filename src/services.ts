@@ -22,6 +22,7 @@ import type { LoadLease, PurgeBroadcast, SharedCache, TokenStore, UpstreamQuota 
 import { ProviderUpstream } from './core/upstream-path.js';
 import { fleetLease, fleetSharedCache } from './fleet/cache-tier.js';
 import { Fleet } from './fleet/fleet.js';
+import { createLinking, type Linking } from './linking/linking.js';
 
 /** The TCP keep-alive delay axios sets on the socket of every request it sends (its http adapter). */
 const AXIOS_TCP_KEEPALIVE_MS = 60_000;
@@ -47,6 +48,8 @@ export interface Services {
   fleet: Fleet | undefined;
   /** Tells the other replicas about a purge; undefined when this process is the whole fleet. */
   purge: PurgeBroadcast | undefined;
+  /** Search and links: the blind index, what feeds it, its crawl (started by the server, not here). */
+  linking: Linking;
   /** Closes keep-alive sockets and the fleet's Redis connections (resolves once those have ended). */
   close(): Promise<void>;
 }
@@ -151,7 +154,17 @@ export function createServices(
     staleWhileRevalidateSeconds: config.cache.staleWhileRevalidateSeconds,
     notFoundTtlSeconds: config.cache.notFoundTtlSeconds,
   };
-  const loader = new CacheLoader(cache, policy, clock, seams.sharedCache, seams.lease, config.failureMemorySeconds);
+  const lists = new ListService(config.lists, clock);
+  const linking = createLinking({ config, providers, lists, fleet, clock, logger, metrics });
+  const loader = new CacheLoader(
+    cache,
+    policy,
+    clock,
+    seams.sharedCache,
+    seams.lease,
+    config.failureMemorySeconds,
+    (entry) => linking.feed.recordView(entry.masked.data),
+  );
   // A purge anywhere in the fleet drops this replica's copy too.
   seams.purge?.onPurge((key) => cache.delete(key));
   const lookup = new LookupService(cache, loader, policy, clock, logger, {
@@ -164,11 +177,13 @@ export function createServices(
     providers,
     cache,
     lookup,
-    lists: new ListService(config.lists, clock),
+    lists,
     metrics,
     fleet,
     purge: seams.purge,
+    linking,
     close: async () => {
+      await linking.crawler.close();
       agents.forEach((agent) => agent.destroy());
       await fleet?.close();
     },

@@ -12,7 +12,14 @@
  * that started it.
  */
 import { partialNote, PARTIAL_TTL_SECONDS, readBalances, withBalances } from './balances.js';
-import { customerEntry, newVersion, type CacheEntry, type CustomerCache, type EntryPolicy } from './cache.js';
+import {
+  customerEntry,
+  newVersion,
+  type CacheEntry,
+  type CustomerCache,
+  type CustomerEntry,
+  type EntryPolicy,
+} from './cache.js';
 import type { CacheKey } from './cache-key.js';
 import type { Clock } from './clock.js';
 import type { Customer } from './model.js';
@@ -57,6 +64,8 @@ export class CacheLoader {
     private readonly lease: LoadLease = processLease,
     /** `FAILURE_MEMORY_SECONDS`; 0 = off. */
     private readonly failureMemorySeconds = 0,
+    /** Told of every customer read from the upstream (the search index is fed from here). */
+    private readonly onLoaded?: (entry: CustomerEntry) => void,
   ) {}
 
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
@@ -88,6 +97,7 @@ export class CacheLoader {
           async () => {
             const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
             await this.shared.write(key, fresh);
+            if (fresh.kind === 'customer') this.onLoaded?.(fresh);
             return fresh;
           },
           () => (loaded.initiated = false),

@@ -207,6 +207,11 @@ function buildView(customer: Customer, version: string, view: 'm' | 'c'): View {
 }
 
 /** A fresh customer entry: normalised, masked, serialised once. */
+/** The common model of an upstream body: the adapter's normaliser, and the ids from the path. */
+export function customerOf(adapter: ProviderAdapter, id: string, body: unknown): Customer {
+  return { id: `${adapter.id}:${id}`, provider: adapter.id, providerId: id, ...adapter.normalize(body) };
+}
+
 export function customerEntry(
   adapter: ProviderAdapter,
   id: string,
@@ -218,12 +223,7 @@ export function customerEntry(
   /** `?include=balances`: the balances merged into the customer, or the note of what is missing. */
   extra: { enrich?: (customer: Customer) => Customer; partial?: PartialNote } = {},
 ): CustomerEntry {
-  const normalized: Customer = {
-    id: `${adapter.id}:${id}`,
-    provider: adapter.id,
-    providerId: id,
-    ...adapter.normalize(upstream.body),
-  };
+  const normalized = customerOf(adapter, id, upstream.body);
   const customer = extra.enrich ? extra.enrich(normalized) : normalized;
   const personal = adapter.personalData;
   const maskedCustomer = maskCustomer(customer, personal?.data);

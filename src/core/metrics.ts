@@ -230,6 +230,81 @@ export class GatewayMetrics {
     ).set(up ? 1 : 0);
   }
 
+  /**
+   * The blind index's size per provider, read when scraped (`index_records`). `count` answers from memory or from
+   * Redis; a provider it cannot count keeps its last value.
+   */
+  indexSize(providers: readonly string[], count: (provider: string) => Promise<number>): void {
+    new Gauge({
+      name: 'index_records',
+      help: 'Customer records in the blind index behind search and links, by provider.',
+      labelNames: ['provider'],
+      registers: [this.registry],
+      async collect() {
+        for (const provider of providers) {
+          const records = await count(provider).catch(() => undefined);
+          if (records !== undefined) this.set({ provider }, records);
+        }
+      },
+    });
+  }
+
+  /** One record the crawl read into the index, or could not read (`index_crawl_records_total`). */
+  crawlRecord(provider: string, outcome: 'indexed' | 'failed'): void {
+    this.metric(
+      'index_crawl_records_total',
+      () =>
+        new Counter({
+          name: 'index_crawl_records_total',
+          help: 'Records the index crawl read (indexed) or could not read (failed), by provider.',
+          labelNames: ['provider', 'outcome'],
+          registers: [this.registry],
+        }),
+    ).inc({ provider, outcome });
+  }
+
+  /** A crawl of the provider finished (`index_crawl_last_finished_timestamp_seconds`). */
+  crawlFinished(provider: string, at: number): void {
+    this.metric(
+      'index_crawl_last_finished_timestamp_seconds',
+      () =>
+        new Gauge({
+          name: 'index_crawl_last_finished_timestamp_seconds',
+          help: 'When the last complete crawl of the provider finished (Unix time).',
+          labelNames: ['provider'],
+          registers: [this.registry],
+        }),
+    ).set({ provider }, Math.floor(at / 1000));
+  }
+
+  /** A search by one kind of key (never its value) and how it ended (`search_requests_total`). */
+  searchRequest(key: string, outcome: 'matches' | 'none' | 'invalid'): void {
+    this.metric(
+      'search_requests_total',
+      () =>
+        new Counter({
+          name: 'search_requests_total',
+          help: 'Customer searches by the kind of key searched (email, phone, orgNumber, name) and outcome.',
+          labelNames: ['key', 'outcome'],
+          registers: [this.registry],
+        }),
+    ).inc({ key, outcome });
+  }
+
+  /** One candidate a links request weighed: its band, `none`, or `unavailable` (`link_candidates_total`). */
+  linkCandidate(outcome: 'same' | 'possible' | 'none' | 'unavailable'): void {
+    this.metric(
+      'link_candidates_total',
+      () =>
+        new Counter({
+          name: 'link_candidates_total',
+          help: 'Candidates weighed by links requests, by outcome (same, possible, none, unavailable).',
+          labelNames: ['outcome'],
+          registers: [this.registry],
+        }),
+    ).inc({ outcome });
+  }
+
   private metric<M extends Counter | Gauge | Histogram>(name: string, create: () => M): M {
     let metric = this.lazy.get(name);
     if (!metric) this.lazy.set(name, (metric = create()));

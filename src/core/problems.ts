@@ -141,6 +141,8 @@ export interface GatewayErrorOptions {
   wantsFreshCredentials?: boolean;
   /** Refused by one of the gateway's own gates (circuit, bulkhead, quota, failure memory): nothing went on the wire. */
   refusedBeforeWire?: boolean;
+  /** The query parameter an `invalid-request` is about, answered as `parameter` so a client can point at it. */
+  parameter?: string;
   /** Extra response headers (for example `Allow` on 405). */
   headers?: Record<string, string>;
   /** A problem answered from the cache (a cached `customer-not-found`): how the lookup used the cache. */
@@ -164,6 +166,7 @@ export class GatewayError extends Error {
   readonly refusedBeforeWire: boolean;
   readonly headers: Record<string, string>;
   readonly cache: CacheOutcome | undefined;
+  readonly parameter: string | undefined;
 
   constructor(code: ProblemCode, options: GatewayErrorOptions = {}) {
     super(options.detail ?? PROBLEMS[code].description, { cause: options.cause });
@@ -179,6 +182,7 @@ export class GatewayError extends Error {
     this.refusedBeforeWire = options.refusedBeforeWire ?? false;
     this.headers = options.headers ?? {};
     this.cache = options.cache;
+    this.parameter = options.parameter;
   }
 
   /** The same problem answered from the cache (a cached `customer-not-found`), with its cache headers. */
@@ -203,6 +207,7 @@ export interface ProblemDocument {
   requestId: string;
   provider?: string;
   upstreamStatus?: number;
+  parameter?: string;
   retryable: boolean;
 }
 
@@ -218,5 +223,6 @@ export function problemFor(error: GatewayError, instance: string, requestId: str
   };
   if (error.provider !== undefined) problem.provider = error.provider;
   if (error.upstreamStatus !== undefined) problem.upstreamStatus = error.upstreamStatus;
+  if (error.parameter !== undefined) problem.parameter = error.parameter;
   return problem;
 }

@@ -53,6 +53,8 @@ export class LocalQuota implements UpstreamQuota {
   private readonly queues = new Map<string, Waiter[]>();
   private count = 0;
   private timer: ClockTimer | undefined;
+  /** When background work last had a slot (it may have one per `spacing / share`). */
+  private lastIdleAt = -Infinity;
 
   constructor(
     private readonly provider: string,
@@ -87,6 +89,27 @@ export class LocalQuota implements UpstreamQuota {
       this.drain();
     });
     return this.clock.now() - now;
+  }
+
+  /**
+   * Background work waits beside the turns, never in them: it takes the slot when the slot is free and nobody
+   * queues, checked again each time it wakes, so a lookup that arrives meanwhile goes first.
+   */
+  async acquireIdle(latestStart: number, share: number, signal?: AbortSignal): Promise<number> {
+    const started = this.clock.now();
+    for (;;) {
+      const now = this.clock.now();
+      const at = Math.max(this.nextFreeAt, this.lastIdleAt + this.spacingMs / share);
+      if (now >= at && this.count === 0) {
+        this.nextFreeAt = now + this.spacingMs;
+        this.lastIdleAt = now;
+        return now - started;
+      }
+      // Lookups queue: try again after one of them has had its slot.
+      const wake = Math.max(at, now + (this.count > 0 ? this.spacingMs : 0), now + 1);
+      if (wake > latestStart) throw this.refusal(wake - now);
+      await this.clock.sleep(wake - now, signal).catch(() => Promise.reject(this.refusal(wake - now)));
+    }
   }
 
   get waiting(): number {

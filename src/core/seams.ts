@@ -31,6 +31,11 @@ export interface UpstreamQuota {
    * (refused before the wire) when the slot would come after `latestStart`, or when `signal` aborts.
    */
   acquire(latestStart: number, callerKey: string, signal?: AbortSignal): Promise<number>;
+  /**
+   * A slot for background work (the index crawl): given only when the slot is free and no lookup waits for one,
+   * and at most `share` of the rate; waits (until `latestStart`, else the same refusal) while live lookups use it.
+   */
+  acquireIdle(latestStart: number, share: number, signal?: AbortSignal): Promise<number>;
   /** Lookups queued for a slot now (for readiness and metrics). */
   readonly waiting: number;
 }

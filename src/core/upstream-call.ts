@@ -22,6 +22,11 @@ export interface CallerContext {
   /** The request's one deadline: every wait and attempt on its behalf ends by it. */
   deadline: Deadline;
   telemetry?: LookupTelemetry;
+  /**
+   * Background work that must never delay a lookup (the index crawl): its requests take a quota slot only when no
+   * lookup waits for one, and at most `share` of the provider's rate.
+   */
+  idle?: { share: number };
 }
 
 /** One kind of upstream call: the request of each attempt, and how a 2xx body is accepted. */

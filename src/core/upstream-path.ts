@@ -241,11 +241,11 @@ export class ProviderUpstream {
       run: async (state, next) => {
         const { quota } = this;
         if (!quota) return next();
-        const waited = await quota.acquire(
-          state.deadline.latestStart(attemptTimeoutMs),
-          state.caller.callerKey,
-          state.deadline.signal,
-        );
+        const latestStart = state.deadline.latestStart(attemptTimeoutMs);
+        const { idle } = state.caller;
+        const waited = idle
+          ? await quota.acquireIdle(latestStart, idle.share, state.deadline.signal)
+          : await quota.acquire(latestStart, state.caller.callerKey, state.deadline.signal);
         this.hooks.onQuotaWait?.(this.adapter.id, waited / 1000);
         if (state.attempt) state.attempt.quotaWaitMs = waited;
         return next();

@@ -37,9 +37,29 @@ redis.call('SET', KEYS[1], string.format('%.3f', nextFree), 'PX', math.ceil(next
 return {1, math.ceil(wait)}
 `;
 
+/**
+ * KEYS[1]: the next free slot, as above; KEYS[2]: when background work last had a slot. ARGV: spacing ms, the
+ * background gap ms (spacing ÷ share). A slot for background work only when it is free now: a lookup waiting
+ * anywhere in the fleet holds a slot ahead, so a free slot means nobody waits. Returns {granted, ms to try again}.
+ */
+const IDLE_SLOT = `
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local spacing = tonumber(ARGV[1])
+local gap = tonumber(ARGV[2])
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local at = math.max(free, last + gap)
+if nowMs < at then return {0, math.ceil(at - nowMs)} end
+redis.call('SET', KEYS[1], string.format('%.3f', nowMs + spacing), 'PX', math.ceil(spacing) + 1000)
+redis.call('SET', KEYS[2], tostring(nowMs), 'PX', math.ceil(gap) + 1000)
+return {1, 0}
+`;
+
 export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
   private readonly key: string;
+  private readonly idleKey: string;
   private readonly fallback: LocalQuota;
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
@@ -55,6 +75,7 @@ export class FleetQuota implements UpstreamQuota {
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     this.key = redis.key('quota', provider);
+    this.idleKey = redis.key('quota-idle', provider);
     this.fallback = new LocalQuota(provider, perSecond / fleetSize, redis.clock);
   }
 
@@ -99,6 +120,35 @@ export class FleetQuota implements UpstreamQuota {
     }
   }
 
+  /**
+   * A slot for background work, only when the fleet's next slot is free now and none of this replica's lookups
+   * waits; without Redis, the fallback's own rule.
+   */
+  async acquireIdle(latestStart: number, share: number, signal?: AbortSignal): Promise<number> {
+    const { clock } = this.redis;
+    const started = clock.now();
+    for (;;) {
+      // One of this replica's lookups queues: it goes first, and this tries again a slot later.
+      let wait = this.spacingMs;
+      if (this.waiting === 0) {
+        let granted: number;
+        try {
+          const gap = this.spacingMs / share;
+          [granted, wait] = await this.redis.runQuota((c) =>
+            c.fleetIdleSlot(this.key, this.idleKey, this.spacingMs, gap),
+          );
+        } catch (error) {
+          if (!(error instanceof RedisUnavailable)) throw error;
+          return this.fallback.acquireIdle(latestStart, share, signal);
+        }
+        if (granted === 1) return clock.now() - started;
+      }
+      wait = Math.max(wait, 1);
+      if (clock.now() + wait > latestStart) throw this.refusal(wait);
+      await clock.sleep(wait, signal).catch(() => Promise.reject(this.refusal(wait)));
+    }
+  }
+
   /** Lookups waiting for a slot on this replica (for readiness and metrics). */
   get waiting(): number {
     return this.waitingShared + this.fallback.waiting;
@@ -122,10 +172,12 @@ export class FleetQuota implements UpstreamQuota {
 declare module 'ioredis' {
   interface RedisCommander {
     fleetNextSlot(key: string, spacingMs: number, maxWaitMs: number, minWaitMs: number): Promise<[number, number]>;
+    fleetIdleSlot(key: string, idleKey: string, spacingMs: number, gapMs: number): Promise<[number, number]>;
   }
 }
 
 /** Registers the slot script on a client (EVALSHA, loaded once per connection by ioredis). */
 export function defineQuotaScript(client: Redis): void {
   client.defineCommand('fleetNextSlot', { numberOfKeys: 1, lua: NEXT_SLOT });
+  client.defineCommand('fleetIdleSlot', { numberOfKeys: 2, lua: IDLE_SLOT });
 }

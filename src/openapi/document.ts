@@ -359,6 +359,72 @@ function routes(operatorPortSeparate: boolean): Route[] {
       answers: { '200': json('The results, in order.', ref('schemas', 'BatchAnswer')) },
       problems: ['request-too-large'],
     },
+    {
+      path: '/customers/search',
+      method: 'get',
+      operationId: 'searchCustomers',
+      tag: 'customers',
+      summary: 'Customers across providers by e-mail, phone, organisation number or name',
+      description:
+        'Exactly one of `email`, `phone`, `orgNumber`, `name`. Answered from the gateway’s blind index without ' +
+        'calling an upstream, best first, across the providers the caller may use; each match says what it ' +
+        'matched on and when the record was last seen. `meta.coverage` says per provider whether its records come ' +
+        'from a crawl or only from lookups so far. Needs the scope `customers:search`.',
+      parameters: [
+        ...Object.entries({
+          email: 'An e-mail address (case and surrounding spaces do not matter).',
+          phone:
+            'A phone number in any common writing; without a country code, read as `country` (else LINK_DEFAULT_REGION).',
+          orgNumber: 'A Norwegian (9 digits, mod 11) or Swedish (10 digits, Luhn) organisation number.',
+          name: 'A person’s or company’s name; legal forms (AS, AB, GmbH, Ltd…) and accents do not matter.',
+        }).map(([name, description]) => ({
+          name,
+          in: 'query',
+          required: false,
+          description,
+          schema: { type: 'string', minLength: 1, maxLength: 200 },
+        })),
+        {
+          name: 'country',
+          in: 'query',
+          required: false,
+          description: 'Only records of this country (ISO 3166-1 alpha-2); also the region of a phone without code.',
+          schema: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+        },
+        {
+          name: 'provider',
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: 'Only this provider’s records (an id of `GET /providers`).',
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 50, default: 20 },
+        },
+      ],
+      caller: true,
+      answers: { '200': json('The matches, best first.', ref('schemas', 'SearchAnswer')) },
+    },
+    {
+      path: '/customers/{provider}/{id}/links',
+      method: 'get',
+      operationId: 'getCustomerLinks',
+      tag: 'customers',
+      summary: 'The same customer in the other providers, with the evidence',
+      description:
+        'Candidates from the blind index, each read through the normal lookup and weighed on both records: ' +
+        '`same` (a shared e-mail, phone or organisation number that is not generic, with names that agree; or ' +
+        'two different ones shared) or `possible` (a shared one with names that disagree, or similar names in the ' +
+        'same country and postal code or city). Evidence names features and field paths, never values. A ' +
+        'candidate that could not be read is named in `meta.unavailable`. Needs the scope `customers:search`.',
+      parameters: [...customer],
+      caller: true,
+      answers: { '200': json('The links, best first.', ref('schemas', 'LinksAnswer')) },
+      problems: ['unknown-provider', 'customer-not-found', ...UPSTREAM],
+    },
     // Before `/customers/{provider}`: a concrete path wins over a template.
     {
       path: '/customers/{provider}',
@@ -631,6 +697,75 @@ function schemas(providerIds: string[]): Record<string, Schema> {
         count: { type: 'integer', minimum: 0 },
       }),
     }),
+    SearchAnswer: object({
+      data: {
+        type: 'array',
+        items: object({
+          id: { type: 'string', description: '`{provider}:{providerId}`' },
+          provider: { type: 'string', enum: providerIds },
+          providerId: string,
+          displayName: text,
+          type: { type: 'string', enum: ['individual', 'organization', 'unknown'] },
+          status: { type: 'string', enum: ['active', 'pending', 'inactive', 'unknown'] },
+          matchedOn: { type: 'array', items: { type: 'string', enum: ['email', 'phone', 'orgNumber', 'name'] } },
+          score: { type: 'number', minimum: 0, maximum: 1 },
+          indexedAt: { type: 'string', format: 'date-time', description: 'When the record was last seen.' },
+        }),
+      },
+      meta: object({
+        requestId: string,
+        count: { type: 'integer', minimum: 0 },
+        coverage: {
+          type: 'object',
+          description: 'Per provider the caller may see.',
+          additionalProperties: object({
+            source: { type: 'string', enum: ['crawl', 'lookups'] },
+            records: { type: 'integer', minimum: 0 },
+            crawledAt: nullable('string', { format: 'date-time' }),
+          }),
+        },
+      }),
+    }),
+    LinksAnswer: object({
+      data: object({
+        id: string,
+        links: {
+          type: 'array',
+          items: object({
+            id: string,
+            provider: { type: 'string', enum: providerIds },
+            providerId: string,
+            displayName: text,
+            band: { type: 'string', enum: ['same', 'possible'] },
+            score: { type: 'number', minimum: 0, maximum: 1 },
+            evidence: {
+              type: 'array',
+              items: object({
+                feature: {
+                  type: 'string',
+                  enum: ['email', 'phone', 'orgNumber', 'name', 'country', 'city', 'postalCode'],
+                },
+                agreement: { type: 'string', enum: ['exact', 'similar', 'different', 'generic'] },
+                from: { type: 'string', description: 'The field path in the record the link starts from.' },
+                to: { type: 'string', description: 'The field path in the linked record.' },
+              }),
+            },
+          }),
+        },
+      }),
+      meta: object({
+        requestId: string,
+        unavailable: {
+          type: 'array',
+          items: object({
+            id: string,
+            provider: { type: 'string', enum: providerIds },
+            providerId: string,
+            problem: { type: 'string', enum: PROBLEM_CODES },
+          }),
+        },
+      }),
+    }),
     BatchRequest: object({
       lookups: {
         type: 'array',
@@ -726,6 +861,7 @@ function schemas(providerIds: string[]): Record<string, Schema> {
           type: 'integer',
           description: 'The status the upstream sent (the envelope’s where it decided).',
         },
+        parameter: { type: 'string', description: 'The query parameter an `invalid-request` is about.' },
         retryable: { type: 'boolean', description: 'True for 429, 502, 503 and 504.' },
       },
       ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'retryable'],

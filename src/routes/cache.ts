@@ -28,6 +28,10 @@ export function cacheRouter(services: Services): Router {
       // The customer and its `?include=balances` variant go together.
       const keys = [key, balancesKey(key)];
       const local = keys.map((k) => services.cache.delete(k)).some(Boolean);
+      // The record leaves the search index too (shared by the fleet when it lives in Redis).
+      await services.linking.feed
+        .remove({ provider: runtime.adapter.id, providerId: id })
+        .catch((error: unknown) => services.logger.warn({ err: error }, 'the purge could not reach the search index'));
       const fleet = services.purge ? await services.purge.purge(keys) : undefined;
       const where = fleet ? 'in the fleet' : 'on this replica';
       if (!local && !fleet?.existed && fleet?.shared !== false) {

@@ -2,7 +2,7 @@
  * Who is calling: an API key (`Authorization: Bearer <key>` or `X-Api-Key`) or a JWT from the API gateway in
  * front (`Authorization: Bearer <jwt>`). Puts the caller in `res.locals.client` and the PII decision in
  * `res.locals.clearPii`. With no method configured (only when every provider is simulated, or by the explicit
- * `GATEWAY_ALLOW_ANONYMOUS=true` outside production) every caller is the open client, which may look up and
+ * `GATEWAY_ALLOW_ANONYMOUS=true` outside production) every caller is the open client, which may look up, search and
  * purge but never sees PII in clear. Failed authentications are throttled per source address.
  */
 import type { RequestHandler, Request } from 'express';
@@ -19,7 +19,7 @@ const REALM = 'Bearer realm="customer-gateway"';
 export const OPEN_CLIENT: Client = Object.freeze({
   name: 'open',
   providers: ['*'],
-  scopes: ['cache:purge', 'cache:bypass'] as const,
+  scopes: ['cache:purge', 'cache:bypass', 'customers:search'] as const,
   kind: 'open' as const,
 });
 

@@ -51,3 +51,54 @@ test('a waiter whose request’s deadline ends leaves the queue at once, refused
   expect(await waiting).toMatchObject({ code: 'provider-unavailable', refusedBeforeWire: true });
   expect(quota.waiting).toBe(0);
 });
+
+describe('idle work (the index crawl)', () => {
+  test('takes a free slot only when no lookup waits, and a lookup that arrives meanwhile goes first', async () => {
+    const clock = new ManualClock();
+    // 10 per second: a slot every 110 ms.
+    const quota = new LocalQuota('unit', 10, clock);
+    const far = clock.now() + 60_000;
+    const order: string[] = [];
+    await quota.acquire(far, 'live');
+    // The slot is taken: the crawl waits for the next one; a lookup arrives before it frees.
+    const crawl = quota.acquireIdle(far, 1).then(() => order.push('crawl'));
+    await clock.advance(50);
+    const live = quota.acquire(far, 'live').then(() => order.push('live'));
+    await clock.advance(60);
+    expect(order).toEqual(['live']);
+    // The crawl has the slot after that, once nobody queues.
+    await clock.advance(110);
+    await Promise.all([crawl, live]);
+    expect(order).toEqual(['live', 'crawl']);
+  });
+
+  test('uses at most its share of the rate, even with every slot free', async () => {
+    const clock = new ManualClock();
+    const quota = new LocalQuota('unit', 10, clock);
+    const far = clock.now() + 60_000;
+    const granted: number[] = [];
+    const start = clock.now();
+    const crawl = (async () => {
+      for (let i = 0; i < 4; i += 1) {
+        await quota.acquireIdle(far, 0.5);
+        granted.push(clock.now() - start);
+      }
+    })();
+    await settle();
+    await clock.advance(1000);
+    await crawl;
+    // Half of a slot every 110 ms: one every 220 ms.
+    expect(granted).toEqual([0, 220, 440, 660]);
+  });
+
+  test('is refused, before the wire, when lookups keep every slot past its latest start', async () => {
+    const clock = new ManualClock();
+    const quota = new LocalQuota('unit', 10, clock);
+    await quota.acquire(clock.now() + 60_000, 'live');
+    const lookups = Array.from({ length: 5 }, () => quota.acquire(clock.now() + 60_000, 'live'));
+    const crawl = quota.acquireIdle(clock.now() + 300, 1).catch((e: unknown) => e);
+    await clock.advance(1000);
+    await Promise.all(lookups);
+    expect(await crawl).toMatchObject({ code: 'provider-unavailable', refusedBeforeWire: true });
+  });
+});
