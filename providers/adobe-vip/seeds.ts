@@ -1,7 +1,8 @@
 /**
  * The Adobe simulator's customers: Fairmont exactly as in Adobe's docs, then one customer per account status
- * code, an LGA customer, a 3YC customer, a unicode company and a sparse profile.
+ * code, an LGA customer, a 3YC customer, a unicode company and a sparse profile; then the linked data set.
  */
+import { ADOBE_LINKED_SEEDS } from './linked-seeds.js';
 import type { AdobeCustomer } from './schema.js';
 
 const links = (id: string) => ({ self: { uri: `/v3/customers/${id}`, method: 'GET', headers: [] } });
@@ -171,4 +172,6 @@ export const ADOBE_SEEDS: AdobeCustomer[] = [
     creationDate: 'not-a-date',
     status: '1000',
   },
+  // The companies that are customers of the other providers too (providers/adobe-vip/linked-seeds.ts).
+  ...ADOBE_LINKED_SEEDS,
 ];

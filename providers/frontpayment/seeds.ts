@@ -1,7 +1,9 @@
 /**
  * The Frontpayment simulator's customers: Kari Nordmann as in Frontpayment's docs, a private customer with a
- * personal number (to show masking), a corporate customer without a shipping address, and one full of nulls.
+ * personal number (to show masking), a corporate customer without a shipping address, and one full of nulls;
+ * then the linked data set.
  */
+import { FRONTPAYMENT_LINKED_SEEDS } from './linked-seeds.js';
 import type { FrontpaymentCustomer } from './schema.js';
 
 /**
@@ -75,4 +77,6 @@ export const FRONTPAYMENT_SEEDS: FrontpaymentCustomer[] = [
     status: 'Inactive',
     addresses: { billing: null, shipping: null },
   },
+  // The companies that are customers of the other providers too (providers/frontpayment/linked-seeds.ts).
+  ...FRONTPAYMENT_LINKED_SEEDS,
 ];

@@ -11,6 +11,7 @@ import {
   type SimResponse,
   type SimulatorOptions,
 } from '../../src/core/simulator.js';
+import { TANGO_LINKED_SEEDS } from './linked-seeds.js';
 import type { TangoAccount, TangoCustomer, TangoErrorDTO, TangoErrorInfo } from './schema.js';
 
 export const TANGO_SIM_PLATFORM = 'customer-gateway-sandbox';
@@ -159,7 +160,12 @@ const CUSTOMERS: (TangoCustomer & { accounts: TangoAccount[] } & Record<string, 
       },
     ],
   },
+  // The companies that are customers of the other providers too (providers/tango/linked-seeds.ts).
+  ...TANGO_LINKED_SEEDS,
 ];
+
+/** Every seeded customer, in the order the list serves them. */
+export const TANGO_SEEDS: readonly (TangoCustomer & { accounts: TangoAccount[] })[] = CUSTOMERS;
 
 /** `synthetic-<n>`: a generated customer for every n, so that load tests can read many distinct customers. */
 function syntheticCustomer(id: string): (TangoCustomer & { accounts: TangoAccount[] }) | undefined {
