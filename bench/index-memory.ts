@@ -2,9 +2,8 @@
  * The embedded blind index's memory: fills a MemoryIndex with synthetic records (one e-mail, one phone, one
  * organisation number and three name tokens each, ids shaped like the three providers') and prints the bytes per
  * record, as RSS growth and as heap growth after a full collection. Run with
- * `node --expose-gc --import tsx bench/index-memory.ts` (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
+ * `npx tsx --expose-gc bench/index-memory.ts` (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
  */
-import v8 from 'node:v8';
 import { systemClock } from '../src/core/clock.js';
 import { IndexKeys } from '../src/linking/index-keys.js';
 import { MemoryIndex } from '../src/linking/memory-index.js';
@@ -15,7 +14,7 @@ const RECORDS = Number(process.env.BENCH_INDEX_RECORDS ?? 100_000);
 const MAX_RECORDS = Number(process.env.BENCH_INDEX_MAX_RECORDS ?? RECORDS);
 
 const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
+if (!gc) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/index-memory.ts');
 
 /** Words of company names: a few very common (`holding`), more fairly common, most rare (a family name). */
 const word = (pool: string, size: number, n: number) => `${pool}${(n * 7919) % size}`;
@@ -84,7 +83,5 @@ const perRecord = (a: number, b: number) => ((b - a) / RECORDS).toFixed(0);
 console.log(`records ${RECORDS} (bound ${MAX_RECORDS}), filled in ${fillSeconds.toFixed(1)} s`);
 console.log(`RSS growth:  ${perRecord(before.rss, after.rss)} bytes per record (target ≤ 400)`);
 console.log(`heap growth: ${perRecord(before.heapUsed, after.heapUsed)} bytes per record (after gc)`);
-console.log(`heap total: ${perRecord(before.heapTotal, after.heapTotal)} bytes per record`);
-for (const space of v8.getHeapSpaceStatistics())
-  console.log(space.space_name, (space.space_size / 1e6).toFixed(1), (space.space_used_size / 1e6).toFixed(1));
+console.log(`heap total:  ${perRecord(before.heapTotal, after.heapTotal)} bytes per record (the heap pages V8 keeps)`);
 console.log(`external:    ${perRecord(before.external, after.external)} bytes per record`);

@@ -31,6 +31,8 @@ export interface MemoryIndexLimits {
  * billion with a million terms indexed.
  */
 const TERM_BYTES = 6;
+/** Lists up to this long are copied to add a record, longer ones grow in place. */
+const SHORT_LIST = 8;
 /** A record's value starts with its number of terms (16 bits). */
 const HEADER_BYTES = 2;
 
@@ -132,14 +134,22 @@ export class MemoryIndex implements BlindIndex {
     return found;
   }
 
-  /** Lists are replaced, never grown in place: an array grown by `push` keeps room for many more records. */
+  /**
+   * A short list is replaced by an exact copy (an array grown by `push` keeps room for many more records); a longer
+   * one grows in place, and a full one drops its oldest record in place: a copy on each put would leave the heap
+   * full of dead lists.
+   */
   private addPosting(slot: number, key: string): void {
     const list = this.postings.get(slot);
     if (list === undefined) this.postings.set(slot, key);
     else if (typeof list === 'string') {
       if (list !== key) this.postings.set(slot, [list, key]);
     } else if (!list.includes(key)) {
-      this.postings.set(slot, list.length >= POSTING_CAP ? [...list.slice(1), key] : [...list, key]);
+      if (list.length >= POSTING_CAP) {
+        list.copyWithin(0, 1);
+        list[list.length - 1] = key;
+      } else if (list.length >= SHORT_LIST) list.push(key);
+      else this.postings.set(slot, [...list, key]);
     }
   }
 
