@@ -16,7 +16,8 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import { POSTING_CAP, type BlindIndex, type IndexedRecord } from './blind-index.js';
 import type { IndexKeys } from './index-keys.js';
-import { indexTerms, nameTokens } from './index-terms.js';
+import { indexTerms } from './index-terms.js';
+import { nameTokens } from './names.js';
 import { PostingTable } from './posting-table.js';
 import type { RecordFeatures, RecordRef, RecordSummary, StrongFeature } from './types.js';
 
@@ -82,6 +83,10 @@ export class MemoryIndex implements BlindIndex {
 
   async remove(ref: RecordRef): Promise<void> {
     this.records.delete(recordKey(ref));
+  }
+
+  async has(ref: RecordRef): Promise<boolean> {
+    return this.records.has(recordKey(ref));
   }
 
   async holders(feature: StrongFeature, value: string, limit: number): Promise<IndexedRecord[]> {

@@ -40,7 +40,11 @@ export function linksRouter(services: Services): Router {
       res.setHeader('Cache-Control', 'private, no-cache');
       res.status(200).json({
         data: { id: record.id, links: answer.links },
-        meta: { requestId: res.locals.requestId ?? '', unavailable: answer.unavailable },
+        meta: {
+          requestId: res.locals.requestId ?? '',
+          unavailable: answer.unavailable,
+          ...(answer.indexUnavailable ? { index: 'unavailable' } : {}),
+        },
       });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
