@@ -699,7 +699,7 @@ export function consoleBrowserSuite(part: 'lookups' | 'access' | 'search'): void
     }
 
     if (part === 'search') {
-      const searchBox = () => page.getByLabel('Find a customer', { exact: true });
+      const searchBox = () => page.getByRole('searchbox', { name: 'Find a customer' });
       const isSearch = (response: { url(): string }) => new URL(response.url()).pathname === '/customers/search';
       /** The results table as a person reads it, one row a match. */
       const readMatches = () =>
