@@ -109,7 +109,14 @@ function stopAll(): void {
 
 /** The environment that points a gateway at the simulators, in production mode (no sandbox). */
 function gatewayEnv(sims: SimInfo, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { NODE_ENV: 'production', LOG_LEVEL: 'info', ...BENCH_AUTH_ENV };
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    // The search index: its key, and no crawl under the other benchmarks' load (the crawl's own benchmark sets it).
+    INDEX_KEY: randomBytes(32).toString('base64'),
+    INDEX_CRAWL_INTERVAL_SECONDS: '0',
+    ...BENCH_AUTH_ENV,
+  };
   for (const [id, sim] of Object.entries(sims))
     Object.assign(env, { [`${envPrefix(id)}_BASE_URL`]: sim.baseUrl }, sim.env);
   return { ...env, ...extra };

@@ -20,19 +20,21 @@ export class Deadline {
     /** Epoch milliseconds at which the work must have its answer. */
     readonly at: number,
     readonly purpose: DeadlinePurpose,
+    /** Ends the work before its time (background work whose owner stops: the crawl at shutdown). */
+    private readonly cancel?: AbortSignal,
   ) {}
 
-  /** A deadline `ms` from now. */
-  static after(clock: Clock, ms: number, purpose: DeadlinePurpose = 'request'): Deadline {
+  /** A deadline `ms` from now; `cancel` ends it sooner. */
+  static after(clock: Clock, ms: number, purpose: DeadlinePurpose = 'request', cancel?: AbortSignal): Deadline {
     const now = clock.now();
-    return new Deadline(clock, now, now + ms, purpose);
+    return new Deadline(clock, now, now + ms, purpose, cancel);
   }
 
   /** Part of this work with a budget of its own (a batch item): ends `ms` from now, or with this one if sooner. */
   within(ms: number): Deadline {
     const now = this.clock.now();
     if (now + ms >= this.at) return this;
-    return new Deadline(this.clock, now, now + ms, this.purpose);
+    return new Deadline(this.clock, now, now + ms, this.purpose, this.cancel);
   }
 
   remaining(): number {
@@ -54,7 +56,9 @@ export class Deadline {
 
   /** Aborts when the deadline passes. Made on first use: a cache hit never needs one. */
   get signal(): AbortSignal {
-    this.aborts ??= this.clock.timeoutSignal(Math.max(1, this.remaining()));
+    if (this.aborts) return this.aborts;
+    const own = this.clock.timeoutSignal(Math.max(1, this.remaining()));
+    this.aborts = this.cancel ? AbortSignal.any([own, this.cancel]) : own;
     return this.aborts;
   }
 }

@@ -23,26 +23,12 @@ export class ValueCipher {
   }
 
   seal(plain: Buffer | string, aad: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
-    cipher.setAAD(Buffer.from(aad));
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return Buffer.concat([Buffer.of(VERSION), iv, cipher.getAuthTag(), body]);
+    return sealWith(this.sealKey, plain, aad);
   }
 
   /** The plain bytes, or undefined when the value is not sealed under this key for this `aad`. */
   open(sealed: Buffer, aad: string): Buffer | undefined {
-    if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) return undefined;
-    const iv = sealed.subarray(1, 1 + IV_BYTES);
-    const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.sealKey, iv);
-      decipher.setAAD(Buffer.from(aad));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
-    } catch {
-      return undefined;
-    }
+    return openWith(this.sealKey, sealed, aad);
   }
 
   /** A keyed digest for key names: without the key, a guessable id cannot be confirmed from a Redis key. */
@@ -58,4 +44,28 @@ export class ValueCipher {
  */
 export function keyDigest(cipher: ValueCipher | undefined, text: string): string {
   return cipher ? cipher.name(text) : hash('sha256', text, 'base64url').slice(0, 22);
+}
+
+/** Seals `plain` under a 32-byte key: version | fresh IV | tag | ciphertext, `aad` bound to it. */
+export function sealWith(key: Buffer, plain: Buffer | string, aad: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([Buffer.of(VERSION), iv, cipher.getAuthTag(), body]);
+}
+
+/** The plain bytes of a value sealed by `sealWith`, or undefined when it was not sealed under `key` for `aad`. */
+export function openWith(key: Buffer, sealed: Buffer, aad: string): Buffer | undefined {
+  if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) return undefined;
+  const iv = sealed.subarray(1, 1 + IV_BYTES);
+  const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
 }

@@ -70,6 +70,19 @@ export const fleetEventSchema = Joi.alternatives(
   Joi.object({ t: Joi.valid('token').required(), credential: Joi.string().required(), token: Joi.string().required() }),
 );
 
+/**
+ * A record of the blind index (redis-index.ts): its reference and summary, sealed (base64url), and the hashes of its
+ * terms, 22 base64url characters each, separated by spaces.
+ */
+export const storedIndexRecordSchema = Joi.object({
+  ref: Joi.string().min(1).required(),
+  summary: Joi.string().min(1).required(),
+  keys: Joi.string()
+    .allow('')
+    .pattern(/^[\w-]{22}( [\w-]{22})*$/)
+    .required(),
+});
+
 /** The value if it fits the schema, else undefined. */
 export function valid<T>(schema: Joi.Schema, value: unknown): T | undefined {
   return schema.validate(value, { allowUnknown: false, convert: false }).error ? undefined : (value as T);

@@ -7,6 +7,12 @@
  */
 import type { RecordFeatures, RecordRef, RecordSummary, StrongFeature } from './types.js';
 
+/**
+ * The most records one term's posting list keeps, the most recently put: search answers a few dozen at most, and
+ * the generic-identifier rule only needs to know that more than a handful share one.
+ */
+export const POSTING_CAP = 64;
+
 export interface IndexedRecord {
   ref: RecordRef;
   summary: RecordSummary;

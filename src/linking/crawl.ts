@@ -37,6 +37,8 @@ const CRAWLER = 'index-crawl';
 export interface CrawlSettings {
   intervalSeconds: number;
   share: number;
+  /** Customers asked per list page (100 by default; tests use small pages to crawl several). */
+  pageSize?: number;
 }
 
 export type CrawlOutcome = 'finished' | 'claimed-elsewhere' | 'stopped';
@@ -74,6 +76,7 @@ export class IndexCrawler {
     }
   }
 
+  /** Stops crawling: waits and requests in flight end now (their deadline's signal aborts). */
   async close(): Promise<void> {
     this.stop.abort();
     await Promise.allSettled([...this.running]);
@@ -135,7 +138,7 @@ export class IndexCrawler {
 
   /** One list page; a saved cursor this process cannot read (another replica's secret) starts the list over. */
   private async page(runtime: ProviderService, state: CrawlState) {
-    const query = { limit: PAGE_SIZE, cursor: state.cursor ?? undefined, filters: {} };
+    const query = { limit: this.settings.pageSize ?? PAGE_SIZE, cursor: state.cursor ?? undefined, filters: {} };
     try {
       return await this.lists.list(runtime, query, this.caller(runtime));
     } catch (error) {
@@ -170,7 +173,7 @@ export class IndexCrawler {
     return {
       requestId: CRAWLER,
       callerKey: CRAWLER,
-      deadline: Deadline.after(this.clock, Math.max(runtime.deadlineMs, IDLE_READ_MS), 'background'),
+      deadline: Deadline.after(this.clock, Math.max(runtime.deadlineMs, IDLE_READ_MS), 'background', this.stop.signal),
       idle: { share: this.settings.share },
     };
   }

@@ -47,7 +47,10 @@ export function linksRouter(services: Services): Router {
   return router;
 }
 
-/** A customer as the lookup route answers it to this caller (its masking), read as a plain lookup. */
+/**
+ * A customer as the lookup route answers it to this caller (its masking); with its accounts where the provider
+ * offers balances (`?include=balances`), since that is where Tango keeps its customers' e-mails.
+ */
 async function readCustomer(
   services: Services,
   req: Request,
@@ -61,6 +64,7 @@ async function readCustomer(
     callerKey: callerKeyOf(req, res),
     noCache: false,
     telemetry: res.locals.telemetry,
+    balances: runtime.adapter.balances !== undefined,
     deadline,
   });
   const view = res.locals.clearPii === true ? result.entry.clear : result.entry.masked;

@@ -41,6 +41,7 @@ beforeAll(async () => {
     TANGO_DEADLINE_MS: '30000',
     REDIS_URL: redis.url,
     FLEET_SIZE: '2',
+    INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
   replicas.push(...(await Promise.all([startReplica(env), startReplica(env)])));
   const end = Date.now() + 10_000;

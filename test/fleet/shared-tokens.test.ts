@@ -26,6 +26,7 @@ function replica(): Promise<TestGateway> {
       TANGO_CLIENT_SECRET: TANGO_SIM_OAUTH.secret,
       TANGO_RETRIES: '0',
       REDIS_URL: redis.url,
+      INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
       // A loaded test machine must not be mistaken for a failing Redis (see two-replicas.test.ts).
       REDIS_TIMEOUT_MS: '1000',
       LOG_LEVEL: 'info',

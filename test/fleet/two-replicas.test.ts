@@ -25,6 +25,8 @@ const FLEET_ENV = {
   TANGO_RATE_LIMIT_PER_SECOND: '1',
   FLEET_SIZE: '2',
   REDIS_TIMEOUT_MS: '1000',
+  // The fleet's search index needs one key at every replica.
+  INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
   LOG_LEVEL: 'info',
 };
 

@@ -58,6 +58,7 @@ export async function expectProblem(
     'requestId',
     'provider',
     'upstreamStatus',
+    'parameter',
     'retryable',
   ];
   expect(Object.keys(problem).filter((key) => !allowed.includes(key))).toEqual([]);
