@@ -21,6 +21,7 @@ describe('the search box recognises what was typed', () => {
     ['408-123-4567', 'phone', 'ten digits grouped 3-3-4: no organisation number is printed so'],
     ['+47 55.12.34.56', 'phone', 'dots'],
     ['12345', 'phone', 'five digits: short numbers exist'],
+    ['913 728 4670', 'phone', 'ten digits grouped 3-3-4 is no organisation number'],
     // organisation numbers as printed
     ['913728467', 'orgNumber', 'Norwegian, nine digits'],
     ['913 728 467', 'orgNumber', 'Norwegian, in groups of three'],
@@ -34,7 +35,6 @@ describe('the search box recognises what was typed', () => {
     ['7-Eleven', 'name', 'a name with digits'],
     ['1234', 'name', 'four digits are no phone number'],
     ['+47 abc', 'name', 'a + with letters'],
-    ['913 728 4670', 'phone', 'ten digits grouped 3-3-4 is no organisation number'],
   ];
 
   test.each(cases)('%j is searched by %s (%s)', (text, key) => {
