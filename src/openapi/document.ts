@@ -381,7 +381,8 @@ function routes(operatorPortSeparate: boolean): Route[] {
         ...Object.entries({
           email: 'An e-mail address (case and surrounding spaces do not matter).',
           phone:
-            'A phone number in any common writing; without a country code, read as `country` (else LINK_DEFAULT_REGION).',
+            'A phone number in any common writing; without a country code, read as `country` ' +
+            '(else LINK_DEFAULT_REGION).',
           orgNumber: 'A Norwegian (9 digits, mod 11) or Swedish (10 digits, Luhn) organisation number.',
           name: 'A person’s or company’s name; legal forms (AS, AB, GmbH, Ltd…) and accents do not matter.',
         }).map(([name, description]) => ({

@@ -53,11 +53,11 @@ interface SearchBody {
 async function search(on: TestGateway, query: string): Promise<SearchBody> {
   const res = await fetch(`${on.url}/customers/search?${query}`);
   const text = await res.text();
-  expect({ status: res.status, text }).toEqual({ status: 200, text: expect.any(String) });
+  expect(res.status === 200 ? '' : text).toBe('');
   return JSON.parse(text) as SearchBody;
 }
 
-test('a record one replica looked up is found by the other replica’s search, and a purge at either removes it', async () => {
+test('what one replica looked up, the other replica’s search finds; a purge at either removes it', async () => {
   const query = 'orgNumber=913728467';
   expect((await search(b, query)).data).toEqual([]);
   expect((await a.lookup('frontpayment', F.nordlys.providerId)).status).toBe(200);
