@@ -47,7 +47,11 @@ export function linksRouter(services: Services): Router {
   return router;
 }
 
-/** A customer as the lookup route answers it to this caller (its masking), read as a plain lookup. */
+/**
+ * A customer as the lookup route answers it to this caller (its masking), with its accounts' balances where the
+ * provider offers them: accounts carry their contact e-mails only then (Tango's only e-mails), so a plain lookup
+ * would compare a record without what the crawl indexed it by, and miss every link it holds.
+ */
 async function readCustomer(
   services: Services,
   req: Request,
@@ -61,6 +65,7 @@ async function readCustomer(
     callerKey: callerKeyOf(req, res),
     noCache: false,
     telemetry: res.locals.telemetry,
+    balances: runtime.adapter.balances !== undefined,
     deadline,
   });
   const view = res.locals.clearPii === true ? result.entry.clear : result.entry.masked;

@@ -3,6 +3,7 @@
  * limit (the Tango simulator answers 429 past it), it resumes from its saved cursor after a failure instead of
  * starting over, and its reads never fill the customer cache.
  */
+import { jest } from '@jest/globals';
 import { IndexCrawler } from '../../src/linking/crawl.js';
 import { memoryCrawlStates } from '../../src/linking/crawl-state.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';

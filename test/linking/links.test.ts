@@ -4,6 +4,7 @@
  * `same`, evidence names paths and never values, a candidate that cannot be read is named, and grants hide
  * other providers' records.
  */
+import { jest } from '@jest/globals';
 import { customerKey } from '../../src/core/cache-key.js';
 import { A, F, pairs, T, type LabelledPair, type RecordKey } from '../fixtures/linked-set.js';
 import { keyFile, newApiKey, sha256Hex } from '../security/fixtures.js';
@@ -71,9 +72,9 @@ describe('the labelled pairs', () => {
       'none',
     );
     // Similar names in one town: possible.
-    expect(
-      await bandBetween({ a: F.lysakerElektro, b: A.lysakerElektronikk, truth: 'different', strong: false }),
-    ).toBe('possible');
+    expect(await bandBetween({ a: F.lysakerElektro, b: A.lysakerElektronikk, truth: 'different', strong: false })).toBe(
+      'possible',
+    );
   });
 });
 

@@ -4,6 +4,7 @@
  * naming the parameter before anything is looked up, grants hide and do not count other providers' records, and
  * what was searched for never reaches the logs or the metrics.
  */
+import { jest } from '@jest/globals';
 import { searches, T, type RecordKey } from '../fixtures/linked-set.js';
 import { keyFile, newApiKey, sha256Hex } from '../security/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
