@@ -2,11 +2,10 @@
  * The embedded blind index's memory: fills a MemoryIndex with synthetic records (one e-mail, one phone, one
  * organisation number and three name tokens each, ids shaped like the three providers') and measures the bytes
  * per record, as RSS growth and as heap growth after a full collection. `npm run bench -- search` runs it as the
- * `index-memory` target (bench/target.ts); on its own, `node --expose-gc --import tsx bench/index-memory.ts`
- * prints the figures and V8's heap spaces (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
+ * `index-memory` target (bench/target.ts); on its own, `npx tsx --expose-gc bench/index-memory.ts` prints the
+ * figures (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
  */
 import { pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
 import { systemClock } from '../src/core/clock.js';
 import { IndexKeys } from '../src/linking/index-keys.js';
 import { MemoryIndex } from '../src/linking/memory-index.js';
@@ -79,7 +78,7 @@ export interface IndexMemoryFigures {
  */
 export async function measureIndexMemory(records: number, maxRecords = records): Promise<IndexMemoryFigures> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with node --expose-gc');
+  if (!gc) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/index-memory.ts');
   const settle = async () => {
     // V8 returns the pages the fill's garbage took once the heap has been quiet for a while.
     for (let i = 0; i < 12; i++) {
@@ -117,7 +116,7 @@ export async function measureIndexMemory(records: number, maxRecords = records):
   };
 }
 
-// Run on its own: the figures, and where in V8's heap the bytes went.
+// Run on its own: the figures.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const records = Number(process.env.BENCH_INDEX_RECORDS ?? 100_000);
   const f = await measureIndexMemory(records, Number(process.env.BENCH_INDEX_MAX_RECORDS ?? records));
@@ -125,8 +124,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`records ${f.records} (bound ${f.maxRecords}), filled in ${f.fillSeconds.toFixed(1)} s`);
   console.log(`RSS growth:  ${perRecord(f.rssBefore, f.rssAfter)} bytes per record (target ≤ 400)`);
   console.log(`heap growth: ${perRecord(f.heapBefore, f.heapAfter)} bytes per record (after gc)`);
-  console.log(`heap total: ${perRecord(f.heapTotalBefore, f.heapTotalAfter)} bytes per record`);
-  for (const space of v8.getHeapSpaceStatistics())
-    console.log(space.space_name, (space.space_size / 1e6).toFixed(1), (space.space_used_size / 1e6).toFixed(1));
+  console.log(
+    `heap total:  ${perRecord(f.heapTotalBefore, f.heapTotalAfter)} bytes per record (the heap pages V8 keeps)`,
+  );
   console.log(`external:    ${perRecord(f.externalBefore, f.externalAfter)} bytes per record`);
 }

@@ -163,7 +163,11 @@ export function createServices(
     seams.sharedCache,
     seams.lease,
     config.failureMemorySeconds,
-    (entry) => linking.feed.recordView(entry.masked.data),
+    // A provider that keeps e-mails on its accounts (Tango) is indexed from reads that include them: a plain read
+    // would take those e-mails out of the index.
+    (entry, runtime, withBalances) => {
+      if (withBalances || !runtime.adapter.balances) linking.feed.recordView(entry.masked.data);
+    },
   );
   // A purge anywhere in the fleet drops this replica's copy too.
   seams.purge?.onPurge((key) => cache.delete(key));

@@ -1,6 +1,7 @@
 /**
  * The gateway's public HTTP API as the console uses it: `GET /providers`, `GET /customers/{provider}/{id}`,
- * `GET /customers/{provider}` (a page of the list), `POST /customers/batch` and `GET /problems/{code}`.
+ * `GET /customers/{provider}` (a page of the list), `POST /customers/batch`, `GET /customers/search`,
+ * `GET /customers/{provider}/{id}/links` and `GET /problems/{code}`.
  * Every call resolves to an outcome (never throws), so the page can say exactly what
  * happened: an answer, a problem document, an unreadable answer, a network failure or a timeout.
  *
@@ -10,10 +11,13 @@ import type {
   BatchDocument,
   CustomerDocument,
   CustomerPage,
+  LinksDocument,
   Problem,
   ProblemDescription,
   ProviderInfo,
+  SearchDocument,
 } from './model.js';
+import type { SearchTerm } from './search-term.js';
 
 /** What the client passes to fetch: its own type, because Node's `RequestInit` has no `cache`. */
 export interface FetchInit {
@@ -124,6 +128,51 @@ export class GatewayClient {
       return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
     }
     return { ...outcome, body: value as unknown as BatchDocument };
+  }
+
+  /** `GET /customers/search` by one key. The answer is personal data: the browser's cache never keeps it. */
+  async searchCustomers(term: SearchTerm, signal?: AbortSignal): Promise<ApiOutcome<SearchDocument>> {
+    const url = new URL('customers/search', this.baseUrl);
+    url.searchParams.set(term.key, term.value);
+    const outcome = await this.request(url.href, { cache: 'no-store' }, signal);
+    if (outcome.kind !== 'ok') return outcome;
+    const value = outcome.body;
+    if (
+      !isObject(value) ||
+      !Array.isArray(value.data) ||
+      !value.data.every(isRecordRef) ||
+      !isObject(value.meta) ||
+      !isObject(value.meta.coverage)
+    ) {
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    }
+    return { ...outcome, body: value as unknown as SearchDocument };
+  }
+
+  /** `GET /customers/{provider}/{id}/links`: the same customer in the other providers, with the evidence. */
+  async customerLinks(provider: string, id: string, signal?: AbortSignal): Promise<ApiOutcome<LinksDocument>> {
+    const url = new URL(`customers/${pathSegment(provider)}/${pathSegment(id)}/links`, this.baseUrl);
+    // Like a lookup: the gateway's cache is welcome, the browser's is not (see getCustomer).
+    const outcome = await this.request(
+      url.href,
+      { headers: { 'Cache-Control': 'no-transform' }, cache: 'no-store' },
+      signal,
+    );
+    if (outcome.kind !== 'ok') return outcome;
+    const value = outcome.body;
+    const data = isObject(value) ? value.data : undefined;
+    const meta = isObject(value) ? value.meta : undefined;
+    if (
+      !isObject(data) ||
+      !Array.isArray(data.links) ||
+      !data.links.every((link) => isRecordRef(link) && Array.isArray(link.evidence)) ||
+      !isObject(meta) ||
+      !Array.isArray(meta.unavailable) ||
+      !meta.unavailable.every(isRecordRef)
+    ) {
+      return { kind: 'unreadable', status: outcome.status, requestId: outcome.requestId };
+    }
+    return { ...outcome, body: value as LinksDocument };
   }
 
   private async page(url: string, signal?: AbortSignal): Promise<ApiOutcome<CustomerPage>> {
@@ -291,6 +340,11 @@ function toProviderInfo(value: Record<string, unknown> & { id: string; idPattern
     };
   }
   return info;
+}
+
+/** A search match, a link or an unavailable candidate: each names a record by provider and provider id. */
+function isRecordRef(value: unknown): value is Record<string, unknown> & { provider: string; providerId: string } {
+  return isObject(value) && typeof value.provider === 'string' && typeof value.providerId === 'string';
 }
 
 function isCustomerDocument(value: unknown): value is CustomerDocument {

@@ -1,11 +1,12 @@
 /**
- * The support console's wiring: the provider list and id rules from the gateway, lookups with their deep
- * links and browser history, the customer card and trust panel, problems, the raw view, the API key prompt
- * and the recent lookups. Everything the page knows comes from the gateway's public HTTP API.
+ * The support console's wiring: the provider list and id rules from the gateway, the search box, lookups with
+ * their deep links and browser history, the customer card and trust panel, the same customer elsewhere,
+ * problems, the raw view, the API key prompt and the recent lookups. Everything the page knows comes from the
+ * gateway's public HTTP API.
  */
 import { GatewayClient, type ApiOutcome } from './api.js';
 import { ApiKeyStore, forgetKeyAfter } from './credentials.js';
-import { RecentLookups } from './history.js';
+import { RECENT_LOOKUPS_KEY, RecentLookups } from './history.js';
 import { checkId, cleanId, idRuleOf, type IdRule } from './id-rule.js';
 import type { CustomerDocument, ProviderInfo } from './model.js';
 import {
@@ -22,16 +23,25 @@ import { renderProblem } from './render-problem.js';
 import { renderRaw } from './render-raw.js';
 import { renderPartialBanner, renderStaleBanner, renderTrust } from './render-trust.js';
 import { storageOr } from './storage.js';
-import { sameTarget, searchForTarget, targetFromSearch, type LookupTarget } from './url-state.js';
+import { queryFromSearch, sameTarget, searchForTarget, targetFromSearch, type LookupTarget } from './url-state.js';
 import { pageElements, setFieldError, show } from './view.js';
-import { h } from './dom.js';
+import { byId, h } from './dom.js';
 import { setUpBrowsing } from './browse.js';
+import { setUpLinks } from './links-panel.js';
+import { setUpSearch } from './search-panel.js';
 import { textOf } from './format.js';
 
 const TITLE = document.title;
 const els = pageElements();
 const keys = new ApiKeyStore(storageOr(() => window.sessionStorage));
-const recent = new RecentLookups(storageOr(() => window.localStorage));
+// The tab's storage, never localStorage: no customer data outlives the tab (and names are not stored at all).
+const recent = new RecentLookups(storageOr(() => window.sessionStorage));
+// An older console kept recent lookups, with names, in localStorage: they go.
+try {
+  window.localStorage.removeItem(RECENT_LOOKUPS_KEY);
+} catch {
+  // Storage refused: nothing was kept there either.
+}
 const apiBase = new URL(
   document.querySelector<HTMLMetaElement>('meta[name="gateway-api-base"]')?.content || '../',
   window.location.href,
@@ -43,13 +53,29 @@ const rules = new Map<string, IdRule>();
 /** The customer on screen, with the answer that showed it. */
 let shown: { target: LookupTarget; doc: CustomerDocument; requestId: string | null } | null = null;
 let inFlight: AbortController | null = null;
+/** Opens a customer chosen elsewhere on the page (a list row, a search match, a link), as a new lookup. */
+function openCustomer(target: LookupTarget): void {
+  fillForm(target);
+  void lookup(target, { push: true }).then(() => document.getElementById('customer-name')?.focus());
+}
 /** The list and batch panels; a row there opens its customer here. */
-const browsing = setUpBrowsing({
+const browsing = setUpBrowsing({ client, open: openCustomer });
+const search = setUpSearch({
   client,
-  open: (target) => {
-    fillForm(target);
-    void lookup(target, { push: true }).then(() => document.getElementById('customer-name')?.focus());
+  providerName: (id) => providerName(id),
+  open: openCustomer,
+  onNewSearch: () => {
+    inFlight?.abort();
+    clearResult();
+    clearProblem();
   },
+  fail: (outcome, retry) => showFailure(outcome, { retry, what: 'the search' }),
+});
+const links = setUpLinks({
+  client,
+  region: byId('links', HTMLElement),
+  providerName: (id) => providerName(id),
+  open: openCustomer,
 });
 let rawWanted = false;
 /** What to do once the user has given a key (the request that was refused). */
@@ -91,12 +117,13 @@ async function loadProviders(): Promise<void> {
   describeIdRule();
   renderRecentList();
 
+  search.follow(window.location.search);
   const target = targetFromSearch(window.location.search);
   if (target !== null) {
     fillForm(target);
     void lookup(target, { push: false });
-  } else {
-    els.id.focus();
+  } else if (queryFromSearch(window.location.search) === null) {
+    search.focus();
   }
 }
 
@@ -186,7 +213,7 @@ async function lookup(target: LookupTarget, options: LookupOptions = {}): Promis
   els.result.removeAttribute('aria-busy');
 
   if (outcome.kind === 'ok') {
-    showCustomer(clean, outcome.body, outcome.requestId);
+    showCustomer(clean, outcome.body, outcome.requestId, options.noCache === true);
   } else {
     clearResult();
     await showFailure(outcome, {
@@ -209,7 +236,7 @@ function restoreFocus(previousId: string): void {
   target?.focus();
 }
 
-function showCustomer(target: LookupTarget, doc: CustomerDocument, requestId: string | null): void {
+function showCustomer(target: LookupTarget, doc: CustomerDocument, requestId: string | null, fresh: boolean): void {
   shown = { target, doc, requestId };
   els.keyPrompt.hidden = true;
   const name = textOf(doc.data.displayName);
@@ -225,6 +252,8 @@ function showCustomer(target: LookupTarget, doc: CustomerDocument, requestId: st
   document.title = `${name ?? target.id} · ${TITLE}`;
   announce(`Found ${name ?? target.id}${stale ? ': stale copy, the provider could not be reached' : ''}.`);
   renderRecentList(recent.add({ provider: target.provider, id: target.id, displayName: name }));
+  // Asked again when the customer was read again from the provider; a raw view or a repeat keeps them.
+  links.load(target, { again: fresh });
 }
 
 function clearResult(): void {
@@ -232,6 +261,7 @@ function clearResult(): void {
   show(els.staleBanner);
   els.customer.replaceChildren();
   els.trust.replaceChildren();
+  links.clear();
   els.resultGrid.hidden = true;
   els.rawSection.hidden = true;
   els.rawBody.replaceChildren();
@@ -421,6 +451,7 @@ els.recentClear.addEventListener('click', () => {
 });
 
 window.addEventListener('popstate', () => {
+  search.follow(window.location.search);
   const target = targetFromSearch(window.location.search);
   if (target === null) {
     inFlight?.abort();

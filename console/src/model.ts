@@ -69,6 +69,69 @@ export interface Problem {
   provider?: string;
   upstreamStatus?: number;
   retryable?: boolean;
+  /** The query parameter an `invalid-request` is about (`email`, `phone`, `limit`…). */
+  parameter?: string;
+}
+
+/** What search and links compare: the strong identifiers, the name, and where the customer is. */
+export type LinkFeature = 'email' | 'phone' | 'orgNumber' | 'name' | 'country' | 'city' | 'postalCode';
+
+/** One match of `GET /customers/search`, answered from the gateway's index (as last seen at `indexedAt`). */
+export interface SearchMatch {
+  id: string;
+  provider: string;
+  providerId: string;
+  displayName: string | null;
+  type: string;
+  status: string;
+  matchedOn: LinkFeature[];
+  /** 0 to 1: 1 for an identifier, the name similarity for a name. */
+  score: number;
+  indexedAt: string;
+}
+
+/** Per provider: whether its records come from a crawl of its list or only from the lookups made so far. */
+export interface ProviderCoverage {
+  source: 'crawl' | 'lookups';
+  records: number;
+  crawledAt: string | null;
+}
+
+export interface SearchDocument {
+  data: SearchMatch[];
+  meta: { requestId: string; count: number; coverage: Record<string, ProviderCoverage> };
+}
+
+/** Why two records are linked: a feature, how it agrees, and the field path on each side (never a value). */
+export interface LinkEvidence {
+  feature: LinkFeature;
+  agreement: 'exact' | 'similar' | 'different' | 'generic';
+  from: string;
+  to: string;
+}
+
+export interface CustomerLink {
+  id: string;
+  provider: string;
+  providerId: string;
+  displayName: string | null;
+  band: 'same' | 'possible';
+  score: number;
+  evidence: LinkEvidence[];
+}
+
+/** A candidate the gateway could not read, with the problem code its lookup ended with. */
+export interface UnavailableLink {
+  id: string;
+  provider: string;
+  providerId: string;
+  problem: string;
+}
+
+/** `GET /customers/{provider}/{id}/links`. */
+export interface LinksDocument {
+  data: { id: string; links: CustomerLink[] };
+  meta: { requestId: string; unavailable: UnavailableLink[] };
 }
 
 /** `GET /problems/{code}`. */

@@ -65,7 +65,7 @@ export class CacheLoader {
     /** `FAILURE_MEMORY_SECONDS`; 0 = off. */
     private readonly failureMemorySeconds = 0,
     /** Told of every customer read from the upstream (the search index is fed from here). */
-    private readonly onLoaded?: (entry: CustomerEntry) => void,
+    private readonly onLoaded?: (entry: CustomerEntry, runtime: ProviderRuntime, withBalances: boolean) => void,
   ) {}
 
   /** Loads the customer under `key` (the id already NFC and valid), storing it in L1 and the shared tier. */
@@ -97,7 +97,7 @@ export class CacheLoader {
           async () => {
             const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
             await this.shared.write(key, fresh);
-            if (fresh.kind === 'customer') this.onLoaded?.(fresh);
+            if (fresh.kind === 'customer') this.onLoaded?.(fresh, runtime, options.balances === true);
             return fresh;
           },
           () => (loaded.initiated = false),

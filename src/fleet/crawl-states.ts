@@ -37,8 +37,8 @@ export function redisCrawlStates(redis: FleetRedis): CrawlStates {
       const text = await redis.run('crawl-state', (c) => c.get(stateKey(provider)));
       if (text === null) return undefined;
       try {
-        const { error, value } = stateShape.validate(JSON.parse(text));
-        return error ? undefined : (value as CrawlState);
+        const checked = stateShape.validate(JSON.parse(text) as unknown);
+        return checked.error ? undefined : (checked.value as CrawlState);
       } catch {
         return undefined;
       }

@@ -18,7 +18,8 @@
  */
 import { POSTING_CAP, type BlindIndex, type IndexedRecord } from '../linking/blind-index.js';
 import type { IndexKeys } from '../linking/index-keys.js';
-import { indexTerms, nameTokens } from '../linking/index-terms.js';
+import { indexTerms } from '../linking/index-terms.js';
+import { nameTokens } from '../linking/names.js';
 import type { RecordFeatures, RecordRef, RecordSummary, StrongFeature } from '../linking/types.js';
 import type { FleetRedis } from './redis.js';
 import { storedIndexRecordSchema, valid } from './stored-shapes.js';
@@ -76,6 +77,11 @@ export class RedisIndex implements BlindIndex {
       multi.pexpire(providerKey, this.ttlMs);
       resultsOf(await multi.exec());
     });
+  }
+
+  async has(ref: RecordRef): Promise<boolean> {
+    const recordKey = this.redis.key('ix', 'r', this.recordName(ref));
+    return (await this.redis.run('index has', (client) => client.exists(recordKey))) === 1;
   }
 
   async remove(ref: RecordRef): Promise<void> {

@@ -21,6 +21,8 @@ export interface IndexedRecord {
 export interface BlindIndex {
   /** Puts a record, or refreshes it: the keys it held before and no longer has are removed. */
   put(ref: RecordRef, features: RecordFeatures, summary: RecordSummary): Promise<void>;
+  /** Whether the record is indexed (and not expired). */
+  has(ref: RecordRef): Promise<boolean>;
   /** Removes the record and every key that points at it (a purge). */
   remove(ref: RecordRef): Promise<void>;
   /** The records holding this normalised identifier (at most `limit`, which the generic rule needs no more of). */

@@ -12,6 +12,9 @@ import { featuresOf } from './features.js';
 import type { RecordRef, RecordSummary } from './types.js';
 
 export class IndexFeed {
+  /** Feeding still to run or running (the tests wait for it; a shutdown need not). */
+  private readonly pending = new Set<Promise<unknown>>();
+
   constructor(
     readonly index: BlindIndex,
     private readonly clock: Clock,
@@ -33,26 +36,41 @@ export class IndexFeed {
     await this.index.put({ provider: customer.provider, providerId: customer.providerId }, features, summary);
   }
 
-  /** Puts customers in the index after the current answer has gone; failures are logged. */
-  record(customers: readonly Customer[]): void {
+  /**
+   * Customers of a list page, after the current answer has gone: only those not indexed yet. A list item may carry
+   * less than a read of the customer does (Adobe's only the company name, Tango's no account e-mails), so it must
+   * not replace what a read put there.
+   */
+  recordListed(customers: readonly Customer[]): void {
     if (customers.length === 0) return;
-    setImmediate(() => {
-      for (const customer of customers) void this.put(customer).catch((error: unknown) => this.failed(error));
-    });
+    this.later(() =>
+      Promise.all(
+        customers.map((customer) =>
+          this.index
+            .has({ provider: customer.provider, providerId: customer.providerId })
+            .then((indexed) => (indexed ? undefined : this.put(customer))),
+        ),
+      ),
+    );
   }
 
   /** A customer the cache holds as its ready-made (masked) answer. */
   recordView(data: string): void {
-    setImmediate(() => {
-      let customer: Customer;
-      try {
-        customer = JSON.parse(data) as Customer;
-      } catch (error) {
-        this.failed(error);
-        return;
-      }
-      void this.put(customer).catch((error: unknown) => this.failed(error));
-    });
+    this.later(() => this.put(JSON.parse(data) as Customer));
+  }
+
+  /** Resolves once every feeding scheduled so far has run. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Runs `feed` once the current answer has gone (the next turn of the event loop); a failure is logged. */
+  private later(feed: () => Promise<unknown>): void {
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(feed)
+      .catch((error: unknown) => this.failed(error))
+      .finally(() => this.pending.delete(run));
+    this.pending.add(run);
   }
 
   /** A purge: the record and every key pointing at it go. */

@@ -4,16 +4,12 @@
  * the same way, and search hashes its own terms with the same rules.
  */
 import type { HashKind } from './index-keys.js';
+import { nameTokens } from './names.js';
 import type { RecordFeatures } from './types.js';
 
 export interface IndexTerm {
   kind: Exclude<HashKind, 'record'>;
   value: string;
-}
-
-/** The distinct words of a folded name (already lower case, punctuation and legal forms removed). */
-export function nameTokens(foldedName: string): string[] {
-  return [...new Set(foldedName.split(/\s+/u).filter((token) => token !== ''))];
 }
 
 /** The record's terms, each once. */

@@ -68,7 +68,7 @@ export function createLinking({ config, providers, lists, fleet, clock, logger, 
     feed,
     crawler,
     crawls,
-    search: new SearchService(index, crawls, crawled),
-    links: new LinkService(index, { genericLimit: settings.genericLimit, defaultRegion: region }, metrics),
+    search: new SearchService(index, crawls, crawled, logger),
+    links: new LinkService(index, { genericLimit: settings.genericLimit, defaultRegion: region }, metrics, logger),
   };
 }

@@ -5,6 +5,7 @@
  * records as they are now. A candidate that cannot be read is named in `unavailable`, never dropped silently.
  */
 import type { CountryCode } from 'libphonenumber-js';
+import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from '../core/metrics.js';
 import type { Customer } from '../core/model.js';
 import { GatewayError } from '../core/problems.js';
@@ -43,6 +44,8 @@ export interface Unavailable {
 export interface LinksAnswer {
   links: Link[];
   unavailable: Unavailable[];
+  /** The index could not be read (the fleet's Redis is unreachable): no candidate could be found. */
+  indexUnavailable?: true;
 }
 
 export interface LinkSettings {
@@ -55,6 +58,7 @@ export class LinkService {
     private readonly index: BlindIndex,
     private readonly settings: LinkSettings,
     private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
   ) {}
 
   /**
@@ -67,7 +71,15 @@ export class LinkService {
     read: (ref: RecordRef) => Promise<Customer>,
   ): Promise<LinksAnswer> {
     const features = featuresOf(record, this.settings.defaultRegion);
-    const { candidates, holders } = await this.candidates(record, features, visible);
+    let found: Awaited<ReturnType<LinkService['candidates']>>;
+    try {
+      found = await this.candidates(record, features, visible);
+    } catch (error) {
+      // As every use of the fleet's Redis: its failure is no 5xx. The answer says the index could not be read.
+      this.logger.warn({ err: error }, 'the search index could not be read');
+      return { links: [], unavailable: [], indexUnavailable: true };
+    }
+    const { candidates, holders } = found;
     const isGeneric = (feature: StrongFeature, value: string) =>
       isGenericIdentifier(
         (holders.get(`${feature}:${value}`) ?? []).map((h) => h.summary.name),

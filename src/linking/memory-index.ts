@@ -16,7 +16,8 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import { POSTING_CAP, type BlindIndex, type IndexedRecord } from './blind-index.js';
 import type { IndexKeys } from './index-keys.js';
-import { indexTerms, nameTokens } from './index-terms.js';
+import { indexTerms } from './index-terms.js';
+import { nameTokens } from './names.js';
 import { PostingTable } from './posting-table.js';
 import type { RecordFeatures, RecordRef, RecordSummary, StrongFeature } from './types.js';
 
@@ -31,6 +32,8 @@ export interface MemoryIndexLimits {
  * billion with a million terms indexed.
  */
 const TERM_BYTES = 6;
+/** Lists up to this long are copied to add a record, longer ones grow in place. */
+const SHORT_LIST = 8;
 /** A record's value starts with its number of terms (16 bits). */
 const HEADER_BYTES = 2;
 
@@ -80,6 +83,10 @@ export class MemoryIndex implements BlindIndex {
 
   async remove(ref: RecordRef): Promise<void> {
     this.records.delete(recordKey(ref));
+  }
+
+  async has(ref: RecordRef): Promise<boolean> {
+    return this.records.has(recordKey(ref));
   }
 
   async holders(feature: StrongFeature, value: string, limit: number): Promise<IndexedRecord[]> {
@@ -132,14 +139,22 @@ export class MemoryIndex implements BlindIndex {
     return found;
   }
 
-  /** Lists are replaced, never grown in place: an array grown by `push` keeps room for many more records. */
+  /**
+   * A short list is replaced by an exact copy (an array grown by `push` keeps room for many more records); a longer
+   * one grows in place, and a full one drops its oldest record in place: a copy on each put would leave the heap
+   * full of dead lists.
+   */
   private addPosting(slot: number, key: string): void {
     const list = this.postings.get(slot);
     if (list === undefined) this.postings.set(slot, key);
     else if (typeof list === 'string') {
       if (list !== key) this.postings.set(slot, [list, key]);
     } else if (!list.includes(key)) {
-      this.postings.set(slot, list.length >= POSTING_CAP ? [...list.slice(1), key] : [...list, key]);
+      if (list.length >= POSTING_CAP) {
+        list.copyWithin(0, 1);
+        list[list.length - 1] = key;
+      } else if (list.length >= SHORT_LIST) list.push(key);
+      else this.postings.set(slot, [...list, key]);
     }
   }
 

@@ -50,7 +50,7 @@ export function parseSearchQuery(query: Record<string, unknown>, defaultRegion: 
   const countryText = single('country')?.trim().toUpperCase();
   if (countryText !== undefined && !isSupportedCountry(countryText))
     throw invalid('country', 'The query parameter "country" takes a two-letter country code (ISO 3166-1), e.g. NO.');
-  const country = countryText as CountryCode | undefined;
+  const country = countryText;
 
   const limitText = single('limit');
   const limit = limitText === undefined ? SEARCH_DEFAULT_LIMIT : /^\d{1,2}$/.test(limitText) ? Number(limitText) : NaN;

@@ -4,6 +4,7 @@
  * see, where its records come from (a crawl, or only the lookups made so far), how many there are and when the
  * last crawl finished. Providers outside the caller's grants are neither shown nor counted.
  */
+import type { Logger } from '../core/logger.js';
 import type { CustomerStatus, CustomerType } from '../core/model.js';
 import type { BlindIndex, IndexedRecord } from './blind-index.js';
 import type { CrawlStates } from './crawl-state.js';
@@ -37,6 +38,8 @@ export interface ProviderCoverage {
 export interface SearchAnswer {
   matches: SearchMatch[];
   coverage: Record<string, ProviderCoverage>;
+  /** The index could not be read (the fleet's Redis is unreachable): no matches, and none could be found. */
+  indexUnavailable?: true;
 }
 
 export class SearchService {
@@ -45,16 +48,26 @@ export class SearchService {
     private readonly crawls: CrawlStates,
     /** Enabled providers, and whether each is crawled (it can list and the crawl is on). */
     private readonly providers: ReadonlyMap<string, { crawled: boolean }>,
+    private readonly logger: Logger,
   ) {}
 
   /** `visible`: the providers the caller may see (and asked for). */
   async search(query: SearchQuery, visible: readonly string[]): Promise<SearchAnswer> {
     const shown = new Set(visible);
     const { term } = query;
-    const candidates =
-      term.key === 'name'
-        ? await this.index.withNameTokens(term.tokens, CANDIDATES)
-        : await this.index.holders(term.key, term.value, CANDIDATES);
+    let candidates: IndexedRecord[];
+    let coverage: Record<string, ProviderCoverage>;
+    try {
+      candidates =
+        term.key === 'name'
+          ? await this.index.withNameTokens(term.tokens, CANDIDATES)
+          : await this.index.holders(term.key, term.value, CANDIDATES);
+      coverage = await this.coverage(visible);
+    } catch (error) {
+      // As every use of the fleet's Redis: its failure is no 5xx. The answer says the index could not be read.
+      this.logger.warn({ err: error }, 'the search index could not be read');
+      return { matches: [], coverage: {}, indexUnavailable: true };
+    }
     const matches: SearchMatch[] = [];
     for (const record of candidates) {
       if (!shown.has(record.ref.provider)) continue;
@@ -64,7 +77,7 @@ export class SearchService {
       matches.push(matchOf(record, term.key, score));
     }
     matches.sort((a, b) => b.score - a.score || b.indexedAt.localeCompare(a.indexedAt));
-    return { matches: matches.slice(0, query.limit), coverage: await this.coverage(visible) };
+    return { matches: matches.slice(0, query.limit), coverage };
   }
 
   async coverage(visible: readonly string[]): Promise<Record<string, ProviderCoverage>> {

@@ -44,6 +44,13 @@ const UPSTREAM: ProblemCode[] = [
   'upstream-timeout',
 ];
 
+/** Search and links when the index (in the fleet's Redis) could not be read: an empty answer says so. */
+const INDEX_UNAVAILABLE: Schema = {
+  type: 'string',
+  enum: ['unavailable'],
+  description: 'The search index could not be read (the fleet’s Redis is unreachable): nothing could be found.',
+};
+
 /** One operation as the gateway serves it. */
 export interface Route {
   path: string;
@@ -374,7 +381,8 @@ function routes(operatorPortSeparate: boolean): Route[] {
         ...Object.entries({
           email: 'An e-mail address (case and surrounding spaces do not matter).',
           phone:
-            'A phone number in any common writing; without a country code, read as `country` (else LINK_DEFAULT_REGION).',
+            'A phone number in any common writing; without a country code, read as `country` ' +
+            '(else LINK_DEFAULT_REGION).',
           orgNumber: 'A Norwegian (9 digits, mod 11) or Swedish (10 digits, Luhn) organisation number.',
           name: 'A person’s or company’s name; legal forms (AS, AB, GmbH, Ltd…) and accents do not matter.',
         }).map(([name, description]) => ({
@@ -712,19 +720,23 @@ function schemas(providerIds: string[]): Record<string, Schema> {
           indexedAt: { type: 'string', format: 'date-time', description: 'When the record was last seen.' },
         }),
       },
-      meta: object({
-        requestId: string,
-        count: { type: 'integer', minimum: 0 },
-        coverage: {
-          type: 'object',
-          description: 'Per provider the caller may see.',
-          additionalProperties: object({
-            source: { type: 'string', enum: ['crawl', 'lookups'] },
-            records: { type: 'integer', minimum: 0 },
-            crawledAt: nullable('string', { format: 'date-time' }),
-          }),
+      meta: object(
+        {
+          requestId: string,
+          count: { type: 'integer', minimum: 0 },
+          index: INDEX_UNAVAILABLE,
+          coverage: {
+            type: 'object',
+            description: 'Per provider the caller may see.',
+            additionalProperties: object({
+              source: { type: 'string', enum: ['crawl', 'lookups'] },
+              records: { type: 'integer', minimum: 0 },
+              crawledAt: nullable('string', { format: 'date-time' }),
+            }),
+          },
         },
-      }),
+        ['requestId', 'count', 'coverage'],
+      ),
     }),
     LinksAnswer: object({
       data: object({
@@ -753,18 +765,22 @@ function schemas(providerIds: string[]): Record<string, Schema> {
           }),
         },
       }),
-      meta: object({
-        requestId: string,
-        unavailable: {
-          type: 'array',
-          items: object({
-            id: string,
-            provider: { type: 'string', enum: providerIds },
-            providerId: string,
-            problem: { type: 'string', enum: PROBLEM_CODES },
-          }),
+      meta: object(
+        {
+          requestId: string,
+          index: INDEX_UNAVAILABLE,
+          unavailable: {
+            type: 'array',
+            items: object({
+              id: string,
+              provider: { type: 'string', enum: providerIds },
+              providerId: string,
+              problem: { type: 'string', enum: PROBLEM_CODES },
+            }),
+          },
         },
-      }),
+        ['requestId', 'unavailable'],
+      ),
     }),
     BatchRequest: object({
       lookups: {

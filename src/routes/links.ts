@@ -40,7 +40,11 @@ export function linksRouter(services: Services): Router {
       res.setHeader('Cache-Control', 'private, no-cache');
       res.status(200).json({
         data: { id: record.id, links: answer.links },
-        meta: { requestId: res.locals.requestId ?? '', unavailable: answer.unavailable },
+        meta: {
+          requestId: res.locals.requestId ?? '',
+          unavailable: answer.unavailable,
+          ...(answer.indexUnavailable ? { index: 'unavailable' } : {}),
+        },
       });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
@@ -48,9 +52,8 @@ export function linksRouter(services: Services): Router {
 }
 
 /**
- * A customer as the lookup route answers it to this caller (its masking), with its accounts' balances where the
- * provider offers them: accounts carry their contact e-mails only then (Tango's only e-mails), so a plain lookup
- * would compare a record without what the crawl indexed it by, and miss every link it holds.
+ * A customer as the lookup route answers it to this caller (its masking); with its accounts where the provider
+ * offers balances (`?include=balances`), since that is where Tango keeps its customers' e-mails.
  */
 async function readCustomer(
   services: Services,

@@ -29,8 +29,8 @@ export function listsRouter(services: Services): Router {
         deadline: Deadline.after(services.clock, runtime.deadlineMs),
       });
 
-      // A page read from the upstream feeds the search index.
-      if (result.cache === 'miss') services.linking.feed.record(result.customers);
+      // A page read from the upstream feeds the search index with the customers it has not seen yet.
+      if (result.cache === 'miss') services.linking.feed.recordListed(result.customers);
       const clearPii = res.locals.clearPii === true;
       const masked = result.customers.map((c) => maskCustomer(c, runtime.adapter.personalData?.data));
       const data = clearPii ? result.customers : masked;

@@ -45,7 +45,12 @@ export function searchRouter(services: Services): Router {
       res.setHeader('Cache-Control', 'no-store');
       res.status(200).json({
         data: answer.matches,
-        meta: { requestId: res.locals.requestId ?? '', count: answer.matches.length, coverage: answer.coverage },
+        meta: {
+          requestId: res.locals.requestId ?? '',
+          count: answer.matches.length,
+          coverage: answer.coverage,
+          ...(answer.indexUnavailable ? { index: 'unavailable' } : {}),
+        },
       });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));

@@ -213,6 +213,102 @@ describe('GatewayClient', () => {
   });
 });
 
+describe('GatewayClient: search and links', () => {
+  const match = {
+    id: 'tango:nordlys-energi',
+    provider: 'tango',
+    providerId: 'nordlys-energi',
+    displayName: 'Nordlys Energi AS',
+    type: 'organization',
+    status: 'active',
+    matchedOn: ['email'],
+    score: 1,
+    indexedAt: '2026-11-22T10:00:00.000Z',
+  };
+  const searchDoc = {
+    data: [match],
+    meta: { requestId: 'r1', count: 1, coverage: { tango: { source: 'crawl', records: 9, crawledAt: null } } },
+  };
+  const linksDoc = {
+    data: {
+      id: 'tango:nordlys-energi',
+      links: [
+        {
+          id: 'adobe-vip:P1047770001',
+          provider: 'adobe-vip',
+          providerId: 'P1047770001',
+          displayName: 'Nordlys Energi',
+          band: 'same',
+          score: 0.99,
+          evidence: [
+            { feature: 'email', agreement: 'exact', from: 'accounts[0].contactEmail', to: 'contacts[0].email' },
+          ],
+        },
+      ],
+    },
+    meta: { requestId: 'r2', unavailable: [] },
+  };
+
+  it('searches by the one key the term names, the value encoded, never from the browser cache', async () => {
+    const { fetch, calls } = fakeFetch(() => json(searchDoc));
+    const client = new GatewayClient({ baseUrl: 'https://gw.example/base/', apiKey: () => 'k', fetch });
+    const outcome = await client.searchCustomers({ key: 'phone', value: '+47 55 12 34 56' });
+    expect(outcome).toMatchObject({ kind: 'ok', body: searchDoc });
+    expect(calls[0]?.url).toBe('https://gw.example/base/customers/search?phone=%2B47+55+12+34+56');
+    expect(calls[0]?.init.cache).toBe('no-store');
+    expect(headersOf(calls[0]).get('Authorization')).toBe('Bearer k');
+  });
+
+  it('answers a refused search as a problem, with the parameter it names', async () => {
+    const problem = {
+      type: '/problems/invalid-request',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'The query parameter "email" is not an e-mail address.',
+      parameter: 'email',
+    };
+    const { fetch } = fakeFetch(() => json(problem, 400));
+    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
+    expect(await client.searchCustomers({ key: 'email', value: 'a@' })).toMatchObject({
+      kind: 'problem',
+      status: 400,
+      problem: { parameter: 'email', detail: problem.detail },
+    });
+  });
+
+  it.each([
+    ['no data', { meta: searchDoc.meta }],
+    ['a match without its provider', { ...searchDoc, data: [{ ...match, provider: 7 }] }],
+    ['no coverage', { data: [], meta: { requestId: 'r', count: 0 } }],
+  ])('calls a search answer with %s unreadable', async (_what, body) => {
+    const { fetch } = fakeFetch(() => json(body));
+    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
+    expect(await client.searchCustomers({ key: 'name', value: 'x' })).toMatchObject({ kind: 'unreadable' });
+  });
+
+  it('asks for a customer’s links at its own path, keeping the browser cache out', async () => {
+    const { fetch, calls } = fakeFetch(() => json(linksDoc));
+    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
+    expect(await client.customerLinks('adobe-vip', 'Ærø/1')).toMatchObject({ kind: 'ok', body: linksDoc });
+    expect(calls[0]?.url).toBe('https://gw.example/customers/adobe-vip/%C3%86r%C3%B8%2F1/links');
+    expect(calls[0]?.init.cache).toBe('no-store');
+    expect(headersOf(calls[0]).get('Cache-Control')).toBe('no-transform');
+  });
+
+  it.each([
+    ['no links', { data: { id: 'x' }, meta: linksDoc.meta }],
+    [
+      'a link without evidence',
+      { data: { id: 'x', links: [{ provider: 'a', providerId: 'b' }] }, meta: linksDoc.meta },
+    ],
+    ['no unavailable list', { data: linksDoc.data, meta: { requestId: 'r' } }],
+  ])('calls a links answer with %s unreadable', async (_what, body) => {
+    const { fetch } = fakeFetch(() => json(body));
+    const client = new GatewayClient({ baseUrl: 'https://gw.example/', apiKey: () => null, fetch });
+    expect(await client.customerLinks('tango', 'x')).toMatchObject({ kind: 'unreadable' });
+  });
+});
+
 describe('pathSegment', () => {
   it('keeps a reserved character inside the segment', () => {
     expect(pathSegment('a/b?c#d')).toBe('a%2Fb%3Fc%23d');

@@ -29,6 +29,7 @@ import {
   watchedContext,
 } from './browser-kit.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from '../../src/routes/console.js';
+import { A, F } from '../fixtures/linked-set.js';
 import { keyFile, newApiKey, sha256Hex } from '../security/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -106,11 +107,12 @@ const READ_CARD = `(() => {
 })()`;
 
 /**
- * The console's browser tests, in two parts that jest runs in parallel (one file each): `lookups`, the page and
+ * The console's browser tests, in three parts that jest runs in parallel (one file each): `lookups`, the page and
  * what it shows of each provider's customers and problems, against the open gateway; `access`, API keys, keyboard,
- * history, navigation and accessibility, which also needs the gateway with API keys.
+ * history, navigation and accessibility, which also needs the gateway with API keys; `search`, the search box and
+ * the same customer elsewhere, over the simulators' linked data set (test/fixtures/linked-set.ts).
  */
-export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
+export function consoleBrowserSuite(part: 'lookups' | 'access' | 'search'): void {
   describeInBrowser(`support console in a real browser: ${part}`, () => {
     /** Sandbox mode: open, every provider answered by its simulator. */
     let gw: TestGateway;
@@ -144,7 +146,9 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
     async function openContext(viewport = DESKTOP): Promise<void> {
       context = await watchedContext(browser, viewport, {
         report: (problem) => pageErrors.push(problem),
-        onRequest: (request, url) => url.pathname.startsWith('/customers/') && customerRequests.push(request.url()),
+        // Lookups only (`/customers/{provider}/{id}`), not the links a customer view asks for next, nor searches.
+        onRequest: (request, url) =>
+          /^\/customers\/[^/]+\/[^/]+$/.test(url.pathname) && customerRequests.push(request.url()),
       });
       page = await context.newPage();
     }
@@ -382,6 +386,8 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
           await shot(`found-${provider}`);
           if (provider === 'adobe-vip' && process.env.CONSOLE_DOCS_SCREENSHOT === '1') {
             await mkdir(join(process.cwd(), 'docs'), { recursive: true });
+            // With its links checked (the section under the card), not while they are on their way.
+            await page.locator('#links [data-state]:not([data-state="loading"])').waitFor();
             // The lookup form, the card and the trust panel: what docs/console.md shows.
             const bottom = await inPage<number>(
               "Math.ceil(document.getElementById('result-grid').getBoundingClientRect().bottom + window.scrollY + 16)",
@@ -628,8 +634,12 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         expect((await inPage<CardText>(READ_CARD)).details['National id']).toBe(api.data.nationalId);
       });
 
-      test('works from the keyboard: the id field has focus, Enter looks up, Refresh keeps focus', async () => {
+      test('works from the keyboard: focus in the search box, Tab to the id, Enter, Refresh keeps focus', async () => {
         await page.goto(consoleUrl());
+        await page.waitForFunction("document.activeElement?.id === 'search-q'");
+        await page.locator('#lookup-provider:not([disabled])').waitFor();
+        // The search box, its button, the provider, the id.
+        for (let i = 0; i < 3; i += 1) await page.keyboard.press('Tab');
         await page.waitForFunction("document.activeElement?.id === 'lookup-id'");
         await page.keyboard.type('zanzibar-health');
         await page.keyboard.press('Enter');
@@ -640,11 +650,18 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
         await page.waitForFunction("document.activeElement?.id === 'refresh'");
       });
 
-      test('recent lookups are listed and reopen a customer', async () => {
+      test('recent lookups are listed for this tab, without names in storage, and reopen a customer', async () => {
         await page.goto(consoleUrl('?provider=tango&id=zanzibar-health'));
-        await page.locator('article.card').waitFor();
+        await waitForCustomer(page, 'Zanzibar Health Group');
+        await page.locator('.recent-list a', { hasText: 'Zanzibar Health Group' }).waitFor();
+        // Stored for the tab: provider and id, never the name, and nothing in localStorage.
+        const stored = await inPage<string>('JSON.stringify(Object.values(sessionStorage))');
+        expect(stored).toContain('zanzibar-health');
+        expect(stored).not.toContain('Zanzibar Health Group');
+        expect(await inPage<number>('localStorage.length')).toBe(0);
+        // A new page of the tab lists it by id (names are not kept) and opens it.
         await page.goto(consoleUrl());
-        await page.locator('.recent-list a', { hasText: 'Zanzibar Health Group' }).click();
+        await page.locator('.recent-list a', { hasText: 'zanzibar-health' }).click();
         await waitForCustomer(page, 'Zanzibar Health Group');
         expect(new URL(page.url()).search).toBe('?provider=tango&id=zanzibar-health');
       });
@@ -676,6 +693,264 @@ export function consoleBrowserSuite(part: 'lookups' | 'access'): void {
             if (viewport === PHONE) await shot(`360-${state.replace(' ', '-')}`);
           }
           // Five pages, each checked by axe-core: 12 to 18 s on this 2-core machine under load, once over 20 s.
+        },
+        60_000,
+      );
+    }
+
+    if (part === 'search') {
+      const searchBox = () => page.getByRole('searchbox', { name: 'Find a customer' });
+      const isSearch = (response: { url(): string }) => new URL(response.url()).pathname === '/customers/search';
+      /** The results table as a person reads it, one row a match. */
+      const readMatches = () =>
+        inPage<Record<string, string>[]>(`[...document.querySelectorAll('table.search-table tbody tr')].map((tr) =>
+          ({ key: tr.dataset.provider + ':' + tr.dataset.id,
+             ...Object.fromEntries([...tr.querySelectorAll('td')]
+               .map((td) => [td.dataset.label, td.innerText.trim()])) }))`);
+      const key = (record: { provider: string; providerId: string }) => `${record.provider}:${record.providerId}`;
+
+      async function searchFor(text: string): Promise<void> {
+        await searchBox().fill(text);
+        const answered = page.waitForResponse(isSearch);
+        await searchBox().press('Enter');
+        await answered;
+      }
+
+      beforeAll(async () => {
+        // The test gateway does not crawl by itself: its two listable providers are crawled here (no quota in
+        // tests), and Frontpayment, which cannot list, is indexed by looking its records up. Not Nordlys Energi's:
+        // its organisation number (only Frontpayment has them) then finds nothing.
+        await gw.services.linking.crawler.crawl('tango');
+        await gw.services.linking.crawler.crawl('adobe-vip');
+        for (const record of [F.bjornstad, F.fjordFisk, F.solsikke, F.lillevik])
+          expect((await gw.lookup(record.provider, record.providerId)).status).toBe(200);
+        // Each lookup feeds the index on the next tick: wait until the last one is in.
+        for (let i = 0; i < 100; i += 1) {
+          const found = (await (
+            await fetch(`${gw.url}/customers/search?email=faktura%40regnskapshuset.example.no`)
+          ).json()) as { data: { id: string }[] };
+          if (found.data.some((m) => m.id === key(F.lillevik))) return;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('the Frontpayment lookups never reached the index');
+      }, 60_000);
+
+      test('search by an e-mail finds the company in two providers and opens one; the search is a link', async () => {
+        await page.goto(consoleUrl());
+        await page.waitForFunction("document.activeElement?.id === 'search-q'");
+        // Adobe holds it as `Firmapost@Bjornstad-Bygg.example.no`, Frontpayment in lower case.
+        await searchBox().fill('FIRMAPOST@bjornstad-bygg.example.no');
+        await page.locator('#search-q-hint', { hasText: 'Searching by e-mail address' }).waitFor();
+        await searchBox().press('Enter');
+        await page.locator('#search-line', { hasText: '2 customers found in 2 providers.' }).waitFor();
+        expect(new URL(page.url()).searchParams.get('q')).toBe('FIRMAPOST@bjornstad-bygg.example.no');
+        const matches = await readMatches();
+        expect(matches).toEqual(
+          expect.arrayContaining([
+            {
+              key: key(A.bjornstad),
+              Customer: 'Bjørnstad Bygg',
+              Provider: 'Adobe VIP Marketplace',
+              Status: 'Active',
+              Match: 'exact e-mail',
+            },
+            {
+              key: key(F.bjornstad),
+              Customer: 'Bjørnstad Bygg AS',
+              Provider: 'Frontpayment',
+              Status: 'Active',
+              Match: 'exact e-mail',
+            },
+          ]),
+        );
+        expect(matches).toHaveLength(2);
+        const coverage = await page.locator('#search-result .coverage').textContent();
+        expect(coverage).toContain('Tango Card RaaS: every customer, listed ');
+        expect(coverage).toContain('Adobe VIP Marketplace: every customer, listed ');
+        expect(coverage).toContain('Frontpayment: only customers looked up so far');
+        await shot('search-email');
+
+        // A match opens the customer view below the results, as a new entry in the history.
+        await page.locator('table.search-table a', { hasText: /^Bjørnstad Bygg$/ }).click();
+        await waitForCustomer(page, 'Bjørnstad Bygg');
+        expect(await page.locator('article.card .eyebrow').textContent()).toContain('Adobe VIP Marketplace');
+        const opened = new URL(page.url()).searchParams;
+        expect([opened.get('q'), opened.get('provider'), opened.get('id')]).toEqual([
+          'FIRMAPOST@bjornstad-bygg.example.no',
+          A.bjornstad.provider,
+          A.bjornstad.providerId,
+        ]);
+        expect(await page.locator('table.search-table tbody tr').count()).toBe(2);
+
+        // Back: the results alone; forward: the customer again.
+        await page.goBack();
+        await page.locator('article.card').waitFor({ state: 'detached' });
+        expect(await page.locator('table.search-table tbody tr').count()).toBe(2);
+        await page.goForward();
+        await waitForCustomer(page, 'Bjørnstad Bygg');
+
+        // The search's own link, in a new page, answers the same, with the term in the box.
+        await page.goto(consoleUrl('?q=firmapost%40bjornstad-bygg.example.no'));
+        await page.locator('#search-line', { hasText: '2 customers found in 2 providers.' }).waitFor();
+        expect(await searchBox().inputValue()).toBe('firmapost@bjornstad-bygg.example.no');
+        expect(await page.locator('article.card').count()).toBe(0);
+        // Nothing of the search is kept in the browser's storage.
+        expect(
+          await inPage<string>('JSON.stringify([Object.values(localStorage), Object.values(sessionStorage)])'),
+        ).not.toMatch(/bjornstad/i);
+      });
+
+      test('a phone number written another way finds the records that hold it', async () => {
+        await page.goto(consoleUrl());
+        await searchBox().fill('0047 55 12 34 56');
+        await page.locator('#search-q-hint', { hasText: 'Searching by phone number' }).waitFor();
+        for (const written of ['0047 55 12 34 56', '+47 55123456', '55 12 34 56']) {
+          await searchFor(written);
+          await page.locator('#search-line', { hasText: 'found in 2 providers' }).waitFor();
+          const matches = await readMatches();
+          expect({ written, found: matches.map((m) => m.key).sort() }).toEqual({
+            written,
+            found: [key(A.fjordFisk), key(F.fjordFisk)].sort(),
+          });
+          for (const match of matches) expect(match.Match).toBe('exact phone number');
+        }
+        await shot('search-phone');
+      });
+
+      test('a term the gateway refuses shows its reason by the field; an empty answer says so', async () => {
+        await page.goto(consoleUrl());
+        const error = page.locator('#search-q-error');
+        // Sent as typed: the gateway judges it, and its detail goes by the field.
+        await searchFor('post@');
+        await error.filter({ hasText: 'The query parameter "email" is not an e-mail address.' }).waitFor();
+        expect(await searchBox().getAttribute('aria-invalid')).toBe('true');
+        expect(await page.locator('#search-result').isHidden()).toBe(true);
+        await shot('search-refused');
+
+        await searchBox().fill('913 728 468');
+        // Typing again clears the error.
+        await error.waitFor({ state: 'hidden' });
+        await page.locator('#search-q-hint', { hasText: 'Searching by organisation number' }).waitFor();
+        const refused = page.waitForResponse(isSearch);
+        await searchBox().press('Enter');
+        expect((await refused).status()).toBe(400);
+        await error.filter({ hasText: 'not a valid organisation number' }).waitFor();
+
+        // A valid number that nothing indexed holds (Frontpayment's Nordlys Energi was never looked up).
+        await searchFor('913 728 467');
+        await page.locator('#search-line', { hasText: 'No customer found.' }).waitFor();
+        expect(await error.isHidden()).toBe(true);
+        expect(await page.locator('#search-result .is-empty').textContent()).toBe('No customer matches this search.');
+        expect(await page.locator('#search-result .coverage').textContent()).toContain(
+          'Frontpayment: only customers looked up so far',
+        );
+      });
+
+      test('the customer view lists the same customer elsewhere, with band and evidence in words', async () => {
+        await page.goto(consoleUrl(`?provider=adobe-vip&id=${A.bjornstad.providerId}`));
+        await waitForCustomer(page, 'Bjørnstad Bygg');
+        const section = page.locator('#links section[data-state="links"]');
+        await section.waitFor();
+        expect(await section.getByRole('heading').textContent()).toBe('Same customer elsewhere');
+        const other = section.locator(`li.link[data-id="${F.bjornstad.providerId}"]`);
+        expect(await other.locator('.link-name').textContent()).toBe('Bjørnstad Bygg AS');
+        expect(await other.locator('.link-provider').textContent()).toBe('Frontpayment');
+        expect(await other.locator('.badge').textContent()).toBe('Same customer');
+        // An e-mail in two cases and a phone written two ways; the paths say where each record holds them.
+        expect(await other.locator('.evidence-list li').allTextContents()).toEqual([
+          'same e-mail address (email ↔ email)',
+          'same phone number (addresses[0].phone ↔ phone)',
+          'same name',
+        ]);
+        await shot('links-same');
+
+        // The accountants' inbox that five companies give is said to be shared: Solsikke's own phone makes its
+        // Frontpayment record the same customer; another company with only the inbox is possibly the same at most.
+        await page.goto(consoleUrl(`?provider=adobe-vip&id=${A.solsikke.providerId}`));
+        await waitForCustomer(page, 'Solsikke Frisør');
+        const solsikke = page.locator(`#links li.link[data-id="${F.solsikke.providerId}"]`);
+        await solsikke.waitFor();
+        expect(await solsikke.locator('.badge').textContent()).toBe('Same customer');
+        expect(await solsikke.locator('.evidence-list li').allTextContents()).toEqual(
+          expect.arrayContaining([
+            'shared e-mail address, used by many customers (email ↔ email)',
+            expect.stringMatching(/^same phone number \(\S+ ↔ \S+\)$/),
+          ]),
+        );
+        const lillevik = page.locator(`#links li.link[data-id="${F.lillevik.providerId}"]`);
+        expect(await lillevik.locator('.badge').textContent()).toBe('Possibly the same');
+        expect(await lillevik.locator('.evidence-list li').allTextContents()).toEqual(
+          expect.arrayContaining(['shared e-mail address, used by many customers (email ↔ email)', 'different name']),
+        );
+        await shot('links-shared-inbox');
+
+        // A link opens the other record.
+        await solsikke.locator('.link-name').click();
+        await waitForCustomer(page, 'Solsikke Frisør AS');
+        expect(await page.locator('article.card .eyebrow').textContent()).toContain('Frontpayment');
+        expect(new URL(page.url()).searchParams.get('id')).toBe(F.solsikke.providerId);
+        await page.locator(`#links li.link[data-id="${A.solsikke.providerId}"]`).waitFor();
+      });
+
+      test('a candidate the gateway could not read is listed as not checked, with the problem’s title', async () => {
+        // The gateway's own answer, with one candidate added to meta.unavailable on its way to the page.
+        await page.route(
+          (url) => url.pathname.endsWith('/links'),
+          async (route) => {
+            const response = await route.fetch();
+            const body = (await response.json()) as { meta: { unavailable: unknown[] } };
+            body.meta.unavailable.push({
+              id: key(F.nordlys),
+              provider: F.nordlys.provider,
+              providerId: F.nordlys.providerId,
+              problem: 'upstream-timeout',
+            });
+            await route.fulfill({ response, json: body });
+          },
+        );
+        await page.goto(consoleUrl(`?provider=adobe-vip&id=${A.bjornstad.providerId}`));
+        await page.locator('#links li.link').first().waitFor();
+        expect(await page.locator('#links .unavailable-list li').allTextContents()).toEqual([
+          'could not be checked: Frontpayment (Upstream timeout)',
+        ]);
+      });
+
+      test('without the scope customers:search: a note instead of the links; a search asks for a key', async () => {
+        await page.goto(consoleUrl('?provider=tango&id=zanzibar-health', keyed));
+        await page.getByLabel('API key', { exact: true }).fill(supportKey);
+        await page.getByLabel('API key', { exact: true }).press('Enter');
+        await waitForCustomer(page, 'Zanzibar Health Group');
+        const note = page.locator('#links .links-note[data-state="forbidden"]');
+        await note.waitFor();
+        expect(await note.textContent()).toContain('this API key may not search customers');
+        expect(await page.locator('#links section').count()).toBe(0);
+        expect(await page.locator('section.problem').count()).toBe(0);
+
+        await searchFor('firmapost@bjornstad-bygg.example.no');
+        await page.locator('#key-prompt-heading', { hasText: 'This API key may not do this' }).waitFor();
+        expect(await page.locator('#key-prompt-reason').textContent()).toContain('customers:search');
+      });
+
+      test.each([
+        ['desktop', DESKTOP],
+        ['360 px', PHONE],
+      ])(
+        'search results and a customer with links have no serious accessibility violations (axe-core), %s',
+        async (_name, viewport) => {
+          await page.setViewportSize(viewport);
+          const states: [string, string, string][] = [
+            ['search results', '?q=faktura%40regnskapshuset.example.no', 'table.search-table'],
+            ['refused search', '?q=post%40', '#search-q-error:not([hidden])'],
+            ['customer with links', `?provider=adobe-vip&id=${A.solsikke.providerId}`, '#links li.link'],
+          ];
+          for (const [state, query, ready] of states) {
+            await page.goto(consoleUrl(query));
+            await page.locator(ready).first().waitFor();
+            expect({ state, violations: await axeViolations(page) }).toEqual({ state, violations: [] });
+            const width = await inPage<number>('document.documentElement.scrollWidth');
+            expect({ state, fits: width <= viewport.width }).toEqual({ state, fits: true });
+            if (viewport === PHONE) await shot(`360-${state.replaceAll(' ', '-')}`);
+          }
         },
         60_000,
       );

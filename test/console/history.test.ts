@@ -15,6 +15,21 @@ describe('RecentLookups', () => {
     expect(recent.list()).toEqual(list);
   });
 
+  it('stores provider, id and time only: the name is remembered for the page, never stored', () => {
+    const storage = new MemoryStorage();
+    const recent = new RecentLookups(storage, { now });
+    recent.add({ provider: 'tango', id: 'zanzibar-health', displayName: 'Zanzibar Health Group' });
+    expect(recent.list()[0]?.displayName).toBe('Zanzibar Health Group');
+    expect(storage.getItem(RECENT_LOOKUPS_KEY)).not.toContain('Zanzibar');
+    expect(JSON.parse(storage.getItem(RECENT_LOOKUPS_KEY) ?? '[]')).toEqual([
+      { provider: 'tango', id: 'zanzibar-health', at: expect.any(String) as string },
+    ]);
+    // The next page (a reload) has the lookups, without their names.
+    expect(new RecentLookups(storage).list()).toEqual([
+      { provider: 'tango', id: 'zanzibar-health', displayName: null, at: expect.any(String) as string },
+    ]);
+  });
+
   it('keeps the same id at two providers apart', () => {
     const recent = new RecentLookups(new MemoryStorage(), { now });
     recent.add({ provider: 'tango', id: 'abcde', displayName: null });
@@ -36,7 +51,7 @@ describe('RecentLookups', () => {
       JSON.stringify([
         { provider: 'tango' },
         42,
-        { provider: 'tango', id: 'zanzibar-health', displayName: null, at: 'x' },
+        { provider: 'tango', id: 'zanzibar-health', displayName: 'Stored by an older console', at: 'x' },
       ]),
     );
     expect(new RecentLookups(storage).list()).toEqual([

@@ -63,6 +63,8 @@ describe('the document', () => {
       '/problems/{code}',
       '/cache/customers/{provider}/{id}',
       '/console',
+      '/customers/search',
+      '/customers/{provider}/{id}/links',
     ]) {
       expect(paths).toContain(route);
     }
@@ -174,6 +176,16 @@ describe('lists, balances and batches match the document', () => {
     const partial = await expectDocumented('GET', '/customers/tango/dormant-holdings?include=balances', 200);
     expect(partial.body).toContain('"partial"');
     await expectDocumented('GET', '/customers/adobe-vip/9876543210?include=balances', 400);
+  });
+
+  test('a search, a refused one, links, and links of a customer the provider does not have', async () => {
+    await expectDocumented('GET', '/customers/tango/acme-wellness?include=balances', 200);
+    await gw.services.linking.feed.settled();
+    const found = await expectDocumented('GET', '/customers/search?name=acme%20wellness', 200);
+    expect(found.body).toContain('tango:acme-wellness');
+    await expectDocumented('GET', '/customers/search?email=nobody', 400);
+    await expectDocumented('GET', '/customers/tango/acme-wellness/links', 200);
+    await expectDocumented('GET', '/customers/tango/no-such-customer/links', 404);
   });
 
   test('a batch, a malformed one and one over the size limit', async () => {

@@ -36,6 +36,8 @@ async function startServer(env: Record<string, string> = {}): Promise<Running> {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // The sandbox's search-index crawl would put requests of its own on the simulator these tests count.
+      INDEX_CRAWL_INTERVAL_SECONDS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

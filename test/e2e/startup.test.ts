@@ -48,3 +48,12 @@ test('with no configuration the process starts the sandbox, logs a curl per prov
   expect(run.stdout).toMatch(/curl -s http:\/\/localhost:\d+\/customers\/tango\/zanzibar-health/);
   expect(run.code).toBe(0);
 }, 90_000);
+
+test('the sandbox crawls its simulators into the search index at start', async () => {
+  // Adobe's simulator has no rate limit: its crawl finishes in moments; Tango's (1 request per second) goes on.
+  const adobeCrawled = (out: string) => /"provider":"adobe-vip".*"msg":"index crawl finished"/.test(out);
+  const run = await runServer({ LOG_LEVEL: 'info' }, adobeCrawled);
+  expect(run.stdout).toMatch(/"provider":"tango".*"msg":"index crawl started"/);
+  expect(adobeCrawled(run.stdout)).toBe(true);
+  expect(run.code).toBe(0);
+}, 90_000);

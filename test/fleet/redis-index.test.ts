@@ -10,10 +10,11 @@ import { RedisIndex } from '../../src/fleet/redis-index.js';
 import { FleetRedis, RedisUnavailable } from '../../src/fleet/redis.js';
 import { POSTING_CAP } from '../../src/linking/blind-index.js';
 import { IndexKeys } from '../../src/linking/index-keys.js';
-import type { RecordFeatures, RecordRef, RecordSummary } from '../../src/linking/types.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
+import type { RecordFeatures, RecordRef, RecordSummary } from '../../src/linking/types.js';
+import { adobe, features, FJORDLINE, refsOf, summaryOf, tango } from '../support/index-records.js';
 
 const PREFIX = 'ixt:';
 const TTL_SECONDS = 3600;
@@ -52,47 +53,6 @@ afterAll(async () => {
   await Promise.all(connections.map((redis) => redis.close()));
   raw.disconnect();
   await server.stop();
-});
-
-interface Shape {
-  emails?: string[];
-  phones?: string[];
-  orgNumbers?: string[];
-  name?: string;
-}
-
-function features({ emails = [], phones = [], orgNumbers = [], name }: Shape): RecordFeatures {
-  return {
-    identifiers: [
-      ...emails.map((value, i) => ({ feature: 'email' as const, value, path: `contacts[${i}].email` })),
-      ...phones.map((value) => ({ feature: 'phone' as const, value, path: 'phone' })),
-      ...orgNumbers.map((value) => ({ feature: 'orgNumber' as const, value, path: 'organization.registrationNumber' })),
-    ],
-    name: name === undefined ? null : { value: name, path: 'organization.name' },
-    country: { value: 'NO', path: 'addresses[0].country' },
-    cities: [],
-    postalCodes: [],
-  };
-}
-
-const summaryOf = (displayName: string, indexedAt = 0): RecordSummary => ({
-  displayName,
-  type: 'organization',
-  status: 'active',
-  indexedAt,
-  name: displayName.toLowerCase(),
-  country: 'NO',
-});
-
-const tango = (id: string): RecordRef => ({ provider: 'tango', providerId: id });
-const adobe = (id: string): RecordRef => ({ provider: 'adobe-vip', providerId: id });
-const refsOf = (found: { ref: RecordRef }[]) => found.map((record) => record.ref);
-
-const FJORDLINE = features({
-  emails: ['post@fjordline.no'],
-  phones: ['+4755123456'],
-  orgNumbers: ['NO:923609016'],
-  name: 'fjordline shipping',
 });
 
 /** Every key under the prefix. */

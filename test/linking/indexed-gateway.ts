@@ -4,7 +4,6 @@
  */
 import { records } from '../fixtures/linked-set.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
-import { until } from '../support/until.js';
 
 export async function indexedGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const gw = await startTestGateway(options);
@@ -22,5 +21,6 @@ export async function fillIndex(gw: TestGateway): Promise<void> {
     expect(res.status).toBe(200);
   }
   // A lookup feeds the index once its answer has gone.
-  await until(async () => (await index.count('frontpayment')) >= lookedUp.length);
+  await gw.services.linking.feed.settled();
+  expect(await index.count('frontpayment')).toBeGreaterThanOrEqual(lookedUp.length);
 }

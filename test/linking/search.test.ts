@@ -68,7 +68,7 @@ test('coverage says which providers were crawled and which only fed by lookups',
   expect(coverage.tango).toMatchObject({ source: 'crawl' });
   expect(coverage['adobe-vip']).toMatchObject({ source: 'crawl' });
   expect(Date.parse(coverage.tango?.crawledAt ?? '')).not.toBeNaN();
-  expect(coverage.frontpayment).toEqual({ source: 'lookups', records: expect.any(Number), crawledAt: null });
+  expect(coverage.frontpayment).toEqual({ source: 'lookups', records: expect.any(Number) as unknown, crawledAt: null });
   expect(coverage.tango?.records).toBe(gw.sim('tango').seedIds.length);
 });
 
@@ -121,6 +121,23 @@ test('what was searched for reaches neither the logs nor the metrics', async () 
   expect(metrics).toMatch(/index_records\{provider="tango"\} [1-9]/);
   expect(metrics.toLowerCase()).not.toContain('nordlys');
   expect(metrics).not.toContain('77601234');
+});
+
+test('a plain Tango lookup and a list page, which carry less than a read, take nothing out of the index', async () => {
+  const query = 'email=post%40nordlys.example.no';
+  const before = ((await (await search(query)).json()) as SearchBody).data.map((m) => m.id).sort();
+  expect(before).toEqual(expect.arrayContaining([key(T.nordlys)]));
+  // Tango keeps its e-mails on the accounts, Adobe's list items only the company name.
+  const plain = await gw.lookup('tango', T.nordlys.providerId, { headers: { 'cache-control': 'no-cache' } });
+  expect(plain.status).toBe(200);
+  expect(
+    (await fetch(`${gw.url}/customers/adobe-vip?limit=50`, { headers: { 'cache-control': 'no-cache' } })).status,
+  ).toBe(200);
+  expect((await fetch(`${gw.url}/customers/tango?limit=50`)).status).toBe(200);
+  // Feeding runs after the answers have gone.
+  await gw.services.linking.feed.settled();
+  const after = ((await (await search(query)).json()) as SearchBody).data.map((m) => m.id).sort();
+  expect(after).toEqual(before);
 });
 
 test('a purge takes the record out of the index', async () => {

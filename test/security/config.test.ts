@@ -13,6 +13,7 @@ import { keyFile, newApiKey, sha256Hex, withGateway } from './fixtures.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
+  INDEX_KEY: Buffer.alloc(32, 1).toString('base64'),
   PROVIDERS: 'tango',
   TANGO_BASE_URL: 'http://127.0.0.1:9/raas/v2',
   TANGO_PLATFORM_NAME: 'p',
@@ -58,6 +59,21 @@ describe('production', () => {
     );
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ ...env, CACHE_ENCRYPTION_KEY: key }, adapters).fleet.encryptionKey).toHaveLength(32);
+  });
+
+  test('the search index needs INDEX_KEY in production, and with a shared Redis anywhere', () => {
+    const { INDEX_KEY, ...withoutKey } = PRODUCTION;
+    const message = /^Configuration error: "INDEX_KEY" is required in production and with "REDIS_URL"/;
+    expect(() => loadConfig({ ...withoutKey, GATEWAY_API_KEYS: KEYS }, adapters)).toThrow(message);
+    expect(() => loadConfig({ REDIS_URL: 'redis://:pw@redis:6379/0' }, adapters)).toThrow(message);
+    expect(() => loadConfig({ INDEX_KEY: Buffer.alloc(16).toString('base64') }, adapters)).toThrow(
+      /"INDEX_KEY" must be 32 bytes/,
+    );
+    expect(loadConfig({ ...withoutKey, INDEX_KEY, GATEWAY_API_KEYS: KEYS }, adapters).linking.indexKey).toHaveLength(
+      32,
+    );
+    // The sandbox makes a random key of its own.
+    expect(loadConfig({}, adapters).linking.indexKey).toBeUndefined();
   });
 
   test('a JWKS URL over plain http is refused: whoever is on the path could hand out keys', () => {

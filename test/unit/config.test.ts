@@ -138,6 +138,7 @@ describe('loadConfig accepts', () => {
         {
           NODE_ENV: 'production',
           GATEWAY_API_KEYS,
+          INDEX_KEY: Buffer.alloc(32, 1).toString('base64'),
           PROVIDERS: 'tango',
           TANGO_BASE_URL: TANGO_URL,
           TANGO_PLATFORM_NAME: 'p',

@@ -5,8 +5,8 @@
 import { POSTING_CAP } from '../../src/linking/blind-index.js';
 import { IndexKeys } from '../../src/linking/index-keys.js';
 import { MemoryIndex } from '../../src/linking/memory-index.js';
-import type { RecordFeatures, RecordRef, RecordSummary } from '../../src/linking/types.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { adobe, features, FJORDLINE, refsOf, summaryOf, tango } from '../support/index-records.js';
 
 const TTL_SECONDS = 3600;
 
@@ -15,47 +15,6 @@ function setup(maxRecords = 1000) {
   const index = new MemoryIndex(IndexKeys.random(), clock, { maxRecords, ttlSeconds: TTL_SECONDS });
   return { clock, index };
 }
-
-interface Shape {
-  emails?: string[];
-  phones?: string[];
-  orgNumbers?: string[];
-  name?: string;
-}
-
-function features({ emails = [], phones = [], orgNumbers = [], name }: Shape): RecordFeatures {
-  return {
-    identifiers: [
-      ...emails.map((value, i) => ({ feature: 'email' as const, value, path: `contacts[${i}].email` })),
-      ...phones.map((value) => ({ feature: 'phone' as const, value, path: 'phone' })),
-      ...orgNumbers.map((value) => ({ feature: 'orgNumber' as const, value, path: 'organization.registrationNumber' })),
-    ],
-    name: name === undefined ? null : { value: name, path: 'organization.name' },
-    country: { value: 'NO', path: 'addresses[0].country' },
-    cities: [],
-    postalCodes: [],
-  };
-}
-
-const summaryOf = (displayName: string, indexedAt = 0): RecordSummary => ({
-  displayName,
-  type: 'organization',
-  status: 'active',
-  indexedAt,
-  name: displayName.toLowerCase(),
-  country: 'NO',
-});
-
-const tango = (id: string): RecordRef => ({ provider: 'tango', providerId: id });
-const adobe = (id: string): RecordRef => ({ provider: 'adobe-vip', providerId: id });
-const refsOf = (found: { ref: RecordRef }[]) => found.map((record) => record.ref);
-
-const FJORDLINE = features({
-  emails: ['post@fjordline.no'],
-  phones: ['+4755123456'],
-  orgNumbers: ['NO:923609016'],
-  name: 'fjordline shipping',
-});
 
 test('a record is found by each of its identifiers, with its summary', async () => {
   const { index } = setup();
