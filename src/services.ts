@@ -26,6 +26,13 @@ import { createLinking, type Linking } from './linking/linking.js';
 
 /** The TCP keep-alive delay axios sets on the socket of every request it sends (its http adapter). */
 const AXIOS_TCP_KEEPALIVE_MS = 60_000;
+/**
+ * An upstream connection idle this long is closed by the gateway. Servers close idle keep-alive connections on
+ * their own schedule (node's default after 5 s, load balancers after 60 s or so); a request sent on one at the
+ * moment the server closes it fails with a reset before reaching it. Closing first, below the shortest common
+ * server timeout, leaves that race to a busy event loop alone.
+ */
+const UPSTREAM_IDLE_SOCKET_MS = 4_000;
 
 export interface ProviderService extends ProviderRuntime {
   auth: AuthScheme;
@@ -86,7 +93,13 @@ export function createServices(
     // One keep-alive agent pair per provider, so that one provider cannot take another's sockets. TCP keep-alive
     // probes start after the 60 s of idleness that axios asks of every request's socket: with node's default (1 s)
     // the agent and axios set the socket back and forth, two system calls on every upstream request.
-    const pool = { keepAlive: true, keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS, maxSockets: settings.maxConcurrency };
+    const pool = {
+      keepAlive: true,
+      keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS,
+      maxSockets: settings.maxConcurrency,
+      // The agent sets this on each socket; while a request runs, axios's own timeout replaces it.
+      timeout: UPSTREAM_IDLE_SOCKET_MS,
+    };
     const httpAgent = new http.Agent(pool);
     const httpsAgent = new https.Agent(pool);
     agents.push(httpAgent, httpsAgent);
