@@ -68,6 +68,7 @@ export class Fleet implements PurgeBroadcast {
   state(): Record<string, unknown> {
     return {
       redis: this.redis.health,
+      scripts: this.redis.scriptsFailing ? 'failing' : 'ok',
       events: this.events.listening ? 'subscribed' : 'not subscribed',
       fleetSize: this.config.size,
       encryption: this.cipher ? 'aes-256-gcm' : 'off',
