@@ -7,6 +7,7 @@
  * also has a bound on how long it waits for it (lease expiry, deadline), and a replica that starts listening (again)
  * is told so (`onListening`): it may have missed purges while it was away.
  */
+import { randomBytes } from 'node:crypto';
 import type { CacheKey } from '../core/cache-key.js';
 import type { ValueCipher } from './cipher.js';
 import { fleetEventSchema, valid } from './stored-shapes.js';
@@ -15,6 +16,11 @@ import { RedisUnavailable, type FleetRedis } from './redis.js';
 /** A failure of a shared load, as the waiters need it to answer the same problem. */
 /** How soon a failed SUBSCRIBE is tried again on a live connection. */
 const RESUBSCRIBE_AFTER_MS = 100;
+/**
+ * An event is taken within this long of its sending, by the receiver's clock: pub/sub delivers in milliseconds, and
+ * the margin covers replicas' clocks a little apart.
+ */
+const EVENT_WINDOW_MS = 30_000;
 
 export interface SharedFailure {
   code: string;
@@ -46,6 +52,8 @@ export class FleetEvents {
   private listenedBefore = false;
   private readonly waiters = new Map<string, Set<(event: Named) => void>>();
   private subscribed = false;
+  /** Nonces of the events taken within the replay window, oldest first, with when each may be forgotten. */
+  private readonly nonces = new Map<string, number>();
 
   constructor(
     private readonly redis: FleetRedis,
@@ -146,9 +154,15 @@ export class FleetEvents {
     for (const handler of this.handlers) handler(event);
   }
 
-  /** The message that carries `event` on the channel (sealed when encryption is on). */
+  /**
+   * The message that carries `event` on the channel (sealed when encryption is on), with when it was sent and a
+   * nonce: sealed, what the event is about cannot be changed, and with these it cannot be sent again later either
+   * (whoever can publish on the channel could otherwise replay an old token or failure to every replica).
+   */
   encode(event: FleetEvent): Buffer {
-    const json = Buffer.from(JSON.stringify(event));
+    const json = Buffer.from(
+      JSON.stringify({ ...event, at: this.redis.clock.now(), n: randomBytes(12).toString('base64url') }),
+    );
     // Event payloads name cache keys (customer ids): sealed like cached values when encryption is on.
     return this.cipher ? this.cipher.seal(json, this.channel) : json;
   }
@@ -156,10 +170,27 @@ export class FleetEvents {
   private decode(message: Buffer): FleetEvent | undefined {
     const plain = this.cipher ? this.cipher.open(message, this.channel) : message;
     if (!plain) return undefined;
+    let event: (FleetEvent & { at: number; n: string }) | undefined;
     try {
-      return valid<FleetEvent>(fleetEventSchema, JSON.parse(plain.toString('utf8')));
+      event = valid(fleetEventSchema, JSON.parse(plain.toString('utf8')));
     } catch {
       return undefined;
     }
+    if (!event || !this.fresh(event.at, event.n)) return undefined;
+    const { at: _at, n: _n, ...rest } = event;
+    return rest;
+  }
+
+  /** Sent within the replay window (either way: replicas' clocks differ a little), and not seen before. */
+  private fresh(at: number, nonce: string): boolean {
+    const now = this.redis.clock.now();
+    if (Math.abs(now - at) > EVENT_WINDOW_MS) return false;
+    for (const [seen, until] of this.nonces) {
+      if (until > now) break;
+      this.nonces.delete(seen);
+    }
+    if (this.nonces.has(nonce)) return false;
+    this.nonces.set(nonce, now + 2 * EVENT_WINDOW_MS);
+    return true;
   }
 }

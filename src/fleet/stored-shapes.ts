@@ -63,11 +63,24 @@ const failure = Joi.object({
   unwell: Joi.boolean(),
 });
 
+/** When an event was sent (the sender's clock, ms) and a random nonce: a receiver takes each event once, fresh. */
+const sent = { at: Joi.number().required(), n: Joi.string().min(8).max(32).required() };
+
 export const fleetEventSchema = Joi.alternatives(
-  Joi.object({ t: Joi.valid('done').required(), name: Joi.string().required() }),
-  Joi.object({ t: Joi.valid('failed').required(), name: Joi.string().required(), failure: failure.required() }),
-  Joi.object({ t: Joi.valid('purge').required(), key: Joi.string().required() }),
-  Joi.object({ t: Joi.valid('token').required(), credential: Joi.string().required(), token: Joi.string().required() }),
+  Joi.object({ t: Joi.valid('done').required(), name: Joi.string().required(), ...sent }),
+  Joi.object({
+    t: Joi.valid('failed').required(),
+    name: Joi.string().required(),
+    failure: failure.required(),
+    ...sent,
+  }),
+  Joi.object({ t: Joi.valid('purge').required(), key: Joi.string().required(), ...sent }),
+  Joi.object({
+    t: Joi.valid('token').required(),
+    credential: Joi.string().required(),
+    token: Joi.string().required(),
+    ...sent,
+  }),
 );
 
 /**
