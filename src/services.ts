@@ -146,6 +146,7 @@ export function createServices(
           : undefined,
         onBreakerState: (provider, state) => metrics.breakerState(provider, state),
         onQuotaWait: (provider, seconds) => metrics.quotaWait(provider, seconds),
+        onQuotaRefused: (provider) => metrics.quotaRefused(provider),
       },
       quota ? { quota } : {},
     );

@@ -191,6 +191,23 @@ export class GatewayMetrics {
     ).observe({ provider }, seconds);
   }
 
+  /**
+   * A lookup's attempt refused at the provider's quota: its slot would have come after its deadline
+   * (`upstream_quota_refusals_total`; only providers with a quota).
+   */
+  quotaRefused(provider: string): void {
+    this.metric(
+      'upstream_quota_refusals_total',
+      () =>
+        new Counter({
+          name: 'upstream_quota_refusals_total',
+          help: 'Lookup attempts refused at the provider’s upstream quota (no slot before the deadline).',
+          labelNames: ['provider'],
+          registers: [this.registry],
+        }),
+    ).inc({ provider });
+  }
+
   /** One Redis command of the fleet's shared state: its latency, and whether it failed (timeout, connection down). */
   redisCommand(command: string, seconds: number, failed: boolean): void {
     this.metric(

@@ -44,8 +44,10 @@ export interface UpstreamHooks extends WireHooks {
   /** Called once per accepted 2xx body, fresh from the upstream (schema-drift metrics). */
   onBody?: (provider: string, body: Record<string, unknown>) => void;
   onBreakerState?: (provider: string, state: BreakerState) => void;
-  /** Seconds one attempt waited for a quota slot (0 when it went at once). */
+  /** Seconds one lookup's attempt waited for a quota slot (0 when it went at once; background work is not told). */
   onQuotaWait?: (provider: string, seconds: number) => void;
+  /** A lookup's attempt refused because no quota slot would come before its deadline (background work is not). */
+  onQuotaRefused?: (provider: string) => void;
 }
 
 /** What `/readyz` and metrics may read about a provider's gates. */
@@ -243,10 +245,19 @@ export class ProviderUpstream {
         if (!quota) return next();
         const latestStart = state.deadline.latestStart(attemptTimeoutMs);
         const { idle } = state.caller;
-        const waited = idle
-          ? await quota.acquireIdle(latestStart, idle.share, state.deadline.signal)
-          : await quota.acquire(latestStart, state.caller.callerKey, state.deadline.signal);
-        this.hooks.onQuotaWait?.(this.adapter.id, waited / 1000);
+        let waited: number;
+        try {
+          waited = idle
+            ? await quota.acquireIdle(latestStart, idle.share, state.deadline.signal)
+            : await quota.acquire(latestStart, state.caller.callerKey, state.deadline.signal);
+        } catch (error) {
+          // Only lookups count: the crawl giving way to them is its design, not saturation.
+          if (!idle && error instanceof GatewayError && error.refusedBeforeWire)
+            this.hooks.onQuotaRefused?.(this.adapter.id);
+          throw error;
+        }
+        // Lookups only: the crawl waits for slots nobody wants by design, and would read as saturation.
+        if (!idle) this.hooks.onQuotaWait?.(this.adapter.id, waited / 1000);
         if (state.attempt) state.attempt.quotaWaitMs = waited;
         return next();
       },
