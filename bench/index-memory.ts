@@ -1,25 +1,29 @@
 /**
  * The embedded blind index's memory: fills a MemoryIndex with synthetic records (one e-mail, one phone, one
- * organisation number and three name tokens each, ids shaped like the three providers') and prints the bytes per
- * record, as RSS growth and as heap growth after a full collection. Run with
- * `npx tsx --expose-gc bench/index-memory.ts` (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
+ * organisation number and three name tokens each, ids shaped like the three providers') and measures the bytes
+ * per record, as RSS growth and as heap growth after a full collection. `npm run bench -- search` runs it as the
+ * `index-memory` target (bench/target.ts); on its own, `npx tsx --expose-gc bench/index-memory.ts` prints the
+ * figures (BENCH_INDEX_RECORDS, BENCH_INDEX_MAX_RECORDS).
  */
+import { pathToFileURL } from 'node:url';
 import { systemClock } from '../src/core/clock.js';
 import { IndexKeys } from '../src/linking/index-keys.js';
 import { MemoryIndex } from '../src/linking/memory-index.js';
 import type { RecordFeatures, RecordRef, RecordSummary } from '../src/linking/types.js';
 
-const RECORDS = Number(process.env.BENCH_INDEX_RECORDS ?? 100_000);
-/** The index's bound: the records it is filled with (a full index), as the cache's memory bench does. */
-const MAX_RECORDS = Number(process.env.BENCH_INDEX_MAX_RECORDS ?? RECORDS);
-
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/index-memory.ts');
-
 /** Words of company names: a few very common (`holding`), more fairly common, most rare (a family name). */
 const word = (pool: string, size: number, n: number) => `${pool}${(n * 7919) % size}`;
 
-function record(n: number): { ref: RecordRef; features: RecordFeatures; summary: RecordSummary } {
+/** The e-mail of synthetic record `n`, normalised (as search normalises what it is asked for). */
+export function syntheticEmail(n: number): string {
+  return `post.${n}@${word('rare', 60_000, n)}-${word('mid', 2_000, n)}.no`;
+}
+
+/** Synthetic record `n`: a third of them each provider's, with the ids' shapes of that provider. */
+export function syntheticRecord(
+  n: number,
+  indexedAt = systemClock.now(),
+): { ref: RecordRef; features: RecordFeatures; summary: RecordSummary } {
   const kind = n % 3;
   const providerId =
     kind === 0
@@ -34,7 +38,7 @@ function record(n: number): { ref: RecordRef; features: RecordFeatures; summary:
     ref: { provider, providerId },
     features: {
       identifiers: [
-        { feature: 'email', value: `post.${n}@${tokens[0]}-${tokens[1]}.no`, path: 'email' },
+        { feature: 'email', value: syntheticEmail(n), path: 'email' },
         { feature: 'phone', value: `+47${40_000_000 + n}`, path: 'phone' },
         { feature: 'orgNumber', value: `NO:${900_000_000 + n}`, path: 'organization.registrationNumber' },
       ],
@@ -47,41 +51,81 @@ function record(n: number): { ref: RecordRef; features: RecordFeatures; summary:
       displayName: `${name.toUpperCase()} AS`,
       type: 'organization',
       status: 'active',
-      indexedAt: systemClock.now(),
+      indexedAt,
       name,
       country: 'NO',
     },
   };
 }
 
-const settle = async () => {
-  // V8 returns the pages the fill's garbage took once the heap has been quiet for a while.
-  for (let i = 0; i < 12; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-};
-
-const keys = IndexKeys.random();
-await settle();
-const before = process.memoryUsage();
-const index = new MemoryIndex(keys, systemClock, { maxRecords: MAX_RECORDS, ttlSeconds: 86_400 });
-const started = performance.now();
-for (let n = 0; n < RECORDS; n++) {
-  const { ref, features, summary } = record(n);
-  await index.put(ref, features, summary);
+export interface IndexMemoryFigures {
+  records: number;
+  maxRecords: number;
+  fillSeconds: number;
+  rssBefore: number;
+  rssAfter: number;
+  heapBefore: number;
+  heapAfter: number;
+  heapTotalBefore: number;
+  heapTotalAfter: number;
+  externalBefore: number;
+  externalAfter: number;
 }
-const fillSeconds = (performance.now() - started) / 1000;
-await settle();
-const after = process.memoryUsage();
 
-const probe = record(RECORDS - 1);
-const found = await index.holders('email', probe.features.identifiers[0]?.value ?? '', 5);
-if (found.length !== 1 || index.size !== RECORDS) throw new Error('the index does not hold what was put');
+/**
+ * Fills a MemoryIndex bounded at `maxRecords` with `records` synthetic records and measures the process before and
+ * after, each time once V8 has settled. Needs `--expose-gc`.
+ */
+export async function measureIndexMemory(records: number, maxRecords = records): Promise<IndexMemoryFigures> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/index-memory.ts');
+  const settle = async () => {
+    // V8 returns the pages the fill's garbage took once the heap has been quiet for a while.
+    for (let i = 0; i < 12; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
+  const keys = IndexKeys.random();
+  await settle();
+  const before = process.memoryUsage();
+  const index = new MemoryIndex(keys, systemClock, { maxRecords, ttlSeconds: 86_400 });
+  const started = performance.now();
+  for (let n = 0; n < records; n++) {
+    const { ref, features, summary } = syntheticRecord(n);
+    await index.put(ref, features, summary);
+  }
+  const fillSeconds = (performance.now() - started) / 1000;
+  await settle();
+  const after = process.memoryUsage();
+  const found = await index.holders('email', syntheticEmail(records - 1), 5);
+  if (found.length !== 1 || index.size !== Math.min(records, maxRecords))
+    throw new Error('the index does not hold what was put');
+  return {
+    records,
+    maxRecords,
+    fillSeconds,
+    rssBefore: before.rss,
+    rssAfter: after.rss,
+    heapBefore: before.heapUsed,
+    heapAfter: after.heapUsed,
+    heapTotalBefore: before.heapTotal,
+    heapTotalAfter: after.heapTotal,
+    externalBefore: before.external,
+    externalAfter: after.external,
+  };
+}
 
-const perRecord = (a: number, b: number) => ((b - a) / RECORDS).toFixed(0);
-console.log(`records ${RECORDS} (bound ${MAX_RECORDS}), filled in ${fillSeconds.toFixed(1)} s`);
-console.log(`RSS growth:  ${perRecord(before.rss, after.rss)} bytes per record (target ≤ 400)`);
-console.log(`heap growth: ${perRecord(before.heapUsed, after.heapUsed)} bytes per record (after gc)`);
-console.log(`heap total:  ${perRecord(before.heapTotal, after.heapTotal)} bytes per record (the heap pages V8 keeps)`);
-console.log(`external:    ${perRecord(before.external, after.external)} bytes per record`);
+// Run on its own: the figures.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const records = Number(process.env.BENCH_INDEX_RECORDS ?? 100_000);
+  const f = await measureIndexMemory(records, Number(process.env.BENCH_INDEX_MAX_RECORDS ?? records));
+  const perRecord = (a: number, b: number) => ((b - a) / f.records).toFixed(0);
+  console.log(`records ${f.records} (bound ${f.maxRecords}), filled in ${f.fillSeconds.toFixed(1)} s`);
+  console.log(`RSS growth:  ${perRecord(f.rssBefore, f.rssAfter)} bytes per record (target ≤ 400)`);
+  console.log(`heap growth: ${perRecord(f.heapBefore, f.heapAfter)} bytes per record (after gc)`);
+  console.log(
+    `heap total:  ${perRecord(f.heapTotalBefore, f.heapTotalAfter)} bytes per record (the heap pages V8 keeps)`,
+  );
+  console.log(`external:    ${perRecord(f.externalBefore, f.externalAfter)} bytes per record`);
+}

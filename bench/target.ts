@@ -7,7 +7,13 @@
  *   bare-http   a bare node:http server answering BENCH_BODY
  *   bare-express a bare express 5 route answering BENCH_BODY (on the gateway's own server when
  *               BENCH_GATEWAY_SERVER=1: requests born on express's prototypes, src/http-server.ts)
+ *   indexed-gateway the gateway, its search index filled before it reports ready: BENCH_INDEX_SYNTHETIC synthetic
+ *               records put straight into the index (the real index code: in memory, or in Redis with REDIS_URL),
+ *               then a crawl of each provider in BENCH_INDEX_CRAWL; it answers the parent's `{ ask }` messages
+ *               (`count` of a provider's records, `crawl-start`, `crawled`: the crawl's records by provider)
  *   memory      fills the gateway's cache through real lookups and reports RSS and cache figures
+ *   index-memory fills an embedded blind index with BENCH_INDEX_RECORDS synthetic records (bench/index-memory.ts)
+ *               and reports RSS and heap figures
  *   hangers     BENCH_HANG_RATE lookups per second of new ids under BENCH_HANG_URL (with BENCH_HANG_HEADERS),
  *               between the parent's 'start' and 'pause'; on 'stop' reports how many were sent and their statuses
  *   log-line    writes a cache hit's request-log line BENCH_LOG_LINES times per round through the gateway's logger
@@ -25,7 +31,8 @@ import { buildApp } from '../src/app.js';
 import { createGatewayServer } from '../src/http-server.js';
 import { createLogger } from '../src/core/logger.js';
 import { ProcessLifecycle } from '../src/middleware/draining.js';
-import { createServices } from '../src/services.js';
+import { createServices, type Services } from '../src/services.js';
+import { measureIndexMemory, syntheticRecord } from './index-memory.js';
 
 const kind = process.argv[2];
 const send = (message: unknown) => process.send?.(message);
@@ -53,17 +60,56 @@ async function main(): Promise<void> {
     return;
   }
   if (kind === 'gateway') {
-    const config = loadConfig(process.env, adapters);
-    // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
-    const logger = createLogger({ level: config.logLevel, adapters });
-    const services = createServices(config, adapters, logger);
-    // The lifecycle src/server.ts gives the app: the draining middleware then tracks requests in flight, as it
-    // does in production.
-    const app = buildApp(services, { lifecycle: new ProcessLifecycle() });
-    const port = await listen(createGatewayServer(app, config.security));
-    // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
-    process.once('SIGTERM', () => process.exit(0));
+    const { port } = await serveGateway();
     send({ ready: { port } });
+    return;
+  }
+  if (kind === 'indexed-gateway') {
+    const { port, services } = await serveGateway();
+    const { linking } = services;
+    const synthetic = Number(process.env.BENCH_INDEX_SYNTHETIC ?? 0);
+    // With REDIS_URL the index is in Redis: its connection first.
+    const redis = services.fleet?.redis;
+    for (const end = Date.now() + 10_000; redis && !redis.usable;) {
+      if (Date.now() > end) throw new Error('Redis is not connected');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const started = performance.now();
+    let next = 0;
+    // Several puts at a time: the index in Redis then fills in pipelined round trips, as a busy replica feeds it.
+    // A put that Redis did not take within REDIS_TIMEOUT_MS (a loaded machine) is put again once Redis is usable:
+    // the fill only prepares the measurement.
+    const put = async (n: number) => {
+      const { ref, features, summary } = syntheticRecord(n, services.clock.now());
+      for (const end = Date.now() + 60_000; ;) {
+        try {
+          return await linking.index.put(ref, features, summary);
+        } catch (error) {
+          if (!redis || Date.now() > end) throw error;
+          // A replica that saw a few failures in a row pauses its commands for a second: wait that out.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    };
+    const putter = async () => {
+      while (next < synthetic) await put(next++);
+    };
+    await Promise.all(Array.from({ length: 4 }, putter));
+    const fillSeconds = (performance.now() - started) / 1000;
+    for (const provider of (process.env.BENCH_INDEX_CRAWL ?? '').split(',').filter(Boolean)) {
+      const outcome = await linking.crawler.crawl(provider);
+      if (outcome !== 'finished') throw new Error(`the crawl of ${provider} ended ${outcome}`);
+    }
+    process.on('message', (message: { ask?: string; provider?: string }) => {
+      const answer = (value: unknown) => send({ answer: message.ask, value });
+      if (message.ask === 'count') void linking.index.count(message.provider ?? '').then(answer);
+      if (message.ask === 'crawl-start') {
+        linking.crawler.start();
+        answer(true);
+      }
+      if (message.ask === 'crawled') void crawledRecords(services).then(answer);
+    });
+    send({ ready: { port, fillSeconds } });
     return;
   }
   if (kind === 'bare-http' || kind === 'bare-express') {
@@ -136,6 +182,11 @@ async function main(): Promise<void> {
       },
     });
     await services.close();
+    process.exit(0);
+  }
+  if (kind === 'index-memory') {
+    const records = Number(process.env.BENCH_INDEX_RECORDS ?? 100_000);
+    send({ ready: await measureIndexMemory(records) });
     process.exit(0);
   }
   if (kind === 'hangers') {
@@ -228,6 +279,30 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   throw new Error(`unknown target ${kind}`);
+}
+
+/** The full gateway (buildApp + services) with the environment it is given, listening on a free port. */
+async function serveGateway(): Promise<{ port: number; services: Services }> {
+  const config = loadConfig(process.env, adapters);
+  // Production logs go to stdout; the bench discards this process's stdout, as a container runtime would ship it.
+  const logger = createLogger({ level: config.logLevel, adapters });
+  const services = createServices(config, adapters, logger);
+  // The lifecycle src/server.ts gives the app: the draining middleware then tracks requests in flight, as it
+  // does in production.
+  const app = buildApp(services, { lifecycle: new ProcessLifecycle() });
+  const port = await listen(createGatewayServer(app, config.security));
+  // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the bench is profiled.
+  process.once('SIGTERM', () => process.exit(0));
+  return { port, services };
+}
+
+/** Records the crawl indexed so far, by provider (the `index_crawl_records_total` counter). */
+async function crawledRecords(services: Services): Promise<Record<string, number>> {
+  const metric = await services.metrics.registry.getSingleMetric('index_crawl_records_total')?.get();
+  const indexed: Record<string, number> = {};
+  for (const { labels, value } of metric?.values ?? [])
+    if (labels.outcome === 'indexed') indexed[String(labels.provider)] = value;
+  return indexed;
 }
 
 main().catch((error: unknown) => {

@@ -184,6 +184,8 @@ export function createServices(
   );
   // A purge anywhere in the fleet drops this replica's copy too.
   seams.purge?.onPurge((key) => cache.delete(key));
+  // A replica that was not listening may have missed purges: whatever it kept may have been purged meanwhile.
+  seams.purge?.onMissedPurges(() => cache.clear());
   const lookup = new LookupService(cache, loader, policy, clock, logger, {
     onCacheLookup: (outcome) => metrics.cacheLookup(outcome),
   });

@@ -94,9 +94,10 @@ export class CacheLoader {
         return await this.lease.run(
           key,
           options.deadline,
-          async () => {
+          async (fence) => {
             const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
-            await this.shared.write(key, fresh);
+            // Under the lease's fence: a load that lost its lease (stalled, or overtaken by a purge) writes nothing.
+            await this.shared.write(key, fresh, fence);
             if (fresh.kind === 'customer') this.onLoaded?.(fresh, runtime, options.balances === true);
             return fresh;
           },

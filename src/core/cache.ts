@@ -162,6 +162,14 @@ export class CustomerCache {
     return this.lru.delete(key) || forgot;
   }
 
+  /**
+   * Drops every entry (remembered failures stay: they are about the upstream, not the data). A load in flight
+   * does not store its result either.
+   */
+  clear(): void {
+    this.lru.clear();
+  }
+
   rememberFailure(key: CacheKey, error: GatewayError, ttlMs: number): void {
     this.failures.set(key, { error, until: this.clock.now() + ttlMs }, { ttl: ttlMs });
   }

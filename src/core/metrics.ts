@@ -217,6 +217,20 @@ export class GatewayMetrics {
     errors.inc({ command }, failed ? 1 : 0);
   }
 
+  /** Redis refused one of the fleet's scripts (`fleet_redis_script_errors_total`). */
+  redisScriptError(script: string): void {
+    this.metric(
+      'fleet_redis_script_errors_total',
+      () =>
+        new Counter({
+          name: 'fleet_redis_script_errors_total',
+          help: 'Scripts Redis refused to run (junk in a key, EVAL refused), by script; the replica falls back.',
+          labelNames: ['script'],
+          registers: [this.registry],
+        }),
+    ).inc({ script });
+  }
+
   /** 1 while the fleet's Redis answers, 0 while the replica runs degraded on its own (`fleet_redis_up`). */
   redisUp(up: boolean): void {
     this.metric(

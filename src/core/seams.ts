@@ -7,20 +7,35 @@ import type { CacheEntry } from './cache.js';
 import type { CacheKey } from './cache-key.js';
 import type { Deadline } from './deadline.js';
 
+/**
+ * A load's right to write its result into the shared tier: the token of the lease it was loaded under. The store
+ * writes only while that token still holds the lease: a holder that stalled past its lease (taken over since), or
+ * whose load a purge overtook, does not write over what came after it.
+ */
+export interface WriteFence {
+  readonly token: string;
+}
+
 /** The second cache tier, shared by the fleet: read on an L1 miss, written on every load, dropped by a purge. */
 export interface SharedCache {
   read(key: CacheKey): Promise<CacheEntry | undefined>;
-  write(key: CacheKey, entry: CacheEntry): Promise<void>;
+  /** Stores the entry; with a fence, only if its lease still holds (else nothing is written). */
+  write(key: CacheKey, entry: CacheEntry, fence?: WriteFence): Promise<void>;
   delete(key: CacheKey): Promise<void>;
 }
 
 /** Cross-process coalescing: at most one load of a key in the fleet at a time. */
 export interface LoadLease {
   /**
-   * Runs `load` holding the key's lease, or waits (until `deadline`) for the holder and returns what it stored,
-   * calling `joined`: this lookup joined a load in flight elsewhere.
+   * Runs `load` holding the key's lease (its fence, for the write of the result), or waits (until `deadline`) for
+   * the holder and returns what it stored, calling `joined`: this lookup joined a load in flight elsewhere.
    */
-  run(key: CacheKey, deadline: Deadline, load: () => Promise<CacheEntry>, joined?: () => void): Promise<CacheEntry>;
+  run(
+    key: CacheKey,
+    deadline: Deadline,
+    load: (fence?: WriteFence) => Promise<CacheEntry>,
+    joined?: () => void,
+  ): Promise<CacheEntry>;
 }
 
 /** A provider's upstream quota: in memory by default, the fleet's rate when shared. */
@@ -61,10 +76,15 @@ export interface TokenStore {
 }
 
 export interface PurgeOutcome {
-  /** Whether the purge reached every replica (through the fleet's shared store). */
+  /** Whether the purge reached every replica: the shared store took it and every replica expected confirmed it. */
   shared: boolean;
   /** Whether the shared tier held an entry. */
   existed: boolean;
+  /**
+   * How many replicas got the purge, of how many are expected (`FLEET_SIZE`); absent when the shared store did not
+   * take it at all (then no replica but this one has it yet).
+   */
+  replicas?: { confirmed: number; expected: number };
 }
 
 /** Tells every replica to drop keys (and drops them from the shared tier). */
@@ -72,6 +92,11 @@ export interface PurgeBroadcast {
   purge(keys: readonly CacheKey[]): Promise<PurgeOutcome>;
   /** Called with each key purged anywhere in the fleet, this replica's own purges included. */
   onPurge(listener: (key: CacheKey) => void): void;
+  /**
+   * Called when this replica may have missed purges (it was not listening to the fleet for a while): every copy it
+   * keeps of a shared entry must go.
+   */
+  onMissedPurges(listener: () => void): void;
 }
 
 export const noSharedCache: SharedCache = {

@@ -16,7 +16,7 @@ import type { Fleet } from './fleet.js';
 export function fleetSharedCache(fleet: Fleet): SharedCache {
   return {
     read: (key) => fleet.cache.get(key),
-    write: async (key, entry) => void (await fleet.cache.set(key, entry)),
+    write: async (key, entry, fence) => void (await fleet.cache.set(key, entry, fence?.token)),
     delete: async (key) => void (await fleet.cache.delete(key).catch(() => false)),
   };
 }
@@ -32,8 +32,10 @@ export function fleetLease(fleet: Fleet): LoadLease {
           const entry = await fleet.cache.get(key);
           return entry && fleet.redis.clock.now() < entry.freshUntil ? entry : undefined;
         },
-        // The cache loader's load stores the entry in the L2 (the shared tier) before it resolves.
-        load,
+        // The cache loader's load stores the entry in the L2 (the shared tier) before it resolves, under the fence of
+        // the lease it holds: if the lease was lost meanwhile (expired and taken over, or ended by a purge), it does
+        // not store it at all.
+        load: (token) => load(token === undefined ? undefined : { token }),
         share: shareFailure,
         rebuild: (failure) => rebuildFailure(failure, provider),
         timeout: () =>

@@ -4,7 +4,8 @@
  * a cache entry was purged (every L1 drops it), a token was refused (every replica drops it).
  *
  * Pub/sub delivers to the replicas connected at that moment and keeps nothing: whoever relies on an event
- * also has a bound on how long it waits for it (lease expiry, deadline).
+ * also has a bound on how long it waits for it (lease expiry, deadline), and a replica that starts listening (again)
+ * is told so (`onListening`): it may have missed purges while it was away.
  */
 import type { CacheKey } from '../core/cache-key.js';
 import type { ValueCipher } from './cipher.js';
@@ -38,8 +39,11 @@ export type FleetEvent =
 type Named = Extract<FleetEvent, { name: string }>;
 
 export class FleetEvents {
-  private readonly channel: string;
+  /** The channel's name in Redis (`<prefix>events`). */
+  readonly channel: string;
   private readonly handlers = new Set<(event: FleetEvent) => void>();
+  private readonly listeningHandlers = new Set<(again: boolean) => void>();
+  private listenedBefore = false;
   private readonly waiters = new Map<string, Set<(event: Named) => void>>();
   private subscribed = false;
 
@@ -54,7 +58,13 @@ export class FleetEvents {
     // comes to fix it: try again shortly for as long as the connection stays up.
     const subscribe = (): void => {
       subscriber.subscribe(this.channel).then(
-        () => (this.subscribed = true),
+        () => {
+          if (this.subscribed) return;
+          this.subscribed = true;
+          const again = this.listenedBefore;
+          this.listenedBefore = true;
+          for (const handler of this.listeningHandlers) handler(again);
+        },
         () => {
           this.subscribed = false;
           redis.clock.setTimer(RESUBSCRIBE_AFTER_MS, () => {
@@ -77,9 +87,12 @@ export class FleetEvents {
     return this.subscribed && this.redis.subscriber.status === 'ready';
   }
 
-  /** Publishes to every replica (this one included). Throws `RedisUnavailable` when Redis is. */
-  async publish(event: FleetEvent): Promise<void> {
-    await this.redis.run('publish', (client) => client.publish(this.channel, this.encode(event)));
+  /**
+   * Publishes to every replica (this one included); resolves with the number of replicas listening that got it.
+   * Throws `RedisUnavailable` when Redis is.
+   */
+  async publish(event: FleetEvent): Promise<number> {
+    return this.redis.run('publish', (client) => client.publish(this.channel, this.encode(event)));
   }
 
   /** Publishes, and says whether it reached Redis, for callers that carry on either way. */
@@ -95,6 +108,14 @@ export class FleetEvents {
 
   on(handler: (event: FleetEvent) => void): void {
     this.handlers.add(handler);
+  }
+
+  /**
+   * Called each time this replica starts listening to the channel: at start (`again` false) and after every gap
+   * (its event connection was lost or its subscription failed), when events published meanwhile never reached it.
+   */
+  onListening(handler: (again: boolean) => void): void {
+    this.listeningHandlers.add(handler);
   }
 
   /**
@@ -125,7 +146,8 @@ export class FleetEvents {
     for (const handler of this.handlers) handler(event);
   }
 
-  private encode(event: FleetEvent): Buffer {
+  /** The message that carries `event` on the channel (sealed when encryption is on). */
+  encode(event: FleetEvent): Buffer {
     const json = Buffer.from(JSON.stringify(event));
     // Event payloads name cache keys (customer ids): sealed like cached values when encryption is on.
     return this.cipher ? this.cipher.seal(json, this.channel) : json;

@@ -5,7 +5,7 @@
  * Fleet and everything stays in memory.
  */
 import type { FleetConfig } from '../../config/fleet.js';
-import type { Clock, ClockTimer } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { CacheKey } from '../core/cache-key.js';
 import type { Logger } from '../core/logger.js';
 import type { PurgeBroadcast, PurgeOutcome } from '../core/seams.js';
@@ -14,13 +14,10 @@ import { FleetEvents } from './events.js';
 import { defineQuotaScript, FleetQuota } from './fleet-quota.js';
 import { FleetCoalescer } from './lease.js';
 import { fleetRateLimiter } from './rate-limits.js';
-import { FleetRedis, RedisUnavailable, type RedisHealth, type RedisMetrics } from './redis.js';
+import { FleetPurges } from './purges.js';
+import { FleetRedis, type RedisHealth, type RedisMetrics } from './redis.js';
 import { SharedCache } from './shared-cache.js';
 import { SharedTokens } from './shared-tokens.js';
-
-/** Purges that could not reach Redis are sent again when it is back, and once more this much later, by when
- * every replica's event connection has reconnected too (their reconnect strategy retries at least every 2 s). */
-const PURGE_REPLAY_AGAIN_MS = 3000;
 
 export class Fleet implements PurgeBroadcast {
   readonly redis: FleetRedis;
@@ -30,9 +27,8 @@ export class Fleet implements PurgeBroadcast {
   readonly tokens: SharedTokens;
   readonly cipher: ValueCipher | undefined;
   private readonly quotas = new Map<string, FleetQuota>();
-  private readonly pendingPurges = new Set<CacheKey>();
+  private readonly purges: FleetPurges;
   private readonly purgeListeners = new Set<(cacheKey: CacheKey) => void>();
-  private replayTimer: ClockTimer | undefined;
 
   constructor(
     readonly config: FleetConfig & { redisUrl: string },
@@ -54,11 +50,13 @@ export class Fleet implements PurgeBroadcast {
     this.cache = new SharedCache(this.redis, this.cipher);
     this.coalescer = new FleetCoalescer(this.redis, this.events);
     this.tokens = new SharedTokens(this.redis, this.events, this.cipher);
+    this.purges = new FleetPurges(this.redis, this.cache, this.events, config.size, logger);
     this.events.on((event) => {
       if (event.t === 'purge') for (const listener of this.purgeListeners) listener(event.key);
     });
-    this.redis.onHealth((health) => {
-      if (health === 'up' && this.pendingPurges.size > 0) this.replayPurges();
+    this.events.onListening((again) => {
+      if (again)
+        logger.info('redis: listening to the fleet again: cached copies dropped (purges may have been missed)');
     });
   }
 
@@ -70,10 +68,11 @@ export class Fleet implements PurgeBroadcast {
   state(): Record<string, unknown> {
     return {
       redis: this.redis.health,
+      scripts: this.redis.scriptsFailing ? 'failing' : 'ok',
       events: this.events.listening ? 'subscribed' : 'not subscribed',
       fleetSize: this.config.size,
       encryption: this.cipher ? 'aes-256-gcm' : 'off',
-      pendingPurges: this.pendingPurges.size,
+      pendingPurges: this.purges.size,
     };
   }
 
@@ -99,54 +98,23 @@ export class Fleet implements PurgeBroadcast {
   }
 
   /**
-   * Deletes the L2 entries and tells every replica to drop its L1 copies, before resolving. Redis unavailable:
-   * the purge is kept and sent again once Redis is back.
+   * Called when this replica may have missed purges: each time it starts listening to the fleet's events, at start
+   * (it may have loaded before) and after every gap.
    */
-  async purge(cacheKeys: readonly CacheKey[]): Promise<PurgeOutcome> {
-    try {
-      let existed = false;
-      for (const key of cacheKeys) if (await this.cache.delete(key)) existed = true;
-      for (const key of cacheKeys) await this.events.publish({ t: 'purge', key });
-      return { shared: true, existed };
-    } catch (error) {
-      if (!(error instanceof RedisUnavailable)) throw error;
-      for (const key of cacheKeys) this.pendingPurges.add(key);
-      this.logger.warn(
-        { pendingPurges: this.pendingPurges.size },
-        'cache purge could not reach redis: it is sent again when redis is back',
-      );
-      return { shared: false, existed: false };
-    }
+  onMissedPurges(listener: () => void): void {
+    this.events.onListening(() => listener());
+  }
+
+  /**
+   * Deletes the L2 entries and tells every replica to drop its L1 copies, before resolving; says how many replicas
+   * confirmed. Not taken by Redis, or not confirmed by every replica: sent again until it is (purges.ts).
+   */
+  purge(cacheKeys: readonly CacheKey[]): Promise<PurgeOutcome> {
+    return this.purges.purge(cacheKeys);
   }
 
   async close(): Promise<void> {
-    this.replayTimer?.cancel();
+    this.purges.close();
     await this.redis.close();
-  }
-
-  private replayPurges(): void {
-    /** True when every pending purge reached Redis. */
-    const replay = async (): Promise<boolean> => {
-      for (const key of [...this.pendingPurges]) {
-        try {
-          await this.cache.delete(key);
-          await this.events.publish({ t: 'purge', key });
-        } catch {
-          return false;
-        }
-      }
-      return true;
-    };
-    void replay().then((sent) => {
-      if (!sent) return;
-      this.replayTimer?.cancel();
-      this.replayTimer = this.redis.clock.setTimer(PURGE_REPLAY_AGAIN_MS, () => {
-        void replay().then((again) => {
-          if (!again) return;
-          this.pendingPurges.clear();
-          this.logger.info('pending cache purges sent to the fleet');
-        });
-      });
-    });
   }
 }

@@ -22,7 +22,10 @@ const RENEW_MS = LEASE_MS / 3;
  */
 const RECHECK_MS = 500;
 
-/** Deletes the lease only if this holder still owns it (it may have expired and been taken over). */
+/**
+ * The lease's value is its holder's token. Deletes the lease only if this holder still owns it (it may have expired
+ * and been taken over, or been ended by a purge).
+ */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -30,8 +33,11 @@ return 0`;
 export interface SharedLoad<T> {
   /** The result another replica stored, if it is there and usable; undefined otherwise. */
   read: () => Promise<T | undefined>;
-  /** Loads and stores the result where `read` finds it (the lease holder only). */
-  load: () => Promise<T>;
+  /**
+   * Loads and stores the result where `read` finds it (the lease holder only), with the lease's token: the store
+   * writes only while the token still holds the lease. Undefined when Redis was unavailable (no lease).
+   */
+  load: (token?: string) => Promise<T>;
   /** How a failure of the holder travels to the waiters; undefined: not shared (the waiters take over). */
   share: (error: unknown) => SharedFailure | undefined;
   /** The error a waiter throws for a failure the holder shared. */
@@ -61,7 +67,7 @@ export class FleetCoalescer {
         held = (await this.redis.run('set', (c) => c.set(leaseKey, token, 'PX', LEASE_MS, 'NX'))) === 'OK';
       } catch (error) {
         if (!(error instanceof RedisUnavailable)) throw error;
-        return { value: await work.load(), by: 'alone' };
+        return { value: await work.load(undefined), by: 'alone' };
       }
       if (held) return { value: await this.hold(name, leaseKey, token, work), by: 'loaded' };
 
@@ -82,7 +88,7 @@ export class FleetCoalescer {
     };
     renewLater();
     try {
-      const value = await work.load();
+      const value = await work.load(token);
       await this.events.tryPublish({ t: 'done', name });
       return value;
     } catch (error) {

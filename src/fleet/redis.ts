@@ -8,7 +8,7 @@
  * instead of each waiting out its timeout. Each transition is logged once.
  */
 import type { Clock } from '../core/clock.js';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 
 export type RedisHealth = 'up' | 'degraded';
@@ -27,7 +27,14 @@ export class RedisUnavailable extends Error {
 export interface RedisMetrics {
   redisCommand(command: string, seconds: number, failed: boolean): void;
   redisUp(up: boolean): void;
+  redisScriptError?(script: string): void;
 }
+
+/**
+ * A script Redis refused to run (EVAL refused, junk in its key): the replica falls back to local state for each
+ * call, and shows itself degraded for this long after the last refusal, so that it is seen, not silent.
+ */
+const SCRIPT_ERROR_SHOWN_MS = 60_000;
 
 export interface FleetRedisOptions {
   url: string;
@@ -61,6 +68,7 @@ export class FleetRedis {
   private state: RedisHealth | 'starting' = 'starting';
   private failures = 0;
   private pausedUntil = 0;
+  private scriptFailingUntil = 0;
   private closed = false;
   private readonly listeners = new Set<(health: RedisHealth) => void>();
 
@@ -124,7 +132,12 @@ export class FleetRedis {
   }
 
   get health(): RedisHealth {
-    return this.state === 'up' ? 'up' : 'degraded';
+    return this.state === 'up' && !this.scriptsFailing ? 'up' : 'degraded';
+  }
+
+  /** Whether a script (the quota's) was refused by Redis within the last minute. */
+  get scriptsFailing(): boolean {
+    return this.clock.now() < this.scriptFailingUntil;
   }
 
   /** Whether a command may be sent now (connected, and not pausing after failures). */
@@ -172,6 +185,7 @@ export class FleetRedis {
       return result;
     } catch (error) {
       this.options.metrics?.redisCommand('quota', (performance.now() - started) / 1000, true);
+      if (error instanceof ReplyError) this.scriptFailed('quota', error as Error);
       throw new RedisUnavailable('quota', error);
     }
   }
@@ -190,6 +204,17 @@ export class FleetRedis {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([both, new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)))]);
     clearTimeout(timer);
+  }
+
+  /** Redis answered the script with an error: counted, logged once a minute at most, and shown in readiness. */
+  private scriptFailed(script: string, error: Error): void {
+    this.options.metrics?.redisScriptError?.(script);
+    if (!this.scriptsFailing)
+      this.options.logger.error(
+        { script, err: error.message },
+        'redis: a script was refused; this replica uses its local fallback for it',
+      );
+    this.scriptFailingUntil = this.clock.now() + SCRIPT_ERROR_SHOWN_MS;
   }
 
   private transition(to: RedisHealth, reason: string): void {

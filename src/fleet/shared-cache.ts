@@ -11,6 +11,12 @@
  * the slow log should not be a list of customers either. The value names its own cache key, and a read checks
  * it, so an entry can never answer for another key.
  *
+ * A write is conditional, in one script (atomic in Redis): a load made under a lease writes only while its token
+ * still holds that lease (fencing: a holder that stalled past its lease and was taken over does not write over the
+ * newer holder's entry; a purge ends the lease, so a load it overtook does not write the purged entry back); a load
+ * made without a lease (Redis was unavailable when it started) writes only if no purge of the key happened in the
+ * last `PURGE_MARKER_MS` (the purge leaves a short marker).
+ *
  * Every Redis failure reads as a miss and a write that did not happen: the L1 and the upstream serve.
  */
 import type { PartialNote } from '../core/balances.js';
@@ -20,6 +26,35 @@ import { GatewayError, type ProblemCode } from '../core/problems.js';
 import { keyDigest, type ValueCipher } from './cipher.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 import { storedEntrySchema, valid } from './stored-shapes.js';
+
+/**
+ * How long a purge's marker lasts: longer than a load may run (a lookup's deadline, 8 s by default), so that a load
+ * made without a lease that started before the purge finds the marker when it comes to write.
+ */
+export const PURGE_MARKER_MS = 10_000;
+
+/**
+ * KEYS: the entry, its lease, its purge marker. ARGV: the value, its TTL (ms), the lease token ('' = no lease).
+ * Returns 1 when written, 0 when the lease is no longer the writer's or (without a lease) the key was just purged.
+ */
+const WRITE_ENTRY = `if ARGV[3] ~= '' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+elseif redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander {
+    fleetWriteEntry(
+      entryKey: string,
+      leaseKey: string,
+      markerKey: string,
+      value: Buffer,
+      ttlMs: number,
+      token: string,
+    ): Promise<number>;
+  }
+}
 
 /** The parts of a view that are stored; a `raw` view is not (each replica makes it from the version). */
 const storedView = (view: View): View => ({ data: view.data, etag: view.etag, clearNationalId: view.clearNationalId });
@@ -55,11 +90,24 @@ export class SharedCache {
   constructor(
     private readonly redis: FleetRedis,
     private readonly cipher: ValueCipher | undefined,
-  ) {}
+  ) {
+    // Sent by EVALSHA, loaded once per connection by ioredis.
+    redis.client.defineCommand('fleetWriteEntry', { numberOfKeys: 3, lua: WRITE_ENTRY });
+  }
 
   /** The Redis key of a cache key. */
   redisKey(cacheKey: CacheKey): string {
     return this.redis.key(this.leaseName(cacheKey));
+  }
+
+  /** The key of the fleet's load lease for a cache key (its value is the holder's token). */
+  leaseKey(cacheKey: CacheKey): string {
+    return this.redis.key('lease', this.leaseName(cacheKey));
+  }
+
+  /** The key a purge leaves for `PURGE_MARKER_MS`: writes without a lease do not bring the entry back meanwhile. */
+  markerKey(cacheKey: CacheKey): string {
+    return this.redis.key('purged', this.leaseName(cacheKey));
   }
 
   /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */
@@ -87,15 +135,21 @@ export class SharedCache {
     return entry;
   }
 
-  /** Stores the entry for as long as a replica may take it (while fresh); false when Redis did not take it. */
-  async set(cacheKey: CacheKey, entry: CacheEntry): Promise<boolean> {
+  /**
+   * Stores the entry for as long as a replica may take it (while fresh), under the lease `token` the load held (see
+   * above); false when it was not written: Redis unavailable, the lease lost, or the key just purged.
+   */
+  async set(cacheKey: CacheKey, entry: CacheEntry, token?: string): Promise<boolean> {
     const ttl = Math.ceil(entry.freshUntil - this.redis.clock.now());
     if (ttl <= 0) return false;
     const redisKey = this.redisKey(cacheKey);
     const value = this.encode(cacheKey, redisKey, entry);
+    const [leaseKey, markerKey] = [this.leaseKey(cacheKey), this.markerKey(cacheKey)];
     try {
-      await this.redis.run('set', (c) => c.set(redisKey, value, 'PX', ttl));
-      return true;
+      const written = await this.redis.run('set', (c) =>
+        c.fleetWriteEntry(redisKey, leaseKey, markerKey, value, ttl, token ?? ''),
+      );
+      return written === 1;
     } catch (error) {
       if (error instanceof RedisUnavailable) return false;
       throw error;

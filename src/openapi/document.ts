@@ -496,10 +496,24 @@ function routes(operatorPortSeparate: boolean): Route[] {
       parameters: customer,
       caller: true,
       answers: {
-        '204': { description: 'The entry is gone (in a fleet: from the shared cache and every replica).' },
+        '204': {
+          description: 'The entry is gone (in a fleet: from the shared cache, and every replica confirmed it).',
+        },
         '202': json(
-          'Fleet only, Redis unavailable: gone from this replica; the others get the purge once Redis is back.',
-          object({ status: { const: 'pending' }, detail: { type: 'string' } }),
+          'Fleet only, not known to be everywhere yet. Redis unavailable: gone from this replica, the others get ' +
+            'the purge once Redis takes it (no `replicas`). Fewer replicas than FLEET_SIZE confirmed: gone from the ' +
+            'shared cache; `replicas` says how many of how many; the others drop their copies when they reconnect.',
+          object(
+            {
+              status: { const: 'pending' },
+              detail: { type: 'string' },
+              replicas: object({
+                confirmed: { type: 'integer', minimum: 0 },
+                expected: { type: 'integer', minimum: 1 },
+              }),
+            },
+            ['status', 'detail'],
+          ),
         ),
       },
       problems: ['unknown-provider', 'not-found'],

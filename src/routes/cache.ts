@@ -1,9 +1,11 @@
 /**
  * `DELETE /cache/customers/{provider}/{id}` (scope `cache:purge`): drops one cached entry, a customer or a
  * cached `customer-not-found`, so that the next lookup reads the upstream. Alone, a replica drops its own copy.
- * In a fleet (Redis), the purge deletes the shared L2 entry and tells every replica's L1 before it answers 204;
- * with Redis unavailable it drops this replica's copy, answers 202 (accepted, not yet everywhere) and sends the
- * purge to the fleet once Redis is back.
+ * In a fleet (Redis), the purge deletes the shared L2 entry and tells every replica's L1 before it answers 204,
+ * when every replica expected (`FLEET_SIZE`) confirmed it. Otherwise it answers 202 (accepted, not yet known to be
+ * everywhere) with how many confirmed: with Redis unavailable only this replica dropped its copy, and the purge is
+ * sent to the fleet once Redis takes it; with fewer replicas listening, the others drop their copies when they
+ * listen again.
  */
 import { Router, type Request } from 'express';
 import { balancesKey, customerKey } from '../core/cache-key.js';
@@ -45,17 +47,21 @@ export function cacheRouter(services: Services): Router {
           requestId: res.locals.requestId,
           provider: runtime.adapter.id,
           client: res.locals.client?.name,
-          ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending' } : {}),
+          ...(fleet ? { fleet: fleet.shared ? 'every replica' : 'pending', replicas: fleet.replicas } : {}),
         },
         'cache entry purged',
       );
       if (fleet && !fleet.shared) {
         res.setHeader('Cache-Control', 'no-store');
+        const { replicas } = fleet;
         res.status(202).json({
           status: 'pending',
-          detail:
-            'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas ' +
-            'get the purge once it is back.',
+          detail: replicas
+            ? `Dropped from the shared cache; ${replicas.confirmed} of ${replicas.expected} replicas confirmed the ` +
+              'purge. The others drop their copies when they reconnect to the fleet’s Redis.'
+            : 'Dropped on this replica. The fleet’s Redis is unavailable: the shared cache and the other replicas ' +
+              'get the purge once it is back.',
+          ...(replicas ? { replicas } : {}),
         });
         return;
       }

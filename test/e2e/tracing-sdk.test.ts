@@ -78,3 +78,18 @@ test('with the SDK too, the caller’s tracestate and baggage stay at the gatewa
     expect(headers.baggage).toBeUndefined();
   }
 });
+
+test('a search’s spans carry its route and path, never the term searched for', async () => {
+  exporter.reset();
+  const term = 'Searched.Person@Example.NO';
+  const res = await fetch(`${gw.url}/customers/search?email=${encodeURIComponent(term)}`);
+  expect(res.status).toBe(200);
+  await new Promise((resolve) => setImmediate(resolve));
+  const spans = exporter.getFinishedSpans();
+  const server = spans.find((s) => s.kind === SpanKind.SERVER);
+  expect(server?.name).toBe('GET /customers/search');
+  expect(server?.attributes['url.path']).toBe('/customers/search');
+  const recorded = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
+  expect(recorded.toLowerCase()).not.toContain('searched.person');
+  expect(recorded.toLowerCase()).not.toContain('searched%2eperson');
+});

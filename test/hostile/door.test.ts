@@ -116,6 +116,51 @@ describe('with short configured bounds', () => {
   });
 });
 
+describe('many slow clients at once, with lookups flowing', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { GATEWAY_HEADERS_TIMEOUT_MS: '500', GATEWAY_REQUEST_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(async () => gw.close());
+
+  /** One client dripping a header byte every 50 ms; resolves with how long the server kept it. */
+  function drip(): Promise<number> {
+    const started = Date.now();
+    const socket = net.connect(portOf(gw), '127.0.0.1');
+    socket.on('error', () => undefined);
+    // Read what the server sends (its 408), so that its close reaches this side.
+    socket.resume();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    const timer = setInterval(() => socket.writable && socket.write('X'), 50);
+    return new Promise((resolve) =>
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve(Date.now() - started);
+      }),
+    );
+  }
+
+  test('fifty dripping clients are each cut soon after the headers timeout, every time', async () => {
+    let flowing = true;
+    let answered = 0;
+    const traffic = (async () => {
+      while (flowing) {
+        const res = await gw.lookup('tango', 'zanzibar-health');
+        expect(res.status).toBe(200);
+        answered += 1;
+      }
+    })();
+    const held = await Promise.all(Array.from({ length: 50 }, drip));
+    flowing = false;
+    await traffic;
+    // 500 ms timeout, checked every 250 ms: each is cut within a second of it, with the same generous bound as the
+    // single client above for a loaded machine (node's defaults held such a client up to 40 s).
+    expect(Math.max(...held)).toBeLessThan(5000);
+    expect(Math.min(...held)).toBeGreaterThanOrEqual(400);
+    expect(answered).toBeGreaterThan(0);
+  });
+});
+
 describe('routing, Host and refusals', () => {
   let gw: TestGateway;
   beforeAll(async () => {
