@@ -2004,7 +2004,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Fleet only, Redis unavailable: gone from this replica; the others get the purge once Redis is back. */
+            /** @description Fleet only, not known to be everywhere yet. Redis unavailable: gone from this replica, the others get the purge once Redis takes it (no `replicas`). Fewer replicas than FLEET_SIZE confirmed: gone from the shared cache; `replicas` says how many of how many; the others drop their copies when they reconnect. */
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2018,10 +2018,14 @@ export interface operations {
                         /** @constant */
                         status: "pending";
                         detail: string;
+                        replicas?: {
+                            confirmed: number;
+                            expected: number;
+                        };
                     };
                 };
             };
-            /** @description The entry is gone (in a fleet: from the shared cache and every replica). */
+            /** @description The entry is gone (in a fleet: from the shared cache, and every replica confirmed it). */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
