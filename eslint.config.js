@@ -8,7 +8,18 @@ import tseslint from 'typescript-eslint';
 const nodeGlobals = { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' };
 
 export default defineConfig(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'bench/results/', 'test/artifacts/', 'console/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'coverage/',
+      'bench/results/',
+      'test/artifacts/',
+      'console/dist/',
+      'clients/typescript/dist/',
+      'clients/typescript/src/schema.ts',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   prettier,

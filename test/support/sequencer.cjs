@@ -1,9 +1,10 @@
 // Jest's own order (files that failed last time, then the longest by its cached timings) with one change: the
-// browser files go first. On a fresh clone (CI) jest has no timings and orders by file size, which put the small
-// browser files, a minute each on a 2-core machine, last: the whole run then waited on them at the end.
+// browser files (`*.e2e.test.ts`: the console's, and CORS's in test/security) go first. On a fresh clone (CI) jest has
+// no timings and orders by file size, which put the small browser files, a minute each on a 2-core machine, last:
+// the whole run then waited on them at the end.
 const Sequencer = require('@jest/test-sequencer').default;
 
-const inBrowser = (test) => /\.e2e\.test\.ts$/.test(test.path) && /[/\\]console[/\\]/.test(test.path);
+const inBrowser = (test) => /\.e2e\.test\.ts$/.test(test.path);
 
 class BrowserFirst extends Sequencer {
   sort(tests) {
