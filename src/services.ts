@@ -97,7 +97,8 @@ export function createServices(
       keepAlive: true,
       keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS,
       maxSockets: settings.maxConcurrency,
-      // The agent sets this on each socket; while a request runs, axios's own timeout replaces it.
+      // node's agent destroys a socket idle this long in its free list; on a socket in use it only emits 'timeout',
+      // which nothing acts on (each attempt has its own timeout and the request's deadline).
       timeout: UPSTREAM_IDLE_SOCKET_MS,
     };
     const httpAgent = new http.Agent(pool);

@@ -251,12 +251,11 @@ export class ProviderUpstream {
             ? await quota.acquireIdle(latestStart, idle.share, state.deadline.signal)
             : await quota.acquire(latestStart, state.caller.callerKey, state.deadline.signal);
         } catch (error) {
-          // Only lookups count: the crawl giving way to them is its design, not saturation.
           if (!idle && error instanceof GatewayError && error.refusedBeforeWire)
             this.hooks.onQuotaRefused?.(this.adapter.id);
           throw error;
         }
-        // Lookups only: the crawl waits for slots nobody wants by design, and would read as saturation.
+        // Lookups only: the crawl waiting for slots nobody wants is its design, and would read as saturation.
         if (!idle) this.hooks.onQuotaWait?.(this.adapter.id, waited / 1000);
         if (state.attempt) state.attempt.quotaWaitMs = waited;
         return next();
