@@ -4,7 +4,7 @@
  * A row opens the customer in the lookup panel above, through `open`.
  */
 import type { ApiOutcome, GatewayClient } from './api.js';
-import { byId, h } from './dom.js';
+import { byId, h, smallBadge } from './dom.js';
 import { customerStatusBadge, formatDateTime, orDash, textOf } from './format.js';
 import type { BatchResult, Customer, CustomerPage, ProviderInfo } from './model.js';
 import { searchForTarget, type LookupTarget } from './url-state.js';
@@ -166,15 +166,7 @@ export function setUpBrowsing(deps: BrowseDeps): { setProviders(providers: Provi
                 openLink(target, textOf(customer.displayName) ?? customer.providerId),
               ),
               h('td', { attrs: { 'data-label': 'Id' } }, h('code', { text: customer.providerId })),
-              h(
-                'td',
-                { attrs: { 'data-label': 'Status' } },
-                h('span', {
-                  class: `badge badge-small tone-${badge.tone}`,
-                  attrs: { 'data-status': badge.key },
-                  text: badge.label,
-                }),
-              ),
+              h('td', { attrs: { 'data-label': 'Status' } }, smallBadge(badge)),
               h('td', { attrs: { 'data-label': 'Created' }, text: orDash(formatDateTime(customer.createdAt)) }),
             );
           }),
@@ -265,13 +257,7 @@ export function setUpBrowsing(deps: BrowseDeps): { setProviders(providers: Provi
               h(
                 'td',
                 { attrs: { 'data-label': 'Status' } },
-                badge
-                  ? h('span', {
-                      class: `badge badge-small tone-${badge.tone}`,
-                      attrs: { 'data-status': badge.key },
-                      text: badge.label,
-                    })
-                  : h('span', { class: 'muted', text: String(result.status) }),
+                badge ? smallBadge(badge) : h('span', { class: 'muted', text: String(result.status) }),
               ),
             );
           }),

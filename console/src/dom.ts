@@ -34,6 +34,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** A status as a small badge: its label, coloured by its tone, its value in `data-status`. */
+export const smallBadge = (badge: { key: string; label: string; tone: string }): HTMLSpanElement =>
+  h('span', { class: `badge badge-small tone-${badge.tone}`, attrs: { 'data-status': badge.key }, text: badge.label });
+
 /** Text that only screen readers read (a label that the layout makes obvious to sighted users). */
 export const srOnly = (text: string): HTMLSpanElement => h('span', { class: 'visually-hidden', text });
 

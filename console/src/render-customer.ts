@@ -1,5 +1,5 @@
 /** The customer card: the common model (docs/api.md) as a support person reads it. */
-import { h, srOnly, type Child } from './dom.js';
+import { h, smallBadge, srOnly, type Child } from './dom.js';
 import {
   accountStatusBadge,
   addressLines,
@@ -217,11 +217,7 @@ function renderAccounts(accounts: Account[]): HTMLElement {
           h(
             'span',
             {},
-            h('span', {
-              class: `badge badge-small tone-${badge.tone}`,
-              attrs: { 'data-status': badge.key },
-              text: badge.label,
-            }),
+            smallBadge(badge),
             provider !== null && provider.toLowerCase() !== badge.key
               ? h('span', { class: 'muted provider-status', text: ` (${provider})` })
               : null,

@@ -5,7 +5,7 @@
  * (`?q=`) and an entry in the browser history. The term is never stored: it lives in the field and the URL.
  */
 import type { ApiOutcome, GatewayClient } from './api.js';
-import { byId, h } from './dom.js';
+import { byId, h, smallBadge } from './dom.js';
 import { customerStatusBadge, textOf } from './format.js';
 import { coverageWords, matchWords } from './link-text.js';
 import type { SearchDocument, SearchMatch } from './model.js';
@@ -162,15 +162,7 @@ export function setUpSearch(deps: SearchDeps): SearchPanel {
                 openLink(target, textOf(match.displayName) ?? match.providerId),
               ),
               h('td', { attrs: { 'data-label': 'Provider' }, text: deps.providerName(match.provider) }),
-              h(
-                'td',
-                { attrs: { 'data-label': 'Status' } },
-                h('span', {
-                  class: `badge badge-small tone-${badge.tone}`,
-                  attrs: { 'data-status': badge.key },
-                  text: badge.label,
-                }),
-              ),
+              h('td', { attrs: { 'data-label': 'Status' } }, smallBadge(badge)),
               h('td', { attrs: { 'data-label': 'Match', 'data-score': String(match.score) }, text: matchWords(match) }),
             );
           }),
