@@ -10,14 +10,12 @@ import type { GatewayMetrics } from '../core/metrics.js';
 import type { Customer } from '../core/model.js';
 import { GatewayError } from '../core/problems.js';
 import { compareRecords, isGenericIdentifier } from './bands.js';
-import type { BlindIndex, IndexedRecord } from './blind-index.js';
+import { POSTING_CAP, type BlindIndex, type IndexedRecord } from './blind-index.js';
 import { featuresOf } from './features.js';
 import { nameSimilarity, nameTokens } from './names.js';
 import { NAME_MATCH_MIN } from './search.js';
 import type { Band, Evidence, RecordFeatures, RecordRef, StrongFeature } from './types.js';
 
-/** Holders read per identifier: the generic rule needs only a few more than its limit. */
-const HOLDERS = 64;
 /** Records sharing a name token that are weighed as similar-name candidates. */
 const NAME_CANDIDATES = 200;
 /** Candidates read per request, best index evidence first: each is a lookup. */
@@ -120,7 +118,7 @@ export class LinkService {
       if (found.size < MAX_CANDIDATES) found.set(idOf(ref), ref);
     };
     const lists = await Promise.all(
-      features.identifiers.map((identifier) => this.index.holders(identifier.feature, identifier.value, HOLDERS)),
+      features.identifiers.map((identifier) => this.index.holders(identifier.feature, identifier.value, POSTING_CAP)),
     );
     features.identifiers.forEach((identifier, i) => {
       const held = lists[i] ?? [];

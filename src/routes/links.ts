@@ -15,6 +15,8 @@ import { ROUTING } from './routing.js';
 
 export function linksRouter(services: Services): Router {
   const router = Router(ROUTING);
+  // One deadline for the record and its candidates: the longest budget of the providers involved.
+  const budget = Math.max(...[...services.providers.values()].map((p) => p.deadlineMs));
   router
     .route('/customers/:provider/:id/links')
     .get(async (req: Request<{ provider: string; id: string }>, res) => {
@@ -24,8 +26,6 @@ export function linksRouter(services: Services): Router {
       const id = validId(runtime, req.params.id);
       res.locals.provider = runtime.adapter.id;
       res.locals.customerId = id;
-      // One deadline for the record and its candidates: the longest budget of the providers involved.
-      const budget = Math.max(...[...services.providers.values()].map((p) => p.deadlineMs));
       const deadline = Deadline.after(services.clock, budget);
       const read = (target: ProviderService, targetId: string) =>
         readCustomer(services, req, res, target, targetId, deadline);
