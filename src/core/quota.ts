@@ -13,6 +13,7 @@
 import type { Clock, ClockTimer } from './clock.js';
 import { GatewayError } from './problems.js';
 import type { UpstreamQuota } from './seams.js';
+import { CallerTurns } from './turns.js';
 
 /**
  * Slots are spaced `(1000 ms + 100 ms) / quota` apart: the time between granting a slot and the request reaching
@@ -33,25 +34,16 @@ export function quotaRefusal(provider: string, perSecond: number, retryAfterSeco
   });
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: GatewayError) => void;
-  /** Stops watching its latest start and its request's signal (it was served, or it left). */
-  release: () => void;
-}
-
 /**
  * The quota of one process: a token bucket of one, paced evenly, whose slots go to waiting callers in turn (round
- * robin over one queue per caller), so that one caller's flood delays another caller's lookup by about one slot
- * per active caller, not by the length of the flood.
+ * robin over one queue per caller, `CallerTurns`), so that one caller's flood delays another caller's lookup by
+ * about one slot per active caller, not by the length of the flood.
  */
 export class LocalQuota implements UpstreamQuota {
   /** When the next slot is free (epoch ms on the clock): one spacing after the last slot given. */
   private nextFreeAt: number;
   readonly spacingMs: number;
-  /** One queue per caller with lookups waiting; the Map's order is the order of turns. */
-  private readonly queues = new Map<string, Waiter[]>();
-  private count = 0;
+  private readonly turns: CallerTurns<void>;
   private timer: ClockTimer | undefined;
   /** When background work last had a slot (it may have one per `spacing / share`). */
   private lastIdleAt = -Infinity;
@@ -64,30 +56,18 @@ export class LocalQuota implements UpstreamQuota {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     // The first request after start goes at once.
     this.nextFreeAt = clock.now();
+    this.turns = new CallerTurns(clock, (stillWaiting) => this.refusal(stillWaiting * this.spacingMs));
   }
 
   async acquire(latestStart: number, callerKey: string, signal?: AbortSignal): Promise<number> {
-    if (this.count === 0 && this.tryTake()) return 0;
+    if (this.turns.size === 0 && this.tryTake()) return 0;
     const now = this.clock.now();
-    const slotAt = this.slotAtFor(callerKey, now);
+    // A newcomer's slot: after the next token and one spacing per waiter served before it.
+    const slotAt = now + Math.max(0, this.nextFreeAt - now) + this.turns.aheadOf(callerKey) * this.spacingMs;
     if (slotAt > latestStart) throw this.refusal(slotAt - now);
-    await new Promise<void>((resolve, reject) => {
-      const leave = () => this.expire(callerKey, waiter);
-      // Callers that arrived later may take turns ahead of this one: past its latest start, it leaves the queue; and
-      // at once when its request's deadline ends while it waits.
-      const timer = this.clock.setTimer(Math.max(1, latestStart - now), leave);
-      signal?.addEventListener('abort', leave, { once: true });
-      const release = () => {
-        timer.cancel();
-        signal?.removeEventListener('abort', leave);
-      };
-      const waiter: Waiter = { resolve, reject, release };
-      const queue = this.queues.get(callerKey);
-      if (queue) queue.push(waiter);
-      else this.queues.set(callerKey, [waiter]);
-      this.count += 1;
-      this.drain();
-    });
+    const served = this.turns.wait(callerKey, latestStart, signal);
+    this.drain();
+    await served;
     return this.clock.now() - now;
   }
 
@@ -100,58 +80,20 @@ export class LocalQuota implements UpstreamQuota {
     for (;;) {
       const now = this.clock.now();
       const at = Math.max(this.nextFreeAt, this.lastIdleAt + this.spacingMs / share);
-      if (now >= at && this.count === 0) {
+      if (now >= at && this.turns.size === 0) {
         this.nextFreeAt = now + this.spacingMs;
         this.lastIdleAt = now;
         return now - started;
       }
       // Lookups queue: try again after one of them has had its slot.
-      const wake = Math.max(at, now + (this.count > 0 ? this.spacingMs : 0), now + 1);
+      const wake = Math.max(at, now + (this.turns.size > 0 ? this.spacingMs : 0), now + 1);
       if (wake > latestStart) throw this.refusal(wake - now);
       await this.clock.sleep(wake - now, signal).catch(() => Promise.reject(this.refusal(wake - now)));
     }
   }
 
   get waiting(): number {
-    return this.count;
-  }
-
-  /**
-   * When a newcomer of `callerKey` would get its slot: after the next token and one spacing per waiter served
-   * before it: its caller's own queue, and from every other caller at most one more than that per round.
-   */
-  private slotAtFor(callerKey: string, now: number): number {
-    const untilToken = Math.max(0, this.nextFreeAt - now);
-    const own = this.queues.get(callerKey)?.length ?? 0;
-    let ahead = own;
-    for (const [key, queue] of this.queues) if (key !== callerKey) ahead += Math.min(queue.length, own + 1);
-    return now + untilToken + ahead * this.spacingMs;
-  }
-
-  /** The caller whose turn it is gives up its first waiter and goes to the end of the turns. */
-  private next(): Waiter | undefined {
-    const turn = this.queues.entries().next();
-    if (turn.done) return undefined;
-    const [key, queue] = turn.value;
-    this.queues.delete(key);
-    const waiter = queue.shift();
-    if (queue.length > 0) this.queues.set(key, queue);
-    if (waiter) {
-      this.count -= 1;
-      waiter.release();
-    }
-    return waiter;
-  }
-
-  private expire(callerKey: string, waiter: Waiter): void {
-    const queue = this.queues.get(callerKey);
-    const index = queue?.indexOf(waiter) ?? -1;
-    if (!queue || index < 0) return;
-    queue.splice(index, 1);
-    if (queue.length === 0) this.queues.delete(callerKey);
-    this.count -= 1;
-    waiter.release();
-    waiter.reject(this.refusal(this.count * this.spacingMs));
+    return this.turns.size;
   }
 
   private refusal(waitMs: number): GatewayError {
@@ -160,8 +102,8 @@ export class LocalQuota implements UpstreamQuota {
 
   private drain(): void {
     if (this.timer) return;
-    while (this.count > 0 && this.tryTake()) this.next()?.resolve();
-    if (this.count === 0) return;
+    while (this.turns.size > 0 && this.tryTake()) this.turns.serveNext();
+    if (this.turns.size === 0) return;
     const untilToken = Math.max(1, Math.ceil(this.nextFreeAt - this.clock.now()));
     this.timer = this.clock.setTimer(untilToken, () => {
       this.timer = undefined;

@@ -3,7 +3,8 @@
  * script in Redis hands out the next slot, spaced `(1000 + 100) / rate` ms apart exactly like the in-memory
  * quota (the 100 ms absorb the time between a grant and the request reaching the upstream), on Redis's own
  * clock, so replicas' clocks need not agree. A lookup whose slot would come after its deadline is refused at
- * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica.
+ * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica. Waiting lookups are
+ * served in turn by caller, fleet-wide: each replica holds one slot at a time and gives it to whoever's turn it is.
  *
  * Redis unavailable: each replica falls back to rate ÷ FLEET_SIZE in memory, which together cannot exceed
  * the provider's rate on average (uncoordinated replicas may each send in the same second; the upstream's 429
@@ -12,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
+import { CallerTurns } from '../core/turns.js';
 import type { UpstreamQuota } from '../core/seams.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
@@ -56,16 +58,24 @@ redis.call('SET', KEYS[2], tostring(nowMs), 'PX', math.ceil(gap) + 1000)
 return {1, 0}
 `;
 
+/** What a waiting lookup is served: a shared slot now, or the word to take one from the local share. */
+type Turn = 'slot' | 'alone';
+
 export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
   private readonly key: string;
   private readonly idleKey: string;
   private readonly fallback: LocalQuota;
+  /** This replica's lookups waiting for a shared slot, served in turn by caller. */
+  private readonly turns: CallerTurns<Turn>;
+  /** Whether this replica is asking Redis for a slot, or holding one, for whoever's turn it is. */
+  private pumping = false;
+  /** When the slot this replica holds comes (local clock), while it holds one: for a newcomer's estimate. */
+  private heldSlotAt: number | undefined;
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
   /** When this replica's last slot granted in memory (Redis unavailable) was. */
   private lastLocalSlot = 0;
-  private waitingShared = 0;
 
   constructor(
     private readonly redis: FleetRedis,
@@ -77,47 +87,32 @@ export class FleetQuota implements UpstreamQuota {
     this.key = redis.key('quota', provider);
     this.idleKey = redis.key('quota-idle', provider);
     this.fallback = new LocalQuota(provider, perSecond / fleetSize, redis.clock);
+    this.turns = new CallerTurns(redis.clock, (stillWaiting) => this.refusal((stillWaiting + 1) * this.spacingMs));
   }
 
   /**
    * Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past
-   * `deadline`. Slots go in the order asked across the fleet; callers take turns only in the fallback.
+   * `deadline`.
    *
-   * A replica whose event loop is busy may wake for its slot late; sent then, its request could reach the upstream
-   * within a second of the next slot's. So a slot woken for more than `LATE_MS` after its time is let go unused
-   * and the lookup asks for another one (still bounded by its deadline). The lateness is measured from when the
-   * slot was asked for, so a late answer from Redis counts too.
+   * Turns by caller hold across the fleet: the replica queues its lookups by caller and holds at most one shared
+   * slot at a time, given when its time comes to the caller whose turn it is. So among one replica's lookups callers
+   * alternate, and a lookup on another replica waits behind at most one slot per replica, not behind a flood queued
+   * anywhere. (Asking Redis for a slot per lookup, as it arrived, put every lookup behind all those asked before.)
    */
   async acquire(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
     const { clock } = this.redis;
     const started = clock.now();
-    for (;;) {
-      const askedAt = clock.now();
-      const maxWait = Math.max(0, Math.floor(deadline - askedAt));
-      let granted: number;
-      let wait: number;
-      try {
-        const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - askedAt));
-        [granted, wait] = await this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
-      } catch (error) {
-        if (!(error instanceof RedisUnavailable)) throw error;
-        return this.acquireAlone(deadline, callerKey, signal);
-      }
-      if (granted !== 1) throw this.refusal(wait);
-      this.lastSharedSlot = askedAt + wait;
-      if (clock.now() < askedAt + wait) {
-        this.waitingShared += 1;
-        try {
-          await clock.sleep(askedAt + wait - clock.now(), signal);
-        } catch {
-          // The request's deadline ended first: the slot goes unused.
-          throw this.refusal(wait);
-        } finally {
-          this.waitingShared -= 1;
-        }
-      }
-      if (clock.now() - (askedAt + wait) <= LATE_MS) return clock.now() - started;
+    const ahead = this.turns.aheadOf(callerKey);
+    // Refused at once when even this replica's own turns put the slot past the deadline (other replicas' slots
+    // may push it further: then it leaves, refused, when its deadline comes).
+    if (ahead > 0) {
+      const slotAt = Math.max(this.heldSlotAt ?? started, started) + ahead * this.spacingMs;
+      if (slotAt > deadline) throw this.refusal(slotAt - started);
     }
+    const turn = this.turns.wait(callerKey, deadline, signal);
+    void this.pump();
+    if ((await turn) === 'alone') return clock.now() - started + (await this.acquireAlone(deadline, callerKey, signal));
+    return clock.now() - started;
   }
 
   /**
@@ -151,7 +146,53 @@ export class FleetQuota implements UpstreamQuota {
 
   /** Lookups waiting for a slot on this replica (for readiness and metrics). */
   get waiting(): number {
-    return this.waitingShared + this.fallback.waiting;
+    return this.turns.size + this.fallback.waiting;
+  }
+
+  /**
+   * While lookups wait: asks Redis for the fleet's next slot (for as long as the most patient of them can wait),
+   * waits for it, and gives it to the caller whose turn it is then. The wait is computed on Redis's clock but
+   * slept from when the answer came; a slot woken for more than `LATE_MS` after its time (a busy event loop, a slow
+   * answer: the lateness counts from when it was asked) is let go unused and another one asked, since sent then its
+   * request could reach the upstream within a second of the next slot's. Never throws: each outcome goes to the
+   * waiters.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    const { clock } = this.redis;
+    try {
+      while (this.turns.size > 0) {
+        const askedAt = clock.now();
+        const maxWait = Math.max(0, Math.floor(this.turns.latestStart - askedAt));
+        let granted: number;
+        let wait: number;
+        try {
+          const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - askedAt));
+          [granted, wait] = await this.redis.runQuota((c) =>
+            c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait),
+          );
+        } catch (error) {
+          // Without Redis each waiter takes its slot from the replica's share, in turn there.
+          if (error instanceof RedisUnavailable) this.turns.serveAll('alone');
+          else this.turns.refuseBefore(Infinity, error);
+          continue;
+        }
+        const slotAt = askedAt + wait;
+        // Whoever must start before the slot cannot have it, nor any later one.
+        this.turns.refuseBefore(slotAt, this.refusal(wait));
+        if (granted !== 1) continue;
+        this.lastSharedSlot = slotAt;
+        this.heldSlotAt = slotAt;
+        if (clock.now() < slotAt) await clock.sleep(slotAt - clock.now());
+        this.heldSlotAt = undefined;
+        // To whoever's turn it is now (a caller that arrived during the wait included); unused if all have left.
+        if (clock.now() - slotAt <= LATE_MS) this.turns.serveNext('slot');
+      }
+    } finally {
+      this.pumping = false;
+      this.heldSlotAt = undefined;
+    }
   }
 
   private async acquireAlone(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
