@@ -6,10 +6,13 @@
  * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica. Waiting lookups are
  * served in turn by caller, fleet-wide: each replica holds one slot at a time and gives it to whoever's turn it is.
  *
- * Redis unavailable: each replica falls back to rate ÷ FLEET_SIZE in memory, which together cannot exceed
- * the provider's rate on average (uncoordinated replicas may each send in the same second; the upstream's 429
- * and the gateway's retry absorb that). Across a switch, either way, a replica's next slot comes no sooner than
- * one spacing after the last slot it had, so the switch adds no burst of its own.
+ * Redis unavailable: each replica falls back to its share of the rate in memory, `floor(rate ÷ FLEET_SIZE)` per
+ * second (rounded down so that the shares' sliding seconds cannot add up to more than the rate; below one per
+ * replica, `rate ÷ FLEET_SIZE`, where uncoordinated replicas may each send in the same second). Across a switch,
+ * either way, a replica's next slot comes no sooner than one spacing after the last slot it had, so the switch adds
+ * no burst of its own. And back from its share, a replica keeps that share's pace for `RECOVERY_MS` while it takes
+ * the fleet's slots again: the other replicas may still be sending on their own shares (they reconnect up to 2 s
+ * apart), and the fleet's schedule does not see those calls.
  */
 import type { Redis } from 'ioredis';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
@@ -20,6 +23,13 @@ import { RedisUnavailable, type FleetRedis } from './redis.js';
 const SKEW_ALLOWANCE_MS = 100;
 /** The most a request may leave after its slot: half the allowance, the other half is for the way to the wire. */
 const LATE_MS = SKEW_ALLOWANCE_MS / 2;
+/**
+ * How long a replica back from its own share keeps that share's pace: the replicas' clients reconnect up to 2 s
+ * apart (their longest retry wait), and the last calls one of them made on its own share stay in the upstream's
+ * sliding second for 1 s more (plus the skew allowance and some room). Until then every replica, back or not,
+ * sends at most its share.
+ */
+const RECOVERY_MS = 3500;
 
 /**
  * KEYS[1]: the time of the next free slot (ms on Redis's clock). ARGV: spacing ms, longest acceptable wait ms,
@@ -76,6 +86,12 @@ export class FleetQuota implements UpstreamQuota {
   private lastSharedSlot = 0;
   /** When this replica's last slot granted in memory (Redis unavailable) was. */
   private lastLocalSlot = 0;
+  /** The last slot request failed: this replica takes its slots from its own share. */
+  private alone = false;
+  /** Back from its own share: until then, the replica's shared slots keep that share's pace too. */
+  private pacedUntil = 0;
+  /** The last slot request's round trip: slots are asked at least half of it ahead, to be in time for them. */
+  private roundTripMs = 0;
 
   constructor(
     private readonly redis: FleetRedis,
@@ -86,7 +102,8 @@ export class FleetQuota implements UpstreamQuota {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
     this.key = redis.key('quota', provider);
     this.idleKey = redis.key('quota-idle', provider);
-    this.fallback = new LocalQuota(provider, perSecond / fleetSize, redis.clock);
+    const share = perSecond / fleetSize;
+    this.fallback = new LocalQuota(provider, share >= 1 ? Math.floor(share) : share, redis.clock);
     this.turns = new CallerTurns(redis.clock, (stillWaiting) => this.refusal((stillWaiting + 1) * this.spacingMs));
   }
 
@@ -109,10 +126,16 @@ export class FleetQuota implements UpstreamQuota {
       const slotAt = Math.max(this.heldSlotAt ?? started, started) + ahead * this.spacingMs;
       if (slotAt > deadline) throw this.refusal(slotAt - started);
     }
-    const turn = this.turns.wait(callerKey, deadline, signal);
-    void this.pump();
-    if ((await turn) === 'alone') return clock.now() - started + (await this.acquireAlone(deadline, callerKey, signal));
-    return clock.now() - started;
+    for (;;) {
+      const turn = this.turns.wait(callerKey, deadline, signal);
+      void this.pump();
+      if ((await turn) === 'slot') return clock.now() - started;
+      await this.acquireAlone(deadline, callerKey, signal);
+      // Still alone: the slot of its own share is the call's. Redis answered again meanwhile (another lookup's slot
+      // request): the call goes on the fleet's schedule too, at its share's pace, so that a replica that is back
+      // sends no call the others cannot see; failing that, it takes another slot of its own share.
+      if (this.alone) return clock.now() - started;
+    }
   }
 
   /**
@@ -151,11 +174,13 @@ export class FleetQuota implements UpstreamQuota {
 
   /**
    * While lookups wait: asks Redis for the fleet's next slot (for as long as the most patient of them can wait),
-   * waits for it, and gives it to the caller whose turn it is then. The wait is computed on Redis's clock but
-   * slept from when the answer came; a slot woken for more than `LATE_MS` after its time (a busy event loop, a slow
-   * answer: the lateness counts from when it was asked) is let go unused and another one asked, since sent then its
-   * request could reach the upstream within a second of the next slot's. Never throws: each outcome goes to the
-   * waiters.
+   * waits for it, and gives it to the caller whose turn it is then. The wait is computed on Redis's clock when the
+   * script ran, taken here as half the round trip after the request (the path's delay the same both ways; a lopsided
+   * path errs by at most half the round trip, where counting from the request erred by all of it, early, on a slow
+   * path). Slots are asked at least half the last round trip ahead, so that on a slow path the answer still comes
+   * before its slot. A slot woken for more than `LATE_MS` after its time (a busy event loop, an answer slower than
+   * the last) is let go unused and another one asked, since sent then its request could reach the upstream within a
+   * second of the next slot's. Never throws: each outcome goes to the waiters.
    */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -165,20 +190,32 @@ export class FleetQuota implements UpstreamQuota {
       while (this.turns.size > 0) {
         const askedAt = clock.now();
         const maxWait = Math.max(0, Math.floor(this.turns.latestStart - askedAt));
+        // No sooner than one spacing after this replica's last slot of its own (at its share's pace while paced).
+        const paced = askedAt < this.pacedUntil;
+        const last = paced ? Math.max(this.lastLocalSlot, this.lastSharedSlot) : this.lastLocalSlot;
+        const minWait = Math.max(0, Math.ceil(last + (paced ? this.fallback.spacingMs : this.spacingMs) - askedAt));
         let granted: number;
         let wait: number;
         try {
-          const minWait = Math.max(0, Math.ceil(this.lastLocalSlot + this.spacingMs - askedAt));
           [granted, wait] = await this.redis.runQuota((c) =>
-            c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait),
+            c.fleetNextSlot(this.key, this.spacingMs, maxWait, Math.max(minWait, Math.ceil(this.roundTripMs / 2))),
           );
         } catch (error) {
           // Without Redis each waiter takes its slot from the replica's share, in turn there.
-          if (error instanceof RedisUnavailable) this.turns.serveAll('alone');
-          else this.turns.refuseBefore(Infinity, error);
+          if (error instanceof RedisUnavailable) {
+            this.alone = true;
+            this.turns.serveAll('alone');
+          } else this.turns.refuseBefore(Infinity, error);
           continue;
         }
-        const slotAt = askedAt + wait;
+        if (this.alone) {
+          this.alone = false;
+          this.pacedUntil = clock.now() + RECOVERY_MS;
+        }
+        // Redis ran the script about half a round trip after it was asked (the path's delay taken as the same both
+        // ways): its slot is `wait` after that, on this replica's clock.
+        this.roundTripMs = clock.now() - askedAt;
+        const slotAt = askedAt + this.roundTripMs / 2 + wait;
         // Whoever must start before the slot cannot have it, nor any later one.
         this.turns.refuseBefore(slotAt, this.refusal(wait));
         if (granted !== 1) continue;
