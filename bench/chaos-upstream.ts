@@ -3,15 +3,17 @@
  * it receives (its quota check, its own rate limit) on a clock that the gateway's busy event loop does not delay.
  * Started by bench/chaos-run.ts with one JSON argument; prints one JSON line (where it listens, its credentials,
  * its seeded ids) and serves its faults and figures on `/__simulator/faults` until it is sent SIGTERM
- * or its parent goes away.
+ * or its parent goes away. With `arrivals`, it then prints one JSON line per API request it receives
+ * (`{"at", "path"}`, on its own clock): the fleet chaos run counts calls per customer and per second with them.
  */
 import { adapters } from '../providers/index.js';
 import type { FaultRule } from '../src/core/simulator.js';
 
-const { provider, rateLimitPerSecond, faults } = JSON.parse(process.argv[2] ?? '{}') as {
+const { provider, rateLimitPerSecond, faults, arrivals } = JSON.parse(process.argv[2] ?? '{}') as {
   provider: string;
   rateLimitPerSecond: number;
   faults: FaultRule[];
+  arrivals?: boolean;
 };
 const adapter = adapters.find((a) => a.id === provider);
 if (!adapter) throw new Error(`no adapter ${provider}`);
@@ -23,6 +25,7 @@ for (const rule of faults) {
 process.stdout.write(
   `${JSON.stringify({ origin: sim.origin, baseUrl: sim.baseUrl, env: sim.env, seedIds: sim.seedIds })}\n`,
 );
+if (arrivals) sim.onApiRequest = (at, path) => process.stdout.write(`${JSON.stringify({ at, path })}\n`);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);
 // The parent holds our stdin open: if it dies without stopping us, we stop too.

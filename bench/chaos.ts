@@ -8,10 +8,17 @@
  *    refused by the quota at once (`provider-unavailable`, or the stale entry) and Tango's upstream sees ~1 call/s;
  * 2. Tango's quota raised to 50/s (its simulator enforcing the same), so that enough calls reach Tango to judge
  *    its faults and its answers.
+ *
+ * `npm run chaos -- fleet` runs the fleet's chaos suite instead (bench/fleet-chaos.ts).
  */
 import { adapters } from '../providers/index.js';
 import { envPrefix } from '../src/core/provider.js';
 import { chaosTable, failedMusts, runChaos } from './chaos-run.js';
+
+if (process.argv.slice(2).includes('fleet')) {
+  const { fleetChaosCommand } = await import('./fleet-chaos.js');
+  process.exit(await fleetChaosCommand());
+}
 
 // Provider and cache settings from the environment override the run's own (`ADOBE_VIP_RETRIES=0 npm run chaos`).
 const prefixes = ['CACHE', ...adapters.map((a) => envPrefix(a.id))];

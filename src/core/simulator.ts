@@ -141,8 +141,11 @@ export class Simulator {
   private windowCount = 0;
   private readonly hanging = new Set<ServerResponse>();
   private url = '';
-  /** Called with the arrival time of every request under the base path (chaos measures the quota with it). */
-  onApiRequest?: (at: number) => void;
+  /**
+   * Called with the arrival time and path of every request under the base path (chaos measures the quota with it,
+   * and the fleet's chaos run the calls per customer).
+   */
+  onApiRequest?: (at: number, path: string) => void;
 
   private constructor(
     private readonly spec: SimulatorSpec,
@@ -262,7 +265,7 @@ export class Simulator {
     }
     this.stats.apiRequests += 1;
     this.countArrival();
-    this.onApiRequest?.(this.clock.now());
+    this.onApiRequest?.(this.clock.now(), request.path);
 
     const retryAfterRefusal = this.arrivesAfterRefusal(request);
     const fault = this.pickFault(request, false, retryAfterRefusal);
