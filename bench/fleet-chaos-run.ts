@@ -66,7 +66,7 @@ export interface PhaseFigures {
 export interface FleetChaosReport {
   phases: PhaseFigures[];
   requests: number;
-  purges: { sent: number; confirmed: number; pending: number };
+  purges: { sent: number; confirmed: number; pending: number; nothingCached: number };
   junkKeys: number;
   purgedServedAfterBound: number;
   other5xx: number;
@@ -175,7 +175,7 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
   const report: FleetChaosReport = {
     phases: [],
     requests: 0,
-    purges: { sent: 0, confirmed: 0, pending: 0 },
+    purges: { sent: 0, confirmed: 0, pending: 0, nothingCached: 0 },
     junkKeys: 0,
     purgedServedAfterBound: 0,
     other5xx: 0,
@@ -285,16 +285,21 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
     /** Judges a problem answer; true when it is one the run accepts (an upstream problem). */
     const judgeProblem = (where: string, status: number, text: string): void => {
       let code = 'not a problem document';
+      let detail = '';
       try {
-        code = ((JSON.parse(text) as { type?: string }).type ?? '').replace('/problems/', '');
+        const problem = JSON.parse(text) as { type?: string; detail?: string };
+        code = (problem.type ?? '').replace('/problems/', '');
+        detail = problem.detail ?? '';
       } catch {
         // Counted below as what it is.
       }
       count(`${status} ${code}`);
-      if (status >= 500 && code.startsWith('upstream-')) report.upstreamProblems += 1;
-      else if (status >= 500) {
+      if (status >= 500 && code.startsWith('upstream-')) {
+        report.upstreamProblems += 1;
+        example(`${phase.name}: ${where}: ${status} ${code} (${detail})`);
+      } else if (status >= 500) {
         report.other5xx += 1;
-        example(`${phase.name}: ${where}: ${status} ${code}`);
+        example(`${phase.name}: ${where}: ${status} ${code} (${detail})`);
       } else {
         report.wrong += 1;
         example(`${phase.name}: ${where}: ${status} ${code}`);
@@ -351,6 +356,8 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
         const text = await res.text();
         if (res.status === 204) report.purges.confirmed += 1;
         else if (res.status === 202) report.purges.pending += 1;
+        // Nothing cached for it here nor in Redis (dropped after a reconnect, Redis restarted): still published.
+        else if (res.status === 404 && text.includes('/problems/not-found')) report.purges.nothingCached += 1;
         else return judgeProblem(`${at.name} DELETE ${id}`, res.status, text);
         count(String(res.status));
         // The bound runs from the answer; a fault phase under way moves it to 5 s after the phase ends.
@@ -596,7 +603,8 @@ export function fleetChaosTable(report: FleetChaosReport): string {
   ];
   const summary =
     `${report.requests} requests in ${report.seconds.toFixed(1)} s; ${report.upstreamCalls} upstream calls; ` +
-    `purges: ${report.purges.sent} sent, ${report.purges.confirmed} answered 204, ${report.purges.pending} 202; ` +
+    `purges: ${report.purges.sent} sent, ${report.purges.confirmed} answered 204, ${report.purges.pending} 202, ` +
+    `${report.purges.nothingCached} 404 (nothing cached); ` +
     `junk written over ${report.junkKeys} keys; upstream problems answered: ${report.upstreamProblems}`;
   return [...figures, '', ...phases, '', summary].join('\n');
 }

@@ -29,6 +29,8 @@ const RECHECK_MS = 500;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
+/** Deletes a lease that has no expiry (no replica sets one: junk written over it), only if it still has none. */
+const DROP_JUNK = `if redis.call('PTTL', KEYS[1]) == -1 then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface SharedLoad<T> {
   /** The result another replica stored, if it is there and usable; undefined otherwise. */
@@ -131,6 +133,13 @@ export class FleetCoalescer {
       // -2: no lease any more (released or expired) without a result we could read: take over.
       if (leaseLeft === -2) {
         next.cancel();
+        return undefined;
+      }
+      // -1: a lease without expiry, which would hold every waiter to its deadline: junk written over the lease (each
+      // replica's lease has one). Dropped, and taken over.
+      if (leaseLeft === -1) {
+        next.cancel();
+        await this.redis.run('eval', (c) => c.eval(DROP_JUNK, 1, leaseKey)).catch(() => undefined);
         return undefined;
       }
       const event = await next.event;
