@@ -5,6 +5,10 @@
  */
 import { Redis } from 'ioredis';
 import { customerKey } from '../../src/core/cache-key.js';
+import { systemClock } from '../../src/core/clock.js';
+import { Deadline } from '../../src/core/deadline.js';
+import { GatewayError } from '../../src/core/problems.js';
+import type { SharedLoad } from '../../src/fleet/lease.js';
 import type { Fleet } from '../../src/fleet/fleet.js';
 import { fleetReplica, storedCustomer } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
@@ -73,4 +77,24 @@ test.each([
   // The stored form is `<token digest>.<json>` under `<prefix>token:<credential>`.
   await raw.set(`junk:token:${credential}`, `digest.${value}`);
   await expect(fleet.tokens.store(credential, 3000).get()).resolves.toBeUndefined();
+});
+
+test('junk over a load’s lease (no expiry) is dropped: the lookup loads, not waiting out its deadline', async () => {
+  // Every replica's lease expires (`SET NX PX`); a plain SET over it never would, and held every waiter to its end.
+  await raw.set(fleet.redis.key('lease', 'junk-lease'), 'garbage');
+  let loads = 0;
+  const work: SharedLoad<string> = {
+    read: () => Promise.resolve(undefined),
+    load: () => Promise.resolve(`loaded ${(loads += 1)}`),
+    share: () => undefined,
+    rebuild: (failure) => new GatewayError('upstream-error', { detail: failure.detail }),
+    timeout: () => new GatewayError('upstream-timeout', { detail: 'waited out the deadline' }),
+  };
+  const started = Date.now();
+  await expect(fleet.coalescer.run('junk-lease', Deadline.after(systemClock, 5000), work)).resolves.toEqual({
+    value: 'loaded 1',
+    by: 'loaded',
+  });
+  // Well before the 5 s deadline: a waiter looks at the lease at once (a few round trips on a loaded machine).
+  expect(Date.now() - started).toBeLessThan(2000);
 });
