@@ -274,6 +274,8 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
       const fetchedAt = Date.parse((meta as { fetchedAt?: string } | undefined)?.fetchedAt ?? '');
       for (const purge of purges.get(id) ?? [])
         if (fetchedAt < purge.sentAt && receivedAt > purge.clearAfter) {
+          // A fault under way: the bound runs from when it ends (and the purge's is moved then).
+          if (faultStartedAt !== undefined && purge.clearAfter > faultStartedAt) continue;
           report.purgedServedAfterBound += 1;
           example(
             `${phase.name}: ${where} ${id}: served data loaded ${purge.sentAt - fetchedAt} ms before a purge, ` +
@@ -422,7 +424,9 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
         admin.disconnect();
       }
     };
+    const junkWrites: number[] = [];
     const junk = async () => {
+      junkWrites.push(Date.now());
       const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
       const values = ['null', 'garbage', '{"kind":"customer","version":', '[]', Buffer.from([0xff, 0x00, 0x13])];
       try {
@@ -481,6 +485,7 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
           for (const purge of list)
             if (purge.clearAfter > (faultStartedAt ?? ended))
               purge.clearAfter = Math.max(purge.clearAfter, ended + PURGE_BOUND_MS);
+        faultStartedAt = undefined;
       } else upWindows.push([Math.max(begun, lastFaultEnd + SETTLE_MS), ended]);
       phase.seconds = (ended - begun) / 1000;
       phase.upstreamCalls = arrivalsAt() - calls;
@@ -520,8 +525,11 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
       const id = customerOf(arrival.path);
       const window = upWindows.findIndex(([from, to]) => arrival.at >= from && arrival.at < to);
       if (id === undefined || window < 0) continue;
+      // A purge, or junk written over its entry, is a reason to load it again: each starts a new count.
       const epoch = (purges.get(id) ?? []).filter((p) => p.sentAt <= arrival.at).length;
-      const key = `${id} (${phases.filter((p) => !p.fault)[window]?.name ?? window}, after ${epoch} purges)`;
+      const junked = junkWrites.filter((at) => at <= arrival.at).length;
+      const where = phases.filter((p) => !p.fault)[window]?.name ?? window;
+      const key = `${id} (${where}, after ${epoch} purges and ${junked} junk writes)`;
       const n = (perCustomer.get(key) ?? 0) + 1;
       perCustomer.set(key, n);
       if (n > report.maxCallsPerCustomerWhileUp) {

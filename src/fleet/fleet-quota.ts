@@ -14,7 +14,7 @@
  * the fleet's slots again: the other replicas may still be sending on their own shares (they reconnect up to 2 s
  * apart), and the fleet's schedule does not see those calls.
  */
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
 import { CallerTurns } from '../core/turns.js';
 import type { UpstreamQuota } from '../core/seams.js';
@@ -71,6 +71,18 @@ return {1, 0}
 /** What a waiting lookup is served: a shared slot now, or the word to take one from the local share. */
 type Turn = 'slot' | 'alone';
 
+/** Deletes each of the quota's keys that holds anything but a number (junk the slot scripts cannot read). */
+const DROP_JUNK = `
+local dropped = 0
+for _, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'none' and (kind ~= 'string' or not tonumber(redis.call('GET', key))) then
+    dropped = dropped + redis.call('DEL', key)
+  end
+end
+return dropped
+`;
+
 export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
   private readonly key: string;
@@ -78,13 +90,15 @@ export class FleetQuota implements UpstreamQuota {
   private readonly fallback: LocalQuota;
   /** This replica's lookups waiting for a shared slot, served in turn by caller. */
   private readonly turns: CallerTurns<Turn>;
-  /** Whether this replica is asking Redis for a slot, or holding one, for whoever's turn it is. */
-  private pumping = false;
-  /** When the slot this replica holds comes (local clock), while it holds one: for a newcomer's estimate. */
-  private heldSlotAt: number | undefined;
+  /** Slot requests this replica has sent to Redis and not yet had answered. */
+  private asking = 0;
+  /** The slots this replica holds (when each comes, local clock), for whoever's turn it is then. */
+  private readonly held = new Set<{ at: number }>();
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
-  /** When this replica's last slot granted in memory (Redis unavailable) was. */
+  /** When the last shared slot this replica used was (local clock). */
+  private lastUsedSlot = 0;
+  /** When this replica's last call on a slot of its own share (Redis unavailable) was. */
   private lastLocalSlot = 0;
   /** The last slot request failed: this replica takes its slots from its own share. */
   private alone = false;
@@ -123,18 +137,22 @@ export class FleetQuota implements UpstreamQuota {
     // Refused at once when even this replica's own turns put the slot past the deadline (other replicas' slots
     // may push it further: then it leaves, refused, when its deadline comes).
     if (ahead > 0) {
-      const slotAt = Math.max(this.heldSlotAt ?? started, started) + ahead * this.spacingMs;
+      const firstHeld = this.held.size > 0 ? Math.min(...[...this.held].map((slot) => slot.at)) : started;
+      const slotAt = Math.max(firstHeld, started) + ahead * this.spacingMs;
       if (slotAt > deadline) throw this.refusal(slotAt - started);
     }
     for (;;) {
       const turn = this.turns.wait(callerKey, deadline, signal);
-      void this.pump();
+      this.fill();
       if ((await turn) === 'slot') return clock.now() - started;
       await this.acquireAlone(deadline, callerKey, signal);
       // Still alone: the slot of its own share is the call's. Redis answered again meanwhile (another lookup's slot
       // request): the call goes on the fleet's schedule too, at its share's pace, so that a replica that is back
       // sends no call the others cannot see; failing that, it takes another slot of its own share.
-      if (this.alone) return clock.now() - started;
+      if (this.alone) {
+        this.lastLocalSlot = clock.now();
+        return clock.now() - started;
+      }
     }
   }
 
@@ -174,62 +192,84 @@ export class FleetQuota implements UpstreamQuota {
 
   /**
    * While lookups wait: asks Redis for the fleet's next slot (for as long as the most patient of them can wait),
-   * waits for it, and gives it to the caller whose turn it is then. The wait is computed on Redis's clock when the
-   * script ran, taken here as half the round trip after the request (the path's delay the same both ways; a lopsided
-   * path errs by at most half the round trip, where counting from the request erred by all of it, early, on a slow
-   * path). Slots are asked at least half the last round trip ahead, so that on a slow path the answer still comes
-   * before its slot. A slot woken for more than `LATE_MS` after its time (a busy event loop, an answer slower than
-   * the last) is let go unused and another one asked, since sent then its request could reach the upstream within a
-   * second of the next slot's. Never throws: each outcome goes to the waiters.
+   * waits for it, and gives it to the caller whose turn it is then. One slot at a time, or, on a slow path to Redis,
+   * as many as its round trip spans (else the replica would get one slot per round trip, fewer than it may have).
    */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const { clock } = this.redis;
-    try {
-      while (this.turns.size > 0) {
-        const askedAt = clock.now();
-        const maxWait = Math.max(0, Math.floor(this.turns.latestStart - askedAt));
-        // No sooner than one spacing after this replica's last slot of its own (at its share's pace while paced).
-        const paced = askedAt < this.pacedUntil;
-        const last = paced ? Math.max(this.lastLocalSlot, this.lastSharedSlot) : this.lastLocalSlot;
-        const minWait = Math.max(0, Math.ceil(last + (paced ? this.fallback.spacingMs : this.spacingMs) - askedAt));
-        let granted: number;
-        let wait: number;
-        try {
-          [granted, wait] = await this.redis.runQuota((c) =>
-            c.fleetNextSlot(this.key, this.spacingMs, maxWait, Math.max(minWait, Math.ceil(this.roundTripMs / 2))),
-          );
-        } catch (error) {
-          // Without Redis each waiter takes its slot from the replica's share, in turn there.
-          if (error instanceof RedisUnavailable) {
-            this.alone = true;
-            this.turns.serveAll('alone');
-          } else this.turns.refuseBefore(Infinity, error);
-          continue;
-        }
-        if (this.alone) {
-          this.alone = false;
-          this.pacedUntil = clock.now() + RECOVERY_MS;
-        }
-        // Redis ran the script about half a round trip after it was asked (the path's delay taken as the same both
-        // ways): its slot is `wait` after that, on this replica's clock.
-        this.roundTripMs = clock.now() - askedAt;
-        const slotAt = askedAt + this.roundTripMs / 2 + wait;
-        // Whoever must start before the slot cannot have it, nor any later one.
-        this.turns.refuseBefore(slotAt, this.refusal(wait));
-        if (granted !== 1) continue;
-        this.lastSharedSlot = slotAt;
-        this.heldSlotAt = slotAt;
-        if (clock.now() < slotAt) await clock.sleep(slotAt - clock.now());
-        this.heldSlotAt = undefined;
-        // To whoever's turn it is now (a caller that arrived during the wait included); unused if all have left.
-        if (clock.now() - slotAt <= LATE_MS) this.turns.serveNext('slot');
-      }
-    } finally {
-      this.pumping = false;
-      this.heldSlotAt = undefined;
+  private fill(): void {
+    const depth = 1 + Math.floor(this.roundTripMs / this.spacingMs);
+    while (this.turns.size > this.held.size + this.asking && this.held.size + this.asking < depth) {
+      this.asking += 1;
+      void this.askOne().finally(() => this.fill());
     }
+  }
+
+  /**
+   * One slot for whoever's turn it is when it comes. The wait is computed on Redis's clock when the script ran,
+   * taken here as half the round trip after the request (the path's delay the same both ways; a lopsided path errs by
+   * at most half the round trip, where counting from the request erred by all of it, early, on a slow path). Slots
+   * are asked at least half the last round trip (and `LATE_MS`) ahead when it is over `LATE_MS`, so that on a slow
+   * path the answer still comes before its slot.
+   * A slot woken for more than `LATE_MS` after its time (a busy event loop, an answer slower than the last) is let go
+   * unused and another one asked, since sent then its request could reach the upstream within a second of the next
+   * slot's. Never throws: each outcome goes to the waiters.
+   */
+  private async askOne(): Promise<void> {
+    const { clock } = this.redis;
+    const askedAt = clock.now();
+    const maxWait = Math.max(0, Math.floor(this.turns.latestStart - askedAt));
+    // No sooner than one spacing after this replica's last slot of its own; while paced, one share's spacing after
+    // the last slot it had, and one more for each other request under way (`asking` counts this one).
+    let earliest = this.lastLocalSlot + this.spacingMs;
+    if (askedAt < this.pacedUntil)
+      earliest = Math.max(this.lastLocalSlot, this.lastSharedSlot) + this.fallback.spacingMs * this.asking;
+    const minWait = Math.max(
+      0,
+      Math.ceil(earliest - askedAt),
+      // A slow path: far enough ahead that the answer comes before the slot, with the lateness allowed to spare
+      // for a round trip slower than the last (each slot let go is one the fleet does not use).
+      this.roundTripMs > LATE_MS ? Math.ceil(this.roundTripMs / 2 + LATE_MS) : 0,
+    );
+    let granted: number;
+    let wait: number;
+    try {
+      [granted, wait] = await this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
+    } catch (error) {
+      this.asking -= 1;
+      // Redis refused the script (shown in readiness and a metric): junk in its keys is deleted, so that the next
+      // request starts a new schedule, at its share's pace for a while (every replica is alone meanwhile).
+      if (error instanceof RedisUnavailable && error.cause instanceof ReplyError)
+        void this.redis.run('eval', (c) => c.eval(DROP_JUNK, 2, this.key, this.idleKey)).catch(() => undefined);
+      // Without Redis each waiter takes its slot from the replica's share, in turn there.
+      if (error instanceof RedisUnavailable) {
+        this.alone = true;
+        this.turns.serveAll('alone');
+      } else this.turns.refuseBefore(Infinity, error);
+      return;
+    }
+    this.asking -= 1;
+    if (this.alone) {
+      this.alone = false;
+      this.pacedUntil = clock.now() + RECOVERY_MS;
+    }
+    // Redis ran the script about half a round trip after it was asked: its slot is `wait` after that, here.
+    this.roundTripMs = clock.now() - askedAt;
+    const slotAt = askedAt + this.roundTripMs / 2 + wait;
+    // Whoever must start before the slot cannot have it, nor any later one: refused at once, unless other slots
+    // (held, or asked for) may come sooner for them (else they leave, refused, at their deadlines).
+    if (this.held.size === 0 && this.asking === 0) this.turns.refuseBefore(slotAt, this.refusal(wait));
+    if (granted !== 1) return;
+    this.lastSharedSlot = Math.max(this.lastSharedSlot, slotAt);
+    const held = { at: slotAt };
+    this.held.add(held);
+    if (clock.now() < slotAt) await clock.sleep(slotAt - clock.now());
+    this.held.delete(held);
+    if (clock.now() - slotAt > LATE_MS) return;
+    // At its share's pace, a slot asked before the replica knew it was back (several may be asked at once) is let go
+    // when it comes too soon after the last call.
+    const lastCall = Math.max(this.lastLocalSlot, this.lastUsedSlot);
+    if (clock.now() < this.pacedUntil && slotAt < lastCall + this.fallback.spacingMs) return;
+    // To whoever's turn it is now (a caller that arrived during the wait included); unused if all have left.
+    if (this.turns.serveNext('slot')) this.lastUsedSlot = slotAt;
   }
 
   private async acquireAlone(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
@@ -237,9 +277,7 @@ export class FleetQuota implements UpstreamQuota {
     const hold = Math.max(0, this.lastSharedSlot + this.fallback.spacingMs - clock.now());
     if (clock.now() + hold > deadline) throw this.refusal(hold);
     if (hold > 0) await clock.sleep(hold, signal).catch(() => Promise.reject(this.refusal(hold)));
-    const waited = hold + (await this.fallback.acquire(deadline, callerKey, signal));
-    this.lastLocalSlot = clock.now();
-    return waited;
+    return hold + (await this.fallback.acquire(deadline, callerKey, signal));
   }
 
   private refusal(waitMs: number) {
