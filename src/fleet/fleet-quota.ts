@@ -71,16 +71,23 @@ return {1, 0}
 /** What a waiting lookup is served: a shared slot now, or the word to take one from the local share. */
 type Turn = 'slot' | 'alone';
 
-/** Deletes each of the quota's keys that holds anything but a number (junk the slot scripts cannot read). */
-const DROP_JUNK = `
-local dropped = 0
+/**
+ * Replaces each of the quota's keys that holds anything but a number (junk the slot scripts cannot read) by a time
+ * `ARGV[1]` ms from now on Redis's clock. Returns how many it replaced.
+ */
+const REPAIR = `
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window = tonumber(ARGV[1])
+local repaired = 0
 for _, key in ipairs(KEYS) do
   local kind = redis.call('TYPE', key)['ok']
   if kind ~= 'none' and (kind ~= 'string' or not tonumber(redis.call('GET', key))) then
-    dropped = dropped + redis.call('DEL', key)
+    redis.call('SET', key, string.format('%.3f', nowMs + window), 'PX', math.ceil(window) + 1000)
+    repaired = repaired + 1
   end
 end
-return dropped
+return repaired
 `;
 
 export class FleetQuota implements UpstreamQuota {
@@ -229,16 +236,24 @@ export class FleetQuota implements UpstreamQuota {
       // for a round trip slower than the last (each slot let go is one the fleet does not use).
       this.roundTripMs > LATE_MS ? Math.ceil(this.roundTripMs / 2 + LATE_MS) : 0,
     );
+    const ask = () => this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
     let granted: number;
     let wait: number;
     try {
-      [granted, wait] = await this.redis.runQuota((c) => c.fleetNextSlot(this.key, this.spacingMs, maxWait, minWait));
+      [granted, wait] = await ask().catch(async (error: unknown) => {
+        // Redis refused the script (shown in readiness and a metric): junk in its keys is replaced by a schedule
+        // that starts one window from now (what the junk hid may have been a full second of slots), and the slot
+        // asked for again, so that no replica goes on alone beside the others.
+        if (!(error instanceof RedisUnavailable && error.cause instanceof ReplyError)) throw error;
+        const window = 1000 + SKEW_ALLOWANCE_MS;
+        const repaired = await this.redis
+          .run('eval', (c) => c.eval(REPAIR, 2, this.key, this.idleKey, window))
+          .catch(() => 0);
+        if (repaired === 0) throw error;
+        return ask();
+      });
     } catch (error) {
       this.asking -= 1;
-      // Redis refused the script (shown in readiness and a metric): junk in its keys is deleted, so that the next
-      // request starts a new schedule, at its share's pace for a while (every replica is alone meanwhile).
-      if (error instanceof RedisUnavailable && error.cause instanceof ReplyError)
-        void this.redis.run('eval', (c) => c.eval(DROP_JUNK, 2, this.key, this.idleKey)).catch(() => undefined);
       // Without Redis each waiter takes its slot from the replica's share, in turn there.
       if (error instanceof RedisUnavailable) {
         this.alone = true;
