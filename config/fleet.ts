@@ -11,7 +11,7 @@ export interface FleetConfig {
   keyPrefix: string;
   /** Every Redis command gives up after this many milliseconds. */
   timeoutMs: number;
-  /** Replicas expected: with Redis down, each replica takes rate ÷ FLEET_SIZE of an upstream's quota. */
+  /** Replicas expected: with Redis down, each replica takes floor(rate ÷ FLEET_SIZE) of an upstream's quota. */
   size: number;
   /** 32 bytes: values stored in Redis are sealed with AES-256-GCM under it. */
   encryptionKey: Buffer | undefined;
