@@ -4,7 +4,8 @@
  * quota (the 100 ms absorb the time between a grant and the request reaching the upstream), on Redis's own
  * clock, so replicas' clocks need not agree. A lookup whose slot would come after its deadline is refused at
  * once (`provider-unavailable`), as in memory; a granted slot is waited for on the replica. Waiting lookups are
- * served in turn by caller, fleet-wide: each replica holds one slot at a time and gives it to whoever's turn it is.
+ * served in turn by caller, fleet-wide: each replica holds one slot at a time (more only on a slow path to Redis)
+ * and gives it to whoever's turn it is.
  *
  * Redis unavailable: each replica falls back to its share of the rate in memory, `floor(rate ÷ FLEET_SIZE)` per
  * second (rounded down so that the shares' sliding seconds cannot add up to more than the rate; below one per
@@ -132,10 +133,11 @@ export class FleetQuota implements UpstreamQuota {
    * Waits for a slot; resolves with the milliseconds waited. Throws `provider-unavailable` if the slot is past
    * `deadline`.
    *
-   * Turns by caller hold across the fleet: the replica queues its lookups by caller and holds at most one shared
-   * slot at a time, given when its time comes to the caller whose turn it is. So among one replica's lookups callers
-   * alternate, and a lookup on another replica waits behind at most one slot per replica, not behind a flood queued
-   * anywhere. (Asking Redis for a slot per lookup, as it arrived, put every lookup behind all those asked before.)
+   * Turns by caller hold across the fleet: the replica queues its lookups by caller and holds one shared slot at a
+   * time (on a slow path, as many as its round trip spans), given when its time comes to the caller whose turn it
+   * is. So among one replica's lookups callers alternate, and a lookup on another replica waits behind about one slot
+   * per replica, not behind a flood queued anywhere. (Asking Redis for a slot per lookup, as it arrived, put every
+   * lookup behind all those asked before.)
    */
   async acquire(deadline: number, callerKey: string, signal?: AbortSignal): Promise<number> {
     const { clock } = this.redis;
