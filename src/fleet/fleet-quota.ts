@@ -248,10 +248,8 @@ export class FleetQuota implements UpstreamQuota {
         // asked for again, so that no replica goes on alone beside the others.
         if (!(error instanceof RedisUnavailable && error.cause instanceof ReplyError)) throw error;
         const window = 1000 + SKEW_ALLOWANCE_MS;
-        const repaired = await this.redis
-          .run('eval', (c) => c.eval(REPAIR, 2, this.key, this.idleKey, window))
-          .catch(() => 0);
-        if (repaired === 0) throw error;
+        // Asked again even when there was nothing left to repair: another replica may have repaired it first.
+        await this.redis.run('eval', (c) => c.eval(REPAIR, 2, this.key, this.idleKey, window)).catch(() => 0);
         return ask();
       });
     } catch (error) {
