@@ -5,7 +5,7 @@
  * The shared Redis is one of three topologies, exactly one of them set: one server (`REDIS_URL`), a primary
  * watched by Sentinel (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`), or a Redis Cluster (`REDIS_CLUSTER_NODES`).
  * The URL carries its own credentials and TLS (`rediss://`); the other two have no URL, so `REDIS_PASSWORD` and
- * `REDIS_TLS` say them.
+ * `REDIS_TLS` say them (and are not read with a URL).
  */
 import Joi from 'joi';
 import { ConfigError } from './index.js';
@@ -84,12 +84,8 @@ function redisTopology(v: Record<string, unknown>): RedisTopology | undefined {
     throw new ConfigError('Configuration error: "REDIS_SENTINEL_NAME" is set without "REDIS_SENTINELS"');
   const password = v.REDIS_PASSWORD as string | undefined;
   const tls = v.REDIS_TLS as boolean;
-  // The URL says both itself: two places for one password would disagree sooner or later.
-  if (v.REDIS_URL !== undefined && (password !== undefined || tls))
-    throw new ConfigError(
-      `Configuration error: "${password !== undefined ? 'REDIS_PASSWORD' : 'REDIS_TLS'}" is for ` +
-        '"REDIS_SENTINELS" and "REDIS_CLUSTER_NODES"; with "REDIS_URL", put it in the URL (rediss://:password@host)',
-    );
+  // The URL says both itself, and wins: REDIS_PASSWORD may sit beside it for the Redis server's own use (the shipped
+  // Kubernetes Secret holds both and hands both to the gateway).
   if (typeof v.REDIS_URL === 'string') return { kind: 'single', url: v.REDIS_URL };
   if (typeof v.REDIS_SENTINELS === 'string')
     return {
