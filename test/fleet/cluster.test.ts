@@ -3,8 +3,9 @@
  * `redis-cli --cluster create`), two gateway replicas sharing one Tango simulator that enforces Tango's own
  * 1 request per second and issues OAuth tokens. Every script and transaction of the fleet runs there: the L2 write
  * (three keys), the purge (a MULTI per key, then a sharded publish), the quota's slot scripts (two keys), the
- * leases, the shared token, the index's put, search, count and removal. None may fail with CROSSSLOT: each unit's
- * keys carry one hash tag, and the first test checks with Redis's own `CLUSTER KEYSLOT` that they share a slot.
+ * leases, the shared token, the inbound rate limits, the index's put, search, count and removal. None may fail with
+ * CROSSSLOT: each unit's keys carry one hash tag, and the first test checks with Redis's own `CLUSTER KEYSLOT` that
+ * they share a slot.
  */
 import { jest } from '@jest/globals';
 import { Cluster } from 'ioredis';
@@ -103,6 +104,26 @@ test('each script’s and transaction’s keys share one hash slot; customers sp
   expect(await slot(quota.idleKey)).toBe(await slot(quota.key));
 });
 
+test('inbound rate limits count in the Cluster: one budget for a client across both replicas', async () => {
+  // rate-limiter-flexible talks to the Cluster client itself (not through the fleet's metrics): its counters are read
+  // from the nodes. The warm-up lookups opened the client's one-minute window; this test runs well inside it.
+  const counted = async () => {
+    let sum = 0;
+    for (const [i] of cluster.nodes.entries()) {
+      const node = cluster.node(i);
+      await node.connect();
+      for (const key of await node.keys('cl:rl:*')) sum += Number(await node.get(key));
+      node.disconnect();
+    }
+    return sum;
+  };
+  const before = await counted();
+  expect(before).toBeGreaterThan(0);
+  expect((await a.lookup('tango', 'dormant-holdings')).status).toBe(200);
+  expect((await b.lookup('tango', 'dormant-holdings')).status).toBe(200);
+  expect((await counted()) - before).toBe(2);
+});
+
 test('a customer asked at both replicas costs one upstream call, and both answer the same ETag', async () => {
   const before = sim.stats.apiRequests;
   const first = await a.lookup('tango', 'zanzibar-health');
@@ -164,7 +185,7 @@ test('one OAuth token for both replicas', async () => {
   expect(bearers.size).toBe(1);
 });
 
-test('what one replica put in the index, the other finds, counts and removes', async () => {
+test('what one replica put in the index, the other finds, counts and removes; one crawls at a time', async () => {
   const ia = a.services.linking.index;
   const ib = b.services.linking.index;
   await ia.put(tango('fjordline-7'), FJORDLINE, summaryOf('Fjordline Shipping', 17));
@@ -181,6 +202,12 @@ test('what one replica put in the index, the other finds, counts and removes', a
   await expect(ia.holders('orgNumber', 'NO:923609016', 5)).resolves.toEqual([]);
   await ia.remove(tango('fjordline-7'));
   await expect(ib.withNameTokens(['fjordline'], 5)).resolves.toEqual([]);
+  // The crawl's claim: one replica at a time.
+  await expect(b.services.linking.crawls.claim('tango', 30_000)).resolves.toBe(true);
+  await expect(a.services.linking.crawls.claim('tango', 30_000)).resolves.toBe(false);
+  await b.services.linking.crawls.release('tango');
+  await expect(a.services.linking.crawls.claim('tango', 30_000)).resolves.toBe(true);
+  await a.services.linking.crawls.release('tango');
 });
 
 test('no Redis command failed at either replica, and no node answered a CROSSSLOT error', async () => {
