@@ -55,11 +55,11 @@ export function connectRedis(topology: RedisTopology, settings: ClientSettings):
         // A sentinel that does not answer is skipped for the next one at once, not after a long wait.
         sentinelCommandTimeout: Math.max(500, settings.commandTimeoutMs),
         sentinelRetryStrategy: reconnectDelay,
-        // Sentinel announces a promotion (+switch-master): the client reconnects to the new primary then, rather
-        // than when its connection to the old one fails.
-        failoverDetector: true,
-        // A primary demoted to replica refuses writes (READONLY) on a connection that stayed open: reconnect, and
-        // the sentinels name the new primary.
+        // Not ioredis's `failoverDetector` (reconnect on Sentinel's +switch-master): when the announcement comes while
+        // the client is already reconnecting (its primary died), it cancels that reconnection and the client ends for
+        // good (seen in test/fleet/sentinel-failover.test.ts). A dead primary closes the connection anyway, and the
+        // reconnection asks the sentinels again. A primary demoted to replica while its connections stayed open
+        // refuses writes (READONLY): reconnect then, and the sentinels name the new primary.
         reconnectOnError: (error) => error.message.startsWith('READONLY'),
       });
     case 'cluster': {

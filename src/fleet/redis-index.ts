@@ -16,8 +16,8 @@
  * holds: every read checks that the record still holds the term it was found by, so such a posting finds nothing
  * and is trimmed by the cap or the TTL; a posting missing for a record that holds the term (a Cluster put cut
  * short) is written by the record's next put. A value that fails its shape, or does not open under `INDEX_KEY`,
- * is a miss. Reads of several keys are sent at once, one command per key (one round trip on one server, one per
- * node in a Cluster).
+ * is a miss. Reads of several keys are sent at once (`FleetRedis.pipelined`): one round trip on one server, one per
+ * node in a Cluster.
  *
  * Redis failures reject (`RedisUnavailable`): the caller decides, and a search or a link answers without the
  * index rather than fail.
@@ -117,9 +117,11 @@ export class RedisIndex implements BlindIndex {
     );
     if (limit <= 0 || terms.length === 0) return [];
     const now = this.redis.clock.now();
-    const lists = await this.redis.run('index names', (client) =>
-      Promise.all(
-        terms.map((term) => client.zrevrangebyscore(this.termKey(term), '+inf', `(${now}`, 'LIMIT', 0, POSTING_CAP)),
+    const lists = await this.redis.pipelined(
+      'index names',
+      terms.map(
+        (term) => (pipeline: ChainableCommander) =>
+          pipeline.zrevrangebyscore(this.termKey(term), '+inf', `(${now}`, 'LIMIT', 0, POSTING_CAP),
       ),
     );
     // Those holding more of the words first; among equals, the order of the lists (latest put first).
@@ -176,8 +178,11 @@ export class RedisIndex implements BlindIndex {
     for (let from = 0; from < records.length && found.length < limit;) {
       const batch = records.slice(from, from + limit - found.length);
       from += batch.length;
-      const rows = await this.redis.run('index read', (client) =>
-        Promise.all(batch.map((record) => client.hmget(this.redis.key('ix', 'r', record), ...FIELDS))),
+      const rows = await this.redis.pipelined(
+        'index read',
+        batch.map(
+          (record) => (pipeline: ChainableCommander) => pipeline.hmget(this.redis.key('ix', 'r', record), ...FIELDS),
+        ),
       );
       batch.forEach((record, i) => {
         const opened = this.open(record, rows[i], terms);

@@ -108,6 +108,12 @@ export class FleetRedis {
       connectionOf.on('error', (error: Error) =>
         options.logger.debug({ err: error.message }, 'redis: connection error'),
       );
+      // The clients reconnect for ever; one that ends all the same (an ioredis path that gives up) leaves this replica
+      // on its local state until it restarts: said loudly, not left to be found.
+      connectionOf.on('end', () => {
+        if (!this.closed)
+          options.logger.error('redis: a connection ended and will not reconnect; restart this replica to share again');
+      });
     }
     this.client.on('ready', () => {
       this.failures = 0;
@@ -226,6 +232,31 @@ export class FleetRedis {
     });
   }
 
+  /**
+   * Sends one command per key at once (reads of several keys), as one `run`; resolves with their replies, in order.
+   * On one server (or behind Sentinel) they are one pipeline: one round trip. In a Cluster each is a pipeline of its
+   * own, sent together to the nodes of their slots. Any failed reply fails the whole call (`RedisUnavailable`).
+   */
+  async pipelined(
+    command: string,
+    commands: ReadonlyArray<(pipeline: ChainableCommander) => void>,
+  ): Promise<unknown[]> {
+    return this.run(command, async (client) => {
+      if (!this.cluster) {
+        const pipeline = client.pipeline();
+        for (const add of commands) add(pipeline);
+        return repliesOf(await pipeline.exec());
+      }
+      return Promise.all(
+        commands.map(async (add) => {
+          const pipeline = client.pipeline();
+          add(pipeline);
+          return repliesOf(await pipeline.exec())[0];
+        }),
+      );
+    });
+  }
+
   /** Closes the connections; resolves once they have ended (or after half a second, whichever comes first). */
   async close(): Promise<void> {
     this.closed = true;
@@ -276,7 +307,7 @@ function countCommands(multi: ChainableCommander, group: (multi: ChainableComman
   return multi.length - before;
 }
 
-/** The replies of a MULTI; the first command that failed, or an aborted transaction, fails the whole call. */
+/** The replies of a MULTI or pipeline; the first command that failed, or an aborted transaction, fails the call. */
 function repliesOf(results: [error: Error | null, result: unknown][] | null): unknown[] {
   if (!results) throw new Error('redis transaction aborted');
   for (const [error] of results) if (error) throw error;

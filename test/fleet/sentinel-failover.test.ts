@@ -19,9 +19,9 @@ jest.setTimeout(60_000);
 
 /**
  * From the sentinels naming the new primary to the fleet sharing again. Each connection reconnects at most 2 s
- * after its last try (its retry strategy's longest wait), asking the sentinel for the primary each time (and at
- * once on Sentinel's `+switch-master`, `failoverDetector`); then the event connection subscribes again. 2 s of
- * reconnect and the rest for a loaded 2-core machine running other suites: on a quiet one it is well under 1 s.
+ * after its last try (its retry strategy's longest wait), asking the sentinel for the primary each time; then the
+ * event connection subscribes again. 2 s of reconnect and the rest for a loaded 2-core machine running other
+ * suites: on a quiet one it is well under 1 s.
  */
 const BACK_WITHIN_MS = 6000;
 /** From the kill to the promotion: the sentinel's DOWN_AFTER_MS, then its vote and `REPLICAOF NO ONE`. */
@@ -53,6 +53,9 @@ function replica(): Promise<TestGateway> {
     },
   });
 }
+
+/** Customers looked up before the kill, and again under the steady lookups. */
+const SEEN = ['synthetic-101', 'synthetic-102', 'synthetic-103'];
 
 /** Upstream calls for one Tango customer so far. */
 const callsFor = (id: string) => sim.log.filter((r) => r.path === `/customers/${id}`).length;
@@ -86,7 +89,7 @@ afterAll(async () => {
 
 test('the primary dies, the sentinel promotes its replica: no 5xx, the fleet shares again within seconds', async () => {
   expect((await readiness(a)).fleet).toMatchObject({ redis: 'up', topology: 'sentinel', events: 'subscribed' });
-  await oneCallEach(['synthetic-101', 'synthetic-102', 'synthetic-103']);
+  await oneCallEach(SEEN);
 
   // Steady lookups at both replicas, from before the kill to after the fleet is back: customers seen before and
   // new ones, one after the other per replica.
@@ -94,7 +97,8 @@ test('the primary dies, the sentinel promotes its replica: no 5xx, the fleet sha
   let running = true;
   const steady = [a, b].map(async (gw, lane) => {
     for (let n = 0; running; n++) {
-      const id = n % 3 === 0 ? `synthetic-10${(n % 3) + 1}` : `synthetic-${2000 + lane * 10_000 + n}`;
+      const id =
+        n % 3 === 0 ? (SEEN[(n / 3) % SEEN.length] ?? 'synthetic-101') : `synthetic-${2000 + lane * 10_000 + n}`;
       statuses.push((await gw.lookup('tango', id)).status);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -130,8 +134,20 @@ test('the primary dies, the sentinel promotes its replica: no 5xx, the fleet sha
   expect(statuses.filter((status) => status !== 200)).toEqual([]);
   // While Redis is up again, one upstream call per customer for the fleet.
   await oneCallEach(['synthetic-301', 'synthetic-302', 'synthetic-303']);
-  for (const gw of [a, b])
+  for (const gw of [a, b]) {
     expect((await readiness(gw)).fleet).toMatchObject({ redis: 'up', topology: 'sentinel', events: 'subscribed' });
+    // What the operator reads in each replica's log: the loss, then sharing again and the L1 dropped.
+    const messages = gw.logs().map((line) => String(line.msg));
+    expect(messages.filter((message) => message.includes('will not reconnect'))).toEqual([]);
+    const lost = messages.indexOf('redis: unavailable, serving from local state');
+    expect(lost).toBeGreaterThan(-1);
+    expect(messages.slice(lost)).toEqual(
+      expect.arrayContaining([
+        'redis: sharing state with the fleet',
+        'redis: listening to the fleet again: cached copies dropped (purges may have been missed)',
+      ]),
+    );
+  }
   // The measured times, for docs/fleet.md (the assertions above hold the bounds).
   process.stdout.write(
     `sentinel failover: promoted ${promotedAt - killedAt} ms after the kill, sharing ${backAt - promotedAt} ms after\n`,
