@@ -10,10 +10,9 @@
  * and the gateway's retry absorb that). Across a switch, either way, a replica's next slot comes no sooner than
  * one spacing after the last slot it had, so the switch adds no burst of its own.
  */
-import type { Redis } from 'ioredis';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
 import type { UpstreamQuota } from '../core/seams.js';
-import { RedisUnavailable, type FleetRedis } from './redis.js';
+import { RedisUnavailable, type FleetRedis, type RedisClient } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
 /** The most a request may leave after its slot: half the allowance, the other half is for the way to the wire. */
@@ -58,8 +57,9 @@ return {1, 0}
 
 export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
-  private readonly key: string;
-  private readonly idleKey: string;
+  /** The next free slot, and when background work last had one: one unit (the idle script reads both). */
+  readonly key: string;
+  readonly idleKey: string;
   private readonly fallback: LocalQuota;
   /** When this replica's last Redis-granted slot was (local clock), for a calm switch to the fallback. */
   private lastSharedSlot = 0;
@@ -74,8 +74,8 @@ export class FleetQuota implements UpstreamQuota {
     fleetSize: number,
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
-    this.key = redis.key('quota', provider);
-    this.idleKey = redis.key('quota-idle', provider);
+    this.key = redis.key('quota', redis.unit(provider));
+    this.idleKey = redis.key('quota-idle', redis.unit(provider));
     this.fallback = new LocalQuota(provider, perSecond / fleetSize, redis.clock);
   }
 
@@ -177,7 +177,7 @@ declare module 'ioredis' {
 }
 
 /** Registers the slot script on a client (EVALSHA, loaded once per connection by ioredis). */
-export function defineQuotaScript(client: Redis): void {
+export function defineQuotaScript(client: RedisClient): void {
   client.defineCommand('fleetNextSlot', { numberOfKeys: 1, lua: NEXT_SLOT });
   client.defineCommand('fleetIdleSlot', { numberOfKeys: 2, lua: IDLE_SLOT });
 }

@@ -30,6 +30,11 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+/** The lease of the load named `name`: in the unit (hash slot) of what it loads, so a script can check both. */
+export function leaseKeyOf(redis: FleetRedis, name: string): string {
+  return redis.key('lease', redis.unit(name));
+}
+
 export interface SharedLoad<T> {
   /** The result another replica stored, if it is there and usable; undefined otherwise. */
   read: () => Promise<T | undefined>;
@@ -59,7 +64,7 @@ export class FleetCoalescer {
   ) {}
 
   async run<T>(name: string, deadline: Deadline, work: SharedLoad<T>): Promise<SharedResult<T>> {
-    const leaseKey = this.redis.key('lease', name);
+    const leaseKey = leaseKeyOf(this.redis, name);
     for (;;) {
       const token = randomUUID();
       let held: boolean;

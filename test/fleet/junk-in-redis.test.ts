@@ -70,7 +70,7 @@ test.each([
   ['a token whose value is not a string', JSON.stringify({ value: 7, refreshAt: now + 60_000, expiresAt: now + 1 })],
 ])('a shared token that is %s is absent: this replica fetches its own', async (name, value) => {
   const credential = `credential-${name.replace(/\W+/g, '-')}`;
-  // The stored form is `<token digest>.<json>` under `<prefix>token:<credential>`.
-  await raw.set(`junk:token:${credential}`, `digest.${value}`);
+  // The stored form is `<token digest>.<json>` under `<prefix>token:{<credential>}`.
+  await raw.set(`junk:token:{${credential}}`, `digest.${value}`);
   await expect(fleet.tokens.store(credential, 3000).get()).resolves.toBeUndefined();
 });
