@@ -48,6 +48,12 @@ const CONTAINER_NODE_FLAGS = (
 )
   .split(' ')
   .filter(Boolean);
+/** ...and with its allocator setting (the Dockerfile's MALLOC_ARENA_MAX), which changes how much RSS a fill keeps. */
+const CONTAINER_ENV: Record<string, string> = Object.fromEntries(
+  [/MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1]]
+    .filter((value): value is string => value !== undefined)
+    .map((value) => ['MALLOC_ARENA_MAX', process.env.BENCH_CONTAINER_MALLOC_ARENA_MAX ?? value]),
+);
 
 interface Row {
   scenario: string;
@@ -76,10 +82,11 @@ function launch<T>(
     gateway && process.env.BENCH_PROFILE === '1'
       ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/profiles', import.meta.url).pathname}`]
       : [];
-  const nodeFlags = gateway || kind === 'memory' || kind === 'index-memory' ? CONTAINER_NODE_FLAGS : [];
+  const container = gateway || kind === 'memory' || kind === 'index-memory';
+  const nodeFlags = container ? CONTAINER_NODE_FLAGS : [];
   const child = fork(TARGET, [kind], {
     execArgv: [...execArgv, ...nodeFlags, ...profile],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...(container ? CONTAINER_ENV : {}), ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   children.push(child);
@@ -88,6 +95,15 @@ function launch<T>(
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
   });
   return { child, ready };
+}
+
+/** The container's environment as the bench's figures name it. */
+function containerEnvText(): string {
+  return (
+    Object.entries(CONTAINER_ENV)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ') || "glibc's default arenas"
+  );
 }
 
 function start<T>(kind: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<T> {
@@ -1208,8 +1224,8 @@ async function search(): Promise<void> {
       scenario: 'search',
       figure:
         `embedded index's memory, ${first.records} records (put in ${round(first.fillSeconds, 1)} s), ` +
-        `node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}: heap growth, bytes per record ` +
-        `(median of ${fills.length})`,
+        `node ${CONTAINER_NODE_FLAGS.join(' ') || '(no flags)'}, ${containerEnvText()}: ` +
+        `heap growth, bytes per record (median of ${fills.length})`,
       value: middle(fills.map((f) => perRecord(f, f.heapBefore, f.heapAfter))),
     },
     {
