@@ -4,6 +4,7 @@
  */
 import Joi from 'joi';
 import { ConfigError } from './index.js';
+import { sharedRedisVariable } from './fleet.js';
 
 export interface LinkingConfig {
   /**
@@ -44,9 +45,10 @@ export function linkingSettings(v: Record<string, unknown>, production: boolean)
   const indexKey = key === undefined ? undefined : Buffer.from(key, 'base64');
   // In production the key must outlive a restart (the index in Redis does); with Redis every replica must hash
   // alike, which a random key per process cannot.
-  if (indexKey === undefined && (production || v.REDIS_URL !== undefined)) {
+  const shared = sharedRedisVariable(v);
+  if (indexKey === undefined && (production || shared !== undefined)) {
     throw new ConfigError(
-      'Configuration error: "INDEX_KEY" is required in production and with "REDIS_URL" ' +
+      `Configuration error: "INDEX_KEY" is required in production and with "${shared ?? 'REDIS_URL'}" ` +
         '(32 bytes, base64-encoded: openssl rand -base64 32)',
     );
   }

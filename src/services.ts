@@ -2,8 +2,8 @@
  * Wires the configured providers to the shared mechanisms: one keep-alive HTTP client, one auth scheme and
  * one upstream path per provider, one cache and one lookup service for all. `seams` plugs in shared (fleet)
  * implementations of the cache's second tier, the load lease, the quota and token storage; by default everything
- * stays in this process. With `REDIS_URL` set, the fleet's Redis (src/fleet/) provides all four, unless the
- * caller plugged in its own.
+ * stays in this process. With a shared Redis (`REDIS_URL`, Sentinel or Cluster), the fleet's Redis (src/fleet/)
+ * provides all four, unless the caller plugged in its own.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -51,7 +51,7 @@ export interface Services {
   /** Customer lists, a page at a time. */
   lists: ListService;
   metrics: GatewayMetrics;
-  /** The replicas' shared state in Redis; undefined without `REDIS_URL` (everything stays in this process). */
+  /** The replicas' shared state in Redis; undefined without a shared Redis (everything stays in this process). */
   fleet: Fleet | undefined;
   /** Tells the other replicas about a purge; undefined when this process is the whole fleet. */
   purge: PurgeBroadcast | undefined;
@@ -211,14 +211,17 @@ export function createServices(
   };
 }
 
-/** The fleet's Redis, when `REDIS_URL` is set. */
+/** The fleet's Redis, when a shared Redis is configured (`REDIS_URL`, `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES`). */
 function startFleet(config: Config, logger: Logger, metrics: GatewayMetrics, clock: Clock): Fleet | undefined {
-  const { redisUrl } = config.fleet;
-  if (!redisUrl) return undefined;
+  const { redis } = config.fleet;
+  if (!redis) return undefined;
   // Whoever reaches a Redis without a password can take the fleet's tokens, purge its cache or write into it.
-  if (new URL(redisUrl).password === '')
-    logger.warn('REDIS_URL has no password: any client that reaches that Redis can read and change the fleet state');
-  return new Fleet({ ...config.fleet, redisUrl }, logger, clock, metrics);
+  if (redis.kind === 'single' ? new URL(redis.url).password === '' : redis.password === undefined)
+    logger.warn(
+      `${redis.kind === 'single' ? 'REDIS_URL has no password' : 'REDIS_PASSWORD is not set'}: any client that ` +
+        'reaches that Redis can read and change the fleet state',
+    );
+  return new Fleet({ ...config.fleet, redis }, logger, clock, metrics);
 }
 
 /** Every seam on the fleet's Redis: the L2, the lease, each provider's quota, one token per credential, purges. */

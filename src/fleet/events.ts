@@ -3,6 +3,11 @@
  * It carries what other replicas must learn at once: a shared load finished or failed (waiters stop waiting),
  * a cache entry was purged (every L1 drops it), a token was refused (every replica drops it).
  *
+ * In a Redis Cluster the channel is a sharded one (`SSUBSCRIBE`/`SPUBLISH`, Redis 7): every replica subscribes on
+ * the node that serves the channel's slot, so the count `SPUBLISH` answers is every replica listening, as
+ * `PUBLISH` answers on one server. (A Cluster's plain `PUBLISH` reaches every node but counts only the
+ * publishing node's own subscribers: a purge could not tell whether it reached the fleet.)
+ *
  * Pub/sub delivers to the replicas connected at that moment and keeps nothing: whoever relies on an event
  * also has a bound on how long it waits for it (lease expiry, deadline), and a replica that starts listening (again)
  * is told so (`onListening`): it may have missed purges while it was away.
@@ -65,7 +70,7 @@ export class FleetEvents {
     // failed (timed out against a server still starting) leaves the connection ready but deaf, and no new 'ready'
     // comes to fix it: try again shortly for as long as the connection stays up.
     const subscribe = (): void => {
-      subscriber.subscribe(this.channel).then(
+      (redis.cluster ? subscriber.ssubscribe(this.channel) : subscriber.subscribe(this.channel)).then(
         () => {
           if (this.subscribed) return;
           this.subscribed = true;
@@ -83,7 +88,7 @@ export class FleetEvents {
     };
     subscriber.on('ready', subscribe);
     subscriber.on('close', () => (this.subscribed = false));
-    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    subscriber.on(redis.cluster ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, message: Buffer) => {
       if (channel.toString() !== this.channel) return;
       const event = this.decode(message);
       if (event) this.dispatch(event);
@@ -100,7 +105,13 @@ export class FleetEvents {
    * Throws `RedisUnavailable` when Redis is.
    */
   async publish(event: FleetEvent): Promise<number> {
-    return this.redis.run('publish', (client) => client.publish(this.channel, this.encode(event)));
+    const message = this.encode(event);
+    return this.redis.run('publish', async (client) =>
+      // ioredis types SPUBLISH's reply as unknown: it is the count of subscribers that got it, as PUBLISH's.
+      Number(
+        this.redis.cluster ? await client.spublish(this.channel, message) : await client.publish(this.channel, message),
+      ),
+    );
   }
 
   /** Publishes, and says whether it reached Redis, for callers that carry on either way. */

@@ -15,11 +15,11 @@
  * the fleet's slots again: the other replicas may still be sending on their own shares (they reconnect up to 2 s
  * apart), and the fleet's schedule does not see those calls.
  */
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
 import { CallerTurns } from '../core/turns.js';
 import type { UpstreamQuota } from '../core/seams.js';
-import { RedisUnavailable, type FleetRedis } from './redis.js';
+import { RedisUnavailable, type FleetRedis, type RedisClient } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
 /** The most a request may leave after its slot: half the allowance, the other half is for the way to the wire. */
@@ -93,8 +93,9 @@ return repaired
 
 export class FleetQuota implements UpstreamQuota {
   readonly spacingMs: number;
-  private readonly key: string;
-  private readonly idleKey: string;
+  /** The next free slot, and when background work last had one: one unit (the idle script reads both). */
+  readonly key: string;
+  readonly idleKey: string;
   private readonly fallback: LocalQuota;
   /** This replica's lookups waiting for a shared slot, served in turn by caller. */
   private readonly turns: CallerTurns<Turn>;
@@ -122,8 +123,8 @@ export class FleetQuota implements UpstreamQuota {
     fleetSize: number,
   ) {
     this.spacingMs = (1000 + SKEW_ALLOWANCE_MS) / perSecond;
-    this.key = redis.key('quota', provider);
-    this.idleKey = redis.key('quota-idle', provider);
+    this.key = redis.key('quota', redis.unit(provider));
+    this.idleKey = redis.key('quota-idle', redis.unit(provider));
     const share = perSecond / fleetSize;
     this.fallback = new LocalQuota(provider, share >= 1 ? Math.floor(share) : share, redis.clock);
     this.turns = new CallerTurns(redis.clock, (stillWaiting) => this.refusal((stillWaiting + 1) * this.spacingMs));
@@ -308,7 +309,7 @@ declare module 'ioredis' {
 }
 
 /** Registers the slot script on a client (EVALSHA, loaded once per connection by ioredis). */
-export function defineQuotaScript(client: Redis): void {
+export function defineQuotaScript(client: RedisClient): void {
   client.defineCommand('fleetNextSlot', { numberOfKeys: 1, lua: NEXT_SLOT });
   client.defineCommand('fleetIdleSlot', { numberOfKeys: 2, lua: IDLE_SLOT });
 }

@@ -1,10 +1,10 @@
 /**
- * The fleet's shared state in one object (`REDIS_URL` set): the Redis connection and its health, the event
- * bus, the cache's second tier, fleet-wide coalescing, the upstream quotas, the shared tokens, purges and the
- * inbound rate limiters. `src/services.ts` hands these to the lookup path; without `REDIS_URL` there is no
- * Fleet and everything stays in memory.
+ * The fleet's shared state in one object (a shared Redis configured, of any topology): the Redis connection and
+ * its health, the event bus, the cache's second tier, fleet-wide coalescing, the upstream quotas, the shared
+ * tokens, purges and the inbound rate limiters. `src/services.ts` hands these to the lookup path; without a shared
+ * Redis there is no Fleet and everything stays in memory.
  */
-import type { FleetConfig } from '../../config/fleet.js';
+import type { FleetConfig, RedisTopology } from '../../config/fleet.js';
 import type { Clock } from '../core/clock.js';
 import type { CacheKey } from '../core/cache-key.js';
 import type { Logger } from '../core/logger.js';
@@ -31,14 +31,14 @@ export class Fleet implements PurgeBroadcast {
   private readonly purgeListeners = new Set<(cacheKey: CacheKey) => void>();
 
   constructor(
-    readonly config: FleetConfig & { redisUrl: string },
+    readonly config: FleetConfig & { redis: RedisTopology },
     private readonly logger: Logger,
     clock: Clock,
     metrics?: RedisMetrics,
   ) {
     this.cipher = config.encryptionKey ? new ValueCipher(config.encryptionKey) : undefined;
     this.redis = new FleetRedis({
-      url: config.redisUrl,
+      topology: config.redis,
       keyPrefix: config.keyPrefix,
       timeoutMs: config.timeoutMs,
       logger,
@@ -68,6 +68,7 @@ export class Fleet implements PurgeBroadcast {
   state(): Record<string, unknown> {
     return {
       redis: this.redis.health,
+      topology: this.config.redis.kind,
       scripts: this.redis.scriptsFailing ? 'failing' : 'ok',
       events: this.events.listening ? 'subscribed' : 'not subscribed',
       fleetSize: this.config.size,

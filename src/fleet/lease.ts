@@ -32,6 +32,11 @@ return 0`;
 /** Deletes a lease that has no expiry (no replica sets one: junk written over it), only if it still has none. */
 const DROP_JUNK = `if redis.call('PTTL', KEYS[1]) == -1 then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** The lease of the load named `name`: in the unit (hash slot) of what it loads, so a script can check both. */
+export function leaseKeyOf(redis: FleetRedis, name: string): string {
+  return redis.key('lease', redis.unit(name));
+}
+
 export interface SharedLoad<T> {
   /** The result another replica stored, if it is there and usable; undefined otherwise. */
   read: () => Promise<T | undefined>;
@@ -61,7 +66,7 @@ export class FleetCoalescer {
   ) {}
 
   async run<T>(name: string, deadline: Deadline, work: SharedLoad<T>): Promise<SharedResult<T>> {
-    const leaseKey = this.redis.key('lease', name);
+    const leaseKey = leaseKeyOf(this.redis, name);
     for (;;) {
       const token = randomUUID();
       let held: boolean;

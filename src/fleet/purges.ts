@@ -1,9 +1,14 @@
 /**
- * Purges for the fleet. A purge is one MULTI (atomic in Redis): for each cache key it deletes the L2 entry, ends the
- * key's load lease (a load it overtook no longer holds the right to write, see shared-cache.ts), leaves a short
- * marker (`purged:…`, `PURGE_MARKER_MS`) that a load without a lease checks before it writes, and publishes the purge
- * on the event channel. `PUBLISH` answers how many replicas were listening: fewer than `FLEET_SIZE` and the purge is
- * not reported as everywhere.
+ * Purges for the fleet. For each cache key a purge deletes the L2 entry, ends the key's load lease (a load it
+ * overtook no longer holds the right to write, see shared-cache.ts), leaves a short marker (`purged:…`,
+ * `PURGE_MARKER_MS`) that a load without a lease checks before it writes, and publishes the purge on the event
+ * channel. The publish answers how many replicas were listening: fewer than `FLEET_SIZE` and the purge is not
+ * reported as everywhere.
+ *
+ * On one server (or behind Sentinel) all of it is one MULTI, publishes included: atomic in Redis. In a Cluster each
+ * key's three writes are one MULTI on the key's node (its entry, lease and marker share a hash slot), and the
+ * publishes follow once every key's MULTI succeeded: a purge whose writes were taken but whose publish failed is
+ * kept as taken-but-unconfirmed and published again (below), as one that too few replicas heard.
  *
  * A purge that Redis did not take (down, stalled, a timed-out command) is kept and sent again every
  * `RETRY_MS` on the fleet's clock until Redis takes it, not only when Redis's health changes (a single timed-out
@@ -14,6 +19,7 @@
  * Kept in memory: a replica that restarts with purges still pending loses them (their L1 copies elsewhere live
  * until they expire). The answer to the purge (202) said they were pending.
  */
+import type { ChainableCommander } from 'ioredis';
 import type { CacheKey } from '../core/cache-key.js';
 import type { ClockTimer } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -95,22 +101,35 @@ export class FleetPurges {
    * replicas got every one of the events (the fewest). Throws `RedisUnavailable`.
    */
   private async send(keys: readonly CacheKey[]): Promise<{ existed: boolean; confirmed: number }> {
-    const replies = await this.redis.run('multi', async (client) => {
-      const multi = client.multi();
-      for (const key of keys) {
-        multi.del(this.cache.redisKey(key));
-        multi.del(this.cache.leaseKey(key));
-        multi.set(this.cache.markerKey(key), '1', 'PX', PURGE_MARKER_MS);
-      }
-      for (const key of keys) multi.publish(this.events.channel, this.events.encode({ t: 'purge', key }));
-      const results = await multi.exec();
-      // null: the transaction was aborted; an error in any reply: it did not all happen.
-      if (!results || results.some(([error]) => error)) throw new Error('purge transaction failed');
-      return results.map(([, reply]) => Number(reply));
+    const writes = keys.map((key) => (multi: ChainableCommander) => {
+      multi.del(this.cache.redisKey(key));
+      multi.del(this.cache.leaseKey(key));
+      multi.set(this.cache.markerKey(key), '1', 'PX', PURGE_MARKER_MS);
     });
-    const deleted = keys.map((_, i) => replies[i * 3] ?? 0);
-    const published = replies.slice(keys.length * 3);
-    return { existed: deleted.some((n) => n > 0), confirmed: Math.min(...published) };
+    const publishes = this.redis.cluster
+      ? []
+      : [
+          (multi: ChainableCommander) => {
+            for (const key of keys) multi.publish(this.events.channel, this.events.encode({ t: 'purge', key }));
+          },
+        ];
+    // Throws RedisUnavailable: in a Cluster some keys' MULTIs may have been taken already; sending them again with
+    // the others is harmless (a delete of nothing, a fresh marker).
+    const groups = await this.redis.transaction('multi', [...writes, ...publishes]);
+    const existed = groups.slice(0, keys.length).some((replies) => Number(replies[0]) > 0);
+    if (!this.redis.cluster) {
+      const published = (groups[keys.length] ?? []).map(Number);
+      return { existed, confirmed: Math.min(...published) };
+    }
+    // Taken; a publish that fails now leaves the purge taken but unconfirmed: it is published again.
+    let confirmed = Infinity;
+    try {
+      for (const key of keys) confirmed = Math.min(confirmed, await this.events.publish({ t: 'purge', key }));
+    } catch (error) {
+      if (!(error instanceof RedisUnavailable)) throw error;
+      confirmed = 0;
+    }
+    return { existed, confirmed };
   }
 
   /** Publishes again; resolves with the fewest replicas that got each event. Throws `RedisUnavailable`. */

@@ -8,14 +8,21 @@
  * `<record>` is a keyed hash of the provider and its id, never the id. Every key has a TTL, renewed by each put,
  * so an index nobody feeds empties itself; the scores let a reader skip an expired member before Redis drops it.
  *
- * A put reads the record's previous terms, then writes everything in one MULTI: two round trips, atomic in the
- * second. Two replicas putting one record at once may leave a term of the loser's in a posting list: every read
- * checks that the record still holds the term it was found by, so such a posting finds nothing and is trimmed by
- * the cap or the TTL. A value that fails its shape, or does not open under `INDEX_KEY`, is a miss.
+ * A put reads the record's previous terms, then writes everything: two round trips. On one server (or behind
+ * Sentinel) the writes are one MULTI, atomic. In a Cluster a record's keys and its terms' posting lists are
+ * spread over the nodes (a posting list is shared by every record holding the term, so no hash tag can put them
+ * together): each key's writes are a MULTI of their own, atomic per key, not together. Either way, two replicas
+ * putting one record at once, or a put cut short in a Cluster, may leave a posting that the record no longer
+ * holds: every read checks that the record still holds the term it was found by, so such a posting finds nothing
+ * and is trimmed by the cap or the TTL; a posting missing for a record that holds the term (a Cluster put cut
+ * short) is written by the record's next put. A value that fails its shape, or does not open under `INDEX_KEY`,
+ * is a miss. Reads of several keys are sent at once (`FleetRedis.pipelined`): one round trip on one server, one per
+ * node in a Cluster.
  *
  * Redis failures reject (`RedisUnavailable`): the caller decides, and a search or a link answers without the
  * index rather than fail.
  */
+import type { ChainableCommander } from 'ioredis';
 import { POSTING_CAP, type BlindIndex, type IndexedRecord } from '../linking/blind-index.js';
 import type { IndexKeys } from '../linking/index-keys.js';
 import { indexTerms } from '../linking/index-terms.js';
@@ -55,28 +62,27 @@ export class RedisIndex implements BlindIndex {
     const now = this.redis.clock.now();
     const expiresAt = now + this.ttlMs;
     const previous = await this.previousTerms(recordKey);
-    await this.redis.run('index put', async (client) => {
-      const multi = client.multi();
-      for (const term of previous) if (!terms.includes(term)) multi.zrem(this.termKey(term), record);
-      for (const term of terms) {
+    const stored: StoredRecord = {
+      ref: this.keys.sealRef(ref, record),
+      summary: this.keys.seal(summary, record),
+      keys: terms.join(' '),
+    };
+    const providerKey = this.providerKey(ref.provider);
+    // One group per key: see the header for what is atomic in each topology.
+    await this.redis.transaction('index put', [
+      ...previous
+        .filter((term) => !terms.includes(term))
+        .map((term) => (multi: ChainableCommander) => multi.zrem(this.termKey(term), record)),
+      ...terms.map((term) => (multi: ChainableCommander) => {
         const key = this.termKey(term);
         multi.zadd(key, expiresAt, record);
         multi.zremrangebyscore(key, '-inf', `(${now}`);
         multi.zremrangebyrank(key, 0, -(POSTING_CAP + 1));
         multi.pexpire(key, this.ttlMs);
-      }
-      const stored: StoredRecord = {
-        ref: this.keys.sealRef(ref, record),
-        summary: this.keys.seal(summary, record),
-        keys: terms.join(' '),
-      };
-      multi.hset(recordKey, stored);
-      multi.pexpire(recordKey, this.ttlMs);
-      const providerKey = this.providerKey(ref.provider);
-      multi.zadd(providerKey, expiresAt, record);
-      multi.pexpire(providerKey, this.ttlMs);
-      resultsOf(await multi.exec());
-    });
+      }),
+      (multi) => multi.hset(recordKey, stored).pexpire(recordKey, this.ttlMs),
+      (multi) => multi.zadd(providerKey, expiresAt, record).pexpire(providerKey, this.ttlMs),
+    ]);
   }
 
   async has(ref: RecordRef): Promise<boolean> {
@@ -88,13 +94,11 @@ export class RedisIndex implements BlindIndex {
     const record = this.recordName(ref);
     const recordKey = this.redis.key('ix', 'r', record);
     const previous = await this.previousTerms(recordKey);
-    await this.redis.run('index remove', async (client) => {
-      const multi = client.multi();
-      for (const term of previous) multi.zrem(this.termKey(term), record);
-      multi.del(recordKey);
-      multi.zrem(this.providerKey(ref.provider), record);
-      resultsOf(await multi.exec());
-    });
+    await this.redis.transaction('index remove', [
+      ...previous.map((term) => (multi: ChainableCommander) => multi.zrem(this.termKey(term), record)),
+      (multi) => multi.del(recordKey),
+      (multi) => multi.zrem(this.providerKey(ref.provider), record),
+    ]);
   }
 
   async holders(feature: StrongFeature, value: string, limit: number): Promise<IndexedRecord[]> {
@@ -113,12 +117,13 @@ export class RedisIndex implements BlindIndex {
     );
     if (limit <= 0 || terms.length === 0) return [];
     const now = this.redis.clock.now();
-    const lists = await this.redis.run('index names', async (client) => {
-      const pipeline = client.pipeline();
-      for (const term of terms)
-        pipeline.zrevrangebyscore(this.termKey(term), '+inf', `(${now}`, 'LIMIT', 0, POSTING_CAP);
-      return resultsOf(await pipeline.exec());
-    });
+    const lists = await this.redis.pipelined(
+      'index names',
+      terms.map(
+        (term) => (pipeline: ChainableCommander) =>
+          pipeline.zrevrangebyscore(this.termKey(term), '+inf', `(${now}`, 'LIMIT', 0, POSTING_CAP),
+      ),
+    );
     // Those holding more of the words first; among equals, the order of the lists (latest put first).
     const hits = new Map<string, number>();
     for (const list of lists) {
@@ -132,9 +137,9 @@ export class RedisIndex implements BlindIndex {
   async count(provider: string): Promise<number> {
     const key = this.providerKey(provider);
     const now = this.redis.clock.now();
-    const [, counted] = await this.redis.run('index count', async (client) =>
-      resultsOf(await client.multi().zremrangebyscore(key, '-inf', `(${now}`).zcard(key).exec()),
-    );
+    const [[, counted] = []] = await this.redis.transaction('index count', [
+      (multi) => multi.zremrangebyscore(key, '-inf', `(${now}`).zcard(key),
+    ]);
     return typeof counted === 'number' ? counted : 0;
   }
 
@@ -173,11 +178,12 @@ export class RedisIndex implements BlindIndex {
     for (let from = 0; from < records.length && found.length < limit;) {
       const batch = records.slice(from, from + limit - found.length);
       from += batch.length;
-      const rows = await this.redis.run('index read', async (client) => {
-        const pipeline = client.pipeline();
-        for (const record of batch) pipeline.hmget(this.redis.key('ix', 'r', record), ...FIELDS);
-        return resultsOf(await pipeline.exec());
-      });
+      const rows = await this.redis.pipelined(
+        'index read',
+        batch.map(
+          (record) => (pipeline: ChainableCommander) => pipeline.hmget(this.redis.key('ix', 'r', record), ...FIELDS),
+        ),
+      );
       batch.forEach((record, i) => {
         const opened = this.open(record, rows[i], terms);
         if (opened) found.push(opened);
@@ -201,11 +207,4 @@ export class RedisIndex implements BlindIndex {
 
 function splitTerms(keys: string): string[] {
   return keys === '' ? [] : keys.split(' ');
-}
-
-/** The results of a MULTI or pipeline; the first command that failed makes the whole call fail. */
-function resultsOf(results: [error: Error | null, result: unknown][] | null): unknown[] {
-  if (!results) throw new Error('redis transaction aborted');
-  for (const [error] of results) if (error) throw error;
-  return results.map(([, result]) => result);
 }

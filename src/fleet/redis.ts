@@ -1,15 +1,26 @@
 /**
- * The fleet's Redis connection (ioredis): one connection for commands, one for pub/sub, and the replica's
- * view of Redis's health. Every command goes through `run`, which times it out (`REDIS_TIMEOUT_MS`), counts it
- * in the metrics and turns any failure into `RedisUnavailable`: callers fall back to local state, never to a 5xx.
+ * The fleet's Redis connection (ioredis): one connection for commands, one for pub/sub, one for the quota, and the
+ * replica's view of Redis's health. Every command goes through `run`, which times it out (`REDIS_TIMEOUT_MS`),
+ * counts it in the metrics and turns any failure into `RedisUnavailable`: callers fall back to local state, never
+ * to a 5xx.
+ *
+ * Each of the three is built for the configured topology (redis-clients.ts): one server, a primary found through
+ * Sentinel (the client asks the sentinels again on every reconnect, so it follows a promotion), or a Cluster (the
+ * client routes each command to the node serving its key's slot). In a Cluster every script's and every
+ * transaction's keys must share one slot: `key()` names keys, `unit()` marks the part that picks the slot.
  *
  * Health is `up` or `degraded`. Degraded while the connection is down, and for a short pause after a few
  * commands in a row failed on a live connection (a stalled server): during the pause commands fail at once
  * instead of each waiting out its timeout. Each transition is logged once.
  */
+import type { ChainableCommander } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import type { RedisTopology } from '../../config/fleet.js';
 import type { Clock } from '../core/clock.js';
-import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { Logger } from '../core/logger.js';
+import { connectRedis, type RedisClient } from './redis-clients.js';
+
+export type { RedisClient } from './redis-clients.js';
 
 export type RedisHealth = 'up' | 'degraded';
 
@@ -37,7 +48,7 @@ export interface RedisMetrics {
 const SCRIPT_ERROR_SHOWN_MS = 60_000;
 
 export interface FleetRedisOptions {
-  url: string;
+  topology: RedisTopology;
   keyPrefix: string;
   timeoutMs: number;
   logger: Logger;
@@ -55,16 +66,21 @@ const QUOTA_TIMEOUT_MS = 1000;
 
 export class FleetRedis {
   /** Regular commands. */
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** Pub/sub only: a subscribed connection cannot send other commands. */
-  readonly subscriber: Redis;
+  readonly subscriber: RedisClient;
   /**
    * The upstream quota's slot script, on a connection of its own with a longer timeout: its answer is worth
    * waiting for (a lookup waits for its slot anyway), a timed-out call may still have taken a slot, and a busy
    * replica's slow cache reads must not switch the quota to its per-replica fallback while the fleet keeps sharing.
    */
-  readonly quotaClient: Redis;
+  readonly quotaClient: RedisClient;
   readonly keyPrefix: string;
+  /**
+   * A Redis Cluster: events go on sharded pub/sub (`SPUBLISH` counts every replica listening, which `PUBLISH`
+   * cannot there), and transactions are sent one slot at a time (`transaction`).
+   */
+  readonly cluster: boolean;
   private state: RedisHealth | 'starting' = 'starting';
   private failures = 0;
   private pausedUntil = 0;
@@ -74,32 +90,17 @@ export class FleetRedis {
 
   constructor(private readonly options: FleetRedisOptions) {
     this.keyPrefix = options.keyPrefix;
-    const connection: RedisOptions = {
-      // Fail fast: no queue of commands while disconnected, no resending after a reconnect, and a
-      // client-side timeout on each command. The gateway has a local fallback for everything it keeps here.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      // The event bus subscribes again itself on every 'ready' (and handles a failure); ioredis's own resubscription
-      // has no handler, so a timed-out SUBSCRIBE would be an unhandled rejection.
-      autoResubscribe: false,
-      commandTimeout: options.timeoutMs,
-      connectTimeout: Math.max(1000, options.timeoutMs * 20),
-      // Reconnect for ever, quickly at first, then every 2 s: sharing resumes soon after Redis is back.
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-      // RESP2 works with every Redis and Valkey the gateway may meet (RESP3 needs Redis 6+).
-      protocol: 2,
-      connectionName: 'customer-gateway',
-      // On shutdown, a socket that does not close by itself is destroyed after this long.
-      disconnectTimeout: 200,
-    };
-    // Credentials and TLS (`rediss://`) come from the URL.
-    this.client = new Redis(options.url, connection);
-    this.subscriber = new Redis(options.url, { ...connection, connectionName: 'customer-gateway-events' });
-    this.quotaClient = new Redis(options.url, {
-      ...connection,
-      commandTimeout: Math.max(QUOTA_TIMEOUT_MS, options.timeoutMs),
-      connectionName: 'customer-gateway-quota',
+    this.cluster = options.topology.kind === 'cluster';
+    const timeouts = { commandTimeoutMs: options.timeoutMs };
+    this.client = connectRedis(options.topology, { ...timeouts, name: 'customer-gateway' });
+    this.subscriber = connectRedis(options.topology, {
+      ...timeouts,
+      name: 'customer-gateway-events',
+      subscriber: true,
+    });
+    this.quotaClient = connectRedis(options.topology, {
+      commandTimeoutMs: Math.max(QUOTA_TIMEOUT_MS, options.timeoutMs),
+      name: 'customer-gateway-quota',
     });
     // ioredis emits connection errors as events; without a listener they would be thrown. The transitions
     // below are what gets logged, once each.
@@ -107,6 +108,12 @@ export class FleetRedis {
       connectionOf.on('error', (error: Error) =>
         options.logger.debug({ err: error.message }, 'redis: connection error'),
       );
+      // The clients reconnect for ever; one that ends all the same (an ioredis path that gives up) leaves this replica
+      // on its local state until it restarts: said loudly, not left to be found.
+      connectionOf.on('end', () => {
+        if (!this.closed)
+          options.logger.error('redis: a connection ended and will not reconnect; restart this replica to share again');
+      });
     }
     this.client.on('ready', () => {
       this.failures = 0;
@@ -131,6 +138,16 @@ export class FleetRedis {
     return this.keyPrefix + parts.join(':');
   }
 
+  /**
+   * The part of a key that names its unit (one cached customer, one provider's quota, one credential), as a hash
+   * tag: a Cluster places a key by the text between its first `{` and `}`, so every key of one unit lands in one
+   * slot (its scripts and transactions may touch them together) while different units spread over the nodes.
+   * On one server the braces are only characters.
+   */
+  unit(name: string): string {
+    return `{${name}}`;
+  }
+
   get health(): RedisHealth {
     return this.state === 'up' && !this.scriptsFailing ? 'up' : 'degraded';
   }
@@ -151,7 +168,7 @@ export class FleetRedis {
   }
 
   /** Runs one command (or one pipeline) with the fleet's timeout; any failure is `RedisUnavailable`. */
-  async run<T>(command: string, send: (client: Redis) => Promise<T>): Promise<T> {
+  async run<T>(command: string, send: (client: RedisClient) => Promise<T>): Promise<T> {
     if (!this.usable) throw new RedisUnavailable(command);
     const started = performance.now();
     try {
@@ -176,7 +193,7 @@ export class FleetRedis {
    * Runs the quota's command on its own connection (`quotaClient`): it fails only when that connection is down or
    * Redis does not answer within `QUOTA_TIMEOUT_MS`, whatever the health of the cache's commands.
    */
-  async runQuota<T>(send: (client: Redis) => Promise<T>): Promise<T> {
+  async runQuota<T>(send: (client: RedisClient) => Promise<T>): Promise<T> {
     if (this.quotaClient.status !== 'ready') throw new RedisUnavailable('quota');
     const started = performance.now();
     try {
@@ -190,10 +207,60 @@ export class FleetRedis {
     }
   }
 
+  /**
+   * Sends groups of commands, each group's keys in one slot (see `unit`), as one `run`; resolves with each group's
+   * replies. On one server (or behind Sentinel) all groups go in one MULTI: atomic together. In a Cluster each group
+   * is a MULTI of its own on its node: each group is atomic, the groups together are not. Any failed reply, or an
+   * aborted transaction, fails the whole call (`RedisUnavailable`).
+   */
+  async transaction(command: string, groups: ReadonlyArray<(multi: ChainableCommander) => void>): Promise<unknown[][]> {
+    return this.run(command, async (client) => {
+      if (!this.cluster) {
+        const multi = client.multi();
+        const sizes = groups.map((group) => countCommands(multi, group));
+        const replies = repliesOf(await multi.exec());
+        let at = 0;
+        return sizes.map((size) => replies.slice(at, (at += size)));
+      }
+      return Promise.all(
+        groups.map(async (group) => {
+          const multi = client.multi();
+          group(multi);
+          return repliesOf(await multi.exec());
+        }),
+      );
+    });
+  }
+
+  /**
+   * Sends one command per key at once (reads of several keys), as one `run`; resolves with their replies, in order.
+   * On one server (or behind Sentinel) they are one pipeline: one round trip. In a Cluster each is a pipeline of its
+   * own, sent together to the nodes of their slots. Any failed reply fails the whole call (`RedisUnavailable`).
+   */
+  async pipelined(
+    command: string,
+    commands: ReadonlyArray<(pipeline: ChainableCommander) => void>,
+  ): Promise<unknown[]> {
+    return this.run(command, async (client) => {
+      if (!this.cluster) {
+        const pipeline = client.pipeline();
+        for (const add of commands) add(pipeline);
+        return repliesOf(await pipeline.exec());
+      }
+      return Promise.all(
+        commands.map(async (add) => {
+          const pipeline = client.pipeline();
+          add(pipeline);
+          return repliesOf(await pipeline.exec())[0];
+        }),
+      );
+    });
+  }
+
   /** Closes the connections; resolves once they have ended (or after half a second, whichever comes first). */
   async close(): Promise<void> {
     this.closed = true;
-    const ended = (connection: Redis) =>
+    const ended = (connection: RedisClient) =>
       connection.status === 'end'
         ? Promise.resolve()
         : new Promise<void>((resolve) => connection.once('end', () => resolve()));
@@ -231,4 +298,18 @@ export class FleetRedis {
       );
     for (const listener of this.listeners) listener(to);
   }
+}
+
+/** Adds `group`'s commands to `multi`; returns how many it added. */
+function countCommands(multi: ChainableCommander, group: (multi: ChainableCommander) => void): number {
+  const before = multi.length;
+  group(multi);
+  return multi.length - before;
+}
+
+/** The replies of a MULTI or pipeline; the first command that failed, or an aborted transaction, fails the call. */
+function repliesOf(results: [error: Error | null, result: unknown][] | null): unknown[] {
+  if (!results) throw new Error('redis transaction aborted');
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, result]) => result);
 }

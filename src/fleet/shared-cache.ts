@@ -5,7 +5,7 @@
  * from the same version), and lives in Redis only while it is fresh: no replica takes an expired entry from the
  * L2 (stale answers come from each replica's own L1), so personal data stays no longer than a reader may use it.
  *
- * Keys hold no customer id: `<prefix>c:<provider>:<digest>`, where the digest is an HMAC of the cache key when
+ * Keys hold no customer id: `<prefix>{c:<provider>:<digest>}`, where the digest is an HMAC of the cache key when
  * `CACHE_ENCRYPTION_KEY` is set (a guessed id cannot be confirmed from a key listing) and a SHA-256 otherwise.
  * The ids of the three providers are account identifiers, not national ids, but a key listing, `MONITOR` or
  * the slow log should not be a list of customers either. The value names its own cache key, and a read checks
@@ -24,6 +24,7 @@ import type { CacheEntry, CustomerEntry, NotFoundEntry, View } from '../core/cac
 import { providerOf, type CacheKey } from '../core/cache-key.js';
 import { GatewayError, type ProblemCode } from '../core/problems.js';
 import { keyDigest, type ValueCipher } from './cipher.js';
+import { leaseKeyOf } from './lease.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 import { storedEntrySchema, valid } from './stored-shapes.js';
 
@@ -95,19 +96,22 @@ export class SharedCache {
     redis.client.defineCommand('fleetWriteEntry', { numberOfKeys: 3, lua: WRITE_ENTRY });
   }
 
+  // The entry, its lease and its marker are one unit (the write script and the purge touch them together): one
+  // hash slot in a Cluster, while different customers spread over its nodes.
+
   /** The Redis key of a cache key. */
   redisKey(cacheKey: CacheKey): string {
-    return this.redis.key(this.leaseName(cacheKey));
+    return this.redis.key(this.redis.unit(this.leaseName(cacheKey)));
   }
 
-  /** The key of the fleet's load lease for a cache key (its value is the holder's token). */
+  /** The key of the fleet's load lease for a cache key (its value is the holder's token): the coalescer's. */
   leaseKey(cacheKey: CacheKey): string {
-    return this.redis.key('lease', this.leaseName(cacheKey));
+    return leaseKeyOf(this.redis, this.leaseName(cacheKey));
   }
 
   /** The key a purge leaves for `PURGE_MARKER_MS`: writes without a lease do not bring the entry back meanwhile. */
   markerKey(cacheKey: CacheKey): string {
-    return this.redis.key('purged', this.leaseName(cacheKey));
+    return this.redis.key('purged', this.redis.unit(this.leaseName(cacheKey)));
   }
 
   /** The cache key's name in Redis without the prefix (`c:<provider>:<digest>`): also names its lease and events. */

@@ -65,8 +65,10 @@ class FleetTokenStore implements TokenStore {
     private readonly credential: string,
     private readonly leaseMs: number,
   ) {
-    this.key = redis.key('token', credential);
-    this.leaseKey = redis.key('lease', 'token', credential);
+    // One unit per credential: the token and its lease sit in one slot in a Cluster (no script needs both today;
+    // kept together so that one may).
+    this.key = redis.key('token', redis.unit(credential));
+    this.leaseKey = redis.key('lease', 'token', redis.unit(credential));
   }
 
   /** A usable token, or undefined: then this replica fetches one and `set`s it. */

@@ -1,10 +1,14 @@
 /**
  * The blind index in this process: one replica, no Redis. Bounded by `maxRecords` (the least recently put record
- * goes first) and by time (a record expires `ttlSeconds` after its last put), both kept by lru-cache on the
- * gateway's clock; a record that leaves, whatever the reason, takes its postings with it.
+ * goes first) and by time (a record expires `ttlSeconds` after its last put, on the gateway's clock); a record that
+ * leaves, whatever the reason, takes its postings with it.
  *
  * Kept compact, since 100,000 records must fit in a few dozen MB:
- *   - a record is one string: its terms' short forms, then its sealed summary, as one-byte (latin1) text;
+ *   - the records are one Map in the order they were last put (a put deletes, then sets): the oldest is both the
+ *     one the bound evicts and the first to expire, since every record lives the same time. So the Map's own
+ *     order is the eviction queue, and nothing per record is kept beside it;
+ *   - a record's key is a one-character provider code and the provider's id; its value is one string of one-byte
+ *     (latin1) characters: when it was put, its terms' short forms, then its sealed summary;
  *   - a posting list is keyed by the first 32 bits of the term's hash (posting-table.ts: no string, no Map entry),
  *     and holds one record key as a plain string (the record's own key string, shared), or an array once a second
  *     record shares the term. Two terms may share those 32 bits, so a record found through a list counts only if
@@ -12,7 +16,6 @@
  *   - a list holds at most `POSTING_CAP` records, the most recently put: search answers a few dozen at most, and
  *     the generic-identifier rule needs only to know that more than a handful share one.
  */
-import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import { POSTING_CAP, type BlindIndex, type IndexedRecord } from './blind-index.js';
 import type { IndexKeys } from './index-keys.js';
@@ -34,59 +37,61 @@ export interface MemoryIndexLimits {
 const TERM_BYTES = 6;
 /** Lists up to this long are copied to add a record, longer ones grow in place. */
 const SHORT_LIST = 8;
-/** A record's value starts with its number of terms (16 bits). */
-const HEADER_BYTES = 2;
-
-/** Record keys hold the provider and its id apart with a character neither contains. */
-const SEPARATOR = '\u0000';
+/** A record's value starts with when it was put (ms, 48 bits) and its number of terms (8 bits). */
+const PUT_AT_BYTES = 6;
+const HEADER_BYTES = PUT_AT_BYTES + 1;
+/** At most this many terms per record are indexed (a record with more identifiers is found by its first ones). */
+const MAX_TERMS = 255;
 
 export class MemoryIndex implements BlindIndex {
-  private readonly records: LRUCache<string, string>;
+  /** Record key → value, oldest put first. */
+  private readonly records = new Map<string, string>();
   private readonly postings = new PostingTable();
-  private readonly counts = new Map<string, number>();
+  /** Providers by code (a record key's first character), and how many records each has. */
+  private readonly providers: string[] = [];
+  private readonly counts: number[] = [];
+  private readonly ttlMs: number;
 
   constructor(
     private readonly keys: IndexKeys,
-    clock: Clock,
-    limits: MemoryIndexLimits,
+    private readonly clock: Clock,
+    private readonly limits: MemoryIndexLimits,
   ) {
-    this.records = new LRUCache<string, string>({
-      max: limits.maxRecords,
-      ttl: limits.ttlSeconds * 1000,
-      // lru-cache's TTLs read the gateway's clock at every call (no cached reading a test's clock could outrun).
-      perf: { now: () => clock.now() },
-      ttlResolution: 0,
-      // Recency is the time of the last put (reads peek), so the least recently put record is evicted first and the
-      // expired records are always the least recent ones: `sweep` walks from that end and stops at the first alive.
-      updateAgeOnGet: false,
-      allowStale: true,
-      // Evicted, expired or removed: its postings and its count go with it.
-      dispose: (value, key) => this.forget(key, value),
-    });
+    this.ttlMs = limits.ttlSeconds * 1000;
   }
 
   async put(ref: RecordRef, features: RecordFeatures, summary: RecordSummary): Promise<void> {
     this.sweep();
-    const key = recordKey(ref);
-    const digests = indexTerms(features).map((term) => this.keys.digest(term.kind, term.value));
-    const sealed = Buffer.from(this.keys.seal(summary), 'base64url');
+    const key = this.recordKey(ref);
+    const digests = indexTerms(features)
+      .slice(0, MAX_TERMS)
+      .map((term) => this.keys.digest(term.kind, term.value));
+    const sealed = this.keys.sealBytes(summary);
     const value = Buffer.allocUnsafe(HEADER_BYTES + digests.length * TERM_BYTES + sealed.length);
-    value.writeUInt16LE(digests.length, 0);
-    digests.forEach((digest, i) => digest.copy(value, HEADER_BYTES + i * TERM_BYTES, 0, TERM_BYTES));
+    value.writeUIntLE(Math.max(0, Math.floor(this.clock.now())), 0, PUT_AT_BYTES);
+    value[PUT_AT_BYTES] = digests.length;
+    digests.forEach((digest, i) => value.write(digest, HEADER_BYTES + i * TERM_BYTES, TERM_BYTES, 'latin1'));
     sealed.copy(value, HEADER_BYTES + digests.length * TERM_BYTES);
-    // The previous put's postings go first (dispose), so that terms the record no longer has stop finding it.
-    this.records.delete(key);
+    // The previous put's postings go first, so that terms the record no longer has stop finding it; deleting also
+    // moves the record to the end of the Map's order (the most recently put).
+    this.delete(key);
     this.records.set(key, value.toString('latin1'));
-    for (const digest of digests) this.addPosting(digest.readInt32LE(0), key);
-    this.counts.set(ref.provider, (this.counts.get(ref.provider) ?? 0) + 1);
+    for (const digest of digests) this.addPosting(slotAt(digest, 0), key);
+    const code = key.charCodeAt(0);
+    this.counts[code] = (this.counts[code] ?? 0) + 1;
+    if (this.records.size > this.limits.maxRecords) {
+      const oldest = this.records.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
   }
 
   async remove(ref: RecordRef): Promise<void> {
-    this.records.delete(recordKey(ref));
+    this.delete(this.recordKey(ref));
   }
 
   async has(ref: RecordRef): Promise<boolean> {
-    return this.records.has(recordKey(ref));
+    this.sweep();
+    return this.records.has(this.recordKey(ref));
   }
 
   async holders(feature: StrongFeature, value: string, limit: number): Promise<IndexedRecord[]> {
@@ -103,7 +108,8 @@ export class MemoryIndex implements BlindIndex {
 
   async count(provider: string): Promise<number> {
     this.sweep();
-    return this.counts.get(provider) ?? 0;
+    const code = this.providers.indexOf(provider);
+    return code < 0 ? 0 : (this.counts[code] ?? 0);
   }
 
   /** Records held (expired ones included until the next call sweeps them). */
@@ -115,16 +121,16 @@ export class MemoryIndex implements BlindIndex {
    * The records holding any of the terms, those holding more of them first, then the most recently put; at most
    * `limit`. A record whose summary does not open (it cannot, short of a bug) is left out.
    */
-  private find(digests: readonly Buffer[], limit: number): IndexedRecord[] {
+  private find(digests: readonly string[], limit: number): IndexedRecord[] {
     this.sweep();
     const hits = new Map<string, number>();
     for (const digest of digests) {
-      const term = digest.toString('latin1', 0, TERM_BYTES);
-      const list = this.postings.get(digest.readInt32LE(0));
+      const term = digest.slice(0, TERM_BYTES);
+      const list = this.postings.get(slotAt(digest, 0));
       const keys = list === undefined ? [] : typeof list === 'string' ? [list] : list;
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
-        const value = this.records.peek(key);
+        const value = this.records.get(key);
         if (value !== undefined && holdsTerm(value, term)) hits.set(key, (hits.get(key) ?? 0) + 1);
       }
     }
@@ -132,9 +138,9 @@ export class MemoryIndex implements BlindIndex {
     const found: IndexedRecord[] = [];
     for (const [key] of ranked) {
       if (found.length >= limit) break;
-      const value = this.records.peek(key);
-      const summary = value === undefined ? undefined : this.keys.unseal(sealedPart(value));
-      if (summary) found.push({ ref: refOf(key), summary });
+      const value = this.records.get(key);
+      const summary = value === undefined ? undefined : this.keys.unsealBytes(sealedPart(value));
+      if (summary) found.push({ ref: this.refOf(key), summary });
     }
     return found;
   }
@@ -171,46 +177,52 @@ export class MemoryIndex implements BlindIndex {
     this.postings.set(slot, left.length === 1 ? (left[0] as string) : left);
   }
 
-  /** A record left the index: its postings and its count go too. */
-  private forget(key: string, value: string): void {
-    const terms = value.charCodeAt(0) | (value.charCodeAt(1) << 8);
-    for (let i = 0; i < terms; i++) {
-      const at = HEADER_BYTES + i * TERM_BYTES;
-      this.removePosting(slotAt(value, at), key);
-    }
-    const provider = key.slice(0, key.indexOf(SEPARATOR));
-    const left = (this.counts.get(provider) ?? 1) - 1;
-    if (left > 0) this.counts.set(provider, left);
-    else this.counts.delete(provider);
+  /** A record leaves the index (replaced, removed, evicted or expired): its postings and its count go too. */
+  private delete(key: string): void {
+    const value = this.records.get(key);
+    if (value === undefined) return;
+    this.records.delete(key);
+    const terms = value.charCodeAt(PUT_AT_BYTES);
+    for (let i = 0; i < terms; i++) this.removePosting(slotAt(value, HEADER_BYTES + i * TERM_BYTES), key);
+    const code = key.charCodeAt(0);
+    this.counts[code] = (this.counts[code] ?? 1) - 1;
   }
 
   /**
-   * Lets the expired records go, with their postings and counts. lru-cache keeps an expired entry until it is
-   * touched; here they are the least recently put ones, so the sweep stops at the first record still alive.
+   * Lets the expired records go, with their postings and counts. They are the least recently put ones (every
+   * record lives the same time), so the sweep stops at the first record still alive.
    */
   private sweep(): void {
-    const expired: string[] = [];
-    for (const key of this.records.rkeys()) {
-      if (this.records.getRemainingTTL(key) >= 0) break;
-      expired.push(key);
+    const oldestAlive = this.clock.now() - this.ttlMs;
+    for (const [key, value] of this.records) {
+      if (putAt(value) >= oldestAlive) break;
+      this.delete(key);
     }
-    for (const key of expired) this.records.delete(key);
+  }
+
+  /**
+   * One flat string per record: the provider's code, then its id (a template literal may leave a rope of its
+   * parts, which costs more than the text).
+   */
+  private recordKey(ref: RecordRef): string {
+    let code = this.providers.indexOf(ref.provider);
+    if (code < 0) code = this.providers.push(ref.provider) - 1;
+    return Buffer.from(String.fromCharCode(code) + ref.providerId).toString();
+  }
+
+  private refOf(key: string): RecordRef {
+    return { provider: this.providers[key.charCodeAt(0)] ?? '', providerId: key.slice(1) };
   }
 }
 
-/**
- * One flat string per record key (a template literal may leave a rope of its parts, which costs more than the text).
- */
-function recordKey(ref: RecordRef): string {
-  return Buffer.from(`${ref.provider}${SEPARATOR}${ref.providerId}`).toString();
+/** When the record was put (ms), from its value's first six characters. */
+function putAt(value: string): number {
+  let ms = 0;
+  for (let i = PUT_AT_BYTES - 1; i >= 0; i--) ms = ms * 256 + value.charCodeAt(i);
+  return ms;
 }
 
-function refOf(key: string): RecordRef {
-  const at = key.indexOf(SEPARATOR);
-  return { provider: key.slice(0, at), providerId: key.slice(at + 1) };
-}
-
-/** The posting slot of the term at `at` in a record's value: its first 32 bits, as `readInt32LE` reads them. */
+/** The posting slot of the term at `at` (a digest, or a record's value): its first 32 bits, little-endian. */
 function slotAt(value: string, at: number): number {
   return (
     value.charCodeAt(at) |
@@ -221,12 +233,11 @@ function slotAt(value: string, at: number): number {
 }
 
 function holdsTerm(value: string, term: string): boolean {
-  const terms = value.charCodeAt(0) | (value.charCodeAt(1) << 8);
+  const terms = value.charCodeAt(PUT_AT_BYTES);
   for (let i = 0; i < terms; i++) if (value.startsWith(term, HEADER_BYTES + i * TERM_BYTES)) return true;
   return false;
 }
 
-function sealedPart(value: string): string {
-  const terms = value.charCodeAt(0) | (value.charCodeAt(1) << 8);
-  return Buffer.from(value.slice(HEADER_BYTES + terms * TERM_BYTES), 'latin1').toString('base64url');
+function sealedPart(value: string): Buffer {
+  return Buffer.from(value.slice(HEADER_BYTES + value.charCodeAt(PUT_AT_BYTES) * TERM_BYTES), 'latin1');
 }

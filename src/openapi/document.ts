@@ -491,7 +491,7 @@ function routes(operatorPortSeparate: boolean): Route[] {
       summary: 'Drop one cached entry',
       description:
         'Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. ' +
-        'In a fleet (REDIS_URL), the shared cache and every replica drop it before the answer. ' +
+        'In a fleet (a shared Redis), the shared cache and every replica drop it before the answer. ' +
         'Needs the `cache:purge` scope.',
       parameters: customer,
       caller: true,
@@ -949,7 +949,8 @@ function schemas(providerIds: string[]): Record<string, Schema> {
         fleet: {
           type: 'object',
           description:
-            'With `REDIS_URL`: `redis` (`up` or `degraded`), the event subscription, fleet size, encryption.',
+            'With a shared Redis: `redis` (`up` or `degraded`), `topology` (`single`, `sentinel` or `cluster`), ' +
+            'the event subscription, fleet size, encryption.',
         },
       },
       ['status'],

@@ -8,7 +8,7 @@ import { customerKey } from '../../src/core/cache-key.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Deadline } from '../../src/core/deadline.js';
 import { GatewayError } from '../../src/core/problems.js';
-import type { SharedLoad } from '../../src/fleet/lease.js';
+import { leaseKeyOf, type SharedLoad } from '../../src/fleet/lease.js';
 import type { Fleet } from '../../src/fleet/fleet.js';
 import { fleetReplica, storedCustomer } from '../support/fleet-replica.js';
 import { TestRedis } from '../support/redis-server.js';
@@ -74,14 +74,14 @@ test.each([
   ['a token whose value is not a string', JSON.stringify({ value: 7, refreshAt: now + 60_000, expiresAt: now + 1 })],
 ])('a shared token that is %s is absent: this replica fetches its own', async (name, value) => {
   const credential = `credential-${name.replace(/\W+/g, '-')}`;
-  // The stored form is `<token digest>.<json>` under `<prefix>token:<credential>`.
-  await raw.set(`junk:token:${credential}`, `digest.${value}`);
+  // The stored form is `<token digest>.<json>` under `<prefix>token:{<credential>}`.
+  await raw.set(`junk:token:{${credential}}`, `digest.${value}`);
   await expect(fleet.tokens.store(credential, 3000).get()).resolves.toBeUndefined();
 });
 
 test('junk over a load’s lease (no expiry) is dropped: the lookup loads, not waiting out its deadline', async () => {
   // Every replica's lease expires (`SET NX PX`); a plain SET over it never would, and held every waiter to its end.
-  await raw.set(fleet.redis.key('lease', 'junk-lease'), 'garbage');
+  await raw.set(leaseKeyOf(fleet.redis, 'junk-lease'), 'garbage');
   let loads = 0;
   const work: SharedLoad<string> = {
     read: () => Promise.resolve(undefined),

@@ -61,7 +61,14 @@ function startFleet(
   // A generous command timeout: these tests are about what is shared, and a 200 ms one was once exceeded by a SET on
   // a loaded machine (a fresh clone's CI run, three browsers starting). No test here waits for it.
   const fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'test:', timeoutMs: 2000, size: 2, encryptionKey: undefined, ...overrides },
+    {
+      redis: { kind: 'single', url: redis.url },
+      keyPrefix: 'test:',
+      timeoutMs: 2000,
+      size: 2,
+      encryptionKey: undefined,
+      ...overrides,
+    },
     logger,
     clock,
   );
@@ -121,7 +128,7 @@ describe('the L2 store', () => {
     const keys = await raw.keys('*');
     expect(keys).toHaveLength(1);
     // No customer id in the key: provider and a digest.
-    expect(keys[0]).toMatch(/^test:c:tango:[A-Za-z0-9_-]{22}$/);
+    expect(keys[0]).toMatch(/^test:\{c:tango:[A-Za-z0-9_-]{22}\}$/);
     expect(keys[0]).not.toContain('zanzibar');
     // No replica takes an expired entry from the L2: it lives in Redis for its fresh minute only.
     const ttl = await raw.pttl(keys[0] ?? '');
@@ -279,7 +286,7 @@ describe('lease coalescing', () => {
     const b = startFleet().fleet;
     await ready(b);
     // A holder that took the lease and died: nobody renews it, and Redis expires it after LEASE_MS of its own time.
-    await raw.set('test:lease:k3', 'dead-holder', 'PX', LEASE_MS);
+    await raw.set('test:lease:{k3}', 'dead-holder', 'PX', LEASE_MS);
     const { load, count, finish } = heldLoad('k3');
     finish();
     const started = Date.now();
@@ -336,12 +343,12 @@ describe('the fleet quota', () => {
     );
     // On Redis's clock: eight slots handed out, one spacing apart (a slot woken late is let go and another
     // taken, which only moves the schedule further).
-    const nextFree = Number(await raw.get('test:quota:tango'));
+    const nextFree = Number(await raw.get('test:quota:{tango}'));
     expect(nextFree - redisStart).toBeGreaterThanOrEqual(8 * 110 - 5);
     // Here: the last grant came no sooner than seven spacings after the first could (timers fire late, never
     // early; a few ms of rounding allowed). Measured from before asking, so a late first grant cannot shrink it.
     expect(Math.max(...grants) - started).toBeGreaterThanOrEqual(7 * 110 - 10);
-    expect(await raw.exists('test:quota:tango')).toBe(1);
+    expect(await raw.exists('test:quota:{tango}')).toBe(1);
   });
 
   test('a lookup whose slot would come after its deadline is refused at once with provider-unavailable', async () => {
@@ -406,7 +413,7 @@ describe('shared tokens', () => {
     const b = startFleet().fleet;
     await ready(b);
     const sb = b.tokens.store('cred3', 300);
-    await raw.set(`test:lease:token:cred3`, 'dead-holder', 'PX', 300);
+    await raw.set(`test:lease:token:{cred3}`, 'dead-holder', 'PX', 300);
     const started = Date.now();
     expect(await sb.get()).toBeUndefined();
     // It waited for Redis to expire the lease (300 ms of Redis's time, less what passed before it asked).

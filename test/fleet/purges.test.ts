@@ -46,7 +46,7 @@ async function replica(clock: Clock = systemClock, timeoutMs = 2000): Promise<Fl
     destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   });
   const fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'purges:', timeoutMs, size: 2, encryptionKey: undefined },
+    { redis: { kind: 'single', url: redis.url }, keyPrefix: 'purges:', timeoutMs, size: 2, encryptionKey: undefined },
     logger,
     clock,
   );

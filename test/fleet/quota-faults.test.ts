@@ -33,7 +33,13 @@ function replica(redisUrl: string, size: number, clock: Clock): Fleet {
   });
   // A generous command timeout: the slow path below adds 300 ms to every round trip, which is what is tested.
   const fleet = new Fleet(
-    { redisUrl, keyPrefix: 'quota-faults:', timeoutMs: 2000, size, encryptionKey: undefined },
+    {
+      redis: { kind: 'single', url: redisUrl },
+      keyPrefix: 'quota-faults:',
+      timeoutMs: 2000,
+      size,
+      encryptionKey: undefined,
+    },
     logger,
     clock,
   );
@@ -82,14 +88,14 @@ describe('a slow path to Redis', () => {
     const fleet = replica(redis.url, 2, systemClock);
     await until(() => fleet.health === 'up', 15_000);
     const quota = fleet.quota('frontpayment', 10);
-    await raw.set('quota-faults:quota:frontpayment', 'garbage');
+    await raw.set('quota-faults:quota:{frontpayment}', 'garbage');
     await quota.acquire(Date.now() + 5000, 'caller');
     // The script's refusal shows (readiness, a metric: test/fleet/quota-script.test.ts); the junk does not stay, so
     // the fleet is not on its local shares for good: it is replaced by a schedule, a number that expires with it
     // (so the key may be gone by the time a loaded machine looks), by a command of its own.
-    await until(async () => (await raw.get('quota-faults:quota:frontpayment')) !== 'garbage', 5000);
+    await until(async () => (await raw.get('quota-faults:quota:{frontpayment}')) !== 'garbage', 5000);
     await quota.acquire(Date.now() + 5000, 'caller');
-    expect(await raw.get('quota-faults:quota:frontpayment')).not.toBe('garbage');
+    expect(await raw.get('quota-faults:quota:{frontpayment}')).not.toBe('garbage');
   });
 
   test('150 ms each way: every lookup gets its slot, and none goes before Redis scheduled it', async () => {
@@ -104,7 +110,7 @@ describe('a slow path to Redis', () => {
       await quota.acquire(Date.now() + 3000, 'caller');
       const usedAt = Date.now();
       // The slot Redis gave: one spacing (110 ms) before the next free slot it keeps, on its clock (this machine's).
-      const slotAt = Number(await raw.get('quota-faults:quota:tango')) - 110;
+      const slotAt = Number(await raw.get('quota-faults:quota:{tango}')) - 110;
       // Not before it: counting the wait from the request, as before, went 150 ms early (the request's way to Redis).
       // 20 ms for a path that is not exactly symmetric (the proxy's timers) and Redis's millisecond rounding.
       expect(usedAt).toBeGreaterThanOrEqual(slotAt - 20);

@@ -24,7 +24,13 @@ beforeAll(async () => {
     destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   });
   fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: 'quota-script:', timeoutMs: 2000, size: 2, encryptionKey: undefined },
+    {
+      redis: { kind: 'single', url: redis.url },
+      keyPrefix: 'quota-script:',
+      timeoutMs: 2000,
+      size: 2,
+      encryptionKey: undefined,
+    },
     logger,
     systemClock,
     metrics,
@@ -43,7 +49,7 @@ test('junk in the quota key: the slot comes from the local share, and readiness 
   expect(fleet.state()).toMatchObject({ redis: 'up', scripts: 'ok' });
 
   const raw = new Redis(redis.url);
-  await raw.set('quota-script:quota:tango', 'not a number');
+  await raw.set('quota-script:quota:{tango}', 'not a number');
   raw.disconnect();
   // Still served: the replica's share of the rate (5 per second here) without Redis.
   await quota.acquire(Date.now() + 5000, 'a');

@@ -32,7 +32,13 @@ async function replica(prefix: string): Promise<Fleet> {
     destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   });
   const fleet = new Fleet(
-    { redisUrl: redis.url, keyPrefix: prefix, timeoutMs: 2000, size: 2, encryptionKey: undefined },
+    {
+      redis: { kind: 'single', url: redis.url },
+      keyPrefix: prefix,
+      timeoutMs: 2000,
+      size: 2,
+      encryptionKey: undefined,
+    },
     logger,
     systemClock,
   );

@@ -34,7 +34,13 @@ async function connect(): Promise<FleetRedis> {
     adapters: [],
     destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   });
-  const redis = new FleetRedis({ url: server.url, keyPrefix: PREFIX, timeoutMs: 2000, logger, clock });
+  const redis = new FleetRedis({
+    topology: { kind: 'single', url: server.url },
+    keyPrefix: PREFIX,
+    timeoutMs: 2000,
+    logger,
+    clock,
+  });
   connections.push(redis);
   await until(() => redis.health === 'up', 15_000);
   return redis;

@@ -61,6 +61,17 @@ describe('production', () => {
     expect(loadConfig({ ...env, CACHE_ENCRYPTION_KEY: key }, adapters).fleet.encryptionKey).toHaveLength(32);
   });
 
+  test('so is a Sentinel or Cluster Redis without CACHE_ENCRYPTION_KEY, naming the variable that set it', () => {
+    const base = { ...PRODUCTION, GATEWAY_API_KEYS: KEYS, REDIS_PASSWORD: 'pw' };
+    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: 'redis-0:6379' }, adapters)).toThrow(
+      /^Configuration error: "CACHE_ENCRYPTION_KEY" is required in production with "REDIS_CLUSTER_NODES"/,
+    );
+    const sentinels = { ...base, REDIS_SENTINELS: 'sentinel-0:26379', REDIS_SENTINEL_NAME: 'mymaster' };
+    expect(() => loadConfig(sentinels, adapters)).toThrow(
+      /^Configuration error: "CACHE_ENCRYPTION_KEY" is required in production with "REDIS_SENTINELS"/,
+    );
+  });
+
   test('the search index needs INDEX_KEY in production, and with a shared Redis anywhere', () => {
     const { INDEX_KEY, ...withoutKey } = PRODUCTION;
     const message = /^Configuration error: "INDEX_KEY" is required in production and with "REDIS_URL"/;

@@ -3,16 +3,16 @@
  * cached customer to store through it. For the fleet tests that exercise one mechanism at a time.
  */
 import { Writable } from 'node:stream';
-import type { FleetConfig } from '../../config/fleet.js';
+import type { FleetConfig, RedisTopology } from '../../config/fleet.js';
 import type { CustomerEntry } from '../../src/core/cache.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { until } from './until.js';
 
-/** A replica on `redisUrl`, connected: `keyPrefix` keeps each test file's keys apart. */
+/** A replica on `redis` (a server's URL, or a topology), connected: `keyPrefix` keeps each test file's keys apart. */
 export async function fleetReplica(
-  redisUrl: string,
+  redis: string | RedisTopology,
   settings: Partial<FleetConfig> & { keyPrefix: string },
 ): Promise<Fleet> {
   const logger = createLogger({
@@ -21,7 +21,13 @@ export async function fleetReplica(
     destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   });
   const fleet = new Fleet(
-    { redisUrl, timeoutMs: 2000, size: 1, encryptionKey: undefined, ...settings },
+    {
+      redis: typeof redis === 'string' ? { kind: 'single', url: redis } : redis,
+      timeoutMs: 2000,
+      size: 1,
+      encryptionKey: undefined,
+      ...settings,
+    },
     logger,
     systemClock,
   );

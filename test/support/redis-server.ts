@@ -1,17 +1,18 @@
 /**
  * A real redis-server for tests: its own process on a free loopback port, in a temp directory, without
- * persistence (`--save '' --appendonly no`), that a test can kill and start again on the same port.
+ * persistence (`--save '' --appendonly no`), that a test can kill and start again on the same port. Extra
+ * arguments make it a cluster node, a replica or a sentinel (redis-cluster.ts, redis-sentinel.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -26,11 +27,27 @@ export class TestRedis {
 
   private constructor(
     readonly port: number,
-    private readonly dir: string,
+    readonly dir: string,
+    private readonly extraArgs: readonly string[],
+    private readonly sentinelConfig: string | undefined,
   ) {}
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'cgw-redis-')));
+  /** `extraArgs` follow the defaults (`--cluster-enabled yes`, `--replicaof …`). */
+  static async start(extraArgs: readonly string[] = []): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'cgw-redis-')), extraArgs, undefined);
+    await redis.restart();
+    return redis;
+  }
+
+  /**
+   * A sentinel (the same binary, `--sentinel`) with these `sentinel …` lines; it rewrites its own config file, so
+   * it gets one in its directory.
+   */
+  static async startSentinel(lines: readonly string[]): Promise<TestRedis> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'cgw-sentinel-'));
+    const config = [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'loglevel warning', ...lines].join('\n');
+    const redis = new TestRedis(port, dir, [], config);
     await redis.restart();
     return redis;
   }
@@ -46,9 +63,15 @@ export class TestRedis {
   /** Starts the server (again) on the same port; resolves once it accepts connections. */
   async restart(): Promise<void> {
     if (this.child) return;
+    let sentinelArgs: string[] | undefined;
+    if (this.sentinelConfig !== undefined) {
+      const file = join(this.dir, 'sentinel.conf');
+      if (!existsSync(file)) writeFileSync(file, `${this.sentinelConfig}\n`);
+      sentinelArgs = [file, '--sentinel'];
+    }
     const child = spawn(
       REDIS_SERVER,
-      [
+      sentinelArgs ?? [
         '--port',
         String(this.port),
         '--bind',
@@ -61,6 +84,7 @@ export class TestRedis {
         this.dir,
         '--loglevel',
         'warning',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

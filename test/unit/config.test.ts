@@ -71,6 +71,55 @@ describe('loadConfig rejects a bad value with one line naming the variable', () 
   });
 });
 
+describe('the shared Redis is one topology', () => {
+  const INDEX_KEY = Buffer.alloc(32, 1).toString('base64');
+  const SENTINELS = { REDIS_SENTINELS: 's-0:26379, s-1:26379', REDIS_SENTINEL_NAME: 'mymaster', INDEX_KEY };
+
+  test.each([
+    ['a sentinel list without a name', { REDIS_SENTINELS: 's-0:26379', INDEX_KEY }, 'REDIS_SENTINEL_NAME'],
+    ['a sentinel name without a list', { REDIS_SENTINEL_NAME: 'mymaster', INDEX_KEY }, 'REDIS_SENTINELS'],
+    ['a URL and sentinels', { ...SENTINELS, REDIS_URL: 'redis://r:6379' }, 'REDIS_SENTINELS'],
+    ['sentinels and cluster nodes', { ...SENTINELS, REDIS_CLUSTER_NODES: 'r-0:6379' }, 'REDIS_CLUSTER_NODES'],
+    ['a URL and cluster nodes', { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r-0:6379' }, 'REDIS_URL'],
+    ['a node without a port', { REDIS_CLUSTER_NODES: 'r-0:6379,r-1', INDEX_KEY }, 'REDIS_CLUSTER_NODES'],
+    ['sentinels without INDEX_KEY', { REDIS_SENTINELS: 's-0:26379', REDIS_SENTINEL_NAME: 'm' }, 'INDEX_KEY'],
+  ])('%s: one line naming the variable', (_name, env, variable) => {
+    const message = rejection(env);
+    expect(message).toContain(`"${variable}"`);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  test('sentinels, cluster nodes and a URL each make the fleet’s Redis', () => {
+    expect(loadConfig(SENTINELS, adapters).fleet.redis).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's-0', port: 26379 },
+        { host: 's-1', port: 26379 },
+      ],
+      name: 'mymaster',
+      password: undefined,
+      tls: false,
+    });
+    const cluster = { REDIS_CLUSTER_NODES: '10.0.0.1:6379,[::1]:7000', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true' };
+    expect(loadConfig({ ...cluster, INDEX_KEY }, adapters).fleet.redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 6379 },
+        { host: '::1', port: 7000 },
+      ],
+      password: 'pw',
+      tls: true,
+    });
+    // A password beside the URL is the server's (the shipped Secret holds both): the URL's own credentials win.
+    const url = { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true', INDEX_KEY };
+    expect(loadConfig(url, adapters).fleet.redis).toEqual({
+      kind: 'single',
+      url: 'redis://r:6379',
+    });
+    expect(loadConfig({}, adapters).fleet.redis).toBeUndefined();
+  });
+});
+
 describe('loadConfig accepts', () => {
   test('no configuration at all: sandbox with the documented defaults', () => {
     const config = loadConfig({}, adapters);

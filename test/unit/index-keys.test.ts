@@ -49,6 +49,8 @@ test.each<[string, RecordSummary]>([
   ['no display name at all', { ...summary, displayName: null, status: 'unknown', type: 'unknown' }],
   ['an empty display name', { ...summary, displayName: '', name: '', status: 'pending' }],
   ['texts with quotes and a NUL', { ...summary, displayName: 'A "B"\u0000C', name: 'a "b"', status: 'inactive' }],
+  ['a display name longer than 127 bytes', { ...summary, displayName: `${'Ø'.repeat(90)} AS`, name: 'ø'.repeat(90) }],
+  ['a folded name longer than 127 bytes', { ...summary, displayName: 'X', name: 'y'.repeat(300), country: 'NOR' }],
 ])('a summary of %s seals and opens to itself', (_case, value) => {
   expect(keys.unseal(keys.seal(value))).toEqual(value);
 });
@@ -100,9 +102,18 @@ const sealedUnderSummaryKey = (plain: Buffer) => {
   return sealWith(key, plain, 'summary:').toString('base64url');
 };
 const header = (code: number) => Buffer.from([code, 0, 0, 0, 0, 0, 1]);
+/** Type organization (1), status active (0): code 4; with the folded name kept as the display name's start: 0x44. */
+const ORGANIZATION_ACTIVE = 4;
+const NAME_IS_PREFIX = 0x40;
+const text = (value: string) => Buffer.concat([Buffer.of(Buffer.byteLength(value)), Buffer.from(value)]);
 
 test('the summary key is derived from INDEX_KEY by HKDF (a well-formed value sealed with it opens)', () => {
-  const plain = Buffer.concat([header(4), Buffer.from('["Fjordline AS",9,"NO"]')]);
+  const plain = Buffer.concat([
+    header(ORGANIZATION_ACTIVE | NAME_IS_PREFIX),
+    text('Fjordline AS'),
+    Buffer.of(9),
+    Buffer.from('NO'),
+  ]);
   expect(keys.unseal(sealedUnderSummaryKey(plain))).toEqual({
     displayName: 'Fjordline AS',
     type: 'organization',
@@ -114,12 +125,16 @@ test('the summary key is derived from INDEX_KEY by HKDF (a well-formed value sea
 });
 
 test.each<[string, Buffer]>([
-  ['a type and status code out of range', Buffer.concat([header(200), Buffer.from('["A",null,null]')])],
-  ['texts that are not JSON', Buffer.concat([header(4), Buffer.from('["A",')])],
-  ['two texts instead of three', Buffer.concat([header(4), Buffer.from('["A",null]')])],
-  ['a display name that is a number', Buffer.concat([header(4), Buffer.from('[42,null,null]')])],
-  ['a country that is an object', Buffer.concat([header(4), Buffer.from('["A",null,{"c":1}]')])],
-  ['nothing but a header', header(4).subarray(0, 3)],
+  ['a type and status code out of range', Buffer.concat([header(0x0f), text('A'), text('a'), Buffer.from('NO')])],
+  [
+    'a display name longer than what is left',
+    Buffer.concat([header(ORGANIZATION_ACTIVE), Buffer.of(50), Buffer.from('A')]),
+  ],
+  ['a folded name longer than what is left', Buffer.concat([header(ORGANIZATION_ACTIVE), text('A'), Buffer.of(9)])],
+  ['no length for the folded name', Buffer.concat([header(ORGANIZATION_ACTIVE | NAME_IS_PREFIX), text('A')])],
+  ['a two-byte length cut after its first byte', Buffer.concat([header(ORGANIZATION_ACTIVE), Buffer.of(0x81)])],
+  ['an empty country', Buffer.concat([header(ORGANIZATION_ACTIVE), text('A'), text('a')])],
+  ['nothing but a header', header(ORGANIZATION_ACTIVE).subarray(0, 3)],
 ])('a value that opens but holds %s is not a summary', (_case, plain) => {
   expect(keys.unseal(sealedUnderSummaryKey(plain))).toBeUndefined();
 });

@@ -132,7 +132,7 @@ export interface paths {
         post?: never;
         /**
          * Drop one cached entry
-         * @description Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. In a fleet (REDIS_URL), the shared cache and every replica drop it before the answer. Needs the `cache:purge` scope.
+         * @description Removes the cached customer (or cached not-found answer) so that the next lookup goes upstream. In a fleet (a shared Redis), the shared cache and every replica drop it before the answer. Needs the `cache:purge` scope.
          */
         delete: operations["purgeCustomer"];
         options?: never;
@@ -628,7 +628,7 @@ export interface components {
                     auth: Record<string, never>;
                 };
             };
-            /** @description With `REDIS_URL`: `redis` (`up` or `degraded`), the event subscription, fleet size, encryption. */
+            /** @description With a shared Redis: `redis` (`up` or `degraded`), `topology` (`single`, `sentinel` or `cluster`), the event subscription, fleet size, encryption. */
             fleet?: Record<string, never>;
         } & {
             [key: string]: unknown;
