@@ -9,13 +9,14 @@
  */
 import { jest } from '@jest/globals';
 import { Cluster } from 'ioredis';
-import { TANGO_SIM_OAUTH, tangoSimulator } from '../../providers/tango/simulator.js';
+import { tangoSimulator } from '../../providers/tango/simulator.js';
 import type { CacheKey } from '../../src/core/cache-key.js';
 import type { Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { FJORDLINE, refsOf, summaryOf, tango } from '../support/index-records.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
 import { until } from '../support/until.js';
+import { tangoOAuthEnv } from '../support/tango-oauth-env.js';
 
 // Forming the cluster takes 2-3 s; each quota test waits for Tango slots 1.1 s apart.
 jest.setTimeout(60_000);
@@ -31,12 +32,7 @@ const tokenRequests = () => sim.log.filter((r) => r.path === '/oauth/token').len
 function replica(): Promise<TestGateway> {
   return startTestGateway({
     env: {
-      PROVIDERS: 'tango',
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      TANGO_BASE_URL: sim.baseUrl,
-      TANGO_TOKEN_URL: `${sim.origin}/oauth/token`,
-      TANGO_CLIENT_ID: TANGO_SIM_OAUTH.id,
-      TANGO_CLIENT_SECRET: TANGO_SIM_OAUTH.secret,
+      ...tangoOAuthEnv(sim),
       TANGO_RATE_LIMIT_PER_SECOND: '1',
       FLEET_SIZE: '2',
       REDIS_CLUSTER_NODES: cluster.env,

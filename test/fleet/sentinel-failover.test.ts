@@ -8,11 +8,12 @@
  * up at one is a hit at the other through the L2.
  */
 import { jest } from '@jest/globals';
-import { TANGO_SIM_OAUTH, tangoSimulator } from '../../providers/tango/simulator.js';
+import { tangoSimulator } from '../../providers/tango/simulator.js';
 import type { Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { DOWN_AFTER_MS, TestRedisSentinel } from '../support/redis-sentinel.js';
 import { until } from '../support/until.js';
+import { tangoOAuthEnv } from '../support/tango-oauth-env.js';
 
 // Startup (three redis processes, two replicas) takes a few seconds, the failover DOWN_AFTER_MS and a vote more.
 jest.setTimeout(60_000);
@@ -35,12 +36,7 @@ let b: TestGateway;
 function replica(): Promise<TestGateway> {
   return startTestGateway({
     env: {
-      PROVIDERS: 'tango',
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      TANGO_BASE_URL: sim.baseUrl,
-      TANGO_TOKEN_URL: `${sim.origin}/oauth/token`,
-      TANGO_CLIENT_ID: TANGO_SIM_OAUTH.id,
-      TANGO_CLIENT_SECRET: TANGO_SIM_OAUTH.secret,
+      ...tangoOAuthEnv(sim),
       // No upstream quota: the test is about Redis, and lookups must not wait for Tango's slots.
       TANGO_RATE_LIMIT_PER_SECOND: '0',
       FLEET_SIZE: '2',

@@ -2,10 +2,11 @@
  * One OAuth token per credential for the fleet: two replicas sharing one redis-server and one Tango simulator with
  * its token endpoint fetch one token between them, and a 401 at one replica invalidates it for both.
  */
-import { TANGO_SIM_OAUTH, tangoSimulator } from '../../providers/tango/simulator.js';
+import { tangoSimulator } from '../../providers/tango/simulator.js';
 import type { Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { TestRedis } from '../support/redis-server.js';
+import { tangoOAuthEnv } from '../support/tango-oauth-env.js';
 
 let redis: TestRedis;
 let sim: Simulator;
@@ -18,12 +19,7 @@ const NO_CACHE = { headers: { 'Cache-Control': 'no-cache' } };
 function replica(): Promise<TestGateway> {
   return startTestGateway({
     env: {
-      PROVIDERS: 'tango',
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      TANGO_BASE_URL: sim.baseUrl,
-      TANGO_TOKEN_URL: `${sim.origin}/oauth/token`,
-      TANGO_CLIENT_ID: TANGO_SIM_OAUTH.id,
-      TANGO_CLIENT_SECRET: TANGO_SIM_OAUTH.secret,
+      ...tangoOAuthEnv(sim),
       TANGO_RETRIES: '0',
       REDIS_URL: redis.url,
       INDEX_KEY: Buffer.alloc(32, 7).toString('base64'),
