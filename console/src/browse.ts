@@ -8,6 +8,7 @@ import { byId, h, smallBadge } from './dom.js';
 import { customerStatusBadge, formatDateTime, orDash, textOf } from './format.js';
 import type { BatchResult, Customer, CustomerPage, ProviderInfo } from './model.js';
 import { searchForTarget, type LookupTarget } from './url-state.js';
+import { customerLink } from './customer-link.js';
 import { setFieldError, show } from './view.js';
 
 export const BATCH_MAX_IDS = 100;
@@ -175,19 +176,8 @@ export function setUpBrowsing(deps: BrowseDeps): { setProviders(providers: Provi
     );
   }
 
-  /** A link, so that it opens in a new tab too; a plain click opens the customer in place. */
   function openLink(target: LookupTarget, text: string): HTMLElement {
-    return h('a', {
-      attrs: { href: searchForTarget(target) },
-      text,
-      on: {
-        click: (event) => {
-          if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-          event.preventDefault();
-          deps.open(target);
-        },
-      },
-    });
+    return customerLink(target, searchForTarget(target), deps.open, { text });
   }
 
   // ---- the batch box -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { humanizeCode, textOf } from './format.js';
 import { bandLabel, evidenceWords, unavailableWords } from './link-text.js';
 import type { CustomerLink, LinksDocument, UnavailableLink } from './model.js';
 import { sameTarget, searchForTarget, type LookupTarget } from './url-state.js';
+import { customerLink } from './customer-link.js';
 import { show } from './view.js';
 
 export interface LinksDeps {
@@ -141,19 +142,11 @@ export function setUpLinks(deps: LinksDeps): LinksPanel {
       h(
         'div',
         { class: 'link-head' },
-        h(
-          'a',
-          {
-            class: 'link-name',
-            attrs: { href: searchForTarget(target, window.location.search) },
-            on: {
-              click: (event) => {
-                if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-                event.preventDefault();
-                deps.open(target);
-              },
-            },
-          },
+        customerLink(
+          target,
+          searchForTarget(target, window.location.search),
+          deps.open,
+          { class: 'link-name' },
           textOf(link.displayName) ?? link.providerId,
         ),
         h('span', { class: 'link-provider muted', text: deps.providerName(link.provider) }),

@@ -2,6 +2,7 @@
 import { h } from './dom.js';
 import { formatDateTime } from './format.js';
 import type { RecentLookup } from './history.js';
+import { customerLink } from './customer-link.js';
 import { searchForTarget, type LookupTarget } from './url-state.js';
 
 export function renderRecent(
@@ -19,17 +20,7 @@ export function renderRecent(
       return h(
         'li',
         {},
-        h('a', {
-          attrs: { href: searchForTarget(target) },
-          text: entry.displayName ?? entry.id,
-          on: {
-            click: (event) => {
-              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-              event.preventDefault();
-              onOpen(target);
-            },
-          },
-        }),
+        customerLink(target, searchForTarget(target), onOpen, { text: entry.displayName ?? entry.id }),
         h('span', { class: 'recent-meta' }, `${providerName(entry.provider)} · `, h('code', { text: entry.id })),
         when !== null ? h('time', { class: 'recent-time muted', attrs: { datetime: entry.at }, text: when }) : null,
       );

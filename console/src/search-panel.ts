@@ -11,6 +11,7 @@ import { coverageWords, matchWords } from './link-text.js';
 import type { SearchDocument, SearchMatch } from './model.js';
 import { recogniseSearchTerm, SEARCH_HINTS } from './search-term.js';
 import { queryFromSearch, searchForQuery, searchForTarget, type LookupTarget } from './url-state.js';
+import { customerLink } from './customer-link.js';
 import { setFieldError, show } from './view.js';
 
 export type Failure = Exclude<ApiOutcome<unknown>, { kind: 'ok' } | { kind: 'aborted' }>;
@@ -171,19 +172,9 @@ export function setUpSearch(deps: SearchDeps): SearchPanel {
     );
   }
 
-  /** A link, so that it opens in a new tab too; a plain click opens the customer below the results. */
+  /** A plain click opens the customer below the results. */
   function openLink(target: LookupTarget, text: string): HTMLElement {
-    return h('a', {
-      attrs: { href: searchForTarget(target, window.location.search) },
-      text,
-      on: {
-        click: (event) => {
-          if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-          event.preventDefault();
-          deps.open(target);
-        },
-      },
-    });
+    return customerLink(target, searchForTarget(target, window.location.search), deps.open, { text });
   }
 
   els.input.addEventListener('input', () => {
