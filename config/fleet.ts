@@ -54,6 +54,17 @@ export const fleetKeys = {
   CACHE_ENCRYPTION_KEY: Joi.string().base64(),
 };
 
+/** The 32-byte key given base64-encoded in the variable `name`, or undefined when it is unset. */
+export function base64Key(v: Record<string, unknown>, name: string): Buffer | undefined {
+  const text = v[name] as string | undefined;
+  if (text === undefined) return undefined;
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError(`Configuration error: "${name}" must be 32 bytes, base64-encoded (openssl rand -base64 32)`);
+  }
+  return key;
+}
+
 /** The variable that names the shared Redis, whatever its topology; undefined without one. */
 export function sharedRedisVariable(v: Record<string, unknown>): string | undefined {
   return ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].find((name) => v[name] !== undefined);
@@ -102,19 +113,13 @@ function redisTopology(v: Record<string, unknown>): RedisTopology | undefined {
 
 export function fleetSettings(v: Record<string, unknown>, production: boolean): FleetConfig {
   const redis = redisTopology(v);
-  const key = v.CACHE_ENCRYPTION_KEY as string | undefined;
-  const encryptionKey = key === undefined ? undefined : Buffer.from(key, 'base64');
+  const encryptionKey = base64Key(v, 'CACHE_ENCRYPTION_KEY');
   // Customers' data would sit in clear in a store that every replica, backup and MONITOR session can read.
   const shared = sharedRedisVariable(v);
   if (production && shared !== undefined && encryptionKey === undefined) {
     throw new ConfigError(
       `Configuration error: "CACHE_ENCRYPTION_KEY" is required in production with "${shared}" ` +
         '(32 bytes, base64-encoded: openssl rand -base64 32)',
-    );
-  }
-  if (encryptionKey && encryptionKey.length !== 32) {
-    throw new ConfigError(
-      'Configuration error: "CACHE_ENCRYPTION_KEY" must be 32 bytes, base64-encoded (openssl rand -base64 32)',
     );
   }
   return Object.freeze({

@@ -4,7 +4,7 @@
  */
 import Joi from 'joi';
 import { ConfigError } from './index.js';
-import { sharedRedisVariable } from './fleet.js';
+import { base64Key, sharedRedisVariable } from './fleet.js';
 
 export interface LinkingConfig {
   /**
@@ -41,8 +41,7 @@ export const linkingKeys = {
 };
 
 export function linkingSettings(v: Record<string, unknown>, production: boolean): LinkingConfig {
-  const key = v.INDEX_KEY as string | undefined;
-  const indexKey = key === undefined ? undefined : Buffer.from(key, 'base64');
+  const indexKey = base64Key(v, 'INDEX_KEY');
   // In production the key must outlive a restart (the index in Redis does); with Redis every replica must hash
   // alike, which a random key per process cannot.
   const shared = sharedRedisVariable(v);
@@ -50,11 +49,6 @@ export function linkingSettings(v: Record<string, unknown>, production: boolean)
     throw new ConfigError(
       `Configuration error: "INDEX_KEY" is required in production and with "${shared ?? 'REDIS_URL'}" ` +
         '(32 bytes, base64-encoded: openssl rand -base64 32)',
-    );
-  }
-  if (indexKey && indexKey.length !== 32) {
-    throw new ConfigError(
-      'Configuration error: "INDEX_KEY" must be 32 bytes, base64-encoded (openssl rand -base64 32)',
     );
   }
   return Object.freeze({
