@@ -11,7 +11,8 @@ import type { Logger } from '../core/logger.js';
 import type { PurgeBroadcast, PurgeOutcome } from '../core/seams.js';
 import { keyDigest, ValueCipher } from './cipher.js';
 import { FleetEvents } from './events.js';
-import { defineQuotaScript, FleetQuota } from './fleet-quota.js';
+import { FleetQuota } from './fleet-quota.js';
+import { defineQuotaScripts } from './quota-scripts.js';
 import { FleetCoalescer } from './lease.js';
 import { fleetRateLimiter } from './rate-limits.js';
 import { FleetPurges } from './purges.js';
@@ -45,7 +46,7 @@ export class Fleet implements PurgeBroadcast {
       metrics,
       clock,
     });
-    defineQuotaScript(this.redis.quotaClient);
+    defineQuotaScripts(this.redis.quotaClient);
     this.events = new FleetEvents(this.redis, this.cipher);
     this.cache = new SharedCache(this.redis, this.cipher);
     this.coalescer = new FleetCoalescer(this.redis, this.events);
@@ -74,6 +75,7 @@ export class Fleet implements PurgeBroadcast {
       fleetSize: this.config.size,
       encryption: this.cipher ? 'aes-256-gcm' : 'off',
       pendingPurges: this.purges.size,
+      quotas: Object.fromEntries([...this.quotas].map(([provider, quota]) => [provider, quota.state()])),
     };
   }
 
@@ -116,6 +118,7 @@ export class Fleet implements PurgeBroadcast {
 
   async close(): Promise<void> {
     this.purges.close();
+    await Promise.all([...this.quotas.values()].map((quota) => quota.close()));
     await this.redis.close();
   }
 }

@@ -95,9 +95,10 @@ test('each script’s and transaction’s keys share one hash slot; customers sp
   }
   // 30 customers on one slot would all be on one node: the tag names the customer, not the kind of key.
   expect(slots.size).toBeGreaterThan(20);
-  // The idle-slot script reads the quota's two keys together.
-  const quota = fleet.quota('tango', 1);
-  expect(await slot(quota.idleKey)).toBe(await slot(quota.key));
+  // The quota's scripts read its four keys together (the schedule, the roster and its birth, background work's).
+  const { quota, roster, born, idle } = fleet.quota('tango', 1).keys;
+  const quotaSlot = await slot(quota);
+  for (const key of [roster, born, idle]) expect({ key, slot: await slot(key) }).toEqual({ key, slot: quotaSlot });
 });
 
 test('inbound rate limits count in the Cluster: one budget for a client across both replicas', async () => {
@@ -164,8 +165,8 @@ test('the quota is the fleet’s: lookups at both replicas at once keep Tango’
   expect(sim.stats.apiRequests - before).toBe(3);
   expect(sim.stats.rateLimited).toBe(rateLimited);
   // The schedule lives in the cluster (the slot script ran there, not the per-replica fallback).
-  expect(Number(await raw.get(fleetOf(a).quota('tango', 1).key))).toBeGreaterThan(0);
-  // Background work's slot (the two-key script) is granted there too, once the fleet's next slot is free.
+  expect(Number(await raw.get(fleetOf(a).quota('tango', 1).keys.quota))).toBeGreaterThan(0);
+  // Background work's slot (the four-key script) is granted there too, once the fleet's next slot is free.
   await expect(
     fleetOf(b)
       .quota('tango', 1)

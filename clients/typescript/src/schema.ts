@@ -628,7 +628,7 @@ export interface components {
                     auth: Record<string, never>;
                 };
             };
-            /** @description With a shared Redis: `redis` (`up` or `degraded`), `topology` (`single`, `sentinel` or `cluster`), the event subscription, fleet size, encryption. */
+            /** @description With a shared Redis: `redis` (`up` or `degraded`), `topology` (`single`, `sentinel` or `cluster`), the event subscription, fleet size, encryption, pending purges, and `quotas`: per provider with a quota, its `rate`, the `scheduleRate` the fleet’s schedule runs at (less while replicas may be on their own share) and `ownShare` (this replica is on its own share: Redis unreachable). */
             fleet?: Record<string, never>;
         } & {
             [key: string]: unknown;
