@@ -266,8 +266,10 @@ export class FleetQuota implements UpstreamQuota {
     const word = !this.alone && this.redis.clock.now() >= this.mayJoinAt();
     const { quota, roster, born } = this.keys;
     const args = this.args(word);
+    // A word that failed only lapses (the schedule then leaves this replica's share free): a busy moment that delays
+    // one past its timeout must not send the replica's lookups to its own share. Only a slot request that fails does.
     void this.tryScript((c) => c.fleetPresence(quota, roster, born, ...args))
-      .catch((error: unknown) => this.failed(error))
+      .catch(() => undefined)
       .finally(() => (this.beating = false));
   }
 
@@ -313,7 +315,8 @@ export class FleetQuota implements UpstreamQuota {
   private args(word: boolean) {
     const now = this.redis.clock.now();
     const countsUntil = word && this.offsetMs !== undefined ? now + this.offsetMs + WORD_LATE_MS : 0;
-    if (countsUntil > 0) this.lastWordSent = now;
+    // Sent only on a live connection (otherwise refused here, unsent): only then can Redis count it.
+    if (countsUntil > 0 && this.redis.quotaClient.status === 'ready') this.lastWordSent = now;
     const { perSecond: rate, share, fleetSize, member } = this;
     return scheduleArgs({ rate, share, fleetSize, member, countsUntil });
   }
