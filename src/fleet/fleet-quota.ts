@@ -42,6 +42,8 @@ const WORD_LATE_MS = 500;
 const WINDOW_MS = 1000;
 /** Attempts at a script that Redis refuses (junk written again between a repair and the next try). */
 const TRIES = 3;
+/** How long the clock offset from one quick answer is kept over slower ones. */
+const OFFSET_KEPT_MS = 5000;
 
 /** What a waiting lookup is served: a shared slot now, or the word to take one from the local share. */
 type Turn = 'slot' | 'alone';
@@ -73,8 +75,12 @@ export class FleetQuota implements UpstreamQuota {
   private lastWordSent = -Infinity;
   /** The last exchange with Redis failed: this replica takes its slots from its own share. */
   private alone = false;
-  /** Redis's clock minus this replica's, from the last answer: a word's deadline is set on Redis's clock. */
-  private offsetMs: number | undefined;
+  /**
+   * Redis's clock minus this replica's, from the answer with the shortest round trip in the last `OFFSET_KEPT_MS`: a
+   * word's deadline is set on Redis's clock. A busy event loop reads an answer late, and taking half the round trip
+   * for the way back would then put Redis's clock early by half the delay, and every word late.
+   */
+  private offset: { ms: number; roundTripMs: number; at: number } | undefined;
   /** The last slot request's round trip: slots are asked at least half of it ahead, to be in time for them. */
   private roundTripMs = 0;
   /** The scripts sent and not yet answered. */
@@ -314,7 +320,7 @@ export class FleetQuota implements UpstreamQuota {
   /** The scripts' leading arguments; `word`: this replica says it is present (else a probe), as of now. */
   private args(word: boolean) {
     const now = this.redis.clock.now();
-    const countsUntil = word && this.offsetMs !== undefined ? now + this.offsetMs + WORD_LATE_MS : 0;
+    const countsUntil = word && this.offset ? now + this.offset.ms + WORD_LATE_MS : 0;
     // Sent only on a live connection (otherwise refused here, unsent): only then can Redis count it.
     if (countsUntil > 0 && this.redis.quotaClient.status === 'ready') this.lastWordSent = now;
     const { perSecond: rate, share, fleetSize, member } = this;
@@ -352,7 +358,9 @@ export class FleetQuota implements UpstreamQuota {
   /** Redis answered a script sent at `sentAt`: its clock, the schedule's rate, and an alone replica is back. */
   private answered(sentAt: number, [, , redisNow, rate]: ScriptAnswer): void {
     const now = this.redis.clock.now();
-    this.offsetMs = redisNow - (sentAt + (now - sentAt) / 2);
+    const roundTripMs = now - sentAt;
+    if (!this.offset || roundTripMs <= this.offset.roundTripMs || now - this.offset.at > OFFSET_KEPT_MS)
+      this.offset = { ms: redisNow - (sentAt + roundTripMs / 2), roundTripMs, at: now };
     this.scheduleRate = Number(rate);
     if (!this.alone) return;
     this.alone = false;

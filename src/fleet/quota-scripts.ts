@@ -29,8 +29,8 @@ export const ABSENT_GRACE_MS = 30_000;
  * Sets `nowMs` and `spacing` for the scripts below. ARGV[1..5]: the fleet's rate per second, one replica's share of
  * it when alone, `FLEET_SIZE`, this replica's name, and the latest time (ms on Redis's clock) at which its word
  * still counts (`0`: a probe, which says nothing). A word that reaches Redis after that (a command held by a paused
- * server, or a slow path) is ignored: by then the replica may be on its own share. `spacing` is `false` when the
- * rate left is nothing (only until the asking replica's own word counts).
+ * server, or a slow path) is not recorded: by then the replica may be on its own share. `spacing` is `false` when the
+ * rate left is nothing (only for a probe, or a word sent before this replica learned Redis's clock).
  */
 const SCHEDULE = `
 local now = redis.call('TIME')
@@ -44,7 +44,15 @@ if tonumber(ARGV[5]) >= nowMs then redis.call('ZADD', roster, nowMs, ARGV[4]) en
 redis.call('ZREMRANGEBYSCORE', roster, '-inf', nowMs - ${ABSENT_GRACE_MS})
 redis.call('PEXPIRE', roster, ${ABSENT_GRACE_MS})
 local present = redis.call('ZCOUNT', roster, nowMs - ${PRESENT_MS}, '+inf')
-local absent = math.min(redis.call('ZCARD', roster) - present, size - present)
+local lapsed = redis.call('ZCARD', roster) - present
+-- A replica that sent a word is there for its own request even when the word came too late to be recorded (a
+-- slow path, a busy replica): otherwise a fleet that is late everywhere would leave itself almost no rate.
+local mine = tonumber(redis.call('ZSCORE', roster, ARGV[4]) or '-1')
+if tonumber(ARGV[5]) > 0 and mine < nowMs - ${PRESENT_MS} then
+  present = present + 1
+  if mine >= 0 then lapsed = lapsed - 1 end
+end
+local absent = math.min(lapsed, size - present)
 if redis.call('EXISTS', born) == 1 then absent = size - present end
 absent = math.max(0, absent)
 local left = rate - absent * share
