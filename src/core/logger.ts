@@ -9,8 +9,17 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 import { MODEL_PERSONAL_DATA } from './pii.js';
 import type { ProviderAdapter } from './provider.js';
 
-/** Paths that may carry a secret, wherever they appear in a log object. */
+/**
+ * Paths that may carry a secret, wherever they appear in a log object. A path that starts with `*` reaches keys
+ * below the top level only, so each name is listed at the top too.
+ */
 export const SECRET_REDACT_PATHS = [
+  'authorization',
+  'Authorization',
+  '["x-api-key"]',
+  'access_token',
+  'client_secret',
+  'password',
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',

@@ -96,6 +96,9 @@ const FLAT = {
   nationalId: '01017012345',
   taxId: 98765432101,
   cosignerTaxIds: '01017054321',
+  authorization: 'Basic c2VjcmV0',
+  'x-api-key': 'c2VjcmV0',
+  password: 'hunter2',
 };
 
 test('the line writer writes flat and nested lines byte for byte as pino with all paths redacts them', async () => {
@@ -131,7 +134,14 @@ test('the line writer writes flat and nested lines byte for byte as pino with al
   const written = ours.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(written.map((l) => l.level)).toEqual([30, 40, 50, 30, 30]);
   // The top-level keys that paths name are censored in a flat line too.
-  expect(written[0]).toMatchObject({ nationalId: '[redacted]', taxId: '[redacted]', cosignerTaxIds: '[redacted]' });
+  expect(written[0]).toMatchObject({
+    nationalId: '[redacted]',
+    taxId: '[redacted]',
+    cosignerTaxIds: '[redacted]',
+    authorization: '[redacted]',
+    'x-api-key': '[redacted]',
+    password: '[redacted]',
+  });
   expect(written[2]).toMatchObject({ batch: { items: 2 }, upstream: { nationalId: '[redacted]' } });
   expect(ours.lines.join('\n')).not.toMatch(/01017012345|01017054321|98765432101|hunter2|c2VjcmV0|"abc"/);
 });
