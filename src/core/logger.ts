@@ -49,8 +49,8 @@ function redactPath(segments: readonly string[]): string {
  * model's `nationalId`) at the top of a log object and up to two levels below it, and each declared path itself
  * at the top or one level below (under `body`, say) where it reaches deeper than that. Log objects are kept flat
  * and never carry an upstream body, so this is a safety net, and no deeper: pino hands every top-level value of
- * every line, strings and numbers included, to the redactor of the paths that start with `*`, so each wildcard
- * path, and each level of one, is work on every line (docs/performance.md).
+ * a line, strings and numbers included, to the redactor of the paths that start with `*`, so each wildcard path,
+ * and each level of one, is work on every line that does not go through `lineWriter` as flat (docs/performance.md).
  */
 export function personalDataRedactPaths(adapters: readonly ProviderAdapter[]): string[] {
   const declared = adapters.flatMap((a) => [...(a.personalData?.raw ?? []), ...(a.personalData?.data ?? [])]);
