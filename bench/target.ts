@@ -16,8 +16,9 @@
  *               and reports RSS and heap figures
  *   hangers     BENCH_HANG_RATE lookups per second of new ids under BENCH_HANG_URL (with BENCH_HANG_HEADERS),
  *               between the parent's 'start' and 'pause'; on 'stop' reports how many were sent and their statuses
- *   log-line    writes a cache hit's request-log line BENCH_LOG_LINES times per round through the gateway's logger
- *               and through pino without redaction, rounds taking turns, and reports each round's µs per line
+ *   log-line    writes a cache hit's request-log line BENCH_LOG_LINES times per round through the request log's
+ *               writer, through the gateway's logger itself (every redaction path on every value) and through pino
+ *               without redaction, rounds taking turns, and reports each round's µs per line
  */
 import { Deadline } from '../src/core/deadline.js';
 import http from 'node:http';
@@ -29,7 +30,7 @@ import { loadConfig } from '../config/index.js';
 import { adapters } from '../providers/index.js';
 import { buildApp } from '../src/app.js';
 import { createGatewayServer } from '../src/http-server.js';
-import { createLogger } from '../src/core/logger.js';
+import { createLogger, lineWriter } from '../src/core/logger.js';
 import { ProcessLifecycle } from '../src/middleware/draining.js';
 import { createServices, type Services } from '../src/services.js';
 import { measureIndexMemory, syntheticRecord } from './index-memory.js';
@@ -240,12 +241,16 @@ async function main(): Promise<void> {
     // Both loggers write to a sink that keeps nothing: the figure is the line's making, not its write to stdout.
     let written = 0;
     const sink: DestinationStream = { write: (line: string) => void (written += line.length) };
+    const gateway = createLogger({ level: 'info', adapters, destination: sink });
+    const unredacted = pino(
+      { level: 'info', base: { service: 'customer-gateway' }, timestamp: pino.stdTimeFunctions.isoTime },
+      sink,
+    );
+    const writer = lineWriter(gateway);
     const loggers = {
-      gateway: createLogger({ level: 'info', adapters, destination: sink }),
-      unredacted: pino(
-        { level: 'info', base: { service: 'customer-gateway' }, timestamp: pino.stdTimeFunctions.isoTime },
-        sink,
-      ),
+      writer: (line: Record<string, unknown>) => writer('info', line, 'request completed'),
+      gateway: (line: Record<string, unknown>) => gateway.info(line, 'request completed'),
+      unredacted: (line: Record<string, unknown>) => unredacted.info(line, 'request completed'),
     };
     // The line src/middleware/request-log.ts writes for a cache hit, field for field (unset ones are undefined).
     const line = () => ({
@@ -265,12 +270,12 @@ async function main(): Promise<void> {
       traceId: undefined,
       aborted: undefined,
     });
-    const perLine: Record<keyof typeof loggers, number[]> = { gateway: [], unredacted: [] };
+    const perLine: Record<keyof typeof loggers, number[]> = { writer: [], gateway: [], unredacted: [] };
     for (let round = 0; round < rounds; round++) {
-      for (const name of ['gateway', 'unredacted'] as const) {
-        const logger = loggers[name];
+      for (const name of ['writer', 'gateway', 'unredacted'] as const) {
+        const log = loggers[name];
         const started = process.hrtime.bigint();
-        for (let i = 0; i < lines; i++) logger.info(line(), 'request completed');
+        for (let i = 0; i < lines; i++) log(line());
         perLine[name].push(Number(process.hrtime.bigint() - started) / 1000 / lines);
       }
     }

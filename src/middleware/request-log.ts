@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { cacheLabelOf } from '../core/cache-outcome.js';
-import type { Logger } from '../core/logger.js';
+import { lineWriter, type Logger } from '../core/logger.js';
 
 /** Probes every few seconds would drown the request log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -43,13 +43,14 @@ export function requestLogWriter(
   logger: Logger,
 ): (req: Request, res: Response, route: string, durationMs: number) => void {
   // The line goes through the logger's redaction like every other line: its fields are the gateway's own (ids
-  // checked by the provider's rule, names from the key file), but a safety net that is off is no net.
-  const access = logger;
+  // checked by the provider's rule, names from the key file), but a safety net that is off is no net. Most lines
+  // are flat (a batch's counts are not), and the writer spares those the paths that cannot match them.
+  const write = lineWriter(logger);
   return (req, res, route, durationMs) => {
     if (QUIET_PATHS.has(req.path)) return;
     const line = requestLine(req, res, route, Math.round(durationMs * 1000) / 1000);
     // A 500 is a bug (already logged with its stack); other 5xx are upstream trouble, worth a warning.
     const level = res.statusCode === 500 ? 'error' : res.statusCode >= 500 ? 'warn' : 'info';
-    access[level](line, 'request completed');
+    write(level, line, 'request completed');
   };
 }
