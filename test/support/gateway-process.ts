@@ -15,3 +15,6 @@ export const serverEntry = (): string => compiled('src/server.js');
 
 /** test/support/replica-process.ts as JavaScript. */
 export const replicaEntry = (): string => compiled('test/support/replica-process.js');
+
+/** bench/chaos-upstream.ts (one provider's simulator with the chaos run's faults) as JavaScript. */
+export const chaosUpstreamEntry = (): string => compiled('bench/chaos-upstream.js');

@@ -15,9 +15,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
-/** What a gateway process loads: the service, its configuration and its providers, and the fleet tests' replica. */
+/**
+ * What a gateway process loads: the service, its configuration and its providers; and the two scripts of tests
+ * that fork processes of their own: the fleet tests' replica and the chaos test's simulator.
+ */
 const SOURCES = ['src', 'config', 'providers'];
-const EXTRA = ['test/support/replica-process.ts'];
+const EXTRA = ['test/support/replica-process.ts', 'bench/chaos-upstream.ts'];
 
 async function typescriptFiles(dir) {
   const entries = await readdir(join(root, dir), { recursive: true, withFileTypes: true });
