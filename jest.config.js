@@ -12,5 +12,8 @@ export default {
   // three browser files run beside the rest instead of holding three of three workers.
   maxWorkers: 4,
   testSequencer: '<rootDir>/test/support/sequencer.cjs',
+  // Compiles the gateway once for the tests that start it as a process (test/support/gateway-process.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };

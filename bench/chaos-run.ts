@@ -49,6 +49,11 @@ export interface ChaosOptions {
    * refresh and a correct answer, never in `upstream-auth-failed`.
    */
   expiredTokens?: { probability: number; minAgeMs: number };
+  /**
+   * The simulator processes' script as JavaScript, run by plain node (the test suite passes its run's compiled copy
+   * of bench/chaos-upstream.ts); by default bench/chaos-upstream.ts itself, under tsx.
+   */
+  upstreamScript?: string;
 }
 
 export interface ProviderFigures {
@@ -226,11 +231,12 @@ async function startUpstream(
   provider: string,
   rateLimitPerSecond: number,
   faults: readonly FaultRule[],
+  compiledScript: string | undefined,
 ): Promise<Upstream> {
-  const script = resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
+  const script = compiledScript ?? resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, JSON.stringify({ provider, rateLimitPerSecond, faults })],
+    [...(compiledScript ? [] : ['--import', 'tsx']), script, JSON.stringify({ provider, rateLimitPerSecond, faults })],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -303,7 +309,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // Each upstream enforces the quota the gateway is configured to respect (else its upstream's documented limit),
   // so that a gateway that overran its quota would meet the upstream's own 429.
   const upstreams = await Promise.all(
-    config.providers.map((settings) => startUpstream(settings.id, settings.rateLimitPerSecond, faults)),
+    config.providers.map((settings) =>
+      startUpstream(settings.id, settings.rateLimitPerSecond, faults, options.upstreamScript),
+    ),
   );
   const providers = config.providers.map((settings, i) => {
     const upstream = upstreams[i] as Upstream;

@@ -9,6 +9,7 @@
 import { adapters } from '../../providers/index.js';
 import { envPrefix } from '../../src/core/provider.js';
 import { chaosTable, failedMusts, MIN_CALLS_TO_JUDGE_FAULT_SHARE, runChaos } from '../../bench/chaos-run.js';
+import { chaosUpstreamEntry } from '../support/gateway-process.js';
 
 const MUSTS = 'every answer is correct or a sane problem, quotas hold, expired tokens are refreshed, nothing crashes';
 
@@ -40,6 +41,7 @@ test(`under injected faults ${MUSTS}`, async () => {
     // all be made (a loaded machine once needed more than 20 s).
     maxSeconds: 60,
     env: lenient,
+    upstreamScript: chaosUpstreamEntry(),
   });
   const musts = failedMusts(report);
   if (musts.length > 0) process.stderr.write(`${chaosTable(report)}\n${report.wrongExamples.join('\n')}\n`);
@@ -66,5 +68,5 @@ test(`under injected faults ${MUSTS}`, async () => {
     expect(p.problems['upstream-auth-failed']).toBeUndefined();
   }
   // Generous: the load itself is bounded by maxSeconds (about 4 s on an idle machine), but the whole run, most of
-  // it starting the simulator processes under tsx, took up to 33 s on this 2-core machine under load.
+  // it starting the simulator processes (then under tsx), took up to 33 s on this 2-core machine under load.
 }, 90_000);

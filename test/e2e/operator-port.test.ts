@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { buildOperatorApp } from '../../src/app.js';
 import { createGatewayServer } from '../../src/http-server.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { serverEntry } from '../support/gateway-process.js';
 
 describe('with METRICS_PORT set', () => {
   let gw: TestGateway;
@@ -51,12 +52,12 @@ describe('with METRICS_PORT set', () => {
 });
 
 test('the real process with METRICS_PORT listens on both ports, and the operator port serves /metrics', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [serverEntry()], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
-    // Both ports are logged before the sandbox's curl lines; generous bound: tsx starts slowly on a loaded machine.
+    // Both ports are logged before the sandbox's curl lines; generous bound: starts took seconds on a loaded machine.
     const ports = await new Promise<{ main: number; operator: number }>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`not listening within 60 s: ${out}`)), 60_000);

@@ -4,11 +4,12 @@
  *
  * Wall time: the process and its sandbox simulators keep the system clock. Its upstream is slowed by 800 ms (2 s)
  * so that the lookups are still in flight when the signal comes; the test waits for events (metrics, log lines),
- * never for those times. Each test allows a minute, most of it for starting the process (tsx) on a loaded machine:
- * with 20 s both timed out in one loaded run.
+ * never for those times. Each test allows a minute, most of it for starting the process on a loaded machine: with
+ * 20 s both timed out in one loaded run, when it started under tsx (it now starts from the run's compiled copy).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { serverEntry } from '../support/gateway-process.js';
 import { until } from '../support/until.js';
 
 interface Running {
@@ -28,7 +29,7 @@ afterEach(() => {
 
 /** Starts the gateway in sandbox mode on a free port and reads the port and the simulator from its log. */
 async function startServer(env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [serverEntry()], {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',

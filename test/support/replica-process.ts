@@ -1,5 +1,5 @@
 /**
- * One gateway replica in a process of its own (forked by test/support/replicas.ts with tsx): the configuration from
+ * One gateway replica in a process of its own (forked by test/support/replicas.ts, compiled): the configuration from
  * its environment, real upstreams (no sandbox), listening on a loopback port that it reports over IPC.
  */
 import type { AddressInfo } from 'node:net';

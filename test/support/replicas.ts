@@ -1,8 +1,10 @@
-/** Gateway replicas as real separate processes (test/support/replica-process.ts), for tests of the fleet. */
+/**
+ * Gateway replicas as real separate processes (test/support/replica-process.ts, from the run's compiled copy: see
+ * test/support/gateway-process.ts), for tests of the fleet.
+ */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-
-const SCRIPT = new URL('./replica-process.ts', import.meta.url).pathname;
+import { replicaEntry } from './gateway-process.js';
 
 export interface ReplicaProcess {
   url: string;
@@ -10,8 +12,8 @@ export interface ReplicaProcess {
 }
 
 export async function startReplica(env: Record<string, string>): Promise<ReplicaProcess> {
-  const child: ChildProcess = fork(SCRIPT, [], {
-    execArgv: ['--import', 'tsx'],
+  const child: ChildProcess = fork(replicaEntry(), [], {
+    execArgv: [],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
