@@ -3,6 +3,7 @@
  * (test/support/global-setup.js) compiles `src/`, `config/` and `providers/` once per run, and says where.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function compiled(file: string): string {
   const dir = process.env.GATEWAY_TEST_BUILD;
@@ -13,8 +14,14 @@ function compiled(file: string): string {
 /** The process entry, `src/server.ts`, as JavaScript: `node <serverEntry()>` starts the gateway as a container does. */
 export const serverEntry = (): string => compiled('src/server.js');
 
-/** test/support/replica-process.ts as JavaScript. */
-export const replicaEntry = (): string => compiled('test/support/replica-process.js');
+/**
+ * How to start test/support/replica-process.ts: the compiled copy with plain `node` under jest; under tsx from the
+ * source outside it (`npm run chaos -- fleet` starts its replicas with this too, without jest's global setup).
+ */
+export function replicaEntry(): { script: string; execArgv: string[] } {
+  if (process.env.GATEWAY_TEST_BUILD) return { script: compiled('test/support/replica-process.js'), execArgv: [] };
+  return { script: fileURLToPath(new URL('./replica-process.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+}
 
 /** bench/chaos-upstream.ts (one provider's simulator with the chaos run's faults) as JavaScript. */
 export const chaosUpstreamEntry = (): string => compiled('bench/chaos-upstream.js');

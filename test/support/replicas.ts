@@ -12,8 +12,9 @@ export interface ReplicaProcess {
 }
 
 export async function startReplica(env: Record<string, string>): Promise<ReplicaProcess> {
-  const child: ChildProcess = fork(replicaEntry(), [], {
-    execArgv: [],
+  const { script, execArgv } = replicaEntry();
+  const child: ChildProcess = fork(script, [], {
+    execArgv,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
