@@ -112,8 +112,10 @@ describe('a slow path to Redis', () => {
       // The slot Redis gave: one spacing (110 ms) before the next free slot it keeps, on its clock (this machine's).
       const slotAt = Number(await raw.get('quota-faults:quota:{tango}')) - 110;
       // Not before it: counting the wait from the request, as before, went 150 ms early (the request's way to Redis).
-      // 20 ms for a path that is not exactly symmetric (the proxy's timers) and Redis's millisecond rounding.
-      expect(usedAt).toBeGreaterThanOrEqual(slotAt - 20);
+      // Counted from half the round trip, the slot errs by half the difference between the two ways, which the
+      // proxy's timers and a loaded machine make tens of milliseconds (the 20 ms allowed here before was passed by 1 to
+      // 7 ms in full suite runs on a loaded machine): half of one way (75 ms) still tells the two apart.
+      expect(usedAt).toBeGreaterThanOrEqual(slotAt - 150 / 2);
     }
   });
 });
