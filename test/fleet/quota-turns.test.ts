@@ -54,8 +54,9 @@ async function replica(prefix: string): Promise<Fleet> {
  */
 async function floodThenQuiet(noisy: FleetQuota, quiet: FleetQuota): Promise<string[]> {
   const granted: string[] = [];
-  // 10 per second: slots 110 ms apart, the 22 slots in about 2.4 s; deadlines far enough not to refuse any of them
-  // on a loaded machine (this test is about order, not refusals).
+  // 10 per second: slots 110 ms apart, the 22 slots in about 2.4 s (twice that with one replica of FLEET_SIZE=2,
+  // while the roster leaves the other's share free); deadlines far enough not to refuse any of them on a loaded
+  // machine (this test is about order, not refusals).
   const deadline = () => Date.now() + 20_000;
   const flood = Array.from({ length: 20 }, (_, i) =>
     noisy.acquire(deadline(), 'noisy').then(() => granted.push(`noisy-${i}`)),
