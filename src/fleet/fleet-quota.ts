@@ -24,14 +24,12 @@ import type { ClockTimer } from '../core/clock.js';
 import { LocalQuota, quotaRefusal } from '../core/quota.js';
 import type { UpstreamQuota } from '../core/seams.js';
 import { CallerTurns } from '../core/turns.js';
-import { PRESENT_MS, REPAIR, SLOT, scheduleArgs, type ScriptAnswer } from './quota-scripts.js';
+import { HEARTBEAT_MS, PRESENT_MS, REPAIR, SLOT, scheduleArgs, type ScriptAnswer } from './quota-scripts.js';
 import { RedisUnavailable, type FleetRedis } from './redis.js';
 
 const SKEW_ALLOWANCE_MS = 100;
 /** The most a request may leave after its slot: half the allowance, the other half is for the way to the wire. */
 const LATE_MS = SKEW_ALLOWANCE_MS / 2;
-/** How often a replica says it is present: three times within `PRESENT_MS`, so that one late word leaves no gap. */
-const HEARTBEAT_MS = PRESENT_MS / 3;
 /**
  * How long after it was sent a word may reach Redis and still count. A paused server runs the commands it holds
  * when it resumes, by which time their sender may be alone; a slow path's words arrive late too, and then the

@@ -19,6 +19,11 @@ import type { RedisClient } from './redis.js';
 /** How long a replica counts as taking the fleet's slots after it last said so. */
 export const PRESENT_MS = 300;
 /**
+ * How often a replica says so: three times within `PRESENT_MS`, so that one late word leaves no gap. Also how soon a
+ * request that found no rate left asks again (its sender's next word will count).
+ */
+export const HEARTBEAT_MS = PRESENT_MS / 3;
+/**
  * How long a replica that stopped saying so is still counted as maybe sending on its own share, and how long a new
  * roster counts every replica it has not heard from. Past that a replica is taken to be gone (stopped, crashed, or
  * cut off for longer than a fault lasts).
@@ -68,7 +73,7 @@ left = string.format('%.3f', math.max(0, left))
  * ask again after `wait`).
  */
 const NEXT_SLOT = `${SCHEDULE}
-if not spacing then return {2, ${PRESENT_MS / 3}, nowMs, left} end
+if not spacing then return {2, ${HEARTBEAT_MS}, nowMs, left} end
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(nowMs + tonumber(ARGV[7]), free)
 local wait = slot - nowMs
@@ -84,7 +89,7 @@ return {1, math.ceil(wait), nowMs, left}
  * so a free slot means nobody waits. Returns {granted (1|0), ms to try again, Redis's time ms, the schedule's rate}.
  */
 const IDLE_SLOT = `${SCHEDULE}
-if not spacing then return {0, ${PRESENT_MS / 3}, nowMs, left} end
+if not spacing then return {0, ${HEARTBEAT_MS}, nowMs, left} end
 local gap = spacing / tonumber(ARGV[6])
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local last = tonumber(redis.call('GET', KEYS[4]) or '0')
