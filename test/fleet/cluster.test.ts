@@ -15,6 +15,7 @@ import type { Simulator } from '../../src/core/simulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { FJORDLINE, refsOf, summaryOf, tango } from '../support/index-records.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
+import { expectPurgeReachesOther } from '../support/purge-across.js';
 import { until } from '../support/until.js';
 import { tangoOAuthEnv } from '../support/tango-oauth-env.js';
 
@@ -145,14 +146,7 @@ test('concurrent lookups of one new customer at both replicas: one upstream call
 });
 
 test('a purge at one replica reaches both (204: the sharded publish counted both) and the other reloads', async () => {
-  expect((await a.lookup('tango', 'acme-wellness')).status).toBe(200);
-  expect((await b.lookup('tango', 'acme-wellness')).headers.get('cache-status')).toMatch(/; hit; /);
-  const before = sim.stats.apiRequests;
-  const purge = await fetch(`${a.url}/cache/customers/tango/acme-wellness`, { method: 'DELETE' });
-  expect(purge.status).toBe(204);
-  const after = await b.lookup('tango', 'acme-wellness');
-  expect(after.headers.get('cache-status')).toContain('fwd=miss; stored');
-  expect(sim.stats.apiRequests - before).toBe(1);
+  await expectPurgeReachesOther(a, b, sim, 'tango', 'acme-wellness');
   // The purge left its marker beside the entry, in the entry's slot.
   const marker = fleetOf(a).cache.markerKey('tango:acme-wellness' as CacheKey);
   expect(await raw.pttl(marker)).toBeGreaterThan(0);

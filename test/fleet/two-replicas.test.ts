@@ -10,6 +10,7 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SkippingClock } from '../support/skipping-clock.js';
+import { expectPurgeReachesOther } from '../support/purge-across.js';
 import { until } from '../support/until.js';
 
 let redis: TestRedis;
@@ -109,15 +110,7 @@ test('100 concurrent lookups of one new customer spread over both replicas cost 
 
 test('a purge at one replica is seen at the other before it answers', async () => {
   const sim = a.sim('tango');
-  expect((await a.lookup('tango', 'acme-wellness')).status).toBe(200);
-  expect((await b.lookup('tango', 'acme-wellness')).headers.get('cache-status')).toMatch(/; hit; /);
-  const before = sim.stats.apiRequests;
-  const purge = await fetch(`${a.url}/cache/customers/tango/acme-wellness`, { method: 'DELETE' });
-  expect(purge.status).toBe(204);
-  const after = await b.lookup('tango', 'acme-wellness');
-  expect(after.status).toBe(200);
-  expect(after.headers.get('cache-status')).toContain('fwd=miss; stored');
-  expect(sim.stats.apiRequests - before).toBe(1);
+  await expectPurgeReachesOther(a, b, sim, 'tango', 'acme-wellness');
 });
 
 test('Redis killed: both answer 200, /readyz says degraded (200); restarted, sharing resumes', async () => {
