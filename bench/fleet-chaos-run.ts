@@ -16,7 +16,8 @@
  *   4xx for a customer that exists): 0; connection errors (no HTTP answer): 0;
  * - the most upstream calls in any 1 s window ≤ the provider's rate; upstream 429s: 0 (the simulator's own figures);
  * - upstream calls per customer ≤ 2 while Redis is up: per customer, within each window where Redis is up and every
- *   replica has had `SETTLE_MS` to get back to sharing after the last fault, and between two purges of it.
+ *   replica has had `SETTLE_MS` to get back to sharing after the last fault, and between two purges of it (or junk
+ *   written over it); a new id is judged in the window where it was first asked.
  */
 import { spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
@@ -336,10 +337,13 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
       judgeCustomer(`${at.name} GET`, id, body.data, body.meta, Date.now());
     };
     let nextNew = 0;
+    /** When each new id was first asked (at the three replicas at once). */
+    const askedAt = new Map<string, number>();
     const operations = {
       hits: () => lookup(replicaAt(), pick(warm)),
       newIds: async () => {
         const id = `synthetic-${100_000 + nextNew++}`;
+        askedAt.set(id, Date.now());
         await Promise.all(
           replicas.map((_, i) => lookup({ name: names[i] as string, url: replicas[i]?.url ?? '' }, id)),
         );
@@ -525,6 +529,11 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
       const id = customerOf(arrival.path);
       const window = upWindows.findIndex(([from, to]) => arrival.at >= from && arrival.at < to);
       if (id === undefined || window < 0) continue;
+      // A new id asked before the window began was asked during a fault, or while its replicas were getting back to
+      // sharing: each replica may have loaded it alone, and those loads reach the upstream when their turn in the
+      // quota comes, which may be after the fault. Its calls are not the shared load's.
+      const asked = askedAt.get(id);
+      if (asked !== undefined && asked < (upWindows[window] as [number, number])[0]) continue;
       // A purge, or junk written over its entry, is a reason to load it again: each starts a new count.
       const epoch = (purges.get(id) ?? []).filter((p) => p.sentAt <= arrival.at).length;
       const junked = junkWrites.filter((at) => at <= arrival.at).length;

@@ -80,12 +80,10 @@ export class CacheLoader {
     return this.cache.refresh(key, async () => {
       loaded.initiated = true;
       // 2. The shared tier, unless the caller bypasses the cache.
-      if (!options.noCache) {
-        const shared = await this.shared.read(key);
-        if (shared && this.clock.now() < shared.freshUntil) {
-          loaded.fromSharedTier = true;
-          return shared;
-        }
+      const shared = options.noCache ? undefined : await this.freshShared(key);
+      if (shared) {
+        loaded.fromSharedTier = true;
+        return shared;
       }
       // 3. A key that just failed for upstream reasons gets that failure again (unless the caller bypasses).
       if (!options.noCache) this.throwRememberedFailure(key);
@@ -95,6 +93,13 @@ export class CacheLoader {
           key,
           options.deadline,
           async (fence) => {
+            // The fleet's lease was free: another replica may have stored the entry and released the lease between
+            // the read above and taking it. Read again rather than call the upstream a second time.
+            const stored = fence && !options.noCache ? await this.freshShared(key) : undefined;
+            if (stored) {
+              loaded.fromSharedTier = true;
+              return stored;
+            }
             const fresh = await this.fromUpstream(runtime, key, id, options, options.balances);
             // Under the lease's fence: a load that lost its lease (stalled, or overtaken by a purge) writes nothing.
             await this.shared.write(key, fresh, fence);
@@ -108,6 +113,12 @@ export class CacheLoader {
         throw error;
       }
     });
+  }
+
+  /** The shared tier's entry for `key`, if it is still fresh. */
+  private async freshShared(key: CacheKey): Promise<CacheEntry | undefined> {
+    const shared = await this.shared.read(key);
+    return shared && this.clock.now() < shared.freshUntil ? shared : undefined;
   }
 
   /** Only failures that say the upstream is unwell are remembered: not a refused credential, a 400 or a gate. */

@@ -106,6 +106,30 @@ test('100 concurrent lookups of one new customer spread over both replicas cost 
   expect(sim.stats.rateLimited).toBe(rateLimitedBefore);
 });
 
+test('a replica that finds the lease free after another stored the customer reads it, not the upstream', async () => {
+  const sim = a.sim('tango');
+  const before = sim.stats.apiRequests;
+  const shared = a.services.fleet?.cache;
+  if (!shared) throw new Error('replica a has no fleet');
+  // The interleaving that made a second call in the fleet chaos run, made certain: replica a's read of the shared
+  // tier misses, and replica b loads the customer, stores it and releases the lease before a asks for the lease.
+  const get = shared.get.bind(shared);
+  let first = true;
+  shared.get = async (key) => {
+    if (!first) return get(key);
+    first = false;
+    expect((await b.lookup('tango', 'synthetic-7007')).status).toBe(200);
+    return undefined;
+  };
+  try {
+    const answer = await a.lookup('tango', 'synthetic-7007');
+    expect(answer.status).toBe(200);
+    expect(sim.stats.apiRequests - before).toBe(1);
+  } finally {
+    shared.get = get;
+  }
+});
+
 // At most one upstream call in any second while both are busy: test/fleet/fleet-rate.test.ts (separate processes).
 
 test('a purge at one replica is seen at the other before it answers', async () => {
