@@ -22,6 +22,7 @@ import { LEASE_MS, type SharedLoad } from '../../src/fleet/lease.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
+import { answering } from '../support/fleet-replica.js';
 
 /** The cache keys these tests store under. */
 const ZANZIBAR = customerKey('tango', 'zanzibar-health');
@@ -328,8 +329,8 @@ describe('the fleet quota', () => {
     const a = startFleet().fleet;
     const b = startFleet().fleet;
     await ready(a, b);
-    const qa = a.quota('tango', 10);
-    const qb = b.quota('tango', 10);
+    const qa = await answering(a.quota('tango', 10));
+    const qb = await answering(b.quota('tango', 10));
     expect(qa.spacingMs).toBe(110);
     const [seconds, micros] = await raw.time();
     const redisStart = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -356,7 +357,7 @@ describe('the fleet quota', () => {
     // FLUSHALL), the schedule would leave that replica's share free and space the slots 2.2 s apart, not 1.1 s.
     const a = startFleet({ size: 1 }).fleet;
     await ready(a);
-    const q = a.quota('tango', 1);
+    const q = await answering(a.quota('tango', 1));
     await q.acquire(Date.now() + 5000, 'c');
     const started = Date.now();
     await expect(q.acquire(Date.now() + 200, 'c')).rejects.toMatchObject({

@@ -19,6 +19,7 @@ import { ManualClock, settle } from '../support/manual-clock.js';
 import { TestRedis } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
+import { answering } from '../support/fleet-replica.js';
 
 const fleets: Fleet[] = [];
 afterAll(async () => {
@@ -87,7 +88,7 @@ describe('a slow path to Redis', () => {
   test('junk in the quota key: refused once, then replaced by a schedule that expires with it', async () => {
     const fleet = replica(redis.url, 2, systemClock);
     await until(() => fleet.health === 'up', 15_000);
-    const quota = fleet.quota('frontpayment', 10);
+    const quota = await answering(fleet.quota('frontpayment', 10));
     await raw.set('quota-faults:quota:{frontpayment}', 'garbage');
     await quota.acquire(Date.now() + 5000, 'caller');
     // The script's refusal shows (readiness, a metric: test/fleet/quota-script.test.ts); the junk does not stay, so
@@ -103,7 +104,7 @@ describe('a slow path to Redis', () => {
     // Connecting usually takes milliseconds; the bound is for a loaded machine.
     await until(() => fleet.health === 'up', 15_000);
     proxy.delay(150);
-    const quota = fleet.quota('tango', 10);
+    const quota = await answering(fleet.quota('tango', 10));
     for (let i = 0; i < 3; i++) {
       // A deadline of 3 s: a slot asked for on an idle fleet used to come back 300 ms after its time, too late to
       // use, and the next one too, until the deadline refused the lookup.

@@ -11,6 +11,7 @@ import { GatewayMetrics } from '../../src/core/metrics.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { TestRedis } from '../support/redis-server.js';
 import { until } from '../support/until.js';
+import { answering } from '../support/fleet-replica.js';
 
 let redis: TestRedis;
 let fleet: Fleet;
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 test('junk in the quota key: the slot comes from the local share, and readiness and a metric say so', async () => {
-  const quota = fleet.quota('tango', 10);
+  const quota = await answering(fleet.quota('tango', 10));
   await quota.acquire(Date.now() + 5000, 'a');
   expect(fleet.state()).toMatchObject({ redis: 'up', scripts: 'ok' });
 

@@ -8,6 +8,7 @@ import type { CustomerEntry } from '../../src/core/cache.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { Fleet } from '../../src/fleet/fleet.js';
+import type { FleetQuota } from '../../src/fleet/fleet-quota.js';
 import { until } from './until.js';
 
 /** A replica on `redis` (a server's URL, or a topology), connected: `keyPrefix` keeps each test file's keys apart. */
@@ -34,6 +35,16 @@ export async function fleetReplica(
   // Connecting and subscribing usually take milliseconds; the bound is for a loaded machine.
   await until(() => fleet.health === 'up' && fleet.events.listening, 15_000);
   return fleet;
+}
+
+/**
+ * `quota` once its own connection to Redis has answered (its first word, sent when it is made). Until then a slot
+ * request finds that connection not ready and takes its slot from the replica's own share, as it should: a test of
+ * the fleet's schedule, or of a script Redis refuses, must not start before.
+ */
+export async function answering(quota: FleetQuota): Promise<FleetQuota> {
+  await until(() => quota.scheduleRate !== undefined, 15_000);
+  return quota;
 }
 
 /** A customer entry fetched now, fresh for `freshMs`, then stale for `staleMs` more. */
