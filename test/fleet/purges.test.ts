@@ -80,7 +80,7 @@ test('a purge whose one command timed out is sent again on the fleet’s clock, 
   // command may still run once Redis resumes (it sat in Redis's socket), but the replica cannot know that: the purge
   // stays pending until the fleet's clock says to send it again.
   expect(a.health).toBe('up');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await new Promise((resolve) => setTimeout(resolve, 100));
   expect(a.state().pendingPurges).toBe(1);
 
   await clock.advance(500);
