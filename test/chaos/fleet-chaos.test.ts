@@ -26,6 +26,6 @@ test('under Redis paused, killed, disconnected, slowed and full of junk, the fle
   expect(report.purges.sent).toBeGreaterThan(5);
   expect(report.junkKeys).toBeGreaterThan(10);
   expect(report.upstreamCalls).toBeGreaterThan(50);
-  // Generous: 28 s of phases, plus starting three replicas and the simulator under tsx (about 10 s on an idle
-  // machine, up to 30 s on this loaded 2-core one).
+  // Generous: 28 s of phases, plus starting three replicas and the simulator (seconds on an idle machine, up to 30 s
+  // on this loaded 2-core one).
 }, 120_000);

@@ -5,17 +5,11 @@
 // follows them, for the same reason.
 const Sequencer = require('@jest/test-sequencer').default;
 
-const inBrowser = (test) => /\.e2e\.test\.ts$/.test(test.path);
-const long = (test) => inBrowser(test) || /fleet-chaos\.test\.ts$/.test(test.path);
+const rank = (test) => (/\.e2e\.test\.ts$/.test(test.path) ? 0 : /fleet-chaos\.test\.ts$/.test(test.path) ? 1 : 2);
 
 class BrowserFirst extends Sequencer {
   sort(tests) {
-    const sorted = super.sort(tests);
-    return [
-      ...sorted.filter(inBrowser),
-      ...sorted.filter((t) => long(t) && !inBrowser(t)),
-      ...sorted.filter((t) => !long(t)),
-    ];
+    return [...super.sort(tests)].sort((a, b) => rank(a) - rank(b));
   }
 }
 
