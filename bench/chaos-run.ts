@@ -219,35 +219,56 @@ interface UpstreamFigures {
   tokensIssued: number | null;
 }
 
-interface Upstream {
+/** An API request the upstream received, on its own clock (with `onArrival`). */
+export interface Arrival {
+  at: number;
+  path: string;
+}
+
+export interface Upstream {
   baseUrl: string;
   env: Record<string, string>;
   figures(): Promise<UpstreamFigures>;
   close(): Promise<void>;
 }
 
-/** Starts one provider's simulator with the fault mix in a child process (bench/chaos-upstream.ts). */
-async function startUpstream(
-  provider: string,
-  rateLimitPerSecond: number,
-  faults: readonly FaultRule[],
-  compiledScript: string | undefined,
-): Promise<Upstream> {
-  const script = compiledScript ?? resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
+export interface UpstreamOptions {
+  provider: string;
+  rateLimitPerSecond: number;
+  faults: readonly FaultRule[];
+  /** bench/chaos-upstream.ts as JavaScript for plain node (the tests' compiled copy); else the source, under tsx. */
+  script?: string;
+  /** Told of every API request the upstream receives. */
+  onArrival?: (arrival: Arrival) => void;
+}
+
+/** Starts one provider's simulator with its faults in a child process (bench/chaos-upstream.ts). */
+export async function startUpstream(options: UpstreamOptions): Promise<Upstream> {
+  const { provider, rateLimitPerSecond, faults, script, onArrival } = options;
   const child = spawn(
     process.execPath,
-    [...(compiledScript ? [] : ['--import', 'tsx']), script, JSON.stringify({ provider, rateLimitPerSecond, faults })],
+    [
+      ...(script ? [script] : ['--import', 'tsx', resolvePath(process.cwd(), 'bench/chaos-upstream.ts')]),
+      JSON.stringify({ provider, rateLimitPerSecond, faults, arrivals: onArrival !== undefined }),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // The first line says where it listens; with `onArrival`, each line after it is one request it received.
   const started = await new Promise<{ origin: string; baseUrl: string; env: Record<string, string> }>(
     (resolveStart, reject) => {
-      let out = '';
+      let pending = '';
+      let first = true;
       child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8');
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line)
-          resolveStart(JSON.parse(line) as { origin: string; baseUrl: string; env: Record<string, string> });
+        pending += chunk.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (first) {
+            first = false;
+            resolveStart(JSON.parse(line) as { origin: string; baseUrl: string; env: Record<string, string> });
+          } else onArrival?.(JSON.parse(line) as Arrival);
+        }
       });
       child.once('exit', (code) => reject(new Error(`the ${provider} upstream exited (${code}) before it listened`)));
     },
@@ -310,7 +331,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // so that a gateway that overran its quota would meet the upstream's own 429.
   const upstreams = await Promise.all(
     config.providers.map((settings) =>
-      startUpstream(settings.id, settings.rateLimitPerSecond, faults, options.upstreamScript),
+      startUpstream({
+        provider: settings.id,
+        rateLimitPerSecond: settings.rateLimitPerSecond,
+        faults,
+        script: options.upstreamScript,
+      }),
     ),
   );
   const providers = config.providers.map((settings, i) => {

@@ -1,9 +1,9 @@
 /**
- * One provider's simulator for the chaos run, in a process of its own, so that the upstream times the requests
+ * One provider's simulator for the chaos runs, in a process of its own, so that the upstream times the requests
  * it receives (its quota check, its own rate limit) on a clock that the gateway's busy event loop does not delay.
- * Started by bench/chaos-run.ts with one JSON argument; prints one JSON line (where it listens, its credentials,
- * its seeded ids) and serves its faults and figures on `/__simulator/faults` until it is sent SIGTERM
- * or its parent goes away. With `arrivals`, it then prints one JSON line per API request it receives
+ * Started by `startUpstream` (bench/chaos-run.ts) with one JSON argument; prints one JSON line (where it listens,
+ * its credentials, its seeded ids) and serves its faults and figures on `/__simulator/faults` until it is sent
+ * SIGTERM or its parent goes away. With `arrivals`, it then prints one JSON line per API request it receives
  * (`{"at", "path"}`, on its own clock): the fleet chaos run counts calls per customer and per second with them.
  */
 import { adapters } from '../providers/index.js';

@@ -19,12 +19,10 @@
  *   replica has had `SETTLE_MS` to get back to sharing after the last fault, and between two purges of it (or junk
  *   written over it); a new id is judged in the window where it was first asked.
  */
-import { spawn } from 'node:child_process';
-import { resolve as resolvePath } from 'node:path';
 import { Redis } from 'ioredis';
 import { TestRedis } from '../test/support/redis-server.js';
 import { startReplica, type ReplicaProcess } from '../test/support/replicas.js';
-import { maxInOneSecond } from './chaos-run.js';
+import { maxInOneSecond, startUpstream, type Arrival } from './chaos-run.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** After Redis is back, the longest any replica may serve purged data (docs/fleet.md, promise 1). */
@@ -49,6 +47,8 @@ export interface FleetChaosOptions {
   redisTimeoutMs?: number;
   /** The delay added to each direction of replica b's path in the slowed phase (above `redisTimeoutMs`). */
   slowMs?: number;
+  /** bench/chaos-upstream.ts as JavaScript for plain node (the tests' compiled copy); else the source, under tsx. */
+  upstreamScript?: string;
   /** Progress lines (phase changes). */
   progress?: (line: string) => void;
 }
@@ -84,66 +84,6 @@ export interface FleetChaosReport {
   seconds: number;
 }
 
-interface Arrival {
-  at: number;
-  path: string;
-}
-
-interface Upstream {
-  baseUrl: string;
-  env: Record<string, string>;
-  arrivals: Arrival[];
-  rateLimited(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Tango's simulator in a process of its own (bench/chaos-upstream.ts), reporting every API request's arrival. */
-async function startTango(rate: number): Promise<Upstream> {
-  const script = resolvePath(process.cwd(), 'bench/chaos-upstream.ts');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      script,
-      JSON.stringify({ provider: 'tango', rateLimitPerSecond: rate, faults: [], arrivals: true }),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const arrivals: Arrival[] = [];
-  const started = await new Promise<{ origin: string; baseUrl: string; env: Record<string, string> }>(
-    (resolveStart, reject) => {
-      let pending = '';
-      let first = true;
-      child.stdout.on('data', (chunk: Buffer) => {
-        pending += chunk.toString('utf8');
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          if (first) {
-            first = false;
-            resolveStart(JSON.parse(line) as { origin: string; baseUrl: string; env: Record<string, string> });
-          } else arrivals.push(JSON.parse(line) as Arrival);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`the tango upstream exited (${code}) before it listened`)));
-    },
-  );
-  return {
-    baseUrl: started.baseUrl,
-    env: started.env,
-    arrivals,
-    rateLimited: async () =>
-      ((await (await fetch(`${started.origin}/__simulator/faults`)).json()) as { stats: { rateLimited: number } }).stats
-        .rateLimited,
-    close: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 /** The customer a Tango API path is about (`/customers/<id>`), if any. */
 const customerOf = (path: string): string | undefined => {
   const id = /^\/customers\/([^/?]+)/.exec(path)?.[1];
@@ -170,7 +110,16 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
 
   const redis = await TestRedis.start();
   const proxy = await TcpProxy.start(redis.port);
-  const tango = await startTango(rate);
+  // Tango's simulator in a process of its own, enforcing the rate the gateway is given, reporting every call.
+  const arrivals: Arrival[] = [];
+  const tango = await startUpstream({
+    provider: 'tango',
+    rateLimitPerSecond: rate,
+    faults: [],
+    script: options.upstreamScript,
+    onArrival: (arrival) => arrivals.push(arrival),
+  });
+  const rateLimited = async () => (await tango.figures()).stats.rateLimited;
   const replicas: ReplicaProcess[] = [];
   const started = Date.now();
   const report: FleetChaosReport = {
@@ -244,8 +193,8 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
     await sleep(1100);
 
     const measuredFrom = Date.now();
-    const arrivalsBefore = tango.arrivals.length;
-    const rateLimitedBefore = await tango.rateLimited();
+    const arrivalsBefore = arrivals.length;
+    const rateLimitedBefore = await rateLimited();
     const purges = new Map<string, Purge[]>();
     const purging = new Set<string>();
     /** Windows where Redis is up and the replicas have had time to share again: [from, to). */
@@ -466,7 +415,7 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
       { name: 'junk over shared keys', fault: false, start: junk, mid: junk },
       { name: 'steady again', fault: false },
     ];
-    const arrivalsAt = () => tango.arrivals.length;
+    const arrivalsAt = () => arrivals.length;
     const phaseBounds: [number, number][] = [];
     for (const step of phases) {
       const begun = Date.now();
@@ -501,17 +450,17 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
     // Purges made in the last phase are still judged: answers came in until here.
     report.seconds = (Date.now() - measuredFrom) / 1000;
 
-    const arrivals = tango.arrivals.slice(arrivalsBefore);
-    report.upstreamCalls = arrivals.length;
-    report.maxCallsInOneSecond = maxInOneSecond(arrivals.map((a) => a.at));
-    report.upstream429s = (await tango.rateLimited()) - rateLimitedBefore;
-    const times = arrivals.map((a) => a.at).sort((x, y) => x - y);
+    const measured = arrivals.slice(arrivalsBefore);
+    report.upstreamCalls = measured.length;
+    report.maxCallsInOneSecond = maxInOneSecond(measured.map((a) => a.at));
+    report.upstream429s = (await rateLimited()) - rateLimitedBefore;
+    const times = measured.map((a) => a.at).sort((x, y) => x - y);
     if (process.env.CHAOS_FLEET_DEBUG) {
       const worst = times.find(
         (t) => times.filter((u) => u >= t && u < t + 1000).length === report.maxCallsInOneSecond,
       );
       const phaseAt = (t: number) => report.phases[phaseBounds.findIndex(([from, to]) => t >= from && t < to)]?.name;
-      for (const a of arrivals.filter((x) => worst !== undefined && x.at >= worst - 500 && x.at < worst + 1500))
+      for (const a of measured.filter((x) => worst !== undefined && x.at >= worst - 500 && x.at < worst + 1500))
         progress(`${a.at - (worst ?? 0)} ms ${a.path} (${phaseAt(a.at) ?? ''})`);
       progress(`phase bounds: ${phaseBounds.map(([f, t]) => `${f - (worst ?? 0)}..${t - (worst ?? 0)}`).join(', ')}`);
     }
@@ -525,7 +474,7 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
     });
     // Calls per customer while Redis is up: per window, per customer, between two purges of it.
     const perCustomer = new Map<string, number>();
-    for (const arrival of arrivals) {
+    for (const arrival of measured) {
       const id = customerOf(arrival.path);
       const window = upWindows.findIndex(([from, to]) => arrival.at >= from && arrival.at < to);
       if (id === undefined || window < 0) continue;

@@ -9,6 +9,7 @@
  * run on real time; every bound is the run's own (see bench/fleet-chaos-run.ts), not a speed target.
  */
 import { failedFleetMusts, fleetChaosTable, runFleetChaos } from '../../bench/fleet-chaos-run.js';
+import { chaosUpstreamEntry } from '../support/gateway-process.js';
 
 test('under Redis paused, killed, disconnected, slowed and full of junk, the fleet keeps its promises', async () => {
   // At the full run's rate (10) a fault every 2 s leaves the fleet no time to drain what each fault adds (alone,
@@ -16,7 +17,7 @@ test('under Redis paused, killed, disconnected, slowed and full of junk, the fle
   // refused (`provider-unavailable`), as they should be when demand is over the rate. The same traffic at twice the
   // rate keeps the fleet under it, so each refusal here would be a broken promise, not a full queue; the full run
   // keeps the rate at 10 and has time to drain between faults (docs/fleet.md, "Chaos suite").
-  const report = await runFleetChaos({ phaseSeconds: 4, rate: 20 });
+  const report = await runFleetChaos({ phaseSeconds: 4, rate: 20, upstreamScript: chaosUpstreamEntry() });
   const failed = failedFleetMusts(report);
   if (failed.length > 0) process.stderr.write(`${fleetChaosTable(report)}\n${report.examples.join('\n')}\n`);
   expect(failed).toEqual([]);
