@@ -30,6 +30,12 @@ export const HEARTBEAT_MS = PRESENT_MS / 3;
  */
 export const ABSENT_GRACE_MS = 30_000;
 
+/** Sets `nowMs`: Redis's own time, in ms. */
+const REDIS_NOW = `
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+`;
+
 /**
  * Sets `nowMs` and `spacing` for the scripts below. ARGV[1..5]: the fleet's rate per second, one replica's share of
  * it when alone, `FLEET_SIZE`, this replica's name, and the latest time (ms on Redis's clock) at which its word
@@ -37,10 +43,7 @@ export const ABSENT_GRACE_MS = 30_000;
  * server, or a slow path) is not recorded: by then the replica may be on its own share. `spacing` is `false` when the
  * rate left is nothing (only for a probe, or a word sent before this replica learned Redis's clock).
  */
-const SCHEDULE = `
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local rate, share, size = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+const SCHEDULE = `${REDIS_NOW}local rate, share, size = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local roster, born = KEYS[2], KEYS[3]
 if redis.call('EXISTS', roster) == 0 and redis.call('EXISTS', born) == 0 then
   redis.call('SET', born, tostring(nowMs), 'PX', ${ABSENT_GRACE_MS})
@@ -114,10 +117,7 @@ return {0, 0, nowMs, left}
  * been that much of slots); a junk roster is dropped and the roster starts new (every replica counted as maybe alone
  * until it is heard from). Returns how many keys it replaced.
  */
-export const REPAIR = `
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local window = tonumber(ARGV[1])
+export const REPAIR = `${REDIS_NOW}local window = tonumber(ARGV[1])
 local function junk(key, wanted)
   local kind = redis.call('TYPE', key)['ok']
   if kind == 'none' then return false end
