@@ -140,6 +140,8 @@ export class Simulator {
   private windowStart = 0;
   private windowCount = 0;
   private readonly hanging = new Set<ServerResponse>();
+  /** Aborted by `close`: ends the waits of faults still in progress, which would otherwise hold the process open. */
+  private readonly closing = new AbortController();
   private url = '';
   /**
    * Called with the arrival time and path of every request under the base path (chaos measures the quota with it,
@@ -223,9 +225,15 @@ export class Simulator {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A fault's wait: `ms`, or until the simulator closes. */
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -259,7 +267,7 @@ export class Simulator {
       const other = async (r: SimRequest) =>
         (await this.spec.handleOther?.(r)) ?? { status: 404, body: { message: 'Not Found' } };
       const fault = this.pickFault(request, true);
-      if (fault?.kind === 'latency') await sleep(fault.ms);
+      if (fault?.kind === 'latency') await this.pause(fault.ms);
       else if (fault) return this.applyFault(fault, request, res, entry, other);
       return reply(await other(request));
     }
@@ -269,7 +277,7 @@ export class Simulator {
 
     const retryAfterRefusal = this.arrivesAfterRefusal(request);
     const fault = this.pickFault(request, false, retryAfterRefusal);
-    if (fault?.kind === 'latency') await sleep(fault.ms);
+    if (fault?.kind === 'latency') await this.pause(fault.ms);
     else if (fault) return this.applyFault(fault, request, res, entry, this.spec.handle);
 
     if (this.overRateLimit()) {
@@ -421,7 +429,7 @@ export class Simulator {
         }
         res.write(text.slice(0, half));
         this.hanging.add(res);
-        await sleep(fault.ms);
+        await this.pause(fault.ms);
         this.hanging.delete(res);
         if (!res.destroyed) res.end(text.slice(half));
         return;

@@ -13,6 +13,8 @@ import { parse, stringify } from 'yaml';
 import { RULES_FILE, ruleGroups } from './prometheus-rule.js';
 
 const RULES_TEST_FILE = resolve(RULES_FILE, '../rules.test.yaml');
+/** The tests whose series span hours, evaluated every 5 minutes instead of every minute. */
+const LONG_RULES_TEST_FILE = resolve(RULES_FILE, '../rules-long.test.yaml');
 const OPERATIONS_DOC = resolve(RULES_FILE, '../../../docs/operations.md');
 const PROMTOOL = process.env.PROMTOOL_BIN ?? 'promtool';
 
@@ -44,8 +46,8 @@ withPromtool(promtoolFound ? 'promtool' : 'promtool (skipped: not found; apt-get
   });
 
   test('the rules’ unit tests pass: alerts fire and stay quiet as they should', () => {
-    const run = promtool('test', 'rules', RULES_TEST_FILE);
-    expect([run.status, run.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
+    const run = promtool('test', 'rules', RULES_TEST_FILE, LONG_RULES_TEST_FILE);
+    expect([run.status, run.output.match(/SUCCESS/g)?.length]).toEqual([0, 2]);
   });
 
   // The drill only proves something if it fails when the alert is wrong: the drill's test against rules whose
