@@ -15,8 +15,9 @@ test('under Redis paused, killed, disconnected, slowed and full of junk, the fle
   // At the full run's rate (10) a fault every 2 s leaves the fleet no time to drain what each fault adds (alone,
   // every replica loads each new id itself; a restart empties the L2), and lookups queued past their deadline are
   // refused (`provider-unavailable`), as they should be when demand is over the rate. The same traffic at twice the
-  // rate keeps the fleet under it, so each refusal here would be a broken promise, not a full queue; the full run
-  // keeps the rate at 10 and has time to drain between faults (docs/fleet.md, "Chaos suite").
+  // rate keeps the fleet under it on a machine that keeps up (not one starved of CPU), so each refusal here is a
+  // finding, not a full queue; the full run keeps the rate at 10 and has time to drain between faults (docs/fleet.md,
+  // "Chaos suite", which also says what a starved machine does to this run).
   const report = await runFleetChaos({ phaseSeconds: 4, rate: 20, upstreamScript: chaosUpstreamEntry() });
   const failed = failedFleetMusts(report);
   if (failed.length > 0) process.stderr.write(`${fleetChaosTable(report)}\n${report.examples.join('\n')}\n`);
